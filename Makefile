@@ -1,0 +1,175 @@
+# sup — one non-recursive Makefile. Objects go to $(BUILD)/obj, binaries to
+# $(BUILD)/bin, examples to $(BUILD)/examples, tests to $(BUILD)/tests.
+#
+#   make            supd, supctl, examples, tests
+#   make test       builds and runs every test; ends with "N passed, N failed"
+#   make asan-test  the same suite built with ASan + UBSan (in build-asan/)
+#   make demo       a real supervision tree of example workers, foreground
+#   make bench      benchmarks, each beside its physical floor
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       installs the Debian packages (as root) or prints how
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+CPPFLAGS_SUP := -I. -Iinclude -D_GNU_SOURCE -MMD -MP
+ALL_CFLAGS = $(WARN) $(CPPFLAGS_SUP) $(CPPFLAGS) $(CFLAGS)
+
+OBJ := $(BUILD)/obj
+BIN := $(BUILD)/bin
+
+COMMON_SRC := $(wildcard common/*.c)
+IPC_SRC := $(wildcard ipc/*.c)
+SHARED_SRC := supervisor/config.c supervisor/config_keys.c supervisor/rundir.c
+PURE_SRC := supervisor/restart.c
+SUPCTL_SRC := $(wildcard supervisor/supctl*.c)
+SUPD_SRC := $(filter-out $(SHARED_SRC) $(PURE_SRC) $(SUPCTL_SRC), \
+	$(wildcard supervisor/*.c))
+
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+COMMON_OBJ := $(call objs,$(COMMON_SRC))
+IPC_OBJ := $(call objs,$(IPC_SRC))
+SHARED_OBJ := $(call objs,$(SHARED_SRC))
+PURE_OBJ := $(call objs,$(PURE_SRC))
+SUPD_OBJ := $(call objs,$(SUPD_SRC))
+SUPCTL_OBJ := $(call objs,$(SUPCTL_SRC))
+
+LIBS_SUPD := -lnng -linih -ljansson -lpthread
+
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
+
+UNIT_SRC := $(wildcard tests/unit/*/*_test.c)
+UNIT_BIN := $(patsubst tests/unit/%_test.c,$(BUILD)/tests/unit/%, $(UNIT_SRC))
+SCEN_SRC := $(wildcard tests/scenario/*_test.c)
+SCEN_BIN := $(patsubst tests/scenario/%_test.c,$(BUILD)/tests/scenario/%, \
+	$(SCEN_SRC))
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%, \
+	$(HELPER_SRC))
+T_OBJ := $(OBJ)/tests/t.o
+
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+.PHONY: all test asan-test demo bench install clean deps man-lint check-deps
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/.deps-ok $(BIN)/supd $(BIN)/supctl $(EXAMPLES) tests
+
+$(BUILD)/.deps-ok: mk/deps.sh
+	@mk/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+deps:
+	@mk/deps.sh
+
+$(OBJ)/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BIN)/supd: $(SUPD_OBJ) $(SHARED_OBJ) $(PURE_OBJ) $(IPC_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
+
+$(BIN)/supctl: $(SUPCTL_OBJ) $(SHARED_OBJ) $(IPC_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
+
+# Example programs are plain C for now; libsup workers join them later.
+$(BUILD)/examples/%: examples/%.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+# --- tests ------------------------------------------------------------------
+# Criterion takes its IPC from nanomsg and libnng exports the same nn_*
+# symbols (DESIGN.md section 8): no test binary links nng. Scenario tests
+# drive the built supd and supctl as a user would; nng stays inside them.
+
+.PHONY: tests
+tests: $(UNIT_BIN) $(SCEN_BIN) $(HELPERS) $(BIN)/supd $(BIN)/supctl $(EXAMPLES)
+
+TEST_DEFS = -DSUP_BUILD_DIR='"$(abspath $(BUILD))"' \
+	-DSUP_SOURCE_DIR='"$(abspath .)"'
+
+$(T_OBJ): tests/t.c tests/t.h | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -c $< -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%_test.c $(T_OBJ) $(SHARED_OBJ) \
+		$(PURE_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -linih \
+		-ljansson -o $@
+
+$(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -ljansson \
+		-o $@
+
+# Helpers are the processes scenario tests supervise; t-sdnotify proves a
+# program using libsystemd's sd_notify works unmodified; t-ctlpoke talks
+# raw bytes to the control socket through ipc/.
+$(BUILD)/tests/helpers/t-sdnotify: tests/helpers/t-sdnotify.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -lsystemd -o $@
+
+$(BUILD)/tests/helpers/t-ctlpoke: tests/helpers/t-ctlpoke.c $(IPC_OBJ) \
+		$(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -lnng -lpthread -o $@
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+test: all man-lint
+	@tests/run.sh $(BUILD)
+
+asan-test:
+	$(MAKE) BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+man-lint: $(BUILD)/.deps-ok
+	@for m in $(MAN_PAGES); do \
+		mandoc -Tlint -Wwarning $$m || exit 1; \
+	done; echo "man-lint: $(words $(MAN_PAGES)) pages clean"
+
+# --- demo, bench, install ---------------------------------------------------
+
+demo: all
+	@examples/demo.sh $(BUILD)
+
+bench: all $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
+
+$(BUILD)/bench/%: bench/%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -ljansson -o $@
+
+install: $(BIN)/supd $(BIN)/supctl
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(BIN)/supd $(BIN)/supctl $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+/*
+ * common/clock.h — monotonic and wall-clock time.
+ *
+ * Deadlines and durations use the monotonic clock in nanoseconds; only
+ * log lines and user-facing timestamps use the wall clock.
+ */
+#ifndef COMMON_CLOCK_H
+#define COMMON_CLOCK_H
+
+#include <stdint.h>
+
+#define CLK_NS_PER_MS INT64_C(1000000)
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t clk_mono_ns(void);
+
+/* CLOCK_REALTIME in milliseconds since the epoch. */
+int64_t clk_real_ms(void);
+
+/* Writes real_ms as "2026-11-26T01:40:00.123Z" (24 bytes + NUL) to buf. */
+void clk_iso8601(int64_t real_ms, char buf[32]);
+
+#endif

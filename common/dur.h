@@ -1,0 +1,28 @@
+/*
+ * common/dur.h — durations as users write them: "250ms", "5s", "2m",
+ * "1h", "1.5s", a bare number (seconds), or "infinity".
+ */
+#ifndef COMMON_DUR_H
+#define COMMON_DUR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sup/err.h"
+
+#define DUR_INFINITY INT64_MAX /* milliseconds */
+
+/*
+ * Parses s into milliseconds (DUR_INFINITY for "infinity"). Returns
+ * SUP_EINVAL for anything else: an empty string, a negative or
+ * fractional-millisecond value, an unknown unit, or overflow.
+ */
+sup_err dur_parse(const char *s, int64_t *ms);
+
+/*
+ * Formats ms the way a person reads it: "250ms", "5s", "1.5s", "2m",
+ * "1h30m", "infinity". Writes at most n bytes to buf; returns buf.
+ */
+char *dur_format(int64_t ms, char *buf, size_t n);
+
+#endif

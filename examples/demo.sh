@@ -1,0 +1,25 @@
+#!/bin/sh
+# examples/demo.sh BUILD — runs the demo tree in the foreground (make demo).
+set -eu
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bin="$top/$build/bin"
+cat <<TXT
+sup demo: supd runs examples/demo.conf in the foreground; its log follows.
+Children's output is in run/log/NAME.log. In another terminal, try:
+
+  export PATH=$bin:\$PATH
+  supctl -r ./run status              # children, pids, restarts, last exit
+  supctl -r ./run status --json
+  supctl -r ./run tree                # groups, strategies, states
+  kill -9 PID                         # any PID from status: it comes back
+  supctl -r ./run stop db             # rest_for_one: db stays stopped
+  supctl -r ./run start db
+  supctl -r ./run restart api         # one_for_all group edge
+  supctl -r ./run stop                # orderly shutdown; supd exits 0
+
+Ctrl-C here stops everything too.
+
+TXT
+exec "$bin/supd" -c examples/demo.conf

@@ -1,0 +1,98 @@
+/*
+ * ipc/ipc.h — request/reply over nng IPC sockets, without nng in sight.
+ *
+ * The only module that includes <nng/nng.h>. A server is a raw REP socket
+ * whose requests are received from an event loop (a pollable fd) and may
+ * be answered later, out of order (a deferred reply). A client call is
+ * one REQ exchange with a deadline and at-most-once delivery.
+ *
+ * Frames: byte 0 is the protocol version (IPC_VERSION), byte 1 the body
+ * type, then the body. ipc_frame_check() validates the header before
+ * anything reads the body.
+ *
+ * nng traps handled here (DESIGN.md section 8): REQ resend is infinite
+ * (a call never runs twice), dialers reconnect after 10 ms, not 1 s;
+ * a server can re-create its listener (the 1.5.2 handshake bug).
+ */
+#ifndef IPC_IPC_H
+#define IPC_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sup/err.h"
+
+#define IPC_VERSION 1
+#define IPC_TYPE_JSON 'J'
+
+typedef struct ipc_server ipc_server;
+typedef struct ipc_req ipc_req;
+
+/*
+ * Listens on ipc://path with a socket file of mode 0600. Requests larger
+ * than hard_max bytes are dropped by nng with their connection (the
+ * caller checks a smaller limit itself, so it can answer). Returns a new
+ * server; close it with ipc_server_close(). SUP_EIPC|e on nng errors.
+ * Call with every signal the process handles blocked: nng's threads
+ * inherit the caller's mask.
+ */
+sup_err ipc_server_open(const char *path, size_t hard_max, ipc_server **out);
+
+/* A fd that polls readable when a request may be waiting. Borrowed. */
+int ipc_server_fd(ipc_server *s);
+
+/*
+ * Takes the next waiting request without blocking. Returns SUP_OK and a
+ * new request (answer it with ipc_req_reply() or drop it with
+ * ipc_req_free()), or SUP_EBUSY when none is waiting.
+ */
+sup_err ipc_server_recv(ipc_server *s, ipc_req **out);
+
+/*
+ * Closes the listener and listens again on the same path: the cure for a
+ * listener that stopped accepting (nng 1.5.2 bug #1518). Connections
+ * already made are kept. Never blocks for long (~0.2 ms).
+ */
+sup_err ipc_server_relisten(ipc_server *s);
+
+/* Closes the server and unlinks its socket file. Accepts NULL. */
+void ipc_server_close(ipc_server *s);
+
+/* The request's bytes as received (a frame, not yet checked). Borrowed. */
+const void *ipc_req_data(const ipc_req *r, size_t *len);
+
+/* The peer's uid and pid from the socket's credentials; -1 if unknown. */
+int64_t ipc_req_peer_uid(const ipc_req *r);
+int64_t ipc_req_peer_pid(const ipc_req *r);
+
+/*
+ * Sends body as the reply to r and frees r, whatever happens: a peer that
+ * left simply never gets it. Never blocks.
+ */
+sup_err ipc_req_reply(ipc_req *r, const void *body, size_t len);
+
+/* Frees a request without answering it. Accepts NULL. */
+void ipc_req_free(ipc_req *r);
+
+/*
+ * Validates a frame header: SUP_EPROTO if it is too short, has another
+ * version or another type than want. On success *body and *blen are the
+ * rest.
+ */
+sup_err ipc_frame_check(const void *frame, size_t len, int want,
+    const void **body, size_t *blen);
+
+/*
+ * One call: sends req (already framed) to ipc://path and waits for the
+ * reply until timeout_ms (DUR_INFINITY-like INT64_MAX waits forever).
+ * When no connection is established within stall_ms, stall(arg) runs once
+ * (the caller may wake the server) and the wait goes on. Returns a new
+ * reply in *reply (free() it) and its length. SUP_ETIMEDOUT when the
+ * deadline passes, SUP_EDOWN when the server went away mid-call.
+ */
+sup_err ipc_call(const char *path, const void *req, size_t len, void **reply,
+    size_t *rlen, int64_t timeout_ms, int64_t stall_ms,
+    void (*stall)(void *), void *arg);
+
+#endif

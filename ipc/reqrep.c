@@ -1,0 +1,347 @@
+/*
+ * ipc/reqrep.c — nng request/reply for supd's control socket and for
+ * clients (ipc.h).
+ *
+ * Server: a raw REP socket. Raw mode hands each request over with its
+ * routing header (pipe id and request id); keeping that header on the
+ * reply message routes the reply back, so replies may come in any order
+ * and at any later time, from the event loop's thread only.
+ *
+ * Client: a REQ socket per call, dialled without blocking. The pipe-add
+ * notification tells whether the handshake finished; if it has not after
+ * stall_ms the caller is told (the server's listener may have stopped
+ * accepting) and the call goes on until its deadline.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
+#include <nng/transport/ipc/ipc.h>
+
+#include "ipc.h"
+
+struct ipc_server {
+	nng_socket sock;
+	nng_listener l;
+	char url[256 + 8];
+	const char *path; /* borrowed: inside url */
+	int fd;
+};
+
+struct ipc_req {
+	nng_msg *msg; /* owned */
+	ipc_server *s; /* borrowed: outlives its requests */
+};
+
+const char *ipc_err_str(int code);
+
+/* Renders SUP_EIPC errors for sup_strerror() (common/err.c's weak hook). */
+const char *
+ipc_err_str(int code)
+{
+	return nng_strerror(code);
+}
+
+static sup_err
+listen_start(ipc_server *s)
+{
+	int rv;
+
+	if ((rv = nng_listener_create(&s->l, s->sock, s->url)) != 0)
+		return SUP_EIPC | rv;
+	if ((rv = nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600)) !=
+		0 ||
+	    (rv = nng_listener_start(s->l, 0)) != 0) {
+		nng_listener_close(s->l);
+		return SUP_EIPC | rv;
+	}
+	return SUP_OK;
+}
+
+sup_err
+ipc_server_open(const char *path, size_t hard_max, ipc_server **out)
+{
+	ipc_server *s = calloc(1, sizeof(*s));
+	sup_err err;
+	int rv;
+
+	if (s == NULL)
+		return SUP_ENOMEM;
+	if ((size_t)snprintf(s->url, sizeof(s->url), "ipc://%s", path) >=
+	    sizeof(s->url)) {
+		free(s);
+		return SUP_ETOOBIG;
+	}
+	s->path = s->url + 6;
+	if ((rv = nng_rep0_open_raw(&s->sock)) != 0) {
+		free(s);
+		return SUP_EIPC | rv;
+	}
+	if ((rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, hard_max)) !=
+		0 ||
+	    (rv = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &s->fd)) != 0) {
+		err = SUP_EIPC | rv;
+		goto fail;
+	}
+	if ((err = listen_start(s)) != SUP_OK)
+		goto fail;
+	*out = s;
+	return SUP_OK;
+fail:
+	nng_close(s->sock);
+	free(s);
+	return err;
+}
+
+int
+ipc_server_fd(ipc_server *s)
+{
+	return s->fd;
+}
+
+sup_err
+ipc_server_recv(ipc_server *s, ipc_req **out)
+{
+	ipc_req *r;
+	nng_msg *m;
+	int rv;
+
+	rv = nng_recvmsg(s->sock, &m, NNG_FLAG_NONBLOCK);
+	if (rv == NNG_EAGAIN)
+		return SUP_EBUSY;
+	if (rv != 0)
+		return SUP_EIPC | rv;
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		nng_msg_free(m);
+		return SUP_ENOMEM;
+	}
+	r->msg = m;
+	r->s = s;
+	*out = r;
+	return SUP_OK;
+}
+
+sup_err
+ipc_server_relisten(ipc_server *s)
+{
+	nng_listener_close(s->l);
+	return listen_start(s);
+}
+
+void
+ipc_server_close(ipc_server *s)
+{
+	if (s == NULL)
+		return;
+	nng_close(s->sock);
+	unlink(s->path);
+	free(s);
+}
+
+const void *
+ipc_req_data(const ipc_req *r, size_t *len)
+{
+	*len = nng_msg_len(r->msg);
+	return nng_msg_body(r->msg);
+}
+
+static int64_t
+peer_opt(const ipc_req *r, const char *opt)
+{
+	nng_pipe p = nng_msg_get_pipe(r->msg);
+	uint64_t v;
+
+	if (nng_pipe_get_uint64(p, opt, &v) != 0)
+		return -1;
+	return (int64_t)v;
+}
+
+int64_t
+ipc_req_peer_uid(const ipc_req *r)
+{
+	return peer_opt(r, NNG_OPT_IPC_PEER_UID);
+}
+
+int64_t
+ipc_req_peer_pid(const ipc_req *r)
+{
+	return peer_opt(r, NNG_OPT_IPC_PEER_PID);
+}
+
+sup_err
+ipc_req_reply(ipc_req *r, const void *body, size_t len)
+{
+	nng_msg *m = r->msg;
+	int rv;
+
+	/* Clearing the body keeps the header: the route back to the peer. */
+	nng_msg_clear(m);
+	if ((rv = nng_msg_append(m, body, len)) == 0)
+		rv = nng_sendmsg(r->s->sock, m, NNG_FLAG_NONBLOCK);
+	if (rv != 0)
+		nng_msg_free(m);
+	free(r);
+	return rv == 0 ? SUP_OK : SUP_EIPC | rv;
+}
+
+void
+ipc_req_free(ipc_req *r)
+{
+	if (r == NULL)
+		return;
+	nng_msg_free(r->msg);
+	free(r);
+}
+
+sup_err
+ipc_frame_check(const void *frame, size_t len, int want, const void **body,
+    size_t *blen)
+{
+	const unsigned char *f = frame;
+
+	if (len < 2 || f[0] != IPC_VERSION || f[1] != want)
+		return SUP_EPROTO;
+	*body = f + 2;
+	*blen = len - 2;
+	return SUP_OK;
+}
+
+/* --- client ---------------------------------------------------------- */
+
+struct link {
+	nng_mtx *mtx;
+	nng_cv *cv;
+	bool up;
+};
+
+static void
+link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct link *k = arg;
+
+	(void)p;
+	(void)ev;
+	nng_mtx_lock(k->mtx);
+	k->up = true;
+	nng_cv_wake(k->cv);
+	nng_mtx_unlock(k->mtx);
+}
+
+/* Waits until the handshake is done or until the absolute time `until`. */
+static bool
+link_wait(struct link *k, nng_time until)
+{
+	bool up;
+
+	nng_mtx_lock(k->mtx);
+	while (!k->up && nng_cv_until(k->cv, until) != NNG_ETIMEDOUT)
+		;
+	up = k->up;
+	nng_mtx_unlock(k->mtx);
+	return up;
+}
+
+static nng_duration
+ms_left(nng_time deadline)
+{
+	nng_time now = nng_clock();
+
+	if (deadline == (nng_time)-1)
+		return NNG_DURATION_INFINITE;
+	return deadline > now ? (nng_duration)(deadline - now) : 1;
+}
+
+static sup_err
+call_exchange(nng_socket s, const void *req, size_t len, void **reply,
+    size_t *rlen, nng_time deadline)
+{
+	nng_msg *m;
+	int rv;
+
+	if ((rv = nng_msg_alloc(&m, 0)) != 0 ||
+	    (rv = nng_msg_append(m, req, len)) != 0)
+		return SUP_EIPC | rv;
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, ms_left(deadline));
+	if ((rv = nng_sendmsg(s, m, 0)) != 0) {
+		nng_msg_free(m);
+		return rv == NNG_ETIMEDOUT ? SUP_ETIMEDOUT : SUP_EIPC | rv;
+	}
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, ms_left(deadline));
+	if ((rv = nng_recvmsg(s, &m, 0)) != 0) {
+		if (rv == NNG_ETIMEDOUT)
+			return SUP_ETIMEDOUT;
+		if (rv == NNG_ECONNRESET || rv == NNG_ECLOSED ||
+		    rv == NNG_ECONNSHUT)
+			return SUP_EDOWN;
+		return SUP_EIPC | rv;
+	}
+	*rlen = nng_msg_len(m);
+	if ((*reply = malloc(*rlen ? *rlen : 1)) == NULL) {
+		nng_msg_free(m);
+		return SUP_ENOMEM;
+	}
+	memcpy(*reply, nng_msg_body(m), *rlen);
+	nng_msg_free(m);
+	return SUP_OK;
+}
+
+sup_err
+ipc_call(const char *path, const void *req, size_t len, void **reply,
+    size_t *rlen, int64_t timeout_ms, int64_t stall_ms,
+    void (*stall)(void *), void *arg)
+{
+	struct link k = {0};
+	nng_time start = nng_clock(), deadline;
+	char url[256 + 8];
+	nng_socket s;
+	sup_err err;
+	int rv;
+
+	deadline = timeout_ms == INT64_MAX ? (nng_time)-1
+					    : start + (nng_time)timeout_ms;
+	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
+		return SUP_ETOOBIG;
+	if ((rv = nng_mtx_alloc(&k.mtx)) != 0)
+		return SUP_EIPC | rv;
+	if ((rv = nng_cv_alloc(&k.cv, k.mtx)) != 0) {
+		nng_mtx_free(k.mtx);
+		return SUP_EIPC | rv;
+	}
+	if ((rv = nng_req0_open(&s)) != 0) {
+		err = SUP_EIPC | rv;
+		goto out_cv;
+	}
+	/* Never resend: a call must not run twice (DESIGN.md section 8). */
+	nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 10);
+	nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 200);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 64u << 20);
+	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, link_event, &k);
+	if ((rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		err = SUP_EIPC | rv;
+		goto out_sock;
+	}
+	if (stall != NULL && stall_ms >= 0) {
+		nng_time t = start + (nng_time)stall_ms;
+		if (!link_wait(&k, t < deadline ? t : deadline))
+			stall(arg);
+	}
+	if (!link_wait(&k, deadline)) {
+		err = SUP_ETIMEDOUT;
+		goto out_sock;
+	}
+	err = call_exchange(s, req, len, reply, rlen, deadline);
+out_sock:
+	nng_close(s);
+out_cv:
+	nng_cv_free(k.cv);
+	nng_mtx_free(k.mtx);
+	return err;
+}

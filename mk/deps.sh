@@ -1,0 +1,44 @@
+#!/bin/sh
+# mk/deps.sh — checks the build dependencies of sup and installs what is
+# missing when run as root (Debian 12); otherwise prints the exact command.
+#   mk/deps.sh          check, install if root
+#   mk/deps.sh --check  check only (exit 1 if something is missing)
+set -u
+
+PKGS="gcc make pkg-config libnng-dev libsqlite3-dev libcriterion-dev \
+libinih-dev libjansson-dev libsystemd-dev mandoc"
+
+missing=""
+have_header() { printf '#include <%s>\n' "$1" | cc -E -x c - >/dev/null 2>&1; }
+need() { # package, test...
+	pkg=$1; shift
+	"$@" >/dev/null 2>&1 || missing="$missing $pkg"
+}
+need gcc command -v gcc
+need make command -v make
+need pkg-config command -v pkg-config
+need mandoc command -v mandoc
+if command -v cc >/dev/null 2>&1; then
+	need libnng-dev have_header nng/nng.h
+	need libsqlite3-dev have_header sqlite3.h
+	need libcriterion-dev have_header criterion/criterion.h
+	need libinih-dev have_header ini.h
+	need libjansson-dev have_header jansson.h
+	need libsystemd-dev have_header systemd/sd-daemon.h
+else
+	missing="$PKGS"
+fi
+
+[ -z "$missing" ] && exit 0
+[ "${1:-}" = "--check" ] && { echo "missing:$missing"; exit 1; }
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "sup: installing build dependencies:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq $missing >/dev/null ||
+		{ echo "sup: apt-get install failed" >&2; exit 1; }
+	exit 0
+fi
+echo "sup: missing build dependencies:$missing" >&2
+echo "sup: install them with:  sudo apt-get install -y$missing" >&2
+exit 1

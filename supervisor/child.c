@@ -1,0 +1,294 @@
+/*
+ * supervisor/child.c — a worker's process: spawn, stop, kill, reap.
+ *
+ * Owns the process side of a worker node: the environment a child gets
+ * (DESIGN.md section 5), its stdout, its process group (every signal goes
+ * to the group, and whatever is left of the group dies with the child),
+ * and turning a wait status into an exit record and a log line. The
+ * decisions that follow belong to engine.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/dur.h"
+#include "common/log.h"
+#include "common/sig.h"
+#include "rundir.h"
+#include "spawn.h"
+#include "supd.h"
+
+/* Variables supd sets itself: never passed through from its own env. */
+static const char *const own_vars[] = {"SUP_NAME", "SUP_RUN_DIR",
+    "SUP_ENDPOINT", "SUP_STATE_DB", "SUP_SPAWN_ID", "SUP_INSTANCE",
+    "NOTIFY_SOCKET", NULL};
+
+static bool
+env_has_key(char *const *list, int n, const char *kv)
+{
+	size_t k = strcspn(kv, "=");
+
+	for (int i = 0; i < n; i++)
+		if (strncmp(list[i], kv, k) == 0 && list[i][k] == '=')
+			return true;
+	return false;
+}
+
+struct envbuf {
+	char *v[1024];
+	int n;
+	char strs[12][PATH_MAX + 32]; /* the values built for this spawn */
+	int ns;
+};
+
+static void
+env_push(struct envbuf *e, char *kv)
+{
+	if (e->n < (int)(sizeof(e->v) / sizeof(e->v[0])) - 1 &&
+	    !env_has_key(e->v, e->n, kv))
+		e->v[e->n++] = kv;
+}
+
+static void
+env_set(struct envbuf *e, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+env_set(struct envbuf *e, const char *key, const char *fmt, ...)
+{
+	char *s = e->strs[e->ns++];
+	int k = snprintf(s, sizeof(e->strs[0]), "%s=", key);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s + k, sizeof(e->strs[0]) - (size_t)k, fmt, ap);
+	va_end(ap);
+	env_push(e, s);
+}
+
+static bool
+is_own_var(const char *kv)
+{
+	for (int i = 0; own_vars[i] != NULL; i++) {
+		size_t k = strlen(own_vars[i]);
+		if (strncmp(kv, own_vars[i], k) == 0 && kv[k] == '=')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * First entry wins (env_push skips a key already present): supd's SUP_*
+ * variables, then the config's env, then the user's identity, then supd's
+ * own environment.
+ */
+static void
+env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
+{
+	const struct cfg_worker *w = n->w;
+	const char *run = d->cfg->run_dir;
+	extern char **environ;
+
+	e->n = e->ns = 0;
+	env_set(e, "SUP_NAME", "%s", n->name);
+	env_set(e, "SUP_RUN_DIR", "%s", run);
+	env_set(e, "SUP_ENDPOINT", "ipc://%s/w/%s", run, n->name);
+	env_set(e, "SUP_STATE_DB", "%s/state/%s.db", run, n->name);
+	env_set(e, "SUP_SPAWN_ID", "%" PRIx64 "-%" PRIu64,
+	    (uint64_t)d->start_real_ms, n->spawn_id);
+	if (n->instance >= 0)
+		env_set(e, "SUP_INSTANCE", "%d", n->instance);
+	if (w->ready != READY_NONE)
+		env_set(e, "NOTIFY_SOCKET", "%s", d->notify_addr);
+	for (int i = 0; i < w->nenv; i++)
+		env_push(e, w->env[i]);
+	if (w->has_user) {
+		env_set(e, "USER", "%s", w->user);
+		env_set(e, "LOGNAME", "%s", w->user);
+		env_set(e, "HOME", "%s", w->home);
+	}
+	for (char **p = environ; *p != NULL; p++)
+		if (!is_own_var(*p))
+			env_push(e, *p);
+	e->v[e->n] = NULL;
+}
+
+/* stdout and stderr of the child: a log file, /dev/null, or supd's. */
+static int
+out_open(struct supd *d, struct supd_node *n)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (n->w->out == OUT_INHERIT)
+		return -1;
+	if (n->w->out == OUT_NULL)
+		return d->devnullfd;
+	snprintf(path, sizeof(path), "%s/log/%s.log", d->cfg->run_dir,
+	    n->name);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_warn("cannot open %s: %s; %s writes to /dev/null", path,
+		    strerror(errno), n->name);
+		return d->devnullfd;
+	}
+	if (n->w->has_user && fchown(fd, n->w->uid, n->w->gid) != 0)
+		log_debug("cannot chown %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void
+spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
+{
+	struct exit_info *x = &n->last;
+
+	memset(x, 0, sizeof(*x));
+	x->valid = true;
+	x->at_ms = clk_real_ms();
+	snprintf(x->reason, sizeof(x->reason), "cannot spawn: %s",
+	    sup_strerror(e));
+	log_event("child.spawn_error", "name=%s reason=%s", n->name,
+	    log_quote(x->reason));
+	engine_failed(d, n, false);
+}
+
+void
+child_spawn(struct supd *d, struct supd_node *n)
+{
+	const struct cfg_worker *w = n->w;
+	static struct envbuf env; /* big; one spawn at a time */
+	struct spawn_req r = {
+		.path = w->path, .argv = w->argv, .envp = env.v,
+		.dir = w->directory, .set_user = w->has_user, .uid = w->uid,
+		.gid = w->gid, .groups = w->groups, .ngroups = w->ngroups,
+		.fd_in = d->devnullfd, .reset = &d->reset_sigs,
+	};
+	int out, exec_errno;
+	sup_err e;
+	pid_t pid;
+
+	n->spawn_id = ++d->spawn_seq;
+	env_build(d, n, &env);
+	out = out_open(d, n);
+	r.fd_out = r.fd_err = out;
+	e = spawn_run(&r, &pid, &exec_errno);
+	if (out >= 0 && out != d->devnullfd)
+		close(out);
+	if (e != SUP_OK) {
+		spawn_failed(d, n, e);
+		return;
+	}
+	n->pid = pid;
+	n->exec_errno = exec_errno;
+	n->start_timed_out = n->shutdown_killed = false;
+	n->status_text[0] = n->sup_status[0] = '\0';
+	log_event("child.start", "name=%s pid=%d restarts=%u", n->name,
+	    (int)pid, n->restarts);
+	if (exec_errno != 0) { /* it exits 127 now; the reap tells why */
+		n->state = NS_STARTING;
+		return;
+	}
+	if (w->ready == READY_NONE) {
+		engine_ready(d, n);
+		return;
+	}
+	n->state = NS_STARTING;
+	if (w->start_timeout_ms != DUR_INFINITY)
+		n->deadline_ns = clk_mono_ns() +
+		    w->start_timeout_ms * CLK_NS_PER_MS;
+}
+
+/* The group first; a child that left its group still gets the signal. */
+static void
+group_signal(pid_t pid, int sig)
+{
+	if (pid <= 0)
+		return;
+	if (kill(-pid, sig) != 0 && errno == ESRCH)
+		kill(pid, sig);
+}
+
+void
+child_kill(struct supd_node *n)
+{
+	group_signal(n->pid, SIGKILL);
+}
+
+void
+child_signal_stop(struct supd *d, struct supd_node *n)
+{
+	const struct cfg_worker *w = n->w;
+	int sig = w->brutal_kill ? SIGKILL : w->stop_signal;
+
+	(void)d;
+	log_event("child.stop", "name=%s pid=%d signal=%s", n->name,
+	    (int)n->pid, sig_name(sig));
+	group_signal(n->pid, sig);
+	if (sig != SIGKILL) /* a stopped (SIGSTOP) process cannot act on it */
+		group_signal(n->pid, SIGCONT);
+	n->deadline_ns = 0;
+	if (!w->brutal_kill && w->shutdown_ms != DUR_INFINITY)
+		n->deadline_ns = clk_mono_ns() + w->shutdown_ms * CLK_NS_PER_MS;
+}
+
+static void
+exit_record(struct supd_node *n, int wstatus)
+{
+	struct exit_info *x = &n->last;
+	char buf[32];
+
+	memset(x, 0, sizeof(*x));
+	x->valid = true;
+	x->at_ms = clk_real_ms();
+	x->has_code = WIFEXITED(wstatus);
+	x->code = x->has_code ? WEXITSTATUS(wstatus) : 0;
+	x->sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+	if (n->exec_errno != 0)
+		snprintf(x->reason, sizeof(x->reason), "cannot exec %s: %s",
+		    n->w->path, strerror(n->exec_errno));
+	else if (n->start_timed_out)
+		snprintf(x->reason, sizeof(x->reason),
+		    "not ready within %s (start_timeout)",
+		    dur_format(n->w->start_timeout_ms, buf, sizeof(buf)));
+	else if (n->shutdown_killed)
+		snprintf(x->reason, sizeof(x->reason),
+		    "killed after the shutdown timeout (%s)",
+		    dur_format(n->w->shutdown_ms, buf, sizeof(buf)));
+	else
+		rst_exit_describe(wstatus, x->reason, sizeof(x->reason));
+}
+
+void
+child_reaped(struct supd *d, struct supd_node *n, int wstatus)
+{
+	pid_t pid = n->pid;
+	bool stopping = n->state == NS_STOPPING, normal;
+	int64_t up = n->ready_ns ? clk_mono_ns() - n->ready_ns : 0;
+	char ubuf[32];
+
+	n->pid = 0;
+	/* Whatever the child left in its process group goes with it. */
+	kill(-pid, SIGKILL);
+	exit_record(n, wstatus);
+	log_event("child.exit", "name=%s pid=%d %s=%d reason=%s uptime=%s",
+	    n->name, (int)pid, n->last.has_code ? "code" : "signal",
+	    n->last.has_code ? n->last.code : n->last.sig,
+	    log_quote(n->last.reason),
+	    dur_format(up / CLK_NS_PER_MS, ubuf, sizeof(ubuf)));
+	normal = n->last.has_code && n->last.code == 0 &&
+	    n->exec_errno == 0 && !n->start_timed_out;
+	n->exec_errno = 0;
+	if (stopping)
+		engine_stopped(d, n);
+	else
+		engine_failed(d, n, normal);
+}

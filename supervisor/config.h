@@ -1,0 +1,154 @@
+/*
+ * supervisor/config.h — sup.conf, parsed and validated.
+ *
+ * cfg_load() turns a file into a read-only sup_config: every key checked,
+ * every relative path resolved against the file's directory, every group
+ * reference resolved. Nothing here forks or opens anything but the file;
+ * supd builds its tree from the result (tree.c).
+ */
+#ifndef SUPD_CONFIG_H
+#define SUPD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sup/err.h"
+
+enum cfg_strategy { STRAT_ONE_FOR_ONE, STRAT_ONE_FOR_ALL, STRAT_REST_FOR_ONE };
+enum cfg_restart { RESTART_PERMANENT, RESTART_TRANSIENT, RESTART_TEMPORARY };
+enum cfg_ready { READY_NONE, READY_NOTIFY, READY_SUP };
+enum cfg_stdout { OUT_LOG, OUT_INHERIT, OUT_NULL };
+enum cfg_give_up { GIVE_UP_EXIT, GIVE_UP_STAY };
+enum cfg_durability { DURABILITY_CRASH, DURABILITY_POWER };
+
+#define CFG_MAX_INSTANCES 10000
+#define CFG_NAME_MAX 64
+
+/* Backoff of one child (worker or group): DESIGN.md section 3. */
+struct cfg_backoff {
+	int64_t first_ms;
+	int64_t max_ms;
+	int64_t reset_ms;
+};
+
+struct cfg_group {
+	char *name;	    /* owned; "root" for [supervisor] */
+	int line;	    /* of the section header (0 for an implicit root) */
+	char *parent_name;  /* owned; NULL for root */
+	int parent_line;    /* of the parent key, or of the header */
+	struct cfg_group *parent; /* borrowed: from the same sup_config */
+	enum cfg_strategy strategy;
+	int intensity;
+	int64_t period_ms;
+	int64_t shutdown_ms; /* DUR_INFINITY by default */
+	struct cfg_backoff backoff;
+};
+
+struct cfg_worker {
+	char *name;	   /* owned */
+	int line;
+	char *group_name;  /* owned; "root" by default */
+	int group_line;	   /* of the group key, or of the header */
+	struct cfg_group *group; /* borrowed: from the same sup_config */
+	char *command;	   /* owned: as written */
+	char **argv;	   /* owned (argv_split) */
+	char *path;	   /* owned: the resolved executable */
+	enum cfg_restart restart;
+	int instances;
+	enum cfg_ready ready;
+	int64_t start_timeout_ms;
+	int64_t shutdown_ms;
+	bool brutal_kill;
+	int stop_signal;
+	struct cfg_backoff backoff;
+	char *directory;   /* owned: absolute, or NULL */
+	bool has_user;
+	char *user;	   /* owned */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;	   /* owned: supplementary groups */
+	int ngroups;
+	char *home;	   /* owned: the user's home directory */
+	char **env;	   /* owned: NULL-terminated "KEY=VALUE" */
+	int nenv;
+	enum cfg_stdout out;
+};
+
+/* A section in file order: children start in this order within a group. */
+struct cfg_item {
+	bool is_group;
+	union {
+		struct cfg_group *group;   /* borrowed */
+		struct cfg_worker *worker; /* borrowed */
+	} u;
+};
+
+struct sup_config {
+	char *path;	 /* owned: as given */
+	char *dir;	 /* owned: absolute directory of the file */
+	char *run_dir;	 /* owned: absolute */
+	char *state_path; /* owned: absolute */
+	enum cfg_give_up on_give_up;
+	enum cfg_durability durability;
+	struct cfg_group *root;	   /* borrowed: groups[0] */
+	struct cfg_group **groups; /* owned */
+	int ngroups;
+	struct cfg_worker **workers; /* owned */
+	int nworkers;
+	struct cfg_item *items;	     /* owned: groups (not root) and workers */
+	int nitems;
+};
+
+/* Error messages collected while loading, each "file:line: key: what". */
+struct cfg_errors {
+	char **msgs; /* owned */
+	int n;
+};
+
+/* cfg_load() flags. */
+enum {
+	/*
+	 * Check the system too: executables exist, directories exist, users
+	 * exist and supd may switch to them. supd sets it; supctl, which only
+	 * needs run_dir, does not.
+	 */
+	CFG_CHECK_SYSTEM = 1,
+};
+
+/*
+ * Loads and validates path. Returns SUP_OK and a new config (free it with
+ * cfg_free()), or SUP_EINVAL with every problem found in errs (free it with
+ * cfg_errors_fini()); no config is returned then. SUP_ESYS|errno when the
+ * file cannot be read (errs says so too). default_run_dir is used when the
+ * file sets no run_dir (borrowed).
+ */
+sup_err cfg_load(const char *path, const char *default_run_dir,
+    unsigned flags, struct sup_config **out, struct cfg_errors *errs);
+
+void cfg_free(struct sup_config *c);
+void cfg_errors_fini(struct cfg_errors *errs);
+
+/* The group named name, or NULL. */
+struct cfg_group *cfg_group_find(const struct sup_config *c, const char *name);
+
+/* Words for enums, as written in sup.conf. Static storage. */
+const char *cfg_strategy_name(enum cfg_strategy s);
+const char *cfg_restart_name(enum cfg_restart r);
+const char *cfg_ready_name(enum cfg_ready r);
+
+/*
+ * The run dir to use when neither -r, $SUP_RUN_DIR nor a config gives
+ * one: /run/sup for root, else $XDG_RUNTIME_DIR/sup, else /tmp/sup-UID.
+ * Returns a new string; free() it.
+ */
+char *cfg_default_run_dir(void);
+
+/*
+ * Joins dir and a relative path and removes "." and ".." lexically
+ * (symlinks are not resolved). An absolute path is only normalized.
+ * Returns a new string, or NULL on ENOMEM.
+ */
+char *cfg_path_join(const char *dir, const char *path);
+
+#endif

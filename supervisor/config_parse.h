@@ -1,0 +1,62 @@
+/*
+ * supervisor/config_parse.h — private to config.c and config_keys.c: the
+ * parser state shared by the section framework and the key setters.
+ */
+#ifndef SUPD_CONFIG_PARSE_H
+#define SUPD_CONFIG_PARSE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+enum sect_kind { SECT_SUPERVISOR, SECT_GROUP, SECT_WORKER, SECT_BAD };
+
+/* The keys set in one section so far, to catch duplicates. */
+struct seen_key {
+	const char *key; /* borrowed: static key table */
+	int line;
+};
+
+struct section {
+	enum sect_kind kind;
+	int line;
+	char *title;		  /* owned: "worker kv" as written */
+	struct cfg_group *group;   /* borrowed: from the config (group, root) */
+	struct cfg_worker *worker; /* borrowed: from the config */
+	struct seen_key *seen;	   /* owned */
+	int nseen;
+};
+
+struct parser {
+	const char *path;	/* borrowed: as given, for messages */
+	unsigned flags;
+	struct sup_config *c;	/* the config being built */
+	struct cfg_errors *errs;
+	struct section *sects;	/* owned */
+	int nsects;
+	struct section *cur;	/* borrowed: sects[], the one being read */
+	int line;		/* of the line being read */
+	bool line_bad;		/* a syntax error already reported on it */
+	char *raw;		/* owned: the line being read, as written */
+	bool have_supervisor;
+};
+
+/* Records "path:line: key: message" (key may be NULL). */
+void cfg_err(struct parser *p, int line, const char *key, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+/* Applies one key of the current section; reports what is wrong. */
+void cfg_key_apply(struct parser *p, const char *key, const char *value);
+
+/* Sets the documented defaults of a new group or worker. */
+void cfg_group_defaults(struct cfg_group *g);
+void cfg_worker_defaults(struct cfg_worker *w);
+
+/* The group named name, or NULL after an error with a did-you-mean. */
+struct cfg_group *cfg_group_ref(struct parser *p, const char *name, int line,
+    const char *key);
+
+/* Checks what needs the whole file: required keys, references, system. */
+void cfg_worker_finish(struct parser *p, struct cfg_worker *w);
+
+#endif

@@ -1,0 +1,467 @@
+/*
+ * supervisor/ctl.c — the control server (ctl.h).
+ *
+ * Every request is checked in this order before anything acts on it: the
+ * peer's uid (supd's own or root, from the socket's credentials), the
+ * size, the frame header, the JSON, the command, the names. Each failure
+ * gets an error reply and a counter, never a crash. Requests that change
+ * the tree (start, stop, restart NAME) become waiters, answered once
+ * every named node got where it was sent, or failed on the way.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/sig.h"
+#include "ctl.h"
+#include "ipc/ipc.h"
+#include "rundir.h"
+
+enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART };
+
+struct supd_waiter {
+	struct supd_waiter *next; /* owned */
+	ipc_req *req;		  /* owned */
+	enum wait_op op;
+	int n;
+	struct supd_node *nodes[]; /* borrowed: the tree outlives waiters */
+};
+
+#define MAX_TARGETS 4096
+
+/* --- replies ------------------------------------------------------------ */
+
+static void
+reply_json(ipc_req *r, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	size_t len = s ? strlen(s) : 0;
+	char *frame = malloc(len + 2);
+
+	json_decref(o);
+	if (s == NULL || frame == NULL) {
+		free(s);
+		free(frame);
+		ipc_req_free(r);
+		return;
+	}
+	frame[0] = IPC_VERSION;
+	frame[1] = IPC_TYPE_JSON;
+	memcpy(frame + 2, s, len);
+	ipc_req_reply(r, frame, len + 2);
+	free(s);
+	free(frame);
+}
+
+static void
+reply_error(ipc_req *r, int code, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+reply_error(ipc_req *r, int code, const char *hint, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *o;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:b, s:i, s:s}", "ok", 0, "code", code, "error", msg);
+	if (hint != NULL)
+		json_object_set_new(o, "hint", json_string(hint));
+	reply_json(r, o);
+}
+
+static void
+reply_ok(ipc_req *r)
+{
+	reply_json(r, json_pack("{s:b}", "ok", 1));
+}
+
+/* --- waiters ------------------------------------------------------------ */
+
+/* 1: done, 0: not yet, -1: failed (why says so). */
+static int
+target_outcome(const struct supd_node *n, enum wait_op op, char *why,
+    size_t len)
+{
+	if (op == WAIT_STOP)
+		return ((n->state == NS_STOPPED || n->state == NS_FAILED) &&
+		    !n->pending_stop) ? 1 : 0;
+	if (n->state == NS_RUNNING && !n->pending_start && !n->pending_stop)
+		return 1;
+	if (n->state == NS_BACKOFF || n->state == NS_FAILED ||
+	    (n->state == NS_STOPPED && !n->pending_start && !n->pending_stop)) {
+		snprintf(why, len, "%s did not start: %s%s", n->name,
+		    n->last.valid ? n->last.reason : "stopped",
+		    n->state == NS_BACKOFF ? " (restarting after a backoff "
+		    "delay)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+void
+ctl_waiters_check(struct supd *d)
+{
+	struct supd_waiter **pp = &d->waiters, *w;
+	char why[400];
+
+	while ((w = *pp) != NULL) {
+		int done = 1;
+		for (int i = 0; i < w->n && done == 1; i++) {
+			int o = target_outcome(w->nodes[i], w->op, why,
+			    sizeof(why));
+			done = o < done ? o : done;
+		}
+		if (done == 0) {
+			pp = &w->next;
+			continue;
+		}
+		if (done == 1)
+			reply_ok(w->req);
+		else
+			reply_error(w->req, 1, NULL, "%s", why);
+		*pp = w->next;
+		free(w);
+	}
+}
+
+void
+ctl_waiters_fail_all(struct supd *d, const char *why)
+{
+	while (d->waiters != NULL) {
+		struct supd_waiter *w = d->waiters;
+		d->waiters = w->next;
+		reply_error(w->req, 1, NULL, "%s", why);
+		free(w);
+	}
+}
+
+static int
+waiters_count(const struct supd *d)
+{
+	int n = 0;
+
+	for (const struct supd_waiter *w = d->waiters; w; w = w->next)
+		n++;
+	return n;
+}
+
+static void
+waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
+    struct supd_node **nodes, int n)
+{
+	struct supd_waiter *w = malloc(sizeof(*w) + (size_t)n * sizeof(*nodes));
+
+	if (w == NULL) {
+		reply_error(r, 1, NULL, "supd is out of memory");
+		return;
+	}
+	w->req = r;
+	w->op = op;
+	w->n = n;
+	memcpy(w->nodes, nodes, (size_t)n * sizeof(*nodes));
+	w->next = d->waiters;
+	d->waiters = w;
+}
+
+/* --- commands ----------------------------------------------------------- */
+
+/*
+ * Resolves the "names" array into nodes (a pool name yields every
+ * instance). On failure the reply is sent and -1 returned.
+ */
+static int
+names_resolve(struct supd *d, ipc_req *r, json_t *req, bool required,
+    struct supd_node **out)
+{
+	json_t *names = json_object_get(req, "names"), *v;
+	size_t i;
+	int n = 0;
+
+	if (names != NULL && !json_is_array(names)) {
+		reply_error(r, 2, NULL, "\"names\" must be an array of names");
+		return -1;
+	}
+	if (required && json_array_size(names) == 0) {
+		reply_error(r, 2, NULL, "which child? give a name");
+		return -1;
+	}
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v);
+		int k;
+		if (name == NULL) {
+			reply_error(r, 2, NULL, "names must be strings");
+			return -1;
+		}
+		k = tree_resolve(d, name, out + n, MAX_TARGETS - n);
+		if (k == 0) {
+			const char *hint = tree_suggest(d, name);
+			reply_error(r, 4, hint, "no such child: %s", name);
+			return -1;
+		}
+		n += k;
+		if (n >= MAX_TARGETS) {
+			reply_error(r, 2, NULL, "too many names");
+			return -1;
+		}
+	}
+	return n;
+}
+
+static void
+cmd_status(struct supd *d, ipc_req *r, json_t *req)
+{
+	static struct supd_node *sel[MAX_TARGETS];
+	int n = names_resolve(d, r, req, false, sel);
+
+	if (n < 0)
+		return;
+	reply_json(r, ctl_status_json(d, json_array_size(json_object_get(req,
+	    "names")) ? sel : NULL, n));
+}
+
+/* A child can run only where every group above it runs. */
+static const struct supd_node *
+stopped_ancestor(const struct supd_node *n)
+{
+	for (const struct supd_node *g = n->parent; g != NULL; g = g->parent)
+		if (g->state != NS_RUNNING && g->state != NS_STARTING)
+			return g;
+	return NULL;
+}
+
+static void
+cmd_change(struct supd *d, ipc_req *r, json_t *req, enum wait_op op)
+{
+	static struct supd_node *t[MAX_TARGETS];
+	int n = names_resolve(d, r, req, true, t);
+	const struct supd_node *g;
+
+	if (n < 0)
+		return;
+	if (d->shutting_down) {
+		reply_error(r, 1, NULL, "supd is shutting down");
+		return;
+	}
+	for (int i = 0; i < n && op != WAIT_STOP; i++)
+		if ((g = stopped_ancestor(t[i])) != NULL) {
+			reply_error(r, 1, NULL, "%s cannot start: its group %s "
+			    "is %s (start %s first)", t[i]->name, g->name,
+			    node_state_name(g->state), g->name);
+			return;
+		}
+	if (waiters_count(d) >= CTL_MAX_WAITERS) {
+		reply_error(r, 1, NULL, "too many requests waiting; try later");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		log_event("ctl.request", "cmd=%s name=%s", op == WAIT_STOP ?
+		    "stop" : op == WAIT_START ? "start" : "restart",
+		    t[i]->name);
+		if (op == WAIT_STOP)
+			engine_user_stop(d, t[i]);
+		else if (op == WAIT_START)
+			engine_user_start(d, t[i]);
+		else
+			engine_user_restart(d, t[i]);
+	}
+	if (json_is_true(json_object_get(req, "nowait")))
+		reply_ok(r);
+	else
+		waiter_add(d, r, op, t, n);
+}
+
+static int
+signal_node(struct supd_node *n, int sig, json_t *done)
+{
+	int k = 0;
+
+	if (n->is_group) {
+		for (int i = 0; i < n->nkids; i++)
+			k += signal_node(n->kids[i], sig, done);
+		return k;
+	}
+	if (n->pid <= 0)
+		return 0;
+	if (kill(-n->pid, sig) != 0 && kill(n->pid, sig) != 0)
+		return 0;
+	json_array_append_new(done, json_string(n->name));
+	return 1;
+}
+
+static void
+cmd_signal(struct supd *d, ipc_req *r, json_t *req)
+{
+	static struct supd_node *t[MAX_TARGETS];
+	const char *s = json_string_value(json_object_get(req, "signal"));
+	int n = names_resolve(d, r, req, true, t), sig, k = 0;
+	json_t *done;
+
+	if (n < 0)
+		return;
+	if (s == NULL || (sig = sig_parse(s)) < 0) {
+		reply_error(r, 2, NULL, "\"%s\" is not a signal (like HUP, "
+		    "TERM, USR1 or a number)", s ? s : "");
+		return;
+	}
+	done = json_array();
+	for (int i = 0; i < n; i++)
+		k += signal_node(t[i], sig, done);
+	if (k == 0) {
+		json_decref(done);
+		reply_error(r, 1, NULL, "not running: nothing to signal");
+		return;
+	}
+	log_event("ctl.signal", "signal=%s count=%d", sig_name(sig), k);
+	reply_json(r, json_pack("{s:b, s:o}", "ok", 1, "signalled", done));
+}
+
+static void
+cmd_shutdown(struct supd *d, ipc_req *r)
+{
+	reply_json(r, json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid()));
+	log_event("ctl.request", "cmd=shutdown");
+	engine_shutdown(d);
+}
+
+static void
+dispatch(struct supd *d, ipc_req *r, json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	if (cmd == NULL)
+		reply_error(r, 2, NULL, "malformed request: no \"cmd\"");
+	else if (strcmp(cmd, "status") == 0)
+		cmd_status(d, r, req);
+	else if (strcmp(cmd, "tree") == 0)
+		reply_json(r, ctl_tree_json(d));
+	else if (strcmp(cmd, "start") == 0)
+		cmd_change(d, r, req, WAIT_START);
+	else if (strcmp(cmd, "stop") == 0)
+		cmd_change(d, r, req, WAIT_STOP);
+	else if (strcmp(cmd, "restart") == 0)
+		cmd_change(d, r, req, WAIT_RESTART);
+	else if (strcmp(cmd, "signal") == 0)
+		cmd_signal(d, r, req);
+	else if (strcmp(cmd, "shutdown") == 0)
+		cmd_shutdown(d, r);
+	else if (strcmp(cmd, "version") == 0)
+		reply_json(r, json_pack("{s:b, s:s, s:i}", "ok", 1, "version",
+		    "0.1.0", "pid", (int)getpid()));
+	else
+		reply_error(r, 2, NULL, "unknown command \"%.40s\"", cmd);
+}
+
+/* --- reading requests ---------------------------------------------------- */
+
+static void
+bad_request(struct supd *d, ipc_req *r, const char *what)
+{
+	d->bad_requests++;
+	/* A flood must not flood the log: the first ten, then every 1000th. */
+	if (d->bad_requests <= 10 || d->bad_requests % 1000 == 0)
+		log_event("ctl.bad_request", "count=%lu reason=%s",
+		    d->bad_requests, log_quote(what));
+	reply_error(r, 2, NULL, "malformed request: %s", what);
+}
+
+static bool
+peer_allowed(struct supd *d, ipc_req *r)
+{
+	int64_t uid = ipc_req_peer_uid(r);
+
+	if (uid == 0 || uid == (int64_t)geteuid())
+		return true;
+	d->refused_requests++;
+	if (d->refused_requests <= 10 || d->refused_requests % 1000 == 0)
+		log_event("ctl.refused", "uid=%lld pid=%lld", (long long)uid,
+		    (long long)ipc_req_peer_pid(r));
+	reply_error(r, 1, NULL, "permission denied: uid %lld may not control "
+	    "this supd (it answers uid %u and root)", (long long)uid,
+	    (unsigned)geteuid());
+	return false;
+}
+
+static void
+request_handle(struct supd *d, ipc_req *r)
+{
+	const void *frame, *body;
+	size_t flen, blen;
+	json_error_t jerr;
+	json_t *req;
+
+	if (!peer_allowed(d, r))
+		return;
+	frame = ipc_req_data(r, &flen);
+	if (flen > CTL_MAX_REQUEST) {
+		bad_request(d, r, "request too large");
+		return;
+	}
+	if (ipc_frame_check(frame, flen, IPC_TYPE_JSON, &body, &blen) != 0) {
+		bad_request(d, r, "bad frame header (version or type)");
+		return;
+	}
+	req = json_loadb(body, blen, JSON_REJECT_DUPLICATES, &jerr);
+	if (req == NULL || !json_is_object(req)) {
+		json_decref(req);
+		bad_request(d, r, "not a JSON object");
+		return;
+	}
+	dispatch(d, r, req);
+	json_decref(req);
+}
+
+void
+ctl_read(struct supd *d)
+{
+	ipc_req *r;
+	sup_err e;
+
+	while ((e = ipc_server_recv(d->ctl, &r)) == SUP_OK)
+		request_handle(d, r);
+	if (e != SUP_EBUSY)
+		log_warn("control socket: %s", sup_strerror(e));
+}
+
+sup_err
+ctl_open(struct supd *d)
+{
+	char path[4096];
+
+	if (!rundir_path(d->cfg->run_dir, "ctl", path, sizeof(path)) ||
+	    strlen(path) >= 108)
+		return SUP_ETOOBIG;
+	/* We hold the lock: a socket file here is a dead supd's. Removing it
+	 * keeps nng from probing it (a probe is what breaks listeners). */
+	unlink(path);
+	return ipc_server_open(path, CTL_HARD_MAX, &d->ctl);
+}
+
+void
+ctl_close(struct supd *d)
+{
+	ipc_server_close(d->ctl);
+	d->ctl = NULL;
+}
+
+void
+ctl_heal(struct supd *d)
+{
+	int64_t now = clk_mono_ns();
+	sup_err e;
+
+	if (d->relisten_ns != 0 && now - d->relisten_ns < 1000 * CLK_NS_PER_MS)
+		return;
+	d->relisten_ns = now;
+	e = ipc_server_relisten(d->ctl);
+	log_event("ctl.relisten", "result=%s", log_quote(sup_strerror(e)));
+}

@@ -1,0 +1,165 @@
+/*
+ * supervisor/ctl_json.c — what supd tells supctl: the status object of
+ * DESIGN.md section 5 and the tree, as jansson values.
+ *
+ * Field names and meanings are a contract with scripts: add fields
+ * freely, never rename or remove one (supctl(1) lists them).
+ */
+#include <jansson.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "ctl.h"
+#include "supd.h"
+
+#define SUP_VERSION "0.1.0"
+
+static json_t *
+str_or_null(const char *s)
+{
+	return (s != NULL && s[0] != '\0') ? json_string(s) : json_null();
+}
+
+static json_t *
+exit_json(const struct exit_info *x)
+{
+	char at[32];
+
+	if (!x->valid)
+		return json_null();
+	clk_iso8601(x->at_ms, at);
+	return json_pack("{s:o, s:o, s:s, s:s}",
+	    "code", x->has_code ? json_integer(x->code) : json_null(),
+	    "signal", x->sig ? json_integer(x->sig) : json_null(),
+	    "reason", x->reason, "at", at);
+}
+
+static json_t *
+worker_json(const struct supd_node *n, int64_t now)
+{
+	bool has_pid = n->pid > 0;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o}",
+	    "name", n->name, "group", n->parent->name,
+	    "state", node_state_name(n->state),
+	    "status", str_or_null(n->sup_status),
+	    "status_text", str_or_null(n->status_text),
+	    "pid", has_pid ? json_integer(n->pid) : json_null(),
+	    "restarts", (json_int_t)n->restarts,
+	    "uptime_ms", has_pid ? json_integer((now - n->started_ns) /
+	        CLK_NS_PER_MS) : json_null(),
+	    "last_exit", exit_json(&n->last));
+
+	json_object_set_new(o, "restart", json_string(
+	    cfg_restart_name(n->w->restart)));
+	json_object_set_new(o, "ready", json_string(
+	    cfg_ready_name(n->w->ready)));
+	json_object_set_new(o, "stopped_by_user", json_boolean(n->user_stopped));
+	if (n->state == NS_BACKOFF)
+		json_object_set_new(o, "backoff_ms", json_integer(
+		    n->deadline_ns > now ? (n->deadline_ns - now) /
+		    CLK_NS_PER_MS : 0));
+	return o;
+}
+
+static json_t *
+group_json(const struct supd_node *g, int64_t now)
+{
+	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:i, s:I, s:i, s:b}",
+	    "name", g->name,
+	    "parent", g->parent ? json_string(g->parent->name) : json_null(),
+	    "state", node_state_name(g->state),
+	    "strategy", cfg_strategy_name(g->g->strategy),
+	    "restarts", (json_int_t)g->restarts,
+	    "intensity", g->g->intensity,
+	    "period_ms", (json_int_t)g->g->period_ms,
+	    "recent_restarts", rst_window_count(&g->window,
+	        now / CLK_NS_PER_MS, g->g->period_ms),
+	    "stopped_by_user", g->user_stopped);
+}
+
+static const char *
+supd_state(const struct supd *d)
+{
+	if (d->shutting_down)
+		return "stopping";
+	return node_state_name(d->root->state);
+}
+
+static json_t *
+supervisor_json(const struct supd *d, int64_t now)
+{
+	char at[32];
+
+	clk_iso8601(d->start_real_ms, at);
+	return json_pack("{s:i, s:I, s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I}",
+	    "pid", (int)getpid(),
+	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
+	    "state", supd_state(d), "persisting", 0,
+	    "started_at", at, "version", SUP_VERSION,
+	    "run_dir", d->cfg->run_dir, "config", d->cfg_abs,
+	    "bad_requests", (json_int_t)d->bad_requests,
+	    "refused_requests", (json_int_t)d->refused_requests);
+}
+
+/* sel: the nodes asked for (a group stands for the workers under it). */
+static bool
+selected(const struct supd_node *n, struct supd_node *const *sel, int nsel)
+{
+	if (sel == NULL)
+		return true;
+	for (int i = 0; i < nsel; i++)
+		if (tree_is_ancestor(sel[i], n))
+			return true;
+	return false;
+}
+
+json_t *
+ctl_status_json(struct supd *d, struct supd_node *const *sel, int nsel)
+{
+	int64_t now = clk_mono_ns();
+	json_t *kids = json_array(), *groups = json_array();
+
+	for (int i = 0; i < d->nnodes; i++) {
+		const struct supd_node *n = d->nodes[i];
+		if (!selected(n, sel, nsel))
+			continue;
+		if (n->is_group)
+			json_array_append_new(groups, group_json(n, now));
+		else
+			json_array_append_new(kids, worker_json(n, now));
+	}
+	return json_pack("{s:b, s:o, s:o, s:o}", "ok", 1,
+	    "supervisor", supervisor_json(d, now), "children", kids,
+	    "groups", groups);
+}
+
+static json_t *
+tree_node_json(const struct supd_node *n)
+{
+	json_t *o, *kids;
+
+	if (!n->is_group)
+		return json_pack("{s:s, s:s, s:s, s:o, s:i}", "name", n->name,
+		    "kind", "worker", "state", node_state_name(n->state),
+		    "pid", n->pid > 0 ? json_integer(n->pid) : json_null(),
+		    "restarts", (json_int_t)n->restarts);
+	kids = json_array();
+	for (int i = 0; i < n->nkids; i++)
+		json_array_append_new(kids, tree_node_json(n->kids[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:o}",
+	    "name", n->name, "kind", "group",
+	    "state", node_state_name(n->state),
+	    "strategy", cfg_strategy_name(n->g->strategy),
+	    "intensity", n->g->intensity,
+	    "period_ms", (json_int_t)n->g->period_ms,
+	    "restarts", (json_int_t)n->restarts, "children", kids);
+	return o;
+}
+
+json_t *
+ctl_tree_json(struct supd *d)
+{
+	return json_pack("{s:b, s:o}", "ok", 1, "tree",
+	    tree_node_json(d->root));
+}

@@ -1,0 +1,169 @@
+/*
+ * supervisor/loop.c — the only place supd blocks.
+ *
+ * One epoll over: a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+ * all blocked before nng started a thread), one timerfd armed to the
+ * earliest deadline in the tree (start timeout, kill after shutdown,
+ * end of a backoff), the sd_notify socket and the control socket's
+ * pollable fd. No polling and no sleeps: with no deadline pending the
+ * timer is disarmed and an idle supd makes no wake-ups at all.
+ *
+ * After each batch of events the tree is settled (engine_settle), deferred
+ * replies are answered, and the timer is re-armed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/sig.h"
+#include "ctl.h"
+#include "ipc/ipc.h"
+#include "supd.h"
+
+enum source { SRC_SIGNAL = 1, SRC_TIMER, SRC_NOTIFY, SRC_CTL };
+
+static sup_err
+watch(struct supd *d, int fd, enum source s)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = s};
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0
+	    ? SUP_OK : SUP_ESYS | errno;
+}
+
+sup_err
+loop_init(struct supd *d)
+{
+	sigset_t set;
+	sup_err e;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0)
+		return SUP_ESYS | errno;
+	if ((e = watch(d, d->sigfd, SRC_SIGNAL)) != SUP_OK ||
+	    (e = watch(d, d->timerfd, SRC_TIMER)) != SUP_OK ||
+	    (e = watch(d, d->notifyfd, SRC_NOTIFY)) != SUP_OK ||
+	    (e = watch(d, ipc_server_fd(d->ctl), SRC_CTL)) != SUP_OK)
+		return e;
+	return SUP_OK;
+}
+
+static void
+signals_read(struct supd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap_all(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_event("supd.signal", "signal=%s from_pid=%u",
+			    sig_name((int)si.ssi_signo), si.ssi_pid);
+			engine_shutdown(d);
+			break;
+		case SIGUSR1:
+			ctl_heal(d);
+			break;
+		case SIGHUP:
+			log_event("supd.signal", "signal=HUP note=%s",
+			    log_quote("ignored: configuration reload is not "
+			    "supported; restart supd to apply a new config"));
+			break;
+		}
+	}
+}
+
+static void
+deadlines_run(struct supd *d)
+{
+	int64_t now = clk_mono_ns();
+	uint64_t ticks;
+
+	(void)!read(d->timerfd, &ticks, sizeof(ticks));
+	d->timer_armed_ns = 0;
+	for (int i = 0; i < d->nnodes; i++) {
+		struct supd_node *n = d->nodes[i];
+		if (n->deadline_ns != 0 && n->deadline_ns <= now)
+			engine_deadline(d, n, now);
+	}
+}
+
+static void
+timer_arm_earliest(struct supd *d)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	int64_t t = 0;
+
+	for (int i = 0; i < d->nnodes; i++) {
+		int64_t dl = d->nodes[i]->deadline_ns;
+		if (dl != 0 && (t == 0 || dl < t))
+			t = dl;
+	}
+	if (t == d->timer_armed_ns)
+		return;
+	if (t != 0) {
+		its.it_value.tv_sec = t / 1000000000;
+		its.it_value.tv_nsec = t % 1000000000;
+	}
+	timerfd_settime(d->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+	d->timer_armed_ns = t;
+}
+
+static void
+ready_announce(struct supd *d)
+{
+	static const char msg[] = "ready\n";
+
+	if (d->root->state != NS_RUNNING || d->announced)
+		return;
+	d->announced = true;
+	log_event("supd.ready", "children=%d", d->nnodes);
+	if (d->ready_fd >= 0) {
+		(void)!write(d->ready_fd, msg, sizeof(msg) - 1);
+		close(d->ready_fd);
+		d->ready_fd = -1;
+	}
+}
+
+void
+loop_run(struct supd *d)
+{
+	struct epoll_event ev[32];
+
+	engine_settle(d);
+	while (!d->quit) {
+		ready_announce(d);
+		ctl_waiters_check(d);
+		timer_arm_earliest(d);
+		int n = epoll_wait(d->epfd, ev, 32, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < n; i++) {
+			switch (ev[i].data.u32) {
+			case SRC_SIGNAL: signals_read(d); break;
+			case SRC_TIMER: deadlines_run(d); break;
+			case SRC_NOTIFY: notify_read(d); break;
+			case SRC_CTL: ctl_read(d); break;
+			}
+		}
+		engine_settle(d);
+	}
+	ctl_waiters_check(d);
+}

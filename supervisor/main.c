@@ -1,0 +1,237 @@
+/*
+ * supervisor/main.c — supd: arguments, the fatal zone, then the loop.
+ *
+ * Everything that may make supd refuse to start happens here, before the
+ * loop: a bad config (exit 2, nothing started), an unusable run dir
+ * (exit 2), another supd on the same run dir (exit 3). Order matters:
+ * signals are blocked before ipc_server_open() starts nng's threads, so
+ * that they inherit the mask and signals arrive only through our
+ * signalfd. From loop_run() on, supd does not die of anything from
+ * outside (s6-svscan's rule).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "ctl.h"
+#include "rundir.h"
+#include "supd.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: supd -c CONFIG [-v] [--ready-fd FD]\n"
+		   "Runs the supervision tree of CONFIG in the foreground; "
+		   "see supd(8).\n");
+}
+
+struct opts {
+	const char *config;
+	bool verbose;
+	int ready_fd;
+};
+
+static void
+opts_parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"ready-fd", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	*o = (struct opts){.ready_fd = -1};
+	while ((c = getopt_long(argc, argv, "c:vh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'F':
+			o->ready_fd = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || o->ready_fd < 0 ||
+			    fcntl(o->ready_fd, F_GETFD) < 0) {
+				fprintf(stderr, "supd: --ready-fd %s: not an "
+				    "open file descriptor\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (o->config == NULL || optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Blocks the signals the loop reads, before any thread exists. */
+static void
+signals_block(struct supd *d)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* A reader gone from a pipe must not kill supd: EPIPE will do. */
+	sigaction(SIGPIPE, &ign, NULL);
+	/* Children get default dispositions for whatever we ignore. */
+	sigemptyset(&d->reset_sigs);
+	for (int s = 1; s < NSIG; s++)
+		if (sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaddset(&d->reset_sigs, s);
+}
+
+static struct sup_config *
+config_load(const char *path)
+{
+	struct cfg_errors errs;
+	struct sup_config *c;
+
+	if (cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK)
+		return c;
+	for (int i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	fprintf(stderr, "supd: %d error%s in %s; nothing started\n", errs.n,
+	    errs.n == 1 ? "" : "s", path);
+	cfg_errors_fini(&errs);
+	exit(2);
+}
+
+static void
+rundir_take(struct supd *d)
+{
+	const char *run = d->cfg->run_dir, *why = "";
+	pid_t holder = 0;
+	sup_err e;
+
+	if ((e = rundir_prepare(run, &why)) != SUP_OK) {
+		fprintf(stderr, "supd: run dir %s: %s (%s)\n", run, why,
+		    sup_strerror(e));
+		exit(2);
+	}
+	e = rundir_lock(run, &d->lockfd, &holder);
+	if (e == SUP_EBUSY) {
+		fprintf(stderr, "supd: another supd (pid %ld) is running on "
+		    "%s; not starting a second tree\n", (long)holder, run);
+		exit(3);
+	}
+	if (e != SUP_OK) {
+		fprintf(stderr, "supd: cannot lock %s/supd.lock: %s\n", run,
+		    sup_strerror(e));
+		exit(2);
+	}
+}
+
+static void
+open_all(struct supd *d)
+{
+	sup_err e;
+
+	d->devnullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (d->devnullfd < 0) {
+		fprintf(stderr, "supd: /dev/null: %s\n", strerror(errno));
+		exit(2);
+	}
+	if ((e = tree_build(d)) != SUP_OK) {
+		fprintf(stderr, "supd: cannot build the tree: %s\n",
+		    sup_strerror(e));
+		exit(2);
+	}
+	if ((e = notify_open(d)) != SUP_OK) {
+		fprintf(stderr, "supd: cannot open the notify socket: %s\n",
+		    sup_strerror(e));
+		exit(2);
+	}
+	if ((e = ctl_open(d)) != SUP_OK) {
+		fprintf(stderr, "supd: cannot listen on %s/ctl: %s%s\n",
+		    d->cfg->run_dir, sup_strerror(e), e == SUP_ETOOBIG ?
+		    " (the run dir path is too long for a socket)" : "");
+		exit(2);
+	}
+	if ((e = loop_init(d)) != SUP_OK) {
+		fprintf(stderr, "supd: cannot set up the event loop: %s\n",
+		    sup_strerror(e));
+		exit(2);
+	}
+}
+
+/* Nothing may outlive supd's orderly exit; normally nothing is left. */
+static void
+leftovers_kill(struct supd *d)
+{
+	for (int i = 0; i < d->nnodes; i++)
+		if (d->nodes[i]->pid > 0) {
+			log_warn("%s (pid %d) still running at exit: killing "
+			    "it", d->nodes[i]->name, (int)d->nodes[i]->pid);
+			kill(-d->nodes[i]->pid, SIGKILL);
+			kill(d->nodes[i]->pid, SIGKILL);
+		}
+}
+
+uint64_t
+supd_rand(struct supd *d)
+{
+	uint64_t x = d->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return d->rng = x;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct supd d;
+	struct opts o;
+	char cwd[PATH_MAX];
+
+	opts_parse(argc, argv, &o);
+	log_init("supd", o.verbose);
+	signals_block(&d);
+	d.cfg = config_load(o.config);
+	d.cfg_path = o.config;
+	d.cfg_abs = cfg_path_join(getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+	    o.config);
+	d.ready_fd = o.ready_fd;
+	if (d.ready_fd >= 0)
+		fcntl(d.ready_fd, F_SETFD, FD_CLOEXEC);
+	d.start_ns = clk_mono_ns();
+	d.start_real_ms = clk_real_ms();
+	d.rng = (uint64_t)d.start_ns ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
+	rundir_take(&d);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	open_all(&d);
+	log_event("supd.start", "pid=%d config=%s run_dir=%s nodes=%d",
+	    (int)getpid(), log_quote(d.cfg_abs), log_quote(d.cfg->run_dir),
+	    d.nnodes);
+	engine_start(&d, d.root, false);
+	loop_run(&d);
+	ctl_waiters_fail_all(&d, "supd exited");
+	leftovers_kill(&d);
+	ctl_close(&d);
+	log_event("supd.exit", "code=%d", d.exit_code);
+	tree_free(&d);
+	cfg_free(d.cfg);
+	free(d.cfg_abs);
+	return d.exit_code;
+}

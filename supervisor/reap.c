@@ -1,0 +1,37 @@
+/*
+ * supervisor/reap.c — SIGCHLD: collect every exited child.
+ *
+ * One SIGCHLD may stand for many exits, and signalfd coalesces them: reap
+ * with waitpid(-1, WNOHANG) until it returns 0. supd is a child subreaper,
+ * so orphans of our children are reparented to us and reaped here too;
+ * they are counted and logged, never mistaken for a worker.
+ */
+#include <errno.h>
+#include <sys/wait.h>
+
+#include "common/log.h"
+#include "common/sig.h"
+#include "supd.h"
+
+void
+reap_all(struct supd *d)
+{
+	struct supd_node *n;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;
+		if ((n = tree_by_pid(d, pid)) != NULL) {
+			child_reaped(d, n, status);
+			continue;
+		}
+		d->unknown_reaped++;
+		log_debug("reaped pid %d, not a child of the tree (an orphan "
+		    "reparented to supd), status %#x", (int)pid, status);
+	}
+}

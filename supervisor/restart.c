@@ -1,0 +1,141 @@
+/*
+ * supervisor/restart.c — restart math: backoff, intensity window,
+ * strategy ranges, restart types (restart.h). No clock, no I/O.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "common/sig.h"
+#include "restart.h"
+
+unsigned
+rst_backoff_step(unsigned prev, int64_t uptime_ms, int64_t reset_ms)
+{
+	if (uptime_ms >= reset_ms)
+		return 1;
+	return prev < 64 ? prev + 1 : 64;
+}
+
+int64_t
+rst_backoff_delay(const struct cfg_backoff *b, unsigned step, uint64_t rnd)
+{
+	int64_t d = b->first_ms;
+
+	if (step <= 1 || d == 0)
+		return 0;
+	for (unsigned k = 2; k < step && d < b->max_ms; k++)
+		d *= 2;
+	if (d > b->max_ms)
+		d = b->max_ms;
+	/* Jitter in [d/2, d] spreads siblings that failed together. */
+	int64_t lo = d / 2;
+	return lo + (int64_t)(rnd % (uint64_t)(d - lo + 1));
+}
+
+bool
+rst_window_init(struct rst_window *w, int intensity)
+{
+	w->cap = intensity + 1;
+	w->n = 0;
+	w->head = 0;
+	w->t = calloc((size_t)w->cap, sizeof(*w->t));
+	return w->t != NULL;
+}
+
+void
+rst_window_fini(struct rst_window *w)
+{
+	free(w->t);
+	w->t = NULL;
+}
+
+void
+rst_window_clear(struct rst_window *w)
+{
+	w->n = 0;
+	w->head = 0;
+}
+
+static void
+window_expire(struct rst_window *w, int64_t now_ms, int64_t period_ms)
+{
+	while (w->n > 0 && now_ms - w->t[w->head] >= period_ms) {
+		w->head = (w->head + 1) % w->cap;
+		w->n--;
+	}
+}
+
+bool
+rst_window_add(struct rst_window *w, int64_t now_ms, int intensity,
+    int64_t period_ms)
+{
+	window_expire(w, now_ms, period_ms);
+	if (w->n == w->cap) { /* full: drop the oldest, it is over anyway */
+		w->head = (w->head + 1) % w->cap;
+		w->n--;
+	}
+	w->t[(w->head + w->n) % w->cap] = now_ms;
+	w->n++;
+	return w->n > intensity;
+}
+
+int
+rst_window_count(const struct rst_window *w, int64_t now_ms,
+    int64_t period_ms)
+{
+	int c = 0;
+
+	for (int i = 0; i < w->n; i++)
+		if (now_ms - w->t[(w->head + i) % w->cap] < period_ms)
+			c++;
+	return c;
+}
+
+void
+rst_strategy_range(enum cfg_strategy s, int f, int n, int *lo, int *hi)
+{
+	switch (s) {
+	case STRAT_ONE_FOR_ALL:
+		*lo = 0;
+		*hi = n - 1;
+		break;
+	case STRAT_REST_FOR_ONE:
+		*lo = f;
+		*hi = n - 1;
+		break;
+	case STRAT_ONE_FOR_ONE:
+	default:
+		*lo = f;
+		*hi = f;
+		break;
+	}
+}
+
+bool
+rst_should_restart(enum cfg_restart type, bool normal_exit)
+{
+	switch (type) {
+	case RESTART_PERMANENT:
+		return true;
+	case RESTART_TRANSIENT:
+		return !normal_exit;
+	case RESTART_TEMPORARY:
+	default:
+		return false;
+	}
+}
+
+void
+rst_exit_describe(int wstatus, char *buf, size_t n)
+{
+	if (WIFEXITED(wstatus))
+		snprintf(buf, n, "exited with status %d", WEXITSTATUS(wstatus));
+	else if (WIFSIGNALED(wstatus))
+		snprintf(buf, n, "killed by signal %d (%s)%s", WTERMSIG(wstatus),
+		    sig_name(WTERMSIG(wstatus)),
+		    WCOREDUMP(wstatus) ? ", core dumped" : "");
+	else
+		snprintf(buf, n, "wait status %#x", (unsigned)wstatus);
+}

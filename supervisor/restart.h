@@ -1,0 +1,74 @@
+/*
+ * supervisor/restart.h — the restart decisions of DESIGN.md section 3 as
+ * pure functions: the clock and randomness are passed in, nothing forks,
+ * so every rule is unit-tested without a process.
+ */
+#ifndef SUPD_RESTART_H
+#define SUPD_RESTART_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define RST_MAX_INTENSITY 10000
+
+/*
+ * The consecutive-failure count after a failure: 1 when the child had
+ * stayed up for at least reset_ms (the count starts over), else prev + 1.
+ */
+unsigned rst_backoff_step(unsigned prev, int64_t uptime_ms, int64_t reset_ms);
+
+/*
+ * The delay before the k-th consecutive restart (k = step, from 1): none
+ * for the first; then d = min(max, first * 2^(k-2)) with jitter: a value
+ * in [d/2, d] chosen by rnd (any 64-bit random number).
+ */
+int64_t rst_backoff_delay(const struct cfg_backoff *b, unsigned step,
+    uint64_t rnd);
+
+/*
+ * A group's restart intensity window: the times of its recent restarts.
+ * Storage for intensity + 1 timestamps; init with rst_window_init().
+ */
+struct rst_window {
+	int64_t *t; /* owned: ring of restart times (ms, monotonic) */
+	int cap;    /* intensity + 1 */
+	int n;	    /* entries in the ring */
+	int head;   /* index of the oldest */
+};
+
+/* Returns false on ENOMEM. */
+bool rst_window_init(struct rst_window *w, int intensity);
+void rst_window_fini(struct rst_window *w);
+/* Forgets every restart (a group restarted by its parent starts fresh). */
+void rst_window_clear(struct rst_window *w);
+
+/*
+ * Records a restart at now_ms. Returns true when it makes more than
+ * intensity restarts within the last period_ms: the group gives up.
+ */
+bool rst_window_add(struct rst_window *w, int64_t now_ms, int intensity,
+    int64_t period_ms);
+
+/* Restarts recorded within the last period_ms (for status). */
+int rst_window_count(const struct rst_window *w, int64_t now_ms,
+    int64_t period_ms);
+
+/*
+ * The siblings a strategy restarts when child f of n fails: [*lo, *hi]
+ * (one_for_one: f alone; one_for_all: all; rest_for_one: f and after).
+ */
+void rst_strategy_range(enum cfg_strategy s, int f, int n, int *lo, int *hi);
+
+/* Whether an exit of a child of this restart type is restarted. */
+bool rst_should_restart(enum cfg_restart type, bool normal_exit);
+
+/*
+ * Describes a wait status: "exited with status 1", "killed by signal 9
+ * (KILL)", "killed by signal 11 (SEGV), core dumped".
+ */
+void rst_exit_describe(int wstatus, char *buf, size_t n);
+
+#endif

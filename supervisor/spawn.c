@@ -1,0 +1,90 @@
+/*
+ * supervisor/spawn.c — clone + exec (spawn.h).
+ *
+ * clone(CLONE_VM | CLONE_VFORK) is what glibc's posix_spawn uses: the child
+ * borrows supd's memory and the parent sleeps until the child execs, so
+ * there is no page-table copy (a 30 us start instead of 80 us for fork)
+ * and the child can report an exec failure by writing into our memory.
+ * posix_spawn itself cannot switch users or set every fd we need.
+ *
+ * Between clone and exec the child runs on its own small stack, touches no
+ * lock, no malloc, no stdio, no nng: setpgid, sigaction, chdir, raw
+ * set*id syscalls (glibc's setuid() would signal all of supd's threads,
+ * which share this memory), dup2, close_range, sigprocmask, execve.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+#define STACK_SIZE (64 * 1024)
+
+/* One spawn at a time (the parent is suspended), so one stack will do. */
+static _Alignas(16) char child_stack[STACK_SIZE];
+
+struct ctx {
+	const struct spawn_req *r;
+	volatile int err; /* written by the child when exec fails */
+};
+
+static int
+fd_setup(int fd, int target)
+{
+	if (fd < 0 || fd == target)
+		return 0;
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+static int
+child_main(void *arg)
+{
+	struct ctx *c = arg;
+	const struct spawn_req *r = c->r;
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	if (setpgid(0, 0) != 0)
+		goto fail;
+	for (int s = 1; s < NSIG; s++)
+		if (r->reset != NULL && sigismember(r->reset, s) == 1)
+			sigaction(s, &dfl, NULL);
+	if (r->dir != NULL && chdir(r->dir) != 0)
+		goto fail;
+	if (r->set_user &&
+	    (syscall(SYS_setgroups, (size_t)r->ngroups, r->groups) != 0 ||
+		syscall(SYS_setresgid, r->gid, r->gid, r->gid) != 0 ||
+		syscall(SYS_setresuid, r->uid, r->uid, r->uid) != 0))
+		goto fail;
+	if (fd_setup(r->fd_in, 0) || fd_setup(r->fd_out, 1) ||
+	    fd_setup(r->fd_err, 2))
+		goto fail;
+	/* Ours are all close-on-exec; this also catches inherited ones. */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(r->path, r->argv, r->envp);
+fail:
+	c->err = errno;
+	_exit(127);
+}
+
+sup_err
+spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno)
+{
+	struct ctx c = {.r = r, .err = 0};
+	pid_t p;
+
+	p = clone(child_main, child_stack + STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	if (p < 0)
+		return SUP_ESYS | errno;
+	*pid = p;
+	*exec_errno = c.err;
+	return SUP_OK;
+}

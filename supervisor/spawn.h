@@ -1,0 +1,39 @@
+/*
+ * supervisor/spawn.h — starting a process: clone(CLONE_VM|CLONE_VFORK) +
+ * exec, with the child's whole setup done between the two.
+ */
+#ifndef SUPD_SPAWN_H
+#define SUPD_SPAWN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sup/err.h"
+
+struct spawn_req {
+	const char *path;	  /* borrowed: the executable */
+	char *const *argv;	  /* borrowed */
+	char *const *envp;	  /* borrowed */
+	const char *dir;	  /* borrowed: chdir here, or NULL */
+	bool set_user;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;	  /* borrowed: supplementary groups */
+	int ngroups;
+	int fd_in, fd_out, fd_err; /* become 0, 1, 2; -1 keeps supd's */
+	const sigset_t *reset;	  /* borrowed: dispositions to reset */
+};
+
+/*
+ * Starts r. The child gets its own process group, an empty signal mask,
+ * default dispositions for the signals in r->reset, r's directory, user
+ * and fds 0-2, and no other fd; then it execs. Returns SUP_OK with *pid
+ * when a process exists: if its exec failed, *exec_errno says why (else 0)
+ * and the process exits 127 at once. SUP_ESYS|errno when no process could
+ * be made. Only async-signal-safe calls run in the child; the parent is
+ * suspended until the child has exec'd or exited.
+ */
+sup_err spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * supervisor/supctl.c — supctl: drives a running supd (supctl(1)).
+ *
+ * Finds the run dir (-r, $SUP_RUN_DIR, -c CONFIG's run_dir, then the
+ * default), learns from the lock whether supd runs (without touching its
+ * socket), sends one JSON request over ipc/, and turns the reply into
+ * output and an exit status: 0 done, 1 failed, 2 usage or config error,
+ * 3 supd not running, 4 no such child.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/dur.h"
+#include "common/log.h"
+#include "config.h"
+#include "ipc/ipc.h"
+#include "rundir.h"
+#include "supctl.h"
+
+#define QUERY_TIMEOUT_MS 10000
+#define WAIT_TIMEOUT_MS 90000
+#define STALL_MS 300
+
+void
+ctl_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("supctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: supctl [-r RUN_DIR | -c CONFIG] [--json] "
+	      "[--timeout D] COMMAND ...\n"
+	      "  start [-c CONFIG]         start supd in the background\n"
+	      "  stop                      stop the whole tree and supd\n"
+	      "  status [NAME...]          one row per child\n"
+	      "  start|stop|restart NAME...  a child, a pool or a group\n"
+	      "  signal NAME SIG           signal a child's process group\n"
+	      "  tree                      groups, strategies and states\n"
+	      "See supctl(1).\n", f);
+}
+
+pid_t
+ctl_supd_pid(const struct ctl_opts *o, bool quiet)
+{
+	pid_t pid = rundir_lock_holder(o->run_dir);
+
+	if (pid == 0 && !quiet)
+		ctl_say("supd is not running on %s (start it with: supctl "
+		    "start -c CONFIG)", o->run_dir);
+	return pid;
+}
+
+/* A stalled handshake: the listener may be stuck (DESIGN.md section 8). */
+static void
+stall_wake(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+
+	if (pid > 0)
+		kill(pid, SIGUSR1);
+}
+
+static json_t *
+reply_parse(const char *buf, size_t len, int *code)
+{
+	const void *body;
+	size_t blen;
+	json_t *r;
+
+	if (ipc_frame_check(buf, len, IPC_TYPE_JSON, &body, &blen) != 0 ||
+	    (r = json_loadb(body, blen, 0, NULL)) == NULL) {
+		ctl_say("supd sent a reply supctl cannot read");
+		*code = EX_FAILED;
+		return NULL;
+	}
+	if (json_is_true(json_object_get(r, "ok")))
+		return r;
+	ctl_say("%s", json_string_value(json_object_get(r, "error")) ?: "failed");
+	if (json_string_value(json_object_get(r, "hint")))
+		ctl_say("did you mean %s?",
+		    json_string_value(json_object_get(r, "hint")));
+	*code = (int)json_integer_value(json_object_get(r, "code"));
+	if (*code <= 0 || *code > EX_NO_CHILD)
+		*code = EX_FAILED;
+	json_decref(r);
+	return NULL;
+}
+
+json_t *
+ctl_request(struct ctl_opts *o, json_t *req, int64_t timeout_ms, int *code)
+{
+	char path[PATH_MAX], *text = json_dumps(req, JSON_COMPACT), *frame;
+	void *reply = NULL;
+	size_t len = text ? strlen(text) : 0, rlen = 0;
+	pid_t pid = ctl_supd_pid(o, false);
+	json_t *r = NULL;
+	sup_err e;
+
+	json_decref(req);
+	*code = EX_NOT_RUNNING;
+	if (pid == 0 || text == NULL) {
+		free(text);
+		return NULL;
+	}
+	frame = malloc(len + 2);
+	frame[0] = IPC_VERSION;
+	frame[1] = IPC_TYPE_JSON;
+	memcpy(frame + 2, text, len);
+	free(text);
+	rundir_path(o->run_dir, "ctl", path, sizeof(path));
+	if (o->timeout_ms >= 0)
+		timeout_ms = o->timeout_ms;
+	e = ipc_call(path, frame, len + 2, &reply, &rlen, timeout_ms,
+	    STALL_MS, stall_wake, &pid);
+	free(frame);
+	if (e == SUP_OK) {
+		r = reply_parse(reply, rlen, code);
+		free(reply);
+		return r;
+	}
+	*code = EX_FAILED;
+	if (e == SUP_ETIMEDOUT)
+		ctl_say("no answer from supd (pid %d) within %llds; it goes on "
+		    "with the request", (int)pid, (long long)timeout_ms / 1000);
+	else
+		ctl_say("cannot talk to supd (pid %d): %s", (int)pid,
+		    sup_strerror(e));
+	return NULL;
+}
+
+static json_t *
+names_json(int argc, char **argv)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	return a;
+}
+
+static int
+verb_status(struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *r;
+	int code;
+
+	r = ctl_request(o, json_pack("{s:s, s:o}", "cmd", "status", "names",
+	    names_json(argc, argv)), QUERY_TIMEOUT_MS, &code);
+	if (r == NULL)
+		return code;
+	if (o->json) {
+		json_object_del(r, "ok");
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		print_status(r);
+	}
+	/* Named children: exit 1 when one of them is not running. */
+	code = (argc > 0 && !status_all_running(r)) ? EX_FAILED : EX_DONE;
+	json_decref(r);
+	return code;
+}
+
+static int
+verb_tree(struct ctl_opts *o)
+{
+	int code;
+	json_t *r = ctl_request(o, json_pack("{s:s}", "cmd", "tree"),
+	    QUERY_TIMEOUT_MS, &code);
+
+	if (r == NULL)
+		return code;
+	if (o->json) {
+		json_dumpf(json_object_get(r, "tree"), stdout,
+		    JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		print_tree(r);
+	}
+	json_decref(r);
+	return EX_DONE;
+}
+
+static int
+verb_change(struct ctl_opts *o, const char *cmd, int argc, char **argv)
+{
+	int code;
+	json_t *r = ctl_request(o, json_pack("{s:s, s:o}", "cmd", cmd,
+	    "names", names_json(argc, argv)), WAIT_TIMEOUT_MS, &code);
+
+	if (r == NULL)
+		return code;
+	json_decref(r);
+	return EX_DONE;
+}
+
+static int
+verb_signal(struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *r, *v;
+	size_t i;
+	int code;
+
+	if (argc != 2) {
+		ctl_say("usage: supctl signal NAME SIG");
+		return EX_USAGE;
+	}
+	r = ctl_request(o, json_pack("{s:s, s:[s], s:s}", "cmd", "signal",
+	    "names", argv[0], "signal", argv[1]), QUERY_TIMEOUT_MS, &code);
+	if (r == NULL)
+		return code;
+	json_array_foreach(json_object_get(r, "signalled"), i, v)
+		printf("%s\n", json_string_value(v));
+	json_decref(r);
+	return EX_DONE;
+}
+
+/* -r, then $SUP_RUN_DIR, then -c CONFIG's run_dir, then the default. */
+static int
+run_dir_find(struct ctl_opts *o)
+{
+	const char *env = getenv("SUP_RUN_DIR");
+	struct sup_config *c;
+	struct cfg_errors errs;
+	char cwd[PATH_MAX];
+
+	if (o->run_dir_arg != NULL || (env != NULL && env[0] != '\0')) {
+		o->run_dir = cfg_path_join(getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+		    o->run_dir_arg ? o->run_dir_arg : env);
+		return EX_DONE;
+	}
+	if (o->config == NULL) {
+		o->run_dir = cfg_default_run_dir();
+		return EX_DONE;
+	}
+	if (cfg_load(o->config, NULL, 0, &c, &errs) != SUP_OK) {
+		for (int i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		cfg_errors_fini(&errs);
+		return EX_USAGE;
+	}
+	o->run_dir = strdup(c->run_dir);
+	cfg_free(c);
+	return EX_DONE;
+}
+
+static int
+opts_parse(int argc, char **argv, struct ctl_opts *o)
+{
+	static const struct option longs[] = {
+		{"run-dir", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'},
+		{"follow", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->timeout_ms = -1;
+	/* GNU getopt permutes: "supctl start -c CONFIG" works too. */
+	while ((c = getopt_long(argc, argv, "r:c:fh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->run_dir_arg = optarg; break;
+		case 'c': o->config = optarg; break;
+		case 'j': o->json = true; break;
+		case 'f': o->follow = true; break;
+		case 't':
+			if (dur_parse(optarg, &o->timeout_ms) != SUP_OK) {
+				ctl_say("--timeout %s: not a duration (like "
+				    "30s, 2m or infinity)", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); exit(EX_DONE);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	return EX_DONE;
+}
+
+static int
+verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
+{
+	if (strcmp(verb, "status") == 0)
+		return verb_status(o, argc, argv);
+	if (strcmp(verb, "tree") == 0 && argc == 0)
+		return verb_tree(o);
+	if (strcmp(verb, "start") == 0)
+		return argc == 0 ? daemon_start(o)
+				 : verb_change(o, "start", argc, argv);
+	if (strcmp(verb, "stop") == 0)
+		return argc == 0 ? daemon_stop(o)
+				 : verb_change(o, "stop", argc, argv);
+	if (strcmp(verb, "restart") == 0 && argc > 0)
+		return verb_change(o, "restart", argc, argv);
+	if (strcmp(verb, "signal") == 0)
+		return verb_signal(o, argc, argv);
+	ctl_say("unknown command or wrong arguments: %s", verb);
+	usage(stderr);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_opts o = {0};
+	int code;
+
+	log_init("supctl", false);
+	if ((code = opts_parse(argc, argv, &o)) != EX_DONE)
+		return code;
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((code = run_dir_find(&o)) != EX_DONE)
+		return code;
+	code = verb_run(&o, argv[optind], argc - optind - 1, argv + optind + 1);
+	free(o.run_dir);
+	return code;
+}

@@ -1,0 +1,56 @@
+/*
+ * supervisor/supctl.h — shared by supctl's files: options, exit codes, the
+ * request helper.
+ */
+#ifndef SUPCTL_H
+#define SUPCTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit statuses (DESIGN.md section 5). */
+enum {
+	EX_DONE = 0,
+	EX_FAILED = 1,
+	EX_USAGE = 2,
+	EX_NOT_RUNNING = 3,
+	EX_NO_CHILD = 4,
+};
+
+struct ctl_opts {
+	const char *run_dir_arg; /* -r */
+	const char *config;	 /* -c */
+	bool json;		 /* --json */
+	int64_t timeout_ms;	 /* --timeout; -1: the verb's default */
+	bool follow;		 /* -f */
+	char *run_dir;		 /* owned: resolved */
+};
+
+/* Prints "supctl: ..." to stderr. */
+void ctl_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Sends req (consumed) to supd and returns its reply object, or NULL with
+ * *code set to the exit status to use (the error was printed). A reply
+ * with "ok": false is printed (with its hint) and NULL returned.
+ */
+json_t *ctl_request(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
+    int *code);
+
+/* The pid of the supd running on o->run_dir, or 0 (then says so). */
+pid_t ctl_supd_pid(const struct ctl_opts *o, bool quiet);
+
+/* supctl_print.c */
+void print_status(const json_t *reply);
+void print_tree(const json_t *reply);
+/* True when every child in the reply is running. */
+bool status_all_running(const json_t *reply);
+
+/* supctl_start.c: starts supd in the background; returns an exit status. */
+int daemon_start(struct ctl_opts *o);
+/* supctl stop: orderly shutdown, waits for supd to exit. */
+int daemon_stop(struct ctl_opts *o);
+
+#endif

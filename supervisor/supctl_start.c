@@ -1,0 +1,222 @@
+/*
+ * supervisor/supctl_start.c — supctl start and stop of supd itself.
+ *
+ * start: checks the config as supd will (so errors show on the terminal,
+ * with nothing started), then runs supd in its own session with its log
+ * in RUN/supd.log and a pipe as --ready-fd, and returns once supd writes
+ * "ready" (root is up) — or prints the end of the log if supd died.
+ * A no-op when a supd already holds the run dir's lock.
+ *
+ * stop: asks supd to shut down, then waits for the process itself to be
+ * gone (a pidfd polls readable when it exits): when supctl stop returns 0,
+ * supd and every child are gone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/dur.h"
+#include "config.h"
+#include "rundir.h"
+#include "supctl.h"
+
+#define START_TIMEOUT_MS 90000
+#define STOP_TIMEOUT_MS 600000
+
+/* supd beside this supctl (a build tree, an install), else from PATH. */
+static void
+supd_path(char *buf, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len > 0) {
+		self[len] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL &&
+		    (size_t)(slash - self) + 6 <= n) {
+			memcpy(buf, self, (size_t)(slash - self));
+			strcpy(buf + (slash - self), "/supd");
+			if (access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, n, "supd");
+}
+
+static bool
+config_check(const char *path)
+{
+	struct cfg_errors errs;
+	struct sup_config *c;
+
+	if (cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK) {
+		cfg_free(c);
+		return true;
+	}
+	for (int i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	ctl_say("%d error%s in %s; supd not started", errs.n,
+	    errs.n == 1 ? "" : "s", path);
+	cfg_errors_fini(&errs);
+	return false;
+}
+
+/* In the forked child: become supd, detached, logging to RUN/supd.log. */
+static void
+supd_exec(const struct ctl_opts *o, int ready_w, const char *exe)
+{
+	char log[PATH_MAX], fdarg[16];
+	int fd;
+
+	setsid();
+	rundir_path(o->run_dir, "supd.log", log, sizeof(log));
+	fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0)
+		dup2(fd, 0);
+	/* A daemon keeps none of its starter's files (a pipe held open
+	 * would keep whoever reads it waiting). */
+	if (ready_w != 3) {
+		dup2(ready_w, 3);
+		ready_w = 3;
+	}
+	syscall(SYS_close_range, 4U, ~0U, 0U);
+	snprintf(fdarg, sizeof(fdarg), "%d", ready_w);
+	execl(exe, "supd", "-c", o->config, "--ready-fd", fdarg, (char *)NULL);
+	fprintf(stderr, "supctl: cannot exec %s: %s\n", exe, strerror(errno));
+	_exit(127);
+}
+
+static void
+log_tail(const struct ctl_opts *o)
+{
+	char path[PATH_MAX], line[1024], *lines[12] = {0};
+	int n = 0;
+	FILE *f;
+
+	rundir_path(o->run_dir, "supd.log", path, sizeof(path));
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		free(lines[n % 12]);
+		lines[n % 12] = strdup(line);
+		n++;
+	}
+	fclose(f);
+	ctl_say("the end of %s:", path);
+	for (int i = n > 12 ? n - 12 : 0; i < n; i++)
+		fputs(lines[i % 12] ? lines[i % 12] : "", stderr);
+	for (int i = 0; i < 12; i++)
+		free(lines[i]);
+}
+
+/* Reads "ready" from supd, or learns how it died. */
+static int
+ready_wait(struct ctl_opts *o, int fd, pid_t pid)
+{
+	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : START_TIMEOUT_MS;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char buf[16];
+	int st, r;
+
+	r = poll(&p, 1, t > INT_MAX ? -1 : (int)t);
+	if (r == 0) {
+		ctl_say("supd (pid %d) is not ready after %llds; it goes on "
+		    "starting (see supctl status)", (int)pid, (long long)t / 1000);
+		return EX_FAILED;
+	}
+	if (read(fd, buf, sizeof(buf)) > 0) {
+		printf("supd started (pid %d), run dir %s\n", (int)pid,
+		    o->run_dir);
+		return EX_DONE;
+	}
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
+		printf("supd is already running (pid %d)\n",
+		    (int)rundir_lock_holder(o->run_dir));
+		return EX_DONE;
+	}
+	ctl_say("supd exited before it was ready");
+	log_tail(o);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 2 ? EX_USAGE : EX_FAILED;
+}
+
+int
+daemon_start(struct ctl_opts *o)
+{
+	char exe[PATH_MAX];
+	const char *why = "";
+	pid_t pid, old;
+	int fds[2], code;
+	sup_err e;
+
+	if (o->config == NULL) {
+		ctl_say("start: which config? supctl start -c CONFIG (or "
+		    "supctl start NAME for a child)");
+		return EX_USAGE;
+	}
+	if ((old = rundir_lock_holder(o->run_dir)) != 0) {
+		printf("supd is already running (pid %d)\n", (int)old);
+		return EX_DONE;
+	}
+	if (!config_check(o->config))
+		return EX_USAGE;
+	if ((e = rundir_prepare(o->run_dir, &why)) != SUP_OK) {
+		ctl_say("run dir %s: %s (%s)", o->run_dir, why, sup_strerror(e));
+		return EX_USAGE;
+	}
+	supd_path(exe, sizeof(exe));
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		ctl_say("cannot start supd: %s", strerror(errno));
+		return EX_FAILED;
+	}
+	if (pid == 0) {
+		fcntl(fds[1], F_SETFD, 0); /* supd inherits the write end */
+		supd_exec(o, fds[1], exe);
+	}
+	close(fds[1]);
+	code = ready_wait(o, fds[0], pid);
+	close(fds[0]);
+	return code;
+}
+
+int
+daemon_stop(struct ctl_opts *o)
+{
+	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : STOP_TIMEOUT_MS;
+	struct pollfd p = {.events = POLLIN};
+	json_t *r;
+	pid_t pid;
+	int code;
+
+	r = ctl_request(o, json_pack("{s:s}", "cmd", "shutdown"), 10000,
+	    &code);
+	if (r == NULL)
+		return code;
+	pid = (pid_t)json_integer_value(json_object_get(r, "pid"));
+	json_decref(r);
+	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p.fd < 0) /* gone already */
+		return EX_DONE;
+	if (poll(&p, 1, t > INT_MAX ? -1 : (int)t) == 0) {
+		ctl_say("supd (pid %d) is still stopping after %llds",
+		    (int)pid, (long long)t / 1000);
+		close(p.fd);
+		return EX_FAILED;
+	}
+	close(p.fd);
+	return EX_DONE;
+}

@@ -1,0 +1,184 @@
+/*
+ * supervisor/supd.h — supd's state: the supervision tree and the daemon.
+ *
+ * The tree is made of nodes: groups (supervisors) and workers (one node
+ * per instance of a pool). A node's life is its state (enum node_state)
+ * plus a few intentions (pending_start, pending_stop) that its group
+ * carries out in order: stops first, last child first, one at a time;
+ * then starts, first child first, each after the previous is ready.
+ *
+ * Nothing reacts recursively. An event (an exit, a readiness message, a
+ * timer, a control request) changes a node and marks its group dirty;
+ * engine_settle() then steps dirty groups until nothing changes. Every
+ * rule of DESIGN.md section 3 lives in engine.c (groups, strategies,
+ * intensity) and child.c (a worker process: spawn, stop, exit, deadlines).
+ */
+#ifndef SUPD_SUPD_H
+#define SUPD_SUPD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "restart.h"
+
+enum node_state {
+	NS_STOPPED,  /* not running (never started, stopped, or exited) */
+	NS_STARTING, /* spawned (a group: starting its children), not ready */
+	NS_RUNNING,  /* ready */
+	NS_BACKOFF,  /* waiting for its restart delay */
+	NS_STOPPING, /* stop signal sent (a group: stopping its children) */
+	NS_FAILED,   /* root gave up with on_give_up = stay */
+};
+
+struct exit_info {
+	bool valid;
+	bool has_code;	   /* exited (code) or killed (signal) */
+	int code;
+	int sig;
+	int64_t at_ms;	   /* wall clock */
+	char reason[160];
+};
+
+struct supd_node {
+	char *name;			/* owned: "kv", "pool.3", "backend" */
+	bool is_group;
+	struct supd_node *parent;	/* borrowed: NULL for root */
+	int index;			/* in parent->kids */
+	const struct cfg_worker *w;	/* borrowed: config; workers only */
+	const struct cfg_group *g;	/* borrowed: config; groups only */
+	const struct cfg_backoff *backoff; /* borrowed: w's or g's */
+	int instance;			/* pool instance, or -1 */
+
+	enum node_state state;
+	bool pending_start;	/* its group should start it */
+	bool pending_stop;	/* its group should stop it */
+	bool is_restart;	/* the pending start is a restart (counts) */
+	bool user_stopped;	/* supctl stopped it: stays stopped */
+	bool done;		/* temporary exited, or transient exited 0 */
+	bool dirty;		/* group: needs a step */
+	bool giving_up;		/* group: stopping to fail in its parent */
+	bool start_timed_out;	/* worker: SIGKILLed for start_timeout */
+	bool shutdown_killed;	/* worker: SIGKILLed after shutdown */
+	int exec_errno;		/* worker: the exec of this spawn failed */
+
+	pid_t pid;		/* worker: 0 when no process */
+	uint64_t spawn_id;
+	int64_t started_ns;	/* spawn (worker) or start (group), mono */
+	int64_t ready_ns;	/* reached running, mono; 0 if not */
+	int64_t deadline_ns;	/* start, kill or backoff deadline; 0: none */
+	int64_t not_before_ns;	/* backoff: no start before this */
+	unsigned restarts;
+	unsigned backoff_step;
+	struct exit_info last;
+	char status_text[256];	/* last STATUS= line */
+	char sup_status[16];	/* libsup: initializing, ready, degraded */
+
+	struct supd_node **kids; /* owned array, borrowed nodes; groups */
+	int nkids;
+	struct rst_window window; /* group: recent restarts */
+};
+
+struct ipc_server;
+struct supd_waiter;
+
+struct supd {
+	struct sup_config *cfg;	  /* owned */
+	const char *cfg_path;	  /* borrowed: argv */
+	char *cfg_abs;		  /* owned: absolute path of the config */
+	struct supd_node *root;	  /* borrowed: nodes[0] */
+	struct supd_node **nodes; /* owned: every node, tree preorder */
+	int nnodes;
+
+	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
+	int ready_fd;		  /* --ready-fd: written once root is ready */
+	sigset_t reset_sigs;	  /* dispositions children must reset */
+	struct ipc_server *ctl;	  /* owned */
+	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
+	int64_t relisten_ns;	  /* last ctl listener re-creation */
+
+	int64_t start_ns, start_real_ms;
+	uint64_t spawn_seq;
+	uint64_t rng;		  /* xorshift state for backoff jitter */
+	bool shutting_down;
+	bool announced;		  /* supd.ready logged, ready_fd written */
+	bool quit;
+	int exit_code;
+	unsigned long bad_requests, refused_requests, unknown_reaped;
+	struct supd_waiter *waiters; /* owned list: deferred ctl replies */
+	char notify_addr[108];	  /* NOTIFY_SOCKET value given to children */
+};
+
+/* --- tree.c: building and looking up nodes --- */
+
+/* Builds d->root and d->nodes from d->cfg. Returns SUP_ENOMEM or SUP_OK. */
+sup_err tree_build(struct supd *d);
+void tree_free(struct supd *d);
+struct supd_node *tree_find(struct supd *d, const char *name);
+struct supd_node *tree_by_pid(struct supd *d, pid_t pid);
+/*
+ * Resolves a name a user typed: a node, or every instance of a pool
+ * ("kv" for kv.0 ... kv.N-1). Fills out (capacity cap) and returns how
+ * many; 0 when nothing matches.
+ */
+int tree_resolve(struct supd *d, const char *name, struct supd_node **out,
+    int cap);
+/* The closest existing name to a mistyped one, or NULL. */
+const char *tree_suggest(struct supd *d, const char *name);
+/* True when a is n or one of n's ancestors. */
+bool tree_is_ancestor(const struct supd_node *a, const struct supd_node *n);
+const char *node_state_name(enum node_state s);
+
+/* --- engine.c: groups, strategies, intensity --- */
+
+void engine_mark(struct supd_node *g);	/* g needs a step */
+void engine_settle(struct supd *d);	/* step dirty groups to a fixpoint */
+/* Starts n (from stopped or backoff). restart: counts as a restart. */
+void engine_start(struct supd *d, struct supd_node *n, bool restart);
+/* Sends n on its way to stopped now. */
+void engine_stop(struct supd *d, struct supd_node *n);
+/* n reached running. */
+void engine_ready(struct supd *d, struct supd_node *n);
+/* n reached stopped because supd stopped it. */
+void engine_stopped(struct supd *d, struct supd_node *n);
+/* n ended on its own (or a group gave up): restart rules apply. */
+void engine_failed(struct supd *d, struct supd_node *n, bool normal);
+/* A deadline of n passed. */
+void engine_deadline(struct supd *d, struct supd_node *n, int64_t now);
+/* supctl stop/start/restart of n. */
+void engine_user_stop(struct supd *d, struct supd_node *n);
+void engine_user_start(struct supd *d, struct supd_node *n);
+void engine_user_restart(struct supd *d, struct supd_node *n);
+/* Orderly shutdown of the whole tree; supd exits when root is stopped. */
+void engine_shutdown(struct supd *d);
+
+/* --- child.c: a worker's process --- */
+
+/* Spawns n. On failure n is handled as a failed start. */
+void child_spawn(struct supd *d, struct supd_node *n);
+/* Sends the stop signal (or SIGKILL) to n's process group. */
+void child_signal_stop(struct supd *d, struct supd_node *n);
+/* The process of n was reaped with this wait status. */
+void child_reaped(struct supd *d, struct supd_node *n, int wstatus);
+/* SIGKILL to n's process group now. */
+void child_kill(struct supd_node *n);
+
+/* --- reap.c --- */
+void reap_all(struct supd *d);
+
+/* --- notify.c: sd_notify --- */
+sup_err notify_open(struct supd *d);
+void notify_read(struct supd *d);
+
+/* --- ctl.c: the control server (ctl.h) --- */
+
+/* --- loop.c --- */
+sup_err loop_init(struct supd *d);
+void loop_run(struct supd *d);
+
+/* A uniformly random 64-bit number (xorshift; jitter, not secrets). */
+uint64_t supd_rand(struct supd *d);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * supervisor/tree.c — the supervision tree built from the config, and
+ * lookups by name and pid.
+ *
+ * Every group of the config becomes a node; every worker becomes one node,
+ * or one per instance for a pool (kv.0 ... kv.N-1). A group's children are
+ * the sections naming it as parent or group, in file order. d->nodes lists
+ * all nodes in preorder (a group before its children), the order status
+ * shows them in. Lookups are linear: a tree holds hundreds of nodes, and a
+ * scan of them costs less than the syscalls around it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/suggest.h"
+#include "supd.h"
+
+static const char *const state_names[] = {
+	[NS_STOPPED] = "stopped", [NS_STARTING] = "starting",
+	[NS_RUNNING] = "running", [NS_BACKOFF] = "backoff",
+	[NS_STOPPING] = "stopping", [NS_FAILED] = "failed",
+};
+
+const char *
+node_state_name(enum node_state s)
+{
+	return state_names[s];
+}
+
+static struct supd_node *
+node_new(const char *name, int instance)
+{
+	struct supd_node *n = calloc(1, sizeof(*n));
+	char buf[CFG_NAME_MAX + 16];
+
+	if (n == NULL)
+		return NULL;
+	if (instance >= 0)
+		snprintf(buf, sizeof(buf), "%s.%d", name, instance);
+	else
+		snprintf(buf, sizeof(buf), "%s", name);
+	if ((n->name = strdup(buf)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	n->instance = instance;
+	return n;
+}
+
+static bool
+kid_add(struct supd_node *g, struct supd_node *k)
+{
+	struct supd_node **v = realloc(g->kids, (size_t)(g->nkids + 1) *
+	    sizeof(*v));
+
+	if (v == NULL)
+		return false;
+	g->kids = v;
+	k->parent = g;
+	k->index = g->nkids;
+	g->kids[g->nkids++] = k;
+	return true;
+}
+
+/* Group nodes, indexed like cfg->groups. */
+static sup_err
+groups_build(struct supd *d, struct supd_node **gn)
+{
+	const struct sup_config *c = d->cfg;
+
+	for (int i = 0; i < c->ngroups; i++) {
+		const struct cfg_group *cg = c->groups[i];
+		if ((gn[i] = node_new(cg->name, -1)) == NULL)
+			return SUP_ENOMEM;
+		gn[i]->is_group = true;
+		gn[i]->g = cg;
+		gn[i]->backoff = &cg->backoff;
+		if (!rst_window_init(&gn[i]->window, cg->intensity))
+			return SUP_ENOMEM;
+	}
+	return SUP_OK;
+}
+
+static struct supd_node *
+group_node_of(const struct sup_config *c, struct supd_node **gn,
+    const struct cfg_group *cg)
+{
+	for (int i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == cg)
+			return gn[i];
+	return NULL;
+}
+
+static sup_err
+workers_add(struct supd_node *g, const struct cfg_worker *w)
+{
+	for (int i = 0; i < w->instances; i++) {
+		struct supd_node *n = node_new(w->name,
+		    w->instances > 1 ? i : -1);
+		if (n == NULL)
+			return SUP_ENOMEM;
+		n->w = w;
+		n->backoff = &w->backoff;
+		if (!kid_add(g, n)) {
+			free(n->name);
+			free(n);
+			return SUP_ENOMEM;
+		}
+	}
+	return SUP_OK;
+}
+
+static sup_err
+preorder(struct supd *d, struct supd_node *n)
+{
+	d->nodes[d->nnodes++] = n;
+	for (int i = 0; i < n->nkids; i++)
+		preorder(d, n->kids[i]);
+	return SUP_OK;
+}
+
+static int
+count_nodes(const struct sup_config *c)
+{
+	int n = c->ngroups;
+
+	for (int i = 0; i < c->nworkers; i++)
+		n += c->workers[i]->instances;
+	return n;
+}
+
+sup_err
+tree_build(struct supd *d)
+{
+	const struct sup_config *c = d->cfg;
+	struct supd_node **gn = calloc((size_t)c->ngroups, sizeof(*gn));
+	sup_err rv;
+
+	if (gn == NULL)
+		return SUP_ENOMEM;
+	d->nodes = calloc((size_t)count_nodes(c), sizeof(*d->nodes));
+	if (d->nodes == NULL || (rv = groups_build(d, gn)) != SUP_OK) {
+		rv = SUP_ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < c->nitems; i++) {
+		const struct cfg_item *it = &c->items[i];
+		if (it->is_group) {
+			struct supd_node *g = group_node_of(c, gn, it->u.group);
+			struct supd_node *p = group_node_of(c, gn,
+			    it->u.group->parent);
+			rv = kid_add(p, g) ? SUP_OK : SUP_ENOMEM;
+		} else {
+			rv = workers_add(group_node_of(c, gn,
+			    it->u.worker->group), it->u.worker);
+		}
+		if (rv != SUP_OK)
+			goto out;
+	}
+	d->root = gn[0];
+	d->nnodes = 0;
+	rv = preorder(d, d->root);
+out:
+	if (rv != SUP_OK && d->root == NULL) /* not yet in d->nodes */
+		for (int i = 0; i < c->ngroups; i++)
+			if (gn[i] != NULL) {
+				rst_window_fini(&gn[i]->window);
+				free(gn[i]->kids);
+				free(gn[i]->name);
+				free(gn[i]);
+			}
+	free(gn);
+	return rv;
+}
+
+void
+tree_free(struct supd *d)
+{
+	for (int i = 0; i < d->nnodes; i++) {
+		struct supd_node *n = d->nodes[i];
+		rst_window_fini(&n->window);
+		free(n->kids);
+		free(n->name);
+		free(n);
+	}
+	free(d->nodes);
+	d->nodes = NULL;
+	d->nnodes = 0;
+	d->root = NULL;
+}
+
+struct supd_node *
+tree_find(struct supd *d, const char *name)
+{
+	for (int i = 0; i < d->nnodes; i++)
+		if (strcmp(d->nodes[i]->name, name) == 0)
+			return d->nodes[i];
+	return NULL;
+}
+
+struct supd_node *
+tree_by_pid(struct supd *d, pid_t pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (int i = 0; i < d->nnodes; i++)
+		if (d->nodes[i]->pid == pid)
+			return d->nodes[i];
+	return NULL;
+}
+
+int
+tree_resolve(struct supd *d, const char *name, struct supd_node **out,
+    int cap)
+{
+	struct supd_node *n = tree_find(d, name);
+	int k = 0;
+
+	if (n != NULL) {
+		if (cap > 0)
+			out[0] = n;
+		return 1;
+	}
+	for (int i = 0; i < d->nnodes && k < cap; i++) {
+		n = d->nodes[i];
+		if (n->w != NULL && n->instance >= 0 &&
+		    strcmp(n->w->name, name) == 0)
+			out[k++] = n;
+	}
+	return k;
+}
+
+const char *
+tree_suggest(struct supd *d, const char *name)
+{
+	const char **names = calloc((size_t)d->nnodes + 1, sizeof(*names));
+	const char *hint;
+	size_t n = 0;
+
+	if (names == NULL)
+		return NULL;
+	for (int i = 0; i < d->nnodes; i++) {
+		const struct supd_node *x = d->nodes[i];
+		names[n++] = x->name;
+		/* A pool answers to its own name too. */
+		if (x->instance == 0)
+			names[n - 1] = x->w->name;
+	}
+	hint = suggest(name, names, n);
+	free(names);
+	return hint;
+}
+
+bool
+tree_is_ancestor(const struct supd_node *a, const struct supd_node *n)
+{
+	for (; n != NULL; n = n->parent)
+		if (n == a)
+			return true;
+	return false;
+}

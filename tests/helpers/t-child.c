@@ -1,0 +1,169 @@
+/*
+ * t-child — the process scenario tests supervise. Each option is one
+ * behaviour, acted on in argv order where order matters.
+ *
+ *   --stamp=FILE        first thing: append "PID MONO_NS NAME" to FILE
+ *   --env=FILE          write the environment, one variable per line
+ *   --whoami=FILE       write "uid gid cwd"
+ *   --grandchild=FILE   fork a grandchild that sleeps; write its pid
+ *   --ignore-term       ignore SIGTERM (only SIGKILL stops it)
+ *   --term-exit=N       on SIGTERM exit with status N
+ *   --ready-after=MS    send READY=1 on $NOTIFY_SOCKET after MS
+ *   --status=TEXT       send STATUS=TEXT on $NOTIFY_SOCKET first
+ *   --exit-after=MS     exit after MS ...
+ *   --code=N            ... with status N (default 0)
+ *   --kill-self=SIG     ... or by signal SIG instead
+ *   --print=TEXT        print TEXT and a newline on stdout
+ * Then it waits for a signal.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static int term_code = -1;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	_exit(term_code);
+}
+
+static long long
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+msleep(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static void
+notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (path == NULL || strlen(path) >= sizeof(a.sun_path))
+		return;
+	strcpy(a.sun_path, path);
+	if (a.sun_path[0] == '@')
+		a.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
+	close(fd);
+}
+
+static void
+write_file(const char *path, const char *mode, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+write_file(const char *path, const char *mode, const char *fmt, ...)
+{
+	FILE *f = fopen(path, mode);
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static const char *
+opt(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(arg, name, n) == 0 ? arg + n : NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	extern char **environ;
+	long exit_after = -1, ready_after = -1;
+	int code = 0, kill_sig = 0;
+	const char *v;
+	char cwd[512];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if ((v = opt(a, "--stamp=")) != NULL) {
+			write_file(v, "a", "%d %lld %s\n", (int)getpid(),
+			    mono_ns(), getenv("SUP_NAME") ? getenv("SUP_NAME")
+							  : "-");
+		} else if ((v = opt(a, "--env=")) != NULL) {
+			FILE *f = fopen(v, "w");
+			for (char **e = environ; f && *e; e++)
+				fprintf(f, "%s\n", *e);
+			if (f)
+				fclose(f);
+		} else if ((v = opt(a, "--whoami=")) != NULL) {
+			write_file(v, "w", "%u %u %s\n", (unsigned)getuid(),
+			    (unsigned)getgid(), getcwd(cwd, sizeof(cwd)));
+		} else if ((v = opt(a, "--grandchild=")) != NULL) {
+			pid_t g = fork();
+			if (g == 0) {
+				for (;;)
+					pause();
+			}
+			write_file(v, "w", "%d\n", (int)g);
+		} else if (strcmp(a, "--ignore-term") == 0) {
+			signal(SIGTERM, SIG_IGN);
+		} else if ((v = opt(a, "--term-exit=")) != NULL) {
+			term_code = atoi(v);
+			signal(SIGTERM, on_term);
+		} else if ((v = opt(a, "--ready-after=")) != NULL) {
+			ready_after = atol(v);
+		} else if ((v = opt(a, "--status=")) != NULL) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "STATUS=%s", v);
+			notify(msg);
+		} else if ((v = opt(a, "--exit-after=")) != NULL) {
+			exit_after = atol(v);
+		} else if ((v = opt(a, "--code=")) != NULL) {
+			code = atoi(v);
+		} else if ((v = opt(a, "--kill-self=")) != NULL) {
+			kill_sig = atoi(v);
+		} else if ((v = opt(a, "--print=")) != NULL) {
+			printf("%s\n", v);
+			fflush(stdout);
+		} else {
+			fprintf(stderr, "t-child: unknown option %s\n", a);
+			return 64;
+		}
+	}
+	if (ready_after >= 0) {
+		msleep(ready_after);
+		notify("READY=1");
+	}
+	if (exit_after >= 0) {
+		msleep(exit_after);
+		if (kill_sig)
+			kill(getpid(), kill_sig);
+		return code;
+	}
+	for (;;)
+		pause();
+}

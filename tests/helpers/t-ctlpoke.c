@@ -1,0 +1,142 @@
+/*
+ * t-ctlpoke — a misbehaving peer of supd's control socket.
+ *
+ *   t-ctlpoke RUN_DIR MODE
+ * MODE:
+ *   garbage      random bytes
+ *   empty        a zero-length message
+ *   version      a frame with another protocol version
+ *   notjson      a JSON frame that is not JSON
+ *   array        a JSON frame holding an array
+ *   nocmd        {"names": []}
+ *   unknown      {"cmd": "selfdestruct"}
+ *   badnames     {"cmd": "stop", "names": "kv"}
+ *   big          a valid frame of 200 KB (over supd's 64 KB limit)
+ *   huge         2 MB (over nng's limit: the connection is dropped)
+ *   handshake N  N raw connects closed before nng's handshake (the nng
+ *                1.5.2 listener bug, DESIGN.md section 8)
+ * Prints supd's reply (or "error: ...") and exits 0 when a reply came.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+
+static int
+handshake_close(const char *path, int n)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return 2;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+			perror("connect");
+		close(fd);
+	}
+	printf("closed %d connections before the handshake\n", n);
+	return 0;
+}
+
+static char *
+frame_json(const char *json, size_t *len)
+{
+	size_t n = strlen(json);
+	char *f = malloc(n + 2);
+
+	f[0] = IPC_VERSION;
+	f[1] = IPC_TYPE_JSON;
+	memcpy(f + 2, json, n);
+	*len = n + 2;
+	return f;
+}
+
+static char *
+frame_big(size_t size, size_t *len)
+{
+	char *f = malloc(size);
+
+	memset(f, ' ', size);
+	f[0] = IPC_VERSION;
+	f[1] = IPC_TYPE_JSON;
+	memcpy(f + 2, "{\"cmd\":\"status\"}", 16);
+	*len = size;
+	return f;
+}
+
+static char *
+frame_for(const char *mode, size_t *len)
+{
+	static const struct {
+		const char *mode, *json;
+	} js[] = {
+		{"notjson", "{not json"},
+		{"array", "[1, 2, 3]"},
+		{"nocmd", "{\"names\": []}"},
+		{"unknown", "{\"cmd\": \"selfdestruct\"}"},
+		{"badnames", "{\"cmd\": \"stop\", \"names\": \"kv\"}"},
+	};
+	char *f;
+
+	for (size_t i = 0; i < sizeof(js) / sizeof(js[0]); i++)
+		if (strcmp(mode, js[i].mode) == 0)
+			return frame_json(js[i].json, len);
+	if (strcmp(mode, "big") == 0)
+		return frame_big(200 * 1024, len);
+	if (strcmp(mode, "huge") == 0)
+		return frame_big(2 * 1024 * 1024, len);
+	if (strcmp(mode, "empty") == 0) {
+		*len = 0;
+		return malloc(1);
+	}
+	if (strcmp(mode, "version") == 0) {
+		f = frame_json("{\"cmd\":\"status\"}", len);
+		f[0] = 99;
+		return f;
+	}
+	if (strcmp(mode, "garbage") == 0) {
+		*len = 300;
+		f = malloc(*len);
+		srand((unsigned)getpid());
+		for (size_t i = 0; i < *len; i++)
+			f[i] = (char)rand();
+		return f;
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	char path[4096], *req;
+	void *reply = NULL;
+	size_t len, rlen = 0;
+	sup_err e;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: t-ctlpoke RUN_DIR MODE\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/ctl", argv[1]);
+	if (strcmp(argv[2], "handshake") == 0)
+		return handshake_close(path, argc > 3 ? atoi(argv[3]) : 1);
+	if ((req = frame_for(argv[2], &len)) == NULL) {
+		fprintf(stderr, "t-ctlpoke: unknown mode %s\n", argv[2]);
+		return 2;
+	}
+	e = ipc_call(path, req, len, &reply, &rlen, 5000, -1, NULL, NULL);
+	free(req);
+	if (e != SUP_OK) {
+		printf("error: %s\n", sup_strerror(e));
+		return 1;
+	}
+	printf("%.*s\n", (int)(rlen > 2 ? rlen - 2 : 0), (char *)reply + 2);
+	free(reply);
+	return 0;
+}

@@ -1,0 +1,442 @@
+/*
+ * tests/t.c — the scenario test harness (t.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "t.h"
+
+int64_t
+t_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+t_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+void
+t_env_init(struct t_env *e)
+{
+	memset(e, 0, sizeof(*e));
+	strcpy(e->dir, "/tmp/sup-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(e->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(e->run, sizeof(e->run), "%s/run", e->dir);
+	snprintf(e->conf, sizeof(e->conf), "%s/sup.conf", e->dir);
+	snprintf(e->log, sizeof(e->log), "%s/supd.log", e->dir);
+}
+
+void
+t_path(const struct t_env *e, const char *name, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/%s", e->dir, name);
+}
+
+void
+t_conf(struct t_env *e, const char *fmt, ...)
+{
+	FILE *f = fopen(e->conf, "w");
+	va_list ap;
+
+	cr_assert_not_null(f);
+	fprintf(f, "[supervisor]\nrun_dir = %s\n", e->run);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static void
+supd_exec(struct t_env *e, int ready_fd)
+{
+	char fdarg[16], kv[200];
+	int log = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	snprintf(kv, sizeof(kv), "%s", e->dir);
+	setenv("SUP_TEST_DIR", kv, 1);
+	unsetenv("SUP_RUN_DIR");
+	dup2(log, 2);
+	dup2(log, 1);
+	setpgid(0, 0);
+	if (ready_fd >= 0) {
+		snprintf(fdarg, sizeof(fdarg), "%d", ready_fd);
+		execl(T_BIN("supd"), "supd", "-c", e->conf, "--ready-fd",
+		    fdarg, (char *)NULL);
+	}
+	execl(T_BIN("supd"), "supd", "-c", e->conf, (char *)NULL);
+	_exit(127);
+}
+
+void
+t_supd_spawn(struct t_env *e)
+{
+	e->reaped = false;
+	e->supd = fork();
+	cr_assert(e->supd >= 0);
+	if (e->supd == 0)
+		supd_exec(e, -1);
+}
+
+void
+t_supd_start(struct t_env *e)
+{
+	struct pollfd p = {.events = POLLIN};
+	int fds[2];
+	char buf[16];
+
+	cr_assert(pipe(fds) == 0);
+	e->reaped = false;
+	e->supd = fork();
+	cr_assert(e->supd >= 0);
+	if (e->supd == 0) {
+		close(fds[0]);
+		supd_exec(e, fds[1]);
+	}
+	close(fds[1]);
+	p.fd = fds[0];
+	cr_assert(poll(&p, 1, T_WAIT_MS) == 1, "supd not ready in time");
+	cr_assert(read(fds[0], buf, sizeof(buf)) > 0,
+	    "supd exited before it was ready; its log:\n%s", t_read(e->log));
+	close(fds[0]);
+}
+
+int
+t_supd_wait(struct t_env *e, int timeout_ms)
+{
+	int64_t end = t_now_ms() + timeout_ms;
+	int st;
+
+	if (e->reaped)
+		return e->exit_code;
+	while (t_now_ms() < end) {
+		pid_t r = waitpid(e->supd, &st, WNOHANG);
+		if (r == e->supd) {
+			e->reaped = true;
+			e->exit_code = WIFEXITED(st) ? WEXITSTATUS(st)
+						     : 128 + WTERMSIG(st);
+			return e->exit_code;
+		}
+		t_sleep_ms(10);
+	}
+	return -1;
+}
+
+bool
+t_supd_alive(struct t_env *e)
+{
+	return t_supd_wait(e, 0) == -1;
+}
+
+void
+t_env_fini(struct t_env *e)
+{
+	char kv[200], *argv[] = {"rm", "-rf", e->dir, NULL};
+	pid_t left[256];
+	int n;
+
+	if (e->dir[0] == '\0')
+		return;
+	if (e->supd > 0 && !e->reaped) {
+		kill(e->supd, SIGTERM);
+		if (t_supd_wait(e, 15000) < 0) {
+			kill(e->supd, SIGKILL);
+			t_supd_wait(e, 5000);
+		}
+	}
+	snprintf(kv, sizeof(kv), "SUP_TEST_DIR=%s", e->dir);
+	n = t_procs_with_env(kv, left, 256);
+	for (int i = 0; i < n; i++)
+		kill(left[i], SIGKILL);
+	t_run(NULL, NULL, argv);
+}
+
+/* Reads fds until both close; appends into growing buffers. */
+static void
+drain(int ofd, int efd, char **out, char **err)
+{
+	struct pollfd p[2] = {{ofd, POLLIN, 0}, {efd, POLLIN, 0}};
+	char *buf[2] = {NULL, NULL};
+	size_t len[2] = {0, 0};
+	int open = 2;
+
+	while (open > 0 && poll(p, 2, -1) > 0) {
+		for (int i = 0; i < 2; i++) {
+			char chunk[4096];
+			ssize_t r;
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			r = read(p[i].fd, chunk, sizeof(chunk));
+			if (r <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open--;
+				continue;
+			}
+			buf[i] = realloc(buf[i], len[i] + (size_t)r + 1);
+			memcpy(buf[i] + len[i], chunk, (size_t)r);
+			len[i] += (size_t)r;
+			buf[i][len[i]] = '\0';
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (buf[i] == NULL)
+			buf[i] = strdup("");
+	if (out)
+		*out = buf[0];
+	else
+		free(buf[0]);
+	if (err)
+		*err = buf[1];
+	else
+		free(buf[1]);
+}
+
+int
+t_run(char **out, char **err, char *const argv[])
+{
+	int o[2], x[2], st;
+	pid_t pid;
+
+	cr_assert(pipe(o) == 0 && pipe(x) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(x[1], 2);
+		close(o[0]);
+		close(x[0]);
+		close(o[1]);
+		close(x[1]);
+		execv(argv[0], argv);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(x[1]);
+	drain(o[0], x[0], out, err);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int
+t_ctl(struct t_env *e, char **out, char **err, ...)
+{
+	char *argv[64] = {T_BIN("supctl"), "-r", e->run};
+	int n = 3;
+	va_list ap;
+
+	va_start(ap, err);
+	while (n < 63 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return t_run(out, err, argv);
+}
+
+json_t *
+t_status(struct t_env *e)
+{
+	char *out = NULL;
+	json_t *j = NULL;
+
+	if (t_ctl(e, &out, NULL, "status", "--json", NULL) == 0)
+		j = json_loads(out, 0, NULL);
+	free(out);
+	return j;
+}
+
+static json_t *
+find_named(json_t *arr, const char *name)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(arr, i, c) {
+		const char *n = json_string_value(json_object_get(c, "name"));
+		if (n != NULL && strcmp(n, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+json_t *
+t_kid(json_t *status, const char *name)
+{
+	return find_named(json_object_get(status, "children"), name);
+}
+
+json_t *
+t_group(json_t *status, const char *name)
+{
+	return find_named(json_object_get(status, "groups"), name);
+}
+
+pid_t
+t_pid(struct t_env *e, const char *name)
+{
+	json_t *s = t_status(e);
+	pid_t pid = (pid_t)json_integer_value(json_object_get(t_kid(s, name),
+	    "pid"));
+
+	json_decref(s);
+	return pid;
+}
+
+const char *
+t_state(struct t_env *e, const char *name)
+{
+	static __thread char buf[32];
+	json_t *s = t_status(e);
+	const char *st = json_string_value(json_object_get(t_kid(s, name),
+	    "state"));
+
+	snprintf(buf, sizeof(buf), "%s", st ? st : "");
+	json_decref(s);
+	return buf;
+}
+
+long
+t_restarts(struct t_env *e, const char *name)
+{
+	json_t *s = t_status(e), *k = t_kid(s, name);
+	long r = k ? (long)json_integer_value(json_object_get(k, "restarts"))
+		   : -1;
+
+	json_decref(s);
+	return r;
+}
+
+bool
+t_pid_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	char *p;
+
+	if (pid <= 0 || kill(pid, 0) != 0)
+		return false;
+	/* A zombie is not alive. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return false;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+char *
+t_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, r;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = (cap + 4096) * 2;
+			buf = realloc(buf, cap);
+		}
+		r = fread(buf + len, 1, 4096, f);
+		len += r;
+	} while (r > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+char **
+t_lines(const char *path, int *n)
+{
+	char *text = t_read(path), **v, *save = NULL;
+	int cap = 16;
+
+	*n = 0;
+	v = calloc((size_t)cap, sizeof(*v));
+	if (text == NULL)
+		return v;
+	for (char *l = strtok_r(text, "\n", &save); l != NULL;
+	    l = strtok_r(NULL, "\n", &save)) {
+		if (*n + 1 >= cap)
+			v = realloc(v, (size_t)(cap *= 2) * sizeof(*v));
+		v[(*n)++] = strdup(l);
+	}
+	v[*n] = NULL;
+	free(text);
+	return v;
+}
+
+void
+t_lines_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+static bool
+environ_has(pid_t pid, const char *kv)
+{
+	char path[64], buf[65536];
+	size_t klen = strlen(kv);
+	bool prefix = klen > 0 && kv[klen - 1] == '*';
+	ssize_t len;
+	int fd;
+
+	if (prefix)
+		klen--;
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	for (char *p = buf; p < buf + len; p += strlen(p) + 1)
+		if (strncmp(p, kv, klen) == 0 && (prefix || p[klen] == '\0'))
+			return true;
+	return false;
+}
+
+int
+t_procs_with_env(const char *kv, pid_t *out, int cap)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < cap) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		if (pid > 0 && pid != getpid() && t_pid_alive(pid) &&
+		    environ_has(pid, kv))
+			out[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}

@@ -1,0 +1,111 @@
+/*
+ * tests/t.h — what scenario tests share: a temp dir per test, supd and
+ * supctl run as a user runs them, status as JSON, waiting for conditions
+ * with generous deadlines (never sleeping a fixed time and hoping), and
+ * a /proc scan that finds every process a test left behind.
+ *
+ * Every process of a test carries SUP_TEST_DIR=<its temp dir> in its
+ * environment (supd gets it, children inherit it): that is how leftovers
+ * are found, whatever became of their parent.
+ */
+#ifndef TESTS_T_H
+#define TESTS_T_H
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sup/err.h"
+
+#define T_BIN(name) SUP_BUILD_DIR "/bin/" name
+#define T_HELPER(name) SUP_BUILD_DIR "/tests/helpers/" name
+#define T_EXAMPLE(name) SUP_BUILD_DIR "/examples/" name
+
+/* Generous: CI machines are shared and noisy. */
+#define T_WAIT_MS 20000
+
+/* T_OK(expr): expr returns sup_err; fails with sup_strerror() otherwise. */
+#define T_OK(expr)                                                        \
+	do {                                                              \
+		sup_err t_e_ = (expr);                                    \
+		cr_assert(t_e_ == SUP_OK, "%s: %s", #expr,               \
+		    sup_strerror(t_e_));                                  \
+	} while (0)
+
+struct t_env {
+	char dir[128];	/* /tmp/sup-test-XXXXXX */
+	char run[160];	/* dir/run */
+	char conf[160]; /* dir/sup.conf */
+	char log[160];	/* dir/supd.log: supd's stderr */
+	pid_t supd;
+	int exit_code;	/* once reaped: status, or 128 + signal */
+	bool reaped;
+};
+
+void t_env_init(struct t_env *e);
+/* Stops supd (TERM, then KILL), kills what is left, removes the dir. */
+void t_env_fini(struct t_env *e);
+
+/* Writes the config (printf-style); run_dir is set for you. */
+void t_conf(struct t_env *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes path = e->dir/name. */
+void t_path(const struct t_env *e, const char *name, char *buf, size_t n);
+
+/* Starts supd on e->conf and waits until it says root is ready. */
+void t_supd_start(struct t_env *e);
+/* Starts supd and returns at once (for supd that must fail). */
+void t_supd_spawn(struct t_env *e);
+/* Waits for supd to exit; returns its exit code, or -1 on timeout. */
+int t_supd_wait(struct t_env *e, int timeout_ms);
+bool t_supd_alive(struct t_env *e);
+
+/*
+ * Runs supctl -r RUN args... (NULL-terminated). Captures stdout and
+ * stderr into *out and *err (new strings; NULL to discard). Returns the
+ * exit status.
+ */
+int t_ctl(struct t_env *e, char **out, char **err, ...)
+    __attribute__((sentinel));
+/* Runs any program; same captures. */
+int t_run(char **out, char **err, char *const argv[]);
+
+/* supctl status --json, parsed; NULL if supd did not answer. */
+json_t *t_status(struct t_env *e);
+/* The child object of name in a status (borrowed), or NULL. */
+json_t *t_kid(json_t *status, const char *name);
+/* Shortcuts that ask supd now: the child's pid (0 if none), its state
+ * ("" if unknown; static buffer), its restarts (-1 if unknown). */
+pid_t t_pid(struct t_env *e, const char *name);
+const char *t_state(struct t_env *e, const char *name);
+long t_restarts(struct t_env *e, const char *name);
+/* The group object of name in a status (borrowed), or NULL. */
+json_t *t_group(json_t *status, const char *name);
+
+/* Monotonic milliseconds. */
+int64_t t_now_ms(void);
+void t_sleep_ms(int ms);
+
+/* Waits until cond holds (checked every 10 ms) or ms pass. */
+#define T_WAIT(cond, ms)                                                  \
+	({                                                                \
+		int64_t t_end_ = t_now_ms() + (ms);                       \
+		bool t_ok_;                                               \
+		while (!(t_ok_ = (cond)) && t_now_ms() < t_end_)          \
+			t_sleep_ms(10);                                   \
+		t_ok_;                                                    \
+	})
+
+bool t_pid_alive(pid_t pid);
+/* The content of a file (new string), or NULL. */
+char *t_read(const char *path);
+/* Lines of path (new vector of strings, NULL-terminated); count in *n. */
+char **t_lines(const char *path, int *n);
+void t_lines_free(char **v);
+/* Processes whose environment holds kv (e.g. "SUP_TEST_DIR=/tmp/x");
+ * a kv ending in '*' matches as a prefix. */
+int t_procs_with_env(const char *kv, pid_t *out, int cap);
+
+#endif
