@@ -85,14 +85,17 @@ sup_err ipc_frame_check(const void *frame, size_t len, int want,
 
 /*
  * One call: sends req (already framed) to ipc://path and waits for the
- * reply until timeout_ms (DUR_INFINITY-like INT64_MAX waits forever).
- * When no connection is established within stall_ms, stall(arg) runs once
- * (the caller may wake the server) and the wait goes on. Returns a new
- * reply in *reply (free() it) and its length. SUP_ETIMEDOUT when the
- * deadline passes, SUP_EDOWN when the server went away mid-call.
+ * reply until timeout_ms (INT64_MAX waits forever). Returns a new reply in
+ * *reply (free() it) and its length. SUP_ETIMEDOUT when the deadline
+ * passes, SUP_EDOWN when the server went away mid-call. The request is
+ * sent at most once.
+ *
+ * A server hit by the nng 1.5.2 listener bug still completes the
+ * handshake of new connections but never delivers their requests: to the
+ * caller that looks like a timeout. Callers that can wake the server (supctl
+ * sends SIGUSR1 to supd) probe with a quick request first.
  */
 sup_err ipc_call(const char *path, const void *req, size_t len, void **reply,
-    size_t *rlen, int64_t timeout_ms, int64_t stall_ms,
-    void (*stall)(void *), void *arg);
+    size_t *rlen, int64_t timeout_ms);
 
 #endif

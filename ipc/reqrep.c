@@ -7,10 +7,7 @@
  * reply message routes the reply back, so replies may come in any order
  * and at any later time, from the event loop's thread only.
  *
- * Client: a REQ socket per call, dialled without blocking. The pipe-add
- * notification tells whether the handshake finished; if it has not after
- * stall_ms the caller is told (the server's listener may have stopped
- * accepting) and the call goes on until its deadline.
+ * Client: a REQ socket per call, dialled without blocking, never resending.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -215,39 +212,6 @@ ipc_frame_check(const void *frame, size_t len, int want, const void **body,
 
 /* --- client ---------------------------------------------------------- */
 
-struct link {
-	nng_mtx *mtx;
-	nng_cv *cv;
-	bool up;
-};
-
-static void
-link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	struct link *k = arg;
-
-	(void)p;
-	(void)ev;
-	nng_mtx_lock(k->mtx);
-	k->up = true;
-	nng_cv_wake(k->cv);
-	nng_mtx_unlock(k->mtx);
-}
-
-/* Waits until the handshake is done or until the absolute time `until`. */
-static bool
-link_wait(struct link *k, nng_time until)
-{
-	bool up;
-
-	nng_mtx_lock(k->mtx);
-	while (!k->up && nng_cv_until(k->cv, until) != NNG_ETIMEDOUT)
-		;
-	up = k->up;
-	nng_mtx_unlock(k->mtx);
-	return up;
-}
-
 static nng_duration
 ms_left(nng_time deadline)
 {
@@ -294,54 +258,31 @@ call_exchange(nng_socket s, const void *req, size_t len, void **reply,
 
 sup_err
 ipc_call(const char *path, const void *req, size_t len, void **reply,
-    size_t *rlen, int64_t timeout_ms, int64_t stall_ms,
-    void (*stall)(void *), void *arg)
+    size_t *rlen, int64_t timeout_ms)
 {
-	struct link k = {0};
-	nng_time start = nng_clock(), deadline;
+	nng_time deadline;
 	char url[256 + 8];
 	nng_socket s;
 	sup_err err;
 	int rv;
 
 	deadline = timeout_ms == INT64_MAX ? (nng_time)-1
-					    : start + (nng_time)timeout_ms;
+					    : nng_clock() + (nng_time)timeout_ms;
 	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
 		return SUP_ETOOBIG;
-	if ((rv = nng_mtx_alloc(&k.mtx)) != 0)
+	if ((rv = nng_req0_open(&s)) != 0)
 		return SUP_EIPC | rv;
-	if ((rv = nng_cv_alloc(&k.cv, k.mtx)) != 0) {
-		nng_mtx_free(k.mtx);
-		return SUP_EIPC | rv;
-	}
-	if ((rv = nng_req0_open(&s)) != 0) {
-		err = SUP_EIPC | rv;
-		goto out_cv;
-	}
 	/* Never resend: a call must not run twice (DESIGN.md section 8). */
 	nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 10);
 	nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 200);
 	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 64u << 20);
-	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, link_event, &k);
-	if ((rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+	/* Non-blocking dial: a server not there yet is retried until the
+	 * deadline instead of failing at once. */
+	if ((rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK)) != 0)
 		err = SUP_EIPC | rv;
-		goto out_sock;
-	}
-	if (stall != NULL && stall_ms >= 0) {
-		nng_time t = start + (nng_time)stall_ms;
-		if (!link_wait(&k, t < deadline ? t : deadline))
-			stall(arg);
-	}
-	if (!link_wait(&k, deadline)) {
-		err = SUP_ETIMEDOUT;
-		goto out_sock;
-	}
-	err = call_exchange(s, req, len, reply, rlen, deadline);
-out_sock:
+	else
+		err = call_exchange(s, req, len, reply, rlen, deadline);
 	nng_close(s);
-out_cv:
-	nng_cv_free(k.cv);
-	nng_mtx_free(k.mtx);
 	return err;
 }

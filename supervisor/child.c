@@ -168,11 +168,13 @@ child_spawn(struct supd *d, struct supd_node *n)
 	static struct envbuf env; /* big; one spawn at a time */
 	struct spawn_req r = {
 		.path = w->path, .argv = w->argv, .envp = env.v,
-		.dir = w->directory, .set_user = w->has_user, .uid = w->uid,
+		.dir = w->directory, .uid = w->uid,
+		/* Not root: the config check made sure it is our own user. */
+		.set_user = w->has_user && geteuid() == 0,
 		.gid = w->gid, .groups = w->groups, .ngroups = w->ngroups,
 		.fd_in = d->devnullfd, .reset = &d->reset_sigs,
 	};
-	int out, exec_errno;
+	int out, exec_errno, step;
 	sup_err e;
 	pid_t pid;
 
@@ -180,7 +182,7 @@ child_spawn(struct supd *d, struct supd_node *n)
 	env_build(d, n, &env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
-	e = spawn_run(&r, &pid, &exec_errno);
+	e = spawn_run(&r, &pid, &exec_errno, &step);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
 	if (e != SUP_OK) {
@@ -189,6 +191,7 @@ child_spawn(struct supd *d, struct supd_node *n)
 	}
 	n->pid = pid;
 	n->exec_errno = exec_errno;
+	n->exec_step = step;
 	n->start_timed_out = n->shutdown_killed = false;
 	n->status_text[0] = n->sup_status[0] = '\0';
 	log_event("child.start", "name=%s pid=%d restarts=%u", n->name,
@@ -240,6 +243,32 @@ child_signal_stop(struct supd *d, struct supd_node *n)
 		n->deadline_ns = clk_mono_ns() + w->shutdown_ms * CLK_NS_PER_MS;
 }
 
+/* What the child was doing when it failed before exec, for the reason. */
+static const char *
+spawn_step_name(int step, const struct cfg_worker *w)
+{
+	static char buf[PATH_MAX + 32];
+
+	switch (step) {
+	case SPAWN_STEP_DIR:
+		snprintf(buf, sizeof(buf), "chdir to %s", w->directory);
+		break;
+	case SPAWN_STEP_USER:
+		snprintf(buf, sizeof(buf), "switch to user %s", w->user);
+		break;
+	case SPAWN_STEP_FDS:
+		snprintf(buf, sizeof(buf), "set up stdin/stdout/stderr");
+		break;
+	case SPAWN_STEP_PGID:
+		snprintf(buf, sizeof(buf), "make a process group");
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "exec %s", w->path);
+		break;
+	}
+	return buf;
+}
+
 static void
 exit_record(struct supd_node *n, int wstatus)
 {
@@ -253,8 +282,8 @@ exit_record(struct supd_node *n, int wstatus)
 	x->code = x->has_code ? WEXITSTATUS(wstatus) : 0;
 	x->sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
 	if (n->exec_errno != 0)
-		snprintf(x->reason, sizeof(x->reason), "cannot exec %s: %s",
-		    n->w->path, strerror(n->exec_errno));
+		snprintf(x->reason, sizeof(x->reason), "cannot %.100s: %s",
+		    spawn_step_name(n->exec_step, n->w), strerror(n->exec_errno));
 	else if (n->start_timed_out)
 		snprintf(x->reason, sizeof(x->reason),
 		    "not ready within %s (start_timeout)",
@@ -272,7 +301,7 @@ child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 {
 	pid_t pid = n->pid;
 	bool stopping = n->state == NS_STOPPING, normal;
-	int64_t up = n->ready_ns ? clk_mono_ns() - n->ready_ns : 0;
+	int64_t up = clk_mono_ns() - n->started_ns;
 	char ubuf[32];
 
 	n->pid = 0;

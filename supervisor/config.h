@@ -52,6 +52,7 @@ struct cfg_worker {
 	int group_line;	   /* of the group key, or of the header */
 	struct cfg_group *group; /* borrowed: from the same sup_config */
 	char *command;	   /* owned: as written */
+	bool command_set;  /* the key was there, valid or not */
 	char **argv;	   /* owned (argv_split) */
 	char *path;	   /* owned: the resolved executable */
 	enum cfg_restart restart;

@@ -355,10 +355,11 @@ set_command(struct parser *p, struct section *s, const char *k,
 	char **argv;
 	int argc;
 
+	w->command_set = true;
 	if (argv_split(v, &argv, &argc, &why) != SUP_OK) {
 		/* inih cut the value at " ;": say so, it is the usual cause. */
-		bool cut = p->raw && strstr(p->raw, " ;") &&
-		    strstr(why, "quote");
+		bool cut = p->raw && (strstr(p->raw, " ;") ||
+		    strstr(p->raw, "\t;")) && strstr(why, "quote");
 		cfg_err(p, p->line, k, "%s in \"%s\"%s", why ? why : "bad quoting",
 		    v, cut ? " (a blank followed by ';' starts a comment in "
 			     "sup.conf: write \"a; b\", not \"a ; b\")" : "");
@@ -516,6 +517,14 @@ env_key_valid(const char *s)
 			 "0123456789_") == n;
 }
 
+/* Set by supd for every child; a config may not override them. */
+static bool
+env_key_reserved(const char *kv)
+{
+	return strncmp(kv, "SUP_", 4) == 0 ||
+	    strncmp(kv, "NOTIFY_SOCKET=", 14) == 0;
+}
+
 static void
 set_env(struct parser *p, struct section *s, const char *k, const char *v)
 {
@@ -529,13 +538,19 @@ set_env(struct parser *p, struct section *s, const char *k, const char *v)
 		    v);
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		if (!env_key_valid(words[i])) {
-			cfg_err(p, p->line, k, "\"%s\" is not NAME=VALUE "
-			    "(NAME: letters, digits and '_')", words[i]);
+	for (int i = 0; i < n; i++) {
+		const char *bad = NULL;
+		if (!env_key_valid(words[i]))
+			bad = "is not NAME=VALUE (NAME: letters, digits and '_')";
+		else if (env_key_reserved(words[i]))
+			bad = "is reserved: supd sets SUP_* and NOTIFY_SOCKET "
+			      "itself";
+		if (bad != NULL) {
+			cfg_err(p, p->line, k, "\"%s\" %s", words[i], bad);
 			argv_free(words);
 			return;
 		}
+	}
 	w->env = xrealloc(w->env, (size_t)(w->nenv + n + 1), sizeof(char *));
 	for (int i = 0; i < n; i++)
 		w->env[w->nenv++] = xstrdup(words[i]);
@@ -637,7 +652,7 @@ void
 cfg_worker_finish(struct parser *p, struct cfg_worker *w)
 {
 
-	if (w->argv == NULL)
+	if (w->argv == NULL && !w->command_set)
 		cfg_err(p, w->line, NULL, "[worker %s]: command is required "
 		    "(the program to run, e.g. command = ./my-worker --port=80)",
 		    w->name);

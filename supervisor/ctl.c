@@ -456,12 +456,10 @@ ctl_close(struct supd *d)
 void
 ctl_heal(struct supd *d)
 {
-	int64_t now = clk_mono_ns();
 	sup_err e;
 
-	if (d->relisten_ns != 0 && now - d->relisten_ns < 1000 * CLK_NS_PER_MS)
-		return;
-	d->relisten_ns = now;
+	/* Only supd's uid or root can send SIGUSR1: no rate limit needed. */
+	d->relisten_ns = clk_mono_ns();
 	e = ipc_server_relisten(d->ctl);
 	log_event("ctl.relisten", "result=%s", log_quote(sup_strerror(e)));
 }

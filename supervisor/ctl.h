@@ -30,8 +30,8 @@ void ctl_waiters_check(struct supd *d);
 /* Answers every deferred request with an error (supd is going away). */
 void ctl_waiters_fail_all(struct supd *d, const char *why);
 /*
- * Re-creates the control listener, at most once a second: SIGUSR1 from a
- * supctl whose connection stalled in the handshake (DESIGN.md section 8).
+ * Re-creates the control listener: SIGUSR1 from a supctl whose probe got
+ * no answer (the nng 1.5.2 listener bug, DESIGN.md section 8).
  */
 void ctl_heal(struct supd *d);
 

@@ -535,7 +535,7 @@ engine_shutdown(struct supd *d)
 		return;
 	}
 	d->shutting_down = true;
-	log_event("supd.stopping", "children=%d", d->nnodes);
+	log_event("supd.stopping", "children=%d", d->nworkers);
 	if (d->root->state == NS_STOPPED || d->root->state == NS_FAILED) {
 		d->quit = true;
 		return;

@@ -126,17 +126,29 @@ timer_arm_earliest(struct supd *d)
 	d->timer_armed_ns = t;
 }
 
+/*
+ * Tells whoever waits on --ready-fd (supctl start) how the first start
+ * ended: "ready" once root runs, or "failed" when root gave up and supd
+ * stays (on_give_up = stay), so nobody waits for a start that is over.
+ */
 static void
 ready_announce(struct supd *d)
 {
-	static const char msg[] = "ready\n";
+	const char *msg;
 
-	if (d->root->state != NS_RUNNING || d->announced)
+	if (d->announced)
+		return;
+	if (d->root->state == NS_RUNNING)
+		msg = "ready\n";
+	else if (d->root->state == NS_FAILED)
+		msg = "failed\n";
+	else
 		return;
 	d->announced = true;
-	log_event("supd.ready", "children=%d", d->nnodes);
+	if (msg[0] == 'r')
+		log_event("supd.ready", "children=%d", d->nworkers);
 	if (d->ready_fd >= 0) {
-		(void)!write(d->ready_fd, msg, sizeof(msg) - 1);
+		(void)!write(d->ready_fd, msg, strlen(msg));
 		close(d->ready_fd);
 		d->ready_fd = -1;
 	}

@@ -30,7 +30,8 @@ static _Alignas(16) char child_stack[STACK_SIZE];
 
 struct ctx {
 	const struct spawn_req *r;
-	volatile int err; /* written by the child when exec fails */
+	volatile int err;  /* written by the child when it fails */
+	volatile int step; /* SPAWN_STEP_* where it failed */
 };
 
 static int
@@ -49,21 +50,26 @@ child_main(void *arg)
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
+	c->step = SPAWN_STEP_PGID;
 	if (setpgid(0, 0) != 0)
 		goto fail;
 	for (int s = 1; s < NSIG; s++)
 		if (r->reset != NULL && sigismember(r->reset, s) == 1)
 			sigaction(s, &dfl, NULL);
+	c->step = SPAWN_STEP_DIR;
 	if (r->dir != NULL && chdir(r->dir) != 0)
 		goto fail;
+	c->step = SPAWN_STEP_USER;
 	if (r->set_user &&
 	    (syscall(SYS_setgroups, (size_t)r->ngroups, r->groups) != 0 ||
 		syscall(SYS_setresgid, r->gid, r->gid, r->gid) != 0 ||
 		syscall(SYS_setresuid, r->uid, r->uid, r->uid) != 0))
 		goto fail;
+	c->step = SPAWN_STEP_FDS;
 	if (fd_setup(r->fd_in, 0) || fd_setup(r->fd_out, 1) ||
 	    fd_setup(r->fd_err, 2))
 		goto fail;
+	c->step = SPAWN_STEP_EXEC;
 	/* Ours are all close-on-exec; this also catches inherited ones. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	sigemptyset(&none);
@@ -75,9 +81,9 @@ fail:
 }
 
 sup_err
-spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno)
+spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno, int *step)
 {
-	struct ctx c = {.r = r, .err = 0};
+	struct ctx c = {.r = r, .err = 0, .step = SPAWN_STEP_EXEC};
 	pid_t p;
 
 	p = clone(child_main, child_stack + STACK_SIZE,
@@ -86,5 +92,6 @@ spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno)
 		return SUP_ESYS | errno;
 	*pid = p;
 	*exec_errno = c.err;
+	*step = c.step;
 	return SUP_OK;
 }

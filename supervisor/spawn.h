@@ -25,15 +25,25 @@ struct spawn_req {
 	const sigset_t *reset;	  /* borrowed: dispositions to reset */
 };
 
+/* Where a child failed before exec. */
+enum {
+	SPAWN_STEP_EXEC,
+	SPAWN_STEP_PGID,
+	SPAWN_STEP_DIR,
+	SPAWN_STEP_USER,
+	SPAWN_STEP_FDS,
+};
+
 /*
  * Starts r. The child gets its own process group, an empty signal mask,
  * default dispositions for the signals in r->reset, r's directory, user
  * and fds 0-2, and no other fd; then it execs. Returns SUP_OK with *pid
- * when a process exists: if its exec failed, *exec_errno says why (else 0)
- * and the process exits 127 at once. SUP_ESYS|errno when no process could
+ * when a process exists: if its setup or exec failed, *exec_errno says why
+ * (else 0), *step where (SPAWN_STEP_*), and the process exits 127 at once. SUP_ESYS|errno when no process could
  * be made. Only async-signal-safe calls run in the child; the parent is
  * suspended until the child has exec'd or exited.
  */
-sup_err spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno);
+sup_err spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno,
+    int *step);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sup/err.h"
+
 /* Exit statuses (DESIGN.md section 5). */
 enum {
 	EX_DONE = 0,
@@ -24,7 +26,6 @@ struct ctl_opts {
 	const char *config;	 /* -c */
 	bool json;		 /* --json */
 	int64_t timeout_ms;	 /* --timeout; -1: the verb's default */
-	bool follow;		 /* -f */
 	char *run_dir;		 /* owned: resolved */
 };
 
@@ -38,6 +39,11 @@ void ctl_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 json_t *ctl_request(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
     int *code);
+
+/* The same, but a transport error (supd unreachable, gone mid-call) is
+ * left in *transport, unprinted, for the caller to judge. */
+json_t *ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
+    int *code, sup_err *transport);
 
 /* The pid of the supd running on o->run_dir, or 0 (then says so). */
 pid_t ctl_supd_pid(const struct ctl_opts *o, bool quiet);

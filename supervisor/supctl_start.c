@@ -52,22 +52,35 @@ supd_path(char *buf, size_t n)
 	snprintf(buf, n, "supd");
 }
 
+/*
+ * Checks the config as supd will. supd runs on the config's run_dir,
+ * so that is the one to use here too, whatever -r or $SUP_RUN_DIR say;
+ * an explicit -r that disagrees is an error.
+ */
 static bool
-config_check(const char *path)
+config_check(struct ctl_opts *o)
 {
 	struct cfg_errors errs;
 	struct sup_config *c;
 
-	if (cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK) {
-		cfg_free(c);
-		return true;
+	if (cfg_load(o->config, NULL, CFG_CHECK_SYSTEM, &c, &errs) != SUP_OK) {
+		for (int i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		ctl_say("%d error%s in %s; supd not started", errs.n,
+		    errs.n == 1 ? "" : "s", o->config);
+		cfg_errors_fini(&errs);
+		return false;
 	}
-	for (int i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msgs[i]);
-	ctl_say("%d error%s in %s; supd not started", errs.n,
-	    errs.n == 1 ? "" : "s", path);
-	cfg_errors_fini(&errs);
-	return false;
+	if (o->run_dir_arg != NULL && strcmp(o->run_dir, c->run_dir) != 0) {
+		ctl_say("-r %s is not the run dir of %s (%s)", o->run_dir,
+		    o->config, c->run_dir);
+		cfg_free(c);
+		return false;
+	}
+	free(o->run_dir);
+	o->run_dir = strdup(c->run_dir);
+	cfg_free(c);
+	return true;
 }
 
 /* In the forked child: become supd, detached, logging to RUN/supd.log. */
@@ -129,7 +142,7 @@ ready_wait(struct ctl_opts *o, int fd, pid_t pid)
 {
 	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : START_TIMEOUT_MS;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	char buf[16];
+	char buf[16] = "";
 	int st, r;
 
 	r = poll(&p, 1, t > INT_MAX ? -1 : (int)t);
@@ -138,10 +151,16 @@ ready_wait(struct ctl_opts *o, int fd, pid_t pid)
 		    "starting (see supctl status)", (int)pid, (long long)t / 1000);
 		return EX_FAILED;
 	}
-	if (read(fd, buf, sizeof(buf)) > 0) {
-		printf("supd started (pid %d), run dir %s\n", (int)pid,
-		    o->run_dir);
-		return EX_DONE;
+	if (read(fd, buf, sizeof(buf) - 1) > 0) {
+		if (strncmp(buf, "ready", 5) == 0) {
+			printf("supd started (pid %d), run dir %s\n",
+			    (int)pid, o->run_dir);
+			return EX_DONE;
+		}
+		ctl_say("supd (pid %d) is up, but its tree gave up while "
+		    "starting (on_give_up = stay); see supctl status", (int)pid);
+		log_tail(o);
+		return EX_FAILED;
 	}
 	waitpid(pid, &st, 0);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
@@ -168,12 +187,12 @@ daemon_start(struct ctl_opts *o)
 		    "supctl start NAME for a child)");
 		return EX_USAGE;
 	}
+	if (!config_check(o))
+		return EX_USAGE;
 	if ((old = rundir_lock_holder(o->run_dir)) != 0) {
 		printf("supd is already running (pid %d)\n", (int)old);
 		return EX_DONE;
 	}
-	if (!config_check(o->config))
-		return EX_USAGE;
 	if ((e = rundir_prepare(o->run_dir, &why)) != SUP_OK) {
 		ctl_say("run dir %s: %s (%s)", o->run_dir, why, sup_strerror(e));
 		return EX_USAGE;
@@ -198,19 +217,28 @@ daemon_stop(struct ctl_opts *o)
 {
 	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : STOP_TIMEOUT_MS;
 	struct pollfd p = {.events = POLLIN};
+	pid_t pid = ctl_supd_pid(o, false);
+	sup_err e = SUP_OK;
 	json_t *r;
-	pid_t pid;
 	int code;
 
-	r = ctl_request(o, json_pack("{s:s}", "cmd", "shutdown"), 10000,
-	    &code);
-	if (r == NULL)
-		return code;
-	pid = (pid_t)json_integer_value(json_object_get(r, "pid"));
-	json_decref(r);
+	if (pid == 0)
+		return EX_NOT_RUNNING;
+	/* Watch the process before asking: it may be gone by the reply. */
 	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p.fd < 0) /* gone already */
+	if (p.fd < 0)
 		return EX_DONE;
+	r = ctl_request_ex(o, json_pack("{s:s}", "cmd", "shutdown"), 10000,
+	    &code, &e);
+	json_decref(r);
+	/* supd may exit before its reply leaves: EDOWN is success here. */
+	if (r == NULL && e != SUP_EDOWN) {
+		if (e != SUP_OK)
+			ctl_say("cannot talk to supd (pid %d): %s", (int)pid,
+			    sup_strerror(e));
+		close(p.fd);
+		return code;
+	}
 	if (poll(&p, 1, t > INT_MAX ? -1 : (int)t) == 0) {
 		ctl_say("supd (pid %d) is still stopping after %llds",
 		    (int)pid, (long long)t / 1000);

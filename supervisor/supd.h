@@ -62,7 +62,8 @@ struct supd_node {
 	bool giving_up;		/* group: stopping to fail in its parent */
 	bool start_timed_out;	/* worker: SIGKILLed for start_timeout */
 	bool shutdown_killed;	/* worker: SIGKILLed after shutdown */
-	int exec_errno;		/* worker: the exec of this spawn failed */
+	int exec_errno;		/* worker: this spawn failed before exec */
+	int exec_step;		/* worker: at which step (SPAWN_STEP_*) */
 
 	pid_t pid;		/* worker: 0 when no process */
 	uint64_t spawn_id;
@@ -94,6 +95,7 @@ struct supd {
 
 	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
 	int ready_fd;		  /* --ready-fd: written once root is ready */
+	int nworkers;		  /* worker nodes (pool instances counted) */
 	sigset_t reset_sigs;	  /* dispositions children must reset */
 	struct ipc_server *ctl;	  /* owned */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */

@@ -111,13 +111,13 @@ workers_add(struct supd_node *g, const struct cfg_worker *w)
 	return SUP_OK;
 }
 
-static sup_err
+static void
 preorder(struct supd *d, struct supd_node *n)
 {
 	d->nodes[d->nnodes++] = n;
+	d->nworkers += !n->is_group;
 	for (int i = 0; i < n->nkids; i++)
 		preorder(d, n->kids[i]);
-	return SUP_OK;
 }
 
 static int
@@ -159,8 +159,8 @@ tree_build(struct supd *d)
 			goto out;
 	}
 	d->root = gn[0];
-	d->nnodes = 0;
-	rv = preorder(d, d->root);
+	d->nnodes = d->nworkers = 0;
+	preorder(d, d->root);
 out:
 	if (rv != SUP_OK && d->root == NULL) /* not yet in d->nodes */
 		for (int i = 0; i < c->ngroups; i++)

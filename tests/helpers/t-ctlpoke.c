@@ -130,7 +130,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "t-ctlpoke: unknown mode %s\n", argv[2]);
 		return 2;
 	}
-	e = ipc_call(path, req, len, &reply, &rlen, 5000, -1, NULL, NULL);
+	e = ipc_call(path, req, len, &reply, &rlen, 5000);
 	free(req);
 	if (e != SUP_OK) {
 		printf("error: %s\n", sup_strerror(e));

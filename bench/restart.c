@@ -1,0 +1,277 @@
+/*
+ * bench/restart.c — how fast supd brings killed children back, beside the
+ * physical floor measured in the same run, plus supd's memory and idle
+ * wake-ups.
+ *
+ * The floor is the smallest supervisor there can be: a C loop that waits
+ * for its child and spawns it again at once, with posix_spawn (glibc's
+ * clone(CLONE_VM|CLONE_VFORK), the fastest way to start a process), no
+ * config, no logging, no bookkeeping. Latency is measured from the
+ * SIGKILL to the replacement's first instruction: bench-stamp is static
+ * and reads CLOCK_MONOTONIC before anything else, then reports on a FIFO.
+ *
+ * Output, one line per figure: NAME value unit (floor value unit, ratio R)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STAMP SUP_BUILD_DIR "/bench/child/bench-stamp"
+#define SUPD SUP_BUILD_DIR "/bin/supd"
+
+extern char **environ;
+
+static char dir[64], fifo[128], conf[128];
+static FILE *stamps;
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Blocks until a child reports; returns its stamp, fills *pid. */
+static int64_t
+stamp_read(pid_t *pid)
+{
+	long long ns;
+	int p;
+
+	if (fscanf(stamps, "%d %lld", &p, &ns) != 2) {
+		fprintf(stderr, "bench: lost the stamp FIFO\n");
+		exit(1);
+	}
+	*pid = p;
+	return ns;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median_us(int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp64);
+	return (double)v[n / 2] / 1000.0;
+}
+
+static pid_t
+floor_spawn(void)
+{
+	char *argv[] = {STAMP, fifo, NULL};
+	pid_t pid;
+
+	if (posix_spawn(&pid, STAMP, NULL, NULL, argv, environ) != 0) {
+		perror("posix_spawn");
+		exit(1);
+	}
+	return pid;
+}
+
+static double
+floor_single(int rounds)
+{
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
+	pid_t pid = floor_spawn(), seen;
+
+	stamp_read(&seen);
+	for (int i = 0; i < rounds; i++) {
+		t0 = now_ns();
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = floor_spawn();
+		lat[i] = stamp_read(&seen) - t0;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
+static double
+floor_mass(int n)
+{
+	pid_t *pids = calloc((size_t)n, sizeof(*pids)), seen;
+	int64_t t0, last = 0;
+
+	for (int i = 0; i < n; i++)
+		pids[i] = floor_spawn();
+	for (int i = 0; i < n; i++)
+		stamp_read(&seen);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++) {
+		waitpid(-1, NULL, 0);
+		pids[i] = floor_spawn();
+	}
+	for (int i = 0; i < n; i++) {
+		int64_t s = stamp_read(&seen);
+		last = s > last ? s : last;
+	}
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(-1, NULL, 0);
+	free(pids);
+	return (double)(last - t0) / 1e6;
+}
+
+static pid_t
+supd_start(int instances)
+{
+	FILE *f = fopen(conf, "w");
+	pid_t pid;
+
+	fprintf(f, "[supervisor]\nrun_dir = %s/run\nintensity = 10000\n"
+	    "period = 1s\n[worker b]\ncommand = %s %s\ninstances = %d\n"
+	    "stdout = null\nbackoff = 0 0\n", dir, STAMP, fifo, instances);
+	fclose(f);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		execl(SUPD, "supd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+supd_stop(pid_t supd)
+{
+	kill(supd, SIGTERM);
+	waitpid(supd, NULL, 0);
+}
+
+static double
+supd_single(int rounds)
+{
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
+	pid_t supd = supd_start(1), pid;
+
+	stamp_read(&pid);
+	for (int i = 0; i < rounds; i++) {
+		t0 = now_ns();
+		kill(pid, SIGKILL);
+		lat[i] = stamp_read(&pid) - t0;
+	}
+	supd_stop(supd);
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
+static long
+kb_field(const char *path, const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key));
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Context switches of every thread of pid. */
+static long
+ctxt_switches(pid_t pid)
+{
+	char path[128];
+	long sum = 0;
+
+	for (int t = pid; t < pid + 64; t++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, t);
+		if (access(path, R_OK) != 0)
+			continue;
+		sum += kb_field(path, "voluntary_ctxt_switches:");
+		sum += kb_field(path, "nonvoluntary_ctxt_switches:");
+	}
+	return sum;
+}
+
+static double
+supd_mass(int n, bool report_rest)
+{
+	pid_t supd = supd_start(n), *pids = calloc((size_t)n, sizeof(*pids));
+	int64_t t0, last = 0;
+	char path[64];
+
+	for (int i = 0; i < n; i++)
+		stamp_read(&pids[i]);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++) {
+		int64_t s = stamp_read(&pids[i]);
+		last = s > last ? s : last;
+	}
+	if (report_rest) {
+		long c0, c1;
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", supd);
+		printf("supd_pss_%d_children %.2f MB (floor: none, target < 4 MB)\n",
+		    n, (double)kb_field(path, "Pss:") / 1024.0);
+		sleep(1);
+		c0 = ctxt_switches(supd);
+		sleep(10);
+		c1 = ctxt_switches(supd);
+		printf("supd_idle_wakeups_10s %ld switches (floor 0, all "
+		    "threads)\n", c1 - c0);
+	}
+	supd_stop(supd);
+	free(pids);
+	return (double)(last - t0) / 1e6;
+}
+
+int
+main(void)
+{
+	int rounds = 200;
+	double f1, s1, f100, s100, f500, s500;
+
+	strcpy(dir, "/tmp/sup-bench-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(fifo, sizeof(fifo), "%s/stamps", dir);
+	snprintf(conf, sizeof(conf), "%s/sup.conf", dir);
+	mkfifo(fifo, 0600);
+	/* O_RDWR: the FIFO never reads EOF while children come and go. */
+	stamps = fdopen(open(fifo, O_RDWR), "r");
+	f1 = floor_single(rounds);
+	s1 = supd_single(rounds);
+	printf("restart_latency_median %.0f us (floor %.0f us, ratio %.2f)\n",
+	    s1, f1, s1 / f1);
+	f100 = floor_mass(100);
+	s100 = supd_mass(100, false);
+	printf("mass_restart_100 %.1f ms (floor %.1f ms, ratio %.2f)\n", s100,
+	    f100, s100 / f100);
+	f500 = floor_mass(500);
+	s500 = supd_mass(500, true);
+	printf("mass_restart_500 %.1f ms (floor %.1f ms, ratio %.2f)\n", s500,
+	    f500, s500 / f500);
+	unlink(fifo);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}

@@ -1,0 +1,220 @@
+/*
+ * tests/scenario/ctl_test.c — the control socket under abuse: garbage,
+ * oversized and malformed requests get error replies and supd goes on;
+ * a peer of another uid is refused; a connection closed before nng's
+ * handshake (the nng 1.5.2 listener bug) does not leave supd deaf; a
+ * second supd on the same run dir refuses to start; a bad config starts
+ * nothing.
+ */
+#include <linux/capability.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/t.h"
+
+static struct t_env env;
+
+static void
+setup(void)
+{
+	t_env_init(&env);
+}
+
+static void
+teardown(void)
+{
+	t_env_fini(&env);
+}
+
+TestSuite(scenario_ctl, .init = setup, .fini = teardown, .timeout = 90);
+
+#define CHILD T_HELPER("t-child")
+
+static int
+poke(const char *mode, char **out)
+{
+	char *argv[] = {T_HELPER("t-ctlpoke"), env.run, (char *)mode, NULL};
+
+	return t_run(out, NULL, argv);
+}
+
+static long
+bad_requests(void)
+{
+	json_t *s = t_status(&env);
+	long n = (long)json_integer_value(json_object_get(json_object_get(s,
+	    "supervisor"), "bad_requests"));
+
+	json_decref(s);
+	return n;
+}
+
+Test(scenario_ctl, malformed_requests_get_error_replies_and_supd_goes_on)
+{
+	static const char *modes[] = {"garbage", "empty", "version", "notjson",
+	    "array", "big"};
+	char *out = NULL;
+	pid_t kv;
+
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	kv = t_pid(&env, "kv");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		cr_assert_eq(poke(modes[i], &out), 0, "%s: %s", modes[i], out);
+		cr_assert(strstr(out, "\"ok\":false") != NULL, "%s", out);
+		cr_assert(strstr(out, "malformed request") != NULL, "%s: %s",
+		    modes[i], out);
+		cr_assert(strstr(out, "\"code\":2") != NULL, "%s", out);
+		free(out);
+	}
+	cr_assert_eq(bad_requests(), 6);
+	cr_assert_eq(t_pid(&env, "kv"), kv);
+}
+
+Test(scenario_ctl, wrong_commands_and_names_are_errors_not_crashes)
+{
+	char *out = NULL;
+
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert_eq(poke("nocmd", &out), 0);
+	cr_assert(strstr(out, "no \\\"cmd\\\"") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(poke("unknown", &out), 0);
+	cr_assert(strstr(out, "unknown command") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(poke("badnames", &out), 0);
+	cr_assert(strstr(out, "must be an array") != NULL, "%s", out);
+	free(out);
+	cr_assert_str_eq(t_state(&env, "kv"), "running");
+}
+
+Test(scenario_ctl, an_oversized_message_drops_only_its_connection)
+{
+	char *out = NULL;
+
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert_neq(poke("huge", &out), 0, "no reply to 2 MB: %s", out);
+	free(out);
+	cr_assert(t_supd_alive(&env));
+	cr_assert_str_eq(t_state(&env, "kv"), "running");
+}
+
+Test(scenario_ctl, a_connection_closed_in_the_handshake_does_not_deafen_supd)
+{
+	char *argv[] = {T_HELPER("t-ctlpoke"), env.run, "handshake", "5", NULL};
+	char *log;
+
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	/* supctl notices its stalled handshake, wakes supd (SIGUSR1), and
+	 * supd listens again: the request gets through. */
+	for (int i = 0; i < 3; i++)
+		cr_assert_str_eq(t_state(&env, "kv"), "running");
+	log = t_read(env.log);
+	cr_assert(strstr(log, "ctl.relisten") != NULL, "%s", log);
+	free(log);
+	/* And again, after the cure. */
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	cr_assert_str_eq(t_state(&env, "kv"), "running");
+}
+
+/* As uid 65534 but able to reach the 0700 run dir (CAP_DAC_OVERRIDE,
+ * kept through exec as an ambient capability), so that only supd's own
+ * check can refuse it. */
+static void
+become_stranger(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {{0}};
+	unsigned bit = 1u << CAP_DAC_OVERRIDE;
+
+	prctl(PR_SET_KEEPCAPS, 1);
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		_exit(90);
+	d[0].effective = d[0].permitted = d[0].inheritable = bit;
+	if (syscall(SYS_capset, &h, d) != 0 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_OVERRIDE, 0, 0))
+		_exit(91);
+}
+
+Test(scenario_ctl, a_peer_of_another_uid_is_refused)
+{
+	int p[2], st;
+	char buf[1024] = "";
+	ssize_t n;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to act as another uid");
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert(pipe(p) == 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 2);
+		dup2(p[1], 1);
+		become_stranger();
+		execl(T_BIN("supctl"), "supctl", "-r", env.run, "stop", "kv",
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	waitpid(pid, &st, 0);
+	cr_assert(WIFEXITED(st));
+	cr_assert_eq(WEXITSTATUS(st), 1, "exit %d: %s", WEXITSTATUS(st), buf);
+	cr_assert(strstr(buf, "permission denied") != NULL, "%s", buf);
+	cr_assert_str_eq(t_state(&env, "kv"), "running", "nothing was done");
+	json_t *s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(s,
+	    "supervisor"), "refused_requests")), 1);
+	json_decref(s);
+}
+
+Test(scenario_ctl, a_second_supd_on_the_same_run_dir_exits_3)
+{
+	struct t_env second = env;
+	char *log;
+
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	snprintf(second.log, sizeof(second.log), "%s/second.log", env.dir);
+	t_supd_spawn(&second);
+	cr_assert_eq(t_supd_wait(&second, T_WAIT_MS), 3);
+	log = t_read(second.log);
+	cr_assert(strstr(log, "another supd") != NULL, "%s", log);
+	free(log);
+	cr_assert_str_eq(t_state(&env, "kv"), "running");
+}
+
+Test(scenario_ctl, a_bad_config_exits_2_and_starts_nothing)
+{
+	char *log, kv[200];
+	pid_t left[8];
+
+	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n"
+	    "[worker bad]\ncommand = " CHILD "\nstrategy = one_for_none\n"
+	    "restart = sometimes\n");
+	t_supd_spawn(&env);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 2);
+	log = t_read(env.log);
+	cr_assert(strstr(log, "sup.conf:7: strategy: not allowed in [worker "
+	    "bad]") != NULL, "%s", log);
+	cr_assert(strstr(log, "sup.conf:8: restart: \"sometimes\" is not one "
+	    "of permanent, transient, temporary") != NULL, "%s", log);
+	cr_assert(strstr(log, "nothing started") != NULL, "%s", log);
+	free(log);
+	snprintf(kv, sizeof(kv), "SUP_TEST_DIR=%s", env.dir);
+	cr_assert_eq(t_procs_with_env(kv, left, 8), 0);
+	struct stat st;
+	cr_assert_neq(stat(env.run, &st), 0, "no run dir was even created");
+}

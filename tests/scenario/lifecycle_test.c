@@ -1,0 +1,258 @@
+/*
+ * tests/scenario/lifecycle_test.c — stopping and starting children well:
+ * SIGKILL after `shutdown` for a child that ignores SIGTERM, brutal_kill,
+ * stop_signal, grandchildren that must not outlive their parent, readiness
+ * through sd_notify (ours and libsystemd's), ordered start, start_timeout,
+ * the environment and the user/directory a child gets, stdout to a log.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/t.h"
+
+static struct t_env env;
+
+static void
+setup(void)
+{
+	t_env_init(&env);
+}
+
+static void
+teardown(void)
+{
+	t_env_fini(&env);
+}
+
+TestSuite(scenario_lifecycle, .init = setup, .fini = teardown, .timeout = 90);
+
+#define CHILD T_HELPER("t-child")
+
+static const char *
+last_reason(const char *name, char *buf, size_t n)
+{
+	json_t *s = t_status(&env);
+	const char *r = json_string_value(json_object_get(json_object_get(
+	    t_kid(s, name), "last_exit"), "reason"));
+
+	snprintf(buf, n, "%s", r ? r : "");
+	json_decref(s);
+	return buf;
+}
+
+Test(scenario_lifecycle, a_child_ignoring_sigterm_is_killed_after_shutdown)
+{
+	char reason[200], *log;
+	int64_t t0;
+
+	t_conf(&env, "[worker stubborn]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 400ms\n");
+	t_supd_start(&env);
+	t0 = t_now_ms();
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "stubborn", NULL), 0);
+	cr_assert(t_now_ms() - t0 >= 400, "SIGKILL came before shutdown");
+	cr_assert_str_eq(last_reason("stubborn", reason, sizeof(reason)),
+	    "killed after the shutdown timeout (400ms)");
+	log = t_read(env.log);
+	cr_assert(strstr(log, "child.kill name=stubborn") != NULL, "%s", log);
+	free(log);
+}
+
+Test(scenario_lifecycle, brutal_kill_sends_sigkill_at_once)
+{
+	json_t *s;
+
+	t_conf(&env, "[worker w]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = brutal_kill\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+	    t_kid(s, "w"), "last_exit"), "signal")), 9);
+	json_decref(s);
+}
+
+Test(scenario_lifecycle, stop_signal_is_the_one_sent)
+{
+	json_t *s;
+
+	t_conf(&env, "[worker w]\ncommand = " CHILD " --term-exit=7\n"
+	    "stop_signal = INT\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+	    t_kid(s, "w"), "last_exit"), "signal")), SIGINT);
+	json_decref(s);
+}
+
+static pid_t
+grandchild_conf_start(void)
+{
+	char gc[256], conf[1024];
+
+	t_path(&env, "gc.pid", gc, sizeof(gc));
+	snprintf(conf, sizeof(conf), "[worker w]\ncommand = " CHILD
+	    " --grandchild=%s\nbackoff = 0 0\n", gc);
+	t_conf(&env, "%s", conf);
+	t_supd_start(&env);
+	cr_assert(T_WAIT(t_read(gc) != NULL && atoi(t_read(gc)) > 0,
+	    T_WAIT_MS));
+	return (pid_t)atoi(t_read(gc));
+}
+
+Test(scenario_lifecycle, a_grandchild_does_not_outlive_its_parents_stop)
+{
+	pid_t gc = grandchild_conf_start();
+
+	cr_assert(t_pid_alive(gc));
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	cr_assert(T_WAIT(!t_pid_alive(gc), T_WAIT_MS));
+}
+
+Test(scenario_lifecycle, a_grandchild_does_not_outlive_its_parents_crash)
+{
+	pid_t gc = grandchild_conf_start(), w = t_pid(&env, "w");
+
+	kill(w, SIGKILL);
+	cr_assert(T_WAIT(!t_pid_alive(gc), T_WAIT_MS),
+	    "the rest of the process group is killed with the child");
+}
+
+Test(scenario_lifecycle, notify_readiness_orders_the_start)
+{
+	char stamp[256], conf[1024];
+	long long ta, tb;
+	char **l;
+	int n;
+
+	t_path(&env, "stamp.log", stamp, sizeof(stamp));
+	snprintf(conf, sizeof(conf),
+	    "[worker a]\ncommand = " CHILD " --stamp=%s --status=loading "
+	    "--ready-after=600\nready = notify\n"
+	    "[worker b]\ncommand = " CHILD " --stamp=%s\n", stamp, stamp);
+	t_conf(&env, "%s", conf);
+	t_supd_spawn(&env);
+	cr_assert(T_WAIT(strcmp(t_state(&env, "a"), "starting") == 0,
+	    T_WAIT_MS));
+	json_t *s = t_status(&env);
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "a"),
+	    "status_text")), "loading");
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "b"),
+	    "state")), "stopped", "b waits until a is ready");
+	json_decref(s);
+	cr_assert(T_WAIT(strcmp(t_state(&env, "b"), "running") == 0,
+	    T_WAIT_MS));
+	l = t_lines(stamp, &n);
+	cr_assert_eq(n, 2);
+	sscanf(l[0], "%*d %lld", &ta);
+	sscanf(l[1], "%*d %lld", &tb);
+	cr_assert(strstr(l[0], " a") && strstr(l[1], " b"));
+	cr_assert((tb - ta) / 1000000 >= 600, "b started %lld ms after a",
+	    (tb - ta) / 1000000);
+	t_lines_free(l);
+	cr_assert_str_eq(t_state(&env, "a"), "running");
+}
+
+Test(scenario_lifecycle, libsystemd_sd_notify_works_unmodified)
+{
+	json_t *s;
+	char want[64];
+
+	t_conf(&env, "[worker sd]\ncommand = " T_HELPER("t-sdnotify")
+	    " 200\nready = notify\n");
+	t_supd_start(&env); /* ready: sd became ready */
+	s = t_status(&env);
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "sd"),
+	    "state")), "running");
+	snprintf(want, sizeof(want), "serving %lld", (long long)
+	    json_integer_value(json_object_get(t_kid(s, "sd"), "pid")));
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "sd"),
+	    "status_text")), want);
+	json_decref(s);
+}
+
+Test(scenario_lifecycle, a_child_never_ready_is_killed_at_start_timeout)
+{
+	char reason[200];
+
+	t_conf(&env, "intensity = 100\nperiod = 60s\n"
+	    "[worker slow]\ncommand = " CHILD "\nready = notify\n"
+	    "start_timeout = 300ms\nbackoff = 0 0\n");
+	t_supd_spawn(&env);
+	cr_assert(T_WAIT(t_restarts(&env, "slow") >= 1, T_WAIT_MS),
+	    "a start timeout is a failed start, restarted");
+	cr_assert_str_eq(last_reason("slow", reason, sizeof(reason)),
+	    "not ready within 300ms (start_timeout)");
+	char *log = t_read(env.log);
+	cr_assert(strstr(log, "child.start_timeout name=slow") != NULL);
+	free(log);
+}
+
+Test(scenario_lifecycle, a_child_gets_its_environment_and_directory)
+{
+	char envf[256], who[256], conf[1024], *text;
+
+	t_path(&env, "env.txt", envf, sizeof(envf));
+	t_path(&env, "who.txt", who, sizeof(who));
+	snprintf(conf, sizeof(conf),
+	    "[worker kv]\ncommand = " CHILD " --env=%s --whoami=%s\n"
+	    "directory = /tmp\nenv = GREETING=\"hello world\" LANG=C\n"
+	    "instances = 2\nready = notify\nstart_timeout = infinity\n",
+	    envf, who);
+	t_conf(&env, "%s", conf);
+	t_supd_spawn(&env);
+	cr_assert(T_WAIT((text = t_read(envf)) != NULL &&
+	    strstr(text, "SUP_SPAWN_ID="), T_WAIT_MS));
+	text = t_read(envf);
+	cr_assert(strstr(text, "SUP_NAME=kv.1\n") ||
+	    strstr(text, "SUP_NAME=kv.0\n"), "%s", text);
+	char want[512];
+	snprintf(want, sizeof(want), "SUP_RUN_DIR=%s\n", env.run);
+	cr_assert(strstr(text, want), "%s", text);
+	snprintf(want, sizeof(want), "SUP_ENDPOINT=ipc://%s/w/kv.", env.run);
+	cr_assert(strstr(text, want), "%s", text);
+	snprintf(want, sizeof(want), "SUP_STATE_DB=%s/state/kv.", env.run);
+	cr_assert(strstr(text, want), "%s", text);
+	cr_assert(strstr(text, "SUP_INSTANCE="), "%s", text);
+	cr_assert(strstr(text, "NOTIFY_SOCKET=@"), "%s", text);
+	cr_assert(strstr(text, "GREETING=hello world\n"), "%s", text);
+	cr_assert(strstr(text, "LANG=C\n"), "%s", text);
+	free(text);
+	cr_assert(T_WAIT(t_read(who) != NULL, T_WAIT_MS));
+	text = t_read(who);
+	cr_assert(strstr(text, " /tmp\n") != NULL, "%s", text);
+	free(text);
+}
+
+Test(scenario_lifecycle, user_switches_the_childs_identity)
+{
+	char who[256], conf[1024], *text;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	t_path(&env, "who.txt", who, sizeof(who));
+	chmod(env.dir, 0777);
+	snprintf(conf, sizeof(conf), "[worker w]\ncommand = " CHILD
+	    " --whoami=%s\nuser = nobody\n", who);
+	t_conf(&env, "%s", conf);
+	t_supd_start(&env);
+	cr_assert(T_WAIT(t_read(who) != NULL, T_WAIT_MS));
+	text = t_read(who);
+	cr_assert(strncmp(text, "65534 ", 6) == 0, "%s", text);
+	free(text);
+}
+
+Test(scenario_lifecycle, stdout_goes_to_the_childs_log_file)
+{
+	char path[256], *text;
+
+	t_conf(&env, "[worker talker]\ncommand = " CHILD
+	    " \"--print=hello from talker\"\n");
+	t_supd_start(&env);
+	snprintf(path, sizeof(path), "%s/log/talker.log", env.run);
+	cr_assert(T_WAIT((text = t_read(path)) != NULL &&
+	    strstr(text, "hello from talker\n"), T_WAIT_MS));
+}
