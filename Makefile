@@ -113,7 +113,8 @@ $(BUILD)/tests/unit/%: tests/unit/%_test.c $(T_OBJ) $(SHARED_OBJ) \
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -linih \
 		-ljansson -o $@
 
-$(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ) \
+		tests/noleak.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -ljansson \
 		-o $@

@@ -2,55 +2,94 @@
  * common/dur.c — parsing and formatting durations (see dur.h).
  */
 #include <ctype.h>
-#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dur.h"
 
+#define DUR_MAX_MS INT64_C(9000000000000000) /* ~285,000 years */
+
 static const struct {
 	const char *unit;
-	double ms;
-} units[] = {
-	{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000},
+	int64_t ms;
+} units[] = { /* "ms" before "m" */
+	{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
 };
+
+/* Digits at *p into *v (at most 15 of them); returns how many. */
+static int
+digits(const char **p, int64_t *v)
+{
+	int n = 0;
+
+	*v = 0;
+	while (isdigit((unsigned char)**p)) {
+		if (++n > 15)
+			return -1;
+		*v = *v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return n;
+}
+
+/* One term: NUMBER[.FRACTION]UNIT, exact in milliseconds. */
+static sup_err
+term_parse(const char **p, bool only, int64_t *ms)
+{
+	int64_t ip, fp = 0, unit = -1, scale = 1;
+	int nd = 0;
+
+	if (digits(p, &ip) <= 0)
+		return SUP_EINVAL;
+	if (**p == '.') {
+		(*p)++;
+		if ((nd = digits(p, &fp)) <= 0 || nd > 9)
+			return SUP_EINVAL;
+		for (int i = 0; i < nd; i++)
+			scale *= 10;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t n = strlen(units[i].unit);
+		if (strncmp(*p, units[i].unit, n) == 0) {
+			unit = units[i].ms;
+			*p += n;
+			break;
+		}
+	}
+	if (unit < 0) {
+		if (!only || **p != '\0') /* a bare number means seconds */
+			return SUP_EINVAL;
+		unit = 1000;
+	}
+	if (ip > DUR_MAX_MS / unit || (fp * unit) % scale != 0)
+		return SUP_EINVAL; /* too long, or not whole milliseconds */
+	*ms = ip * unit + fp * unit / scale;
+	return SUP_OK;
+}
 
 sup_err
 dur_parse(const char *s, int64_t *ms)
 {
-	char *end;
-	double v, out;
+	const char *p = s;
+	int64_t total = 0, t;
 
 	if (strcmp(s, "infinity") == 0) {
 		*ms = DUR_INFINITY;
 		return SUP_OK;
 	}
-	/* Only [0-9]+(.[0-9]+)? before the unit: no signs, exponents, hex. */
-	end = (char *)s;
-	while (isdigit((unsigned char)*end))
-		end++;
-	if (end == s)
-		return SUP_EINVAL;
-	if (*end == '.') {
-		if (!isdigit((unsigned char)end[1]))
+	/* Terms like 1h30m; no signs, spaces, exponents or hex anywhere. */
+	do {
+		bool only = p == s && strpbrk(s, "mshd") == NULL;
+		if (term_parse(&p, only, &t) != SUP_OK)
 			return SUP_EINVAL;
-		for (end++; isdigit((unsigned char)*end); end++)
-			;
-	}
-	v = strtod(s, NULL);
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) != 0)
-			continue;
-		out = v * units[i].ms;
-		/* Below a millisecond or beyond ~290 million years: refuse. */
-		if (!isfinite(out) || out >= 9.2e15 ||
-		    (out != 0 && out < 1) || out != floor(out))
+		if (t > DUR_MAX_MS - total)
 			return SUP_EINVAL;
-		*ms = (int64_t)out;
-		return SUP_OK;
-	}
-	return SUP_EINVAL;
+		total += t;
+	} while (*p != '\0');
+	*ms = total;
+	return SUP_OK;
 }
 
 char *

@@ -1,6 +1,6 @@
 /*
  * common/dur.h — durations as users write them: "250ms", "5s", "2m",
- * "1h", "1.5s", a bare number (seconds), or "infinity".
+ * "1h", "1d", "1.5s", "1h30m", a bare number (seconds), or "infinity".
  */
 #ifndef COMMON_DUR_H
 #define COMMON_DUR_H
@@ -13,15 +13,19 @@
 #define DUR_INFINITY INT64_MAX /* milliseconds */
 
 /*
- * Parses s into milliseconds (DUR_INFINITY for "infinity"). Returns
- * SUP_EINVAL for anything else: an empty string, a negative or
- * fractional-millisecond value, an unknown unit, or overflow.
+ * Parses s into milliseconds (DUR_INFINITY for "infinity"): one or more
+ * terms NUMBER[.FRACTION]UNIT (ms, s, m, h, d), or a lone NUMBER meaning
+ * seconds. Returns SUP_EINVAL for anything else: an empty string, a sign,
+ * a blank, a value that is not whole milliseconds, an unknown unit, or
+ * more than ~285,000 years.
  */
 sup_err dur_parse(const char *s, int64_t *ms);
 
 /*
  * Formats ms the way a person reads it: "250ms", "5s", "1.5s", "2m",
- * "1h30m", "infinity". Writes at most n bytes to buf; returns buf.
+ * "1h30m", "infinity"; what it writes dur_parse() reads back (to within
+ * the tenth of a second shown below a minute). Writes at most n bytes to
+ * buf; returns buf.
  */
 char *dur_format(int64_t ms, char *buf, size_t n);
 

@@ -56,6 +56,9 @@ sup_err ipc_server_recv(ipc_server *s, ipc_req **out);
  */
 sup_err ipc_server_relisten(ipc_server *s);
 
+/* Releases nng's threads and memory; call once, last, at exit. */
+void ipc_fini(void);
+
 /* Closes the server and unlinks its socket file. Accepts NULL. */
 void ipc_server_close(ipc_server *s);
 

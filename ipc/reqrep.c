@@ -133,6 +133,12 @@ ipc_server_relisten(ipc_server *s)
 }
 
 void
+ipc_fini(void)
+{
+	nng_fini();
+}
+
+void
 ipc_server_close(ipc_server *s)
 {
 	if (s == NULL)

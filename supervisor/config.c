@@ -154,14 +154,37 @@ sect_kind_parse(struct parser *p, const char *type, const char *title)
 }
 
 /* Opens the section of a header line; s->kind is SECT_BAD when unusable. */
+/* Splits a header's words: up to 3, each cut to its buffer's size. */
+static int
+title_words(const char *t, char *type, size_t ntype, char *name,
+    size_t nname)
+{
+	char *w[2] = {type, name};
+	size_t cap[2] = {ntype, nname};
+	int n = 0;
+
+	for (;;) {
+		size_t len;
+		t += strspn(t, " \t");
+		if (*t == '\0')
+			return n;
+		len = strcspn(t, " \t");
+		if (n < 2)
+			snprintf(w[n], cap[n], "%.*s", (int)len, t);
+		t += len;
+		if (++n == 3)
+			return n;
+	}
+}
+
 static void
 sect_open(struct parser *p, struct section *s, char *title)
 {
-	char type[32] = "", name[CFG_NAME_MAX + 2] = "", extra[2] = "";
+	char type[32] = "", name[256] = "";
 	const struct section *dup;
 	int nw;
 
-	nw = sscanf(title, "%31s %65s %1s", type, name, extra);
+	nw = title_words(title, type, sizeof(type), name, sizeof(name));
 	s->kind = nw >= 1 ? sect_kind_parse(p, type, title) : SECT_BAD;
 	if (nw < 1)
 		cfg_err(p, p->line, NULL, "[]: empty section name");
@@ -255,6 +278,9 @@ reader_gets(char *str, int num, void *stream)
 
 	if (fgets(str, num, r->f) == NULL)
 		return NULL;
+	/* A UTF-8 byte order mark is not part of the first line. */
+	if (p->line == 0 && r->at_start && memcmp(str, "\xef\xbb\xbf", 3) == 0)
+		memmove(str, str + 3, strlen(str + 3) + 1);
 	if (r->at_start) {
 		p->line++;
 		p->line_bad = false;

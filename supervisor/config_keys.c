@@ -312,17 +312,37 @@ set_group(struct parser *p, struct section *s, const char *k, const char *v)
 	s->worker->group_line = p->line;
 }
 
+/* NULL when path is an executable file, else why it is not. */
+static const char *
+not_executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (access(path, X_OK) != 0)
+		return strerror(errno);
+	return NULL;
+}
+
 /* An executable: a path with a slash, or a name looked up in PATH. */
 static char *
 exec_resolve(struct parser *p, const char *k, const char *arg0)
 {
-	const char *path = getenv("PATH");
+	const char *path = getenv("PATH"), *why;
 	char *full, *dirs, *save = NULL;
 
+	if (arg0[0] == '\0') {
+		cfg_err(p, p->line, k, "the program name is empty");
+		return NULL;
+	}
 	if (strchr(arg0, '/') != NULL) {
 		full = path_value(p, arg0);
-		if ((p->flags & CFG_CHECK_SYSTEM) && access(full, X_OK) != 0) {
-			cfg_err(p, p->line, k, "%s: %s", full, strerror(errno));
+		if ((p->flags & CFG_CHECK_SYSTEM) &&
+		    (why = not_executable(full)) != NULL) {
+			cfg_err(p, p->line, k, "%s: %s", full, why);
 			free(full);
 			return NULL;
 		}
@@ -334,7 +354,7 @@ exec_resolve(struct parser *p, const char *k, const char *arg0)
 	for (char *d = strtok_r(dirs, ":", &save); d != NULL;
 	    d = strtok_r(NULL, ":", &save)) {
 		full = cfg_path_join(d[0] ? d : ".", arg0);
-		if (full != NULL && access(full, X_OK) == 0) {
+		if (full != NULL && not_executable(full) == NULL) {
 			free(dirs);
 			return full;
 		}
@@ -344,6 +364,18 @@ exec_resolve(struct parser *p, const char *k, const char *arg0)
 	cfg_err(p, p->line, k, "\"%s\" is not an executable in PATH (write "
 	    "a path with a slash for a file, e.g. ./%s)", arg0, arg0);
 	return NULL;
+}
+
+#define COMMENT_HINT                                                       \
+	" (a blank followed by ';' starts a comment in sup.conf: write "   \
+	"\"a; b\", not \"a ; b\")"
+
+/* An unbalanced quote on a line where inih cut the value at " ;". */
+static bool
+comment_cut(const struct parser *p, const char *why)
+{
+	return p->raw != NULL && strstr(why, "quote") != NULL &&
+	    (strstr(p->raw, " ;") != NULL || strstr(p->raw, "\t;") != NULL);
 }
 
 static void
@@ -357,12 +389,8 @@ set_command(struct parser *p, struct section *s, const char *k,
 
 	w->command_set = true;
 	if (argv_split(v, &argv, &argc, &why) != SUP_OK) {
-		/* inih cut the value at " ;": say so, it is the usual cause. */
-		bool cut = p->raw && (strstr(p->raw, " ;") ||
-		    strstr(p->raw, "\t;")) && strstr(why, "quote");
-		cfg_err(p, p->line, k, "%s in \"%s\"%s", why ? why : "bad quoting",
-		    v, cut ? " (a blank followed by ';' starts a comment in "
-			     "sup.conf: write \"a; b\", not \"a ; b\")" : "");
+		cfg_err(p, p->line, k, "%s in \"%s\"%s", why, v,
+		    comment_cut(p, why) ? COMMENT_HINT : "");
 		return;
 	}
 	if (argc == 0) {
@@ -534,8 +562,8 @@ set_env(struct parser *p, struct section *s, const char *k, const char *v)
 	int n;
 
 	if (argv_split(v, &words, &n, &why) != SUP_OK) {
-		cfg_err(p, p->line, k, "%s in \"%s\"", why ? why : "bad quoting",
-		    v);
+		cfg_err(p, p->line, k, "%s in \"%s\"%s", why, v,
+		    comment_cut(p, why) ? COMMENT_HINT : "");
 		return;
 	}
 	for (int i = 0; i < n; i++) {

@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "ctl.h"
+#include "ipc/ipc.h"
 #include "rundir.h"
 #include "supd.h"
 
@@ -84,12 +85,7 @@ signals_block(struct supd *d)
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	loop_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	/* A reader gone from a pipe must not kill supd: EPIPE will do. */
 	sigaction(SIGPIPE, &ign, NULL);
@@ -229,6 +225,7 @@ main(int argc, char **argv)
 	ctl_waiters_fail_all(&d, "supd exited");
 	leftovers_kill(&d);
 	ctl_close(&d);
+	ipc_fini();
 	log_event("supd.exit", "code=%d", d.exit_code);
 	tree_free(&d);
 	cfg_free(d.cfg);

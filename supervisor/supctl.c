@@ -393,5 +393,6 @@ main(int argc, char **argv)
 		return code;
 	code = verb_run(&o, argv[optind], argc - optind - 1, argv + optind + 1);
 	free(o.run_dir);
+	ipc_fini();
 	return code;
 }

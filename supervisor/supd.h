@@ -177,6 +177,8 @@ void notify_read(struct supd *d);
 /* --- ctl.c: the control server (ctl.h) --- */
 
 /* --- loop.c --- */
+/* The signals supd reads from its signalfd (blocked everywhere else). */
+void loop_signals(sigset_t *set);
 sup_err loop_init(struct supd *d);
 void loop_run(struct supd *d);
 

@@ -12,9 +12,9 @@ rm -rf "$logs"
 mkdir -p "$logs" "$san"
 # Sanitizer reports from every process (supd and children included) land
 # in files here; Criterion does not see them, so this script does.
-export ASAN_OPTIONS="log_path=$PWD/$san/asan:detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
+export ASAN_OPTIONS="log_path=$PWD/$san/asan:abort_on_error=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="log_path=$PWD/$san/ubsan:print_stacktrace=1:${UBSAN_OPTIONS:-}"
-export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:${LSAN_OPTIONS:-}"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}"
 
 passed=0 failed=0 bins=0 bad=""
 list=$( (ls "$build"/tests/unit/*/* 2>/dev/null | sort;
@@ -42,10 +42,10 @@ for t in $list; do
 	fi
 done
 
-reports=$(ls "$san" 2>/dev/null | wc -l)
-if [ "$reports" -gt 0 ]; then
-	echo "sanitizer reports: $reports (in $san)"
-	for f in "$san"/*; do echo "== $f"; head -40 "$f"; done
+reports=$(grep -l -E 'ERROR: |runtime error|SUMMARY: ' "$san"/* 2>/dev/null)
+if [ -n "$reports" ]; then
+	echo "sanitizer reports: $(echo "$reports" | wc -l) (in $san)"
+	for f in $reports; do echo "== $f"; head -40 "$f"; done
 	bad="$bad sanitizer"
 fi
 echo "$passed passed, $failed failed"

@@ -98,6 +98,19 @@ Test(common_dur, fractions_of_minutes_and_hours_that_are_whole_ms_are_exact)
 	cr_expect_eq(parsed("0.25m"), 15000);
 }
 
+Test(common_dur, days_and_compound_durations_add_up)
+{
+	cr_assert_eq(parsed("1d"), 86400000);
+	cr_assert_eq(parsed("1h30m"), 5400000);
+	cr_assert_eq(parsed("1m30s"), 90000);
+	cr_assert_eq(parsed("1s500ms"), 1500);
+	cr_assert_eq(parsed("1d00h"), 86400000);
+	refused("1h30");	/* a bare number only stands alone */
+	refused("30 1h");
+	refused("1h-30m");
+	refused("1hh");
+}
+
 Test(common_dur, an_empty_string_is_refused)
 {
 	refused("");
@@ -116,7 +129,7 @@ Test(common_dur, unknown_units_are_refused)
 	refused("5S");
 	refused("5sec");
 	refused("5 s");
-	refused("1d");
+	refused("1w");
 }
 
 Test(common_dur, exponents_and_hex_are_refused)
