@@ -31,13 +31,13 @@
 void
 ctl_say(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("supctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "supctl: %s\n", msg); /* one write: no torn lines */
 }
 
 static void

@@ -170,16 +170,21 @@ t_env_fini(struct t_env *e)
 	t_run(NULL, NULL, argv);
 }
 
-/* Reads fds until both close; appends into growing buffers. */
-static void
+/*
+ * Reads fds until both close, or until T_RUN_MS passed (false then);
+ * appends into growing buffers.
+ */
+static bool
 drain(int ofd, int efd, char **out, char **err)
 {
 	struct pollfd p[2] = {{ofd, POLLIN, 0}, {efd, POLLIN, 0}};
 	char *buf[2] = {NULL, NULL};
 	size_t len[2] = {0, 0};
 	int open = 2;
+	int64_t end = t_now_ms() + T_RUN_MS;
 
-	while (open > 0 && poll(p, 2, -1) > 0) {
+	while (open > 0 && t_now_ms() < end &&
+	    poll(p, 2, (int)(end - t_now_ms())) >= 0) {
 		for (int i = 0; i < 2; i++) {
 			char chunk[4096];
 			ssize_t r;
@@ -198,9 +203,12 @@ drain(int ofd, int efd, char **out, char **err)
 			buf[i][len[i]] = '\0';
 		}
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (buf[i] == NULL)
 			buf[i] = strdup("");
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	}
 	if (out)
 		*out = buf[0];
 	else
@@ -209,6 +217,7 @@ drain(int ofd, int efd, char **out, char **err)
 		*err = buf[1];
 	else
 		free(buf[1]);
+	return open == 0;
 }
 
 int
@@ -233,7 +242,11 @@ t_run(char **out, char **err, char *const argv[])
 	}
 	close(o[1]);
 	close(x[1]);
-	drain(o[0], x[0], out, err);
+	if (!drain(o[0], x[0], out, err)) {
+		cr_log_error("%s ran for more than %d ms: killed", argv[0],
+		    T_RUN_MS);
+		kill(pid, SIGKILL);
+	}
 	waitpid(pid, &st, 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

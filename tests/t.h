@@ -25,6 +25,8 @@
 
 /* Generous: CI machines are shared and noisy. */
 #define T_WAIT_MS 20000
+/* A program run by t_run() that takes longer is killed (status 137). */
+#define T_RUN_MS 40000
 
 /* T_OK(expr): expr returns sup_err; fails with sup_strerror() otherwise. */
 #define T_OK(expr)                                                        \
@@ -65,7 +67,7 @@ bool t_supd_alive(struct t_env *e);
 /*
  * Runs supctl -r RUN args... (NULL-terminated). Captures stdout and
  * stderr into *out and *err (new strings; NULL to discard). Returns the
- * exit status.
+ * exit status (128 + signal when killed; T_RUN_MS bounds the run).
  */
 int t_ctl(struct t_env *e, char **out, char **err, ...)
     __attribute__((sentinel));

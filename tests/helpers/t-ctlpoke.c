@@ -15,6 +15,8 @@
  *   huge         2 MB (over nng's limit: the connection is dropped)
  *   handshake N  N raw connects closed before nng's handshake (the nng
  *                1.5.2 listener bug, DESIGN.md section 8)
+ *   probe        {"cmd": "version"} with a 500 ms deadline and nothing
+ *                else: no SIGUSR1 to supd, unlike supctl
  * Prints supd's reply (or "error: ...") and exits 0 when a reply came.
  */
 #include <stdio.h>
@@ -81,6 +83,7 @@ frame_for(const char *mode, size_t *len)
 		{"nocmd", "{\"names\": []}"},
 		{"unknown", "{\"cmd\": \"selfdestruct\"}"},
 		{"badnames", "{\"cmd\": \"stop\", \"names\": \"kv\"}"},
+		{"probe", "{\"cmd\": \"version\"}"},
 	};
 	char *f;
 
@@ -130,7 +133,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "t-ctlpoke: unknown mode %s\n", argv[2]);
 		return 2;
 	}
-	e = ipc_call(path, req, len, &reply, &rlen, 5000);
+	e = ipc_call(path, req, len, &reply, &rlen,
+	    strcmp(argv[2], "probe") == 0 ? 500 : 5000);
 	free(req);
 	if (e != SUP_OK) {
 		printf("error: %s\n", sup_strerror(e));

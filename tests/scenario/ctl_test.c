@@ -106,23 +106,41 @@ Test(scenario_ctl, an_oversized_message_drops_only_its_connection)
 	cr_assert_str_eq(t_state(&env, "kv"), "running");
 }
 
+/*
+ * Raw connections closed before nng's handshake, until one of them breaks
+ * the listener (nng 1.5.2, upstream #1518): a probe that does not wake
+ * supd then gets no answer. Returns false if 50 rounds did not break it.
+ */
+static bool
+listener_break(void)
+{
+	char *close5[] = {T_HELPER("t-ctlpoke"), env.run, "handshake", "5",
+	    NULL};
+
+	for (int i = 0; i < 50; i++) {
+		cr_assert_eq(t_run(NULL, NULL, close5), 0);
+		if (poke("probe", NULL) != 0)
+			return true;
+	}
+	return false;
+}
+
 Test(scenario_ctl, a_connection_closed_in_the_handshake_does_not_deafen_supd)
 {
-	char *argv[] = {T_HELPER("t-ctlpoke"), env.run, "handshake", "5", NULL};
 	char *log;
 
 	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
 	t_supd_start(&env);
-	cr_assert_eq(t_run(NULL, NULL, argv), 0);
-	/* supctl notices its stalled handshake, wakes supd (SIGUSR1), and
-	 * supd listens again: the request gets through. */
-	for (int i = 0; i < 3; i++)
-		cr_assert_str_eq(t_state(&env, "kv"), "running");
+	cr_assert(listener_break(), "the nng 1.5.2 trigger did not reproduce");
+	/* supctl's probe gets no answer, it wakes supd (SIGUSR1), supd
+	 * listens again, and the request gets through. */
+	cr_assert_str_eq(t_state(&env, "kv"), "running");
 	log = t_read(env.log);
 	cr_assert(strstr(log, "ctl.relisten") != NULL, "%s", log);
 	free(log);
+	cr_assert_eq(poke("probe", NULL), 0, "healed for every client");
 	/* And again, after the cure. */
-	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	cr_assert(listener_break(), "the nng 1.5.2 trigger did not reproduce");
 	cr_assert_str_eq(t_state(&env, "kv"), "running");
 }
 
@@ -167,8 +185,10 @@ Test(scenario_ctl, a_peer_of_another_uid_is_refused)
 		_exit(127);
 	}
 	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	size_t got = 0;
+	while ((n = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
 	waitpid(pid, &st, 0);
 	cr_assert(WIFEXITED(st));
 	cr_assert_eq(WEXITSTATUS(st), 1, "exit %d: %s", WEXITSTATUS(st), buf);
