@@ -29,6 +29,7 @@ BIN := $(BUILD)/bin
 
 COMMON_SRC := $(wildcard common/*.c)
 IPC_SRC := $(wildcard ipc/*.c)
+STATE_SRC := $(wildcard state/*.c)
 SHARED_SRC := supervisor/config.c supervisor/config_keys.c supervisor/rundir.c
 PURE_SRC := supervisor/restart.c
 SUPCTL_SRC := $(wildcard supervisor/supctl*.c)
@@ -38,12 +39,13 @@ SUPD_SRC := $(filter-out $(SHARED_SRC) $(PURE_SRC) $(SUPCTL_SRC), \
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 COMMON_OBJ := $(call objs,$(COMMON_SRC))
 IPC_OBJ := $(call objs,$(IPC_SRC))
+STATE_OBJ := $(call objs,$(STATE_SRC))
 SHARED_OBJ := $(call objs,$(SHARED_SRC))
 PURE_OBJ := $(call objs,$(PURE_SRC))
 SUPD_OBJ := $(call objs,$(SUPD_SRC))
 SUPCTL_OBJ := $(call objs,$(SUPCTL_SRC))
 
-LIBS_SUPD := -lnng -linih -ljansson -lpthread
+LIBS_SUPD := -lnng -lsqlite3 -linih -ljansson -lpthread
 
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
@@ -79,11 +81,13 @@ $(OBJ)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BIN)/supd: $(SUPD_OBJ) $(SHARED_OBJ) $(PURE_OBJ) $(IPC_OBJ) $(COMMON_OBJ)
+$(BIN)/supd: $(SUPD_OBJ) $(SHARED_OBJ) $(PURE_OBJ) $(IPC_OBJ) $(STATE_OBJ) \
+		$(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
 
-$(BIN)/supctl: $(SUPCTL_OBJ) $(SHARED_OBJ) $(IPC_OBJ) $(COMMON_OBJ)
+$(BIN)/supctl: $(SUPCTL_OBJ) $(SHARED_OBJ) $(IPC_OBJ) $(STATE_OBJ) \
+		$(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
 

@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/dur.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/sig.h"
 #include "rundir.h"
 #include "spawn.h"
@@ -158,7 +160,65 @@ spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
 	    sup_strerror(e));
 	log_event("child.spawn_error", "name=%s reason=%s", n->name,
 	    log_quote(x->reason));
+	persist_event(d, n->name, "exit", 0, x, NULL, NULL);
 	engine_failed(d, n, false);
+}
+
+/*
+ * RUN/spawn/NAME: "SPAWN_ID\n", then the child's "PID\n" written before
+ * its exec. The fd goes to the child; -1 if the file cannot be made (the
+ * spawn goes on: only recovery of this very spawn would suffer).
+ */
+static int
+spawn_file_open(struct supd *d, struct supd_node *n)
+{
+	char path[PATH_MAX], line[32];
+	int fd, len;
+
+	snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir, n->name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0)
+		return -1;
+	len = snprintf(line, sizeof(line), "%" PRIu64 "\n", n->spawn_id);
+	if (write(fd, line, (size_t)len) != len) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Intent first: the spawn id is committed before the fork. */
+static void
+spawn_intent(struct supd *d, struct supd_node *n)
+{
+	n->spawn_id = ++d->spawn_seq;
+	n->state = NS_STARTING;
+	n->pid = 0;
+	n->pid_start = 0;
+	n->adopted = false;
+	persist_intent(d);
+}
+
+static void
+spawn_done(struct supd *d, struct supd_node *n, pid_t pid, int exec_errno,
+    int step)
+{
+	bool zombie;
+
+	n->pid = pid;
+	n->exec_errno = exec_errno;
+	n->exec_step = step;
+	n->spawned_real_ms = clk_real_ms();
+	if (proc_start_time(pid, &n->pid_start, &zombie) != SUP_OK)
+		n->pid_start = 0;
+	n->start_timed_out = n->shutdown_killed = false;
+	n->status_text[0] = n->sup_status[0] = '\0';
+	persist_event(d, n->name, n->spawn_is_restart ? "restart" : "start",
+	    pid, NULL, NULL, n->cause[0] ? n->cause : NULL);
+	n->cause[0] = '\0';
+	log_event("child.start", "name=%s pid=%d restarts=%u", n->name,
+	    (int)pid, n->restarts);
 }
 
 void
@@ -173,38 +233,33 @@ child_spawn(struct supd *d, struct supd_node *n)
 		.set_user = w->has_user && geteuid() == 0,
 		.gid = w->gid, .groups = w->groups, .ngroups = w->ngroups,
 		.fd_in = d->devnullfd, .reset = &d->reset_sigs,
+		.nofile = &d->nofile,
 	};
 	int out, exec_errno, step;
 	sup_err e;
 	pid_t pid;
 
-	n->spawn_id = ++d->spawn_seq;
+	spawn_intent(d, n);
 	env_build(d, n, &env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
+	r.pid_fd = d->db != NULL ? spawn_file_open(d, n) : -1;
 	e = spawn_run(&r, &pid, &exec_errno, &step);
+	if (r.pid_fd >= 0)
+		close(r.pid_fd);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
 	if (e != SUP_OK) {
 		spawn_failed(d, n, e);
 		return;
 	}
-	n->pid = pid;
-	n->exec_errno = exec_errno;
-	n->exec_step = step;
-	n->start_timed_out = n->shutdown_killed = false;
-	n->status_text[0] = n->sup_status[0] = '\0';
-	log_event("child.start", "name=%s pid=%d restarts=%u", n->name,
-	    (int)pid, n->restarts);
-	if (exec_errno != 0) { /* it exits 127 now; the reap tells why */
-		n->state = NS_STARTING;
+	spawn_done(d, n, pid, exec_errno, step);
+	if (exec_errno != 0) /* it exits 127 now; the reap tells why */
 		return;
-	}
 	if (w->ready == READY_NONE) {
 		engine_ready(d, n);
 		return;
 	}
-	n->state = NS_STARTING;
 	if (w->start_timeout_ms != DUR_INFINITY)
 		n->deadline_ns = clk_mono_ns() +
 		    w->start_timeout_ms * CLK_NS_PER_MS;
@@ -270,9 +325,8 @@ spawn_step_name(int step, const struct cfg_worker *w)
 }
 
 static void
-exit_record(struct supd_node *n, int wstatus)
+exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 {
-	struct exit_info *x = &n->last;
 	char buf[32];
 
 	memset(x, 0, sizeof(*x));
@@ -297,27 +351,78 @@ exit_record(struct supd_node *n, int wstatus)
 }
 
 void
-child_reaped(struct supd *d, struct supd_node *n, int wstatus)
+child_exited(struct supd *d, struct supd_node *n, const struct exit_info *x,
+    bool normal)
 {
 	pid_t pid = n->pid;
-	bool stopping = n->state == NS_STOPPING, normal;
+	bool stopping = n->state == NS_STOPPING;
 	int64_t up = clk_mono_ns() - n->started_ns;
 	char ubuf[32];
 
 	n->pid = 0;
+	n->pid_start = 0;
 	/* Whatever the child left in its process group goes with it. */
 	kill(-pid, SIGKILL);
-	exit_record(n, wstatus);
-	log_event("child.exit", "name=%s pid=%d %s=%d reason=%s uptime=%s",
-	    n->name, (int)pid, n->last.has_code ? "code" : "signal",
-	    n->last.has_code ? n->last.code : n->last.sig,
-	    log_quote(n->last.reason),
+	if (n->pidfd >= 0) {
+		loop_unwatch(d, n->pidfd);
+		close(n->pidfd);
+		n->pidfd = -1;
+	}
+	n->adopted = false;
+	n->last = *x;
+	log_event("child.exit", "name=%s pid=%d %s reason=%s uptime=%s",
+	    n->name, (int)pid, x->has_code ? "code=" : x->sig ? "signal=" : "",
+	    log_quote(x->reason),
 	    dur_format(up / CLK_NS_PER_MS, ubuf, sizeof(ubuf)));
-	normal = n->last.has_code && n->last.code == 0 &&
-	    n->exec_errno == 0 && !n->start_timed_out;
+	persist_event(d, n->name, "exit", pid, x, NULL,
+	    stopping ? "stopped by supd" : NULL);
 	n->exec_errno = 0;
 	if (stopping)
 		engine_stopped(d, n);
 	else
 		engine_failed(d, n, normal);
+}
+
+void
+child_reaped(struct supd *d, struct supd_node *n, int wstatus)
+{
+	struct exit_info x;
+
+	exit_record(n, wstatus, &x);
+	child_exited(d, n, &x, x.has_code && x.code == 0 &&
+	    n->exec_errno == 0 && !n->start_timed_out);
+}
+
+sup_err
+child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	sup_err e;
+
+	if (fd < 0)
+		return SUP_ESYS | errno;
+	if ((e = loop_watch(d, fd, SRC_PIDFD, n->order)) != SUP_OK) {
+		close(fd);
+		return e;
+	}
+	n->pid = pid;
+	n->pid_start = start;
+	n->pidfd = fd;
+	n->adopted = true;
+	n->started_ns = clk_mono_ns();
+	return SUP_OK;
+}
+
+void
+child_adopted_gone(struct supd *d, struct supd_node *n)
+{
+	struct exit_info x = {.valid = true, .at_ms = clk_real_ms()};
+
+	/* Not our child: no wait status. Unknown counts as abnormal. */
+	snprintf(x.reason, sizeof(x.reason), "%s",
+	    n->start_timed_out ? "not ready in time (start_timeout), "
+	    "status unknown: adopted" : n->state == NS_STOPPING ?
+	    "stopped (status unknown: adopted)" :
+	    "exited (status unknown: adopted)");
+	child_exited(d, n, &x, false);
 }

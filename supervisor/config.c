@@ -454,7 +454,7 @@ cfg_load(const char *path, const char *default_run_dir, unsigned flags,
 	if (rv == SUP_OK)
 		rv = parse_file(&p, f);
 	fclose(f);
-	if (rv == SUP_OK && p.c->state_path == NULL)
+	if (rv == SUP_OK && p.c->state_path == NULL && !p.c->state_off)
 		p.c->state_path = cfg_path_join(p.c->run_dir, "state.db");
 	if (rv == SUP_OK)
 		config_finish(&p);

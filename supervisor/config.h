@@ -90,6 +90,7 @@ struct sup_config {
 	char *dir;	 /* owned: absolute directory of the file */
 	char *run_dir;	 /* owned: absolute */
 	char *state_path; /* owned: absolute */
+	bool state_off;	 /* state = off: no database at all */
 	enum cfg_give_up on_give_up;
 	enum cfg_durability durability;
 	struct cfg_group *root;	   /* borrowed: groups[0] */

@@ -279,7 +279,8 @@ set_state(struct parser *p, struct section *s, const char *k, const char *v)
 	(void)s;
 	(void)k;
 	free(p->c->state_path);
-	p->c->state_path = path_value(p, v);
+	p->c->state_off = strcmp(v, "off") == 0;
+	p->c->state_path = p->c->state_off ? NULL : path_value(p, v);
 }
 
 static void

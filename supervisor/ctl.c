@@ -264,9 +264,13 @@ cmd_change(struct supd *d, ipc_req *r, json_t *req, enum wait_op op)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		log_event("ctl.request", "cmd=%s name=%s", op == WAIT_STOP ?
-		    "stop" : op == WAIT_START ? "start" : "restart",
-		    t[i]->name);
+		const char *what = op == WAIT_STOP ? "stop" : op == WAIT_START ?
+		    "start" : "restart";
+		char who[48];
+		snprintf(who, sizeof(who), "supctl (uid %lld)",
+		    (long long)ipc_req_peer_uid(r));
+		log_event("ctl.request", "cmd=%s name=%s", what, t[i]->name);
+		persist_event(d, t[i]->name, what, 0, NULL, "requested", who);
 		if (op == WAIT_STOP)
 			engine_user_stop(d, t[i]);
 		else if (op == WAIT_START)
@@ -330,7 +334,59 @@ cmd_shutdown(struct supd *d, ipc_req *r)
 {
 	reply_json(r, json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid()));
 	log_event("ctl.request", "cmd=shutdown");
+	persist_event(d, "supd", "shutdown", getpid(), NULL, "requested",
+	    "supctl");
 	engine_shutdown(d);
+}
+
+static int
+history_row(void *arg, const struct st_event *e)
+{
+	json_t *rows = arg, *o;
+	char at[32];
+
+	clk_iso8601(e->at, at);
+	o = json_pack("{s:s, s:I, s:s, s:s}", "at", at, "at_ms",
+	    (json_int_t)e->at, "name", e->name, "event", e->event);
+	json_object_set_new(o, "pid", e->pid > 0 ? json_integer(e->pid)
+						 : json_null());
+	json_object_set_new(o, "code", e->has_code ? json_integer(e->code)
+						   : json_null());
+	json_object_set_new(o, "signal", e->signal ? json_integer(e->signal)
+						   : json_null());
+	json_object_set_new(o, "reason", e->reason ? json_string(e->reason)
+						   : json_null());
+	json_object_set_new(o, "decided_by", e->decided_by ?
+	    json_string(e->decided_by) : json_null());
+	json_array_append_new(rows, o);
+	return 0;
+}
+
+/* The newest events, oldest first, from supd's own database. */
+static void
+cmd_history(struct supd *d, ipc_req *r, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "name"));
+	json_int_t since = json_integer_value(json_object_get(req, "since_ms"));
+	json_int_t limit = json_integer_value(json_object_get(req, "limit"));
+	json_t *rows;
+	sup_err e;
+
+	if (d->db == NULL) {
+		reply_error(r, 1, NULL, "no history: %s", d->persist_why);
+		return;
+	}
+	persist_flush(d); /* what happened up to now is in it */
+	rows = json_array();
+	e = st_history_each(d->db, name, since, limit > 0 && limit <= 100000 ?
+	    (int)limit : 1000, history_row, rows);
+	if (e != SUP_OK) {
+		json_decref(rows);
+		reply_error(r, 1, NULL, "cannot read the history: %s",
+		    sup_strerror(e));
+		return;
+	}
+	reply_json(r, json_pack("{s:b, s:o}", "ok", 1, "history", rows));
 }
 
 static void
@@ -354,6 +410,8 @@ dispatch(struct supd *d, ipc_req *r, json_t *req)
 		cmd_signal(d, r, req);
 	else if (strcmp(cmd, "shutdown") == 0)
 		cmd_shutdown(d, r);
+	else if (strcmp(cmd, "history") == 0)
+		cmd_history(d, r, req);
 	else if (strcmp(cmd, "version") == 0)
 		reply_json(r, json_pack("{s:b, s:s, s:i}", "ok", 1, "version",
 		    "0.1.0", "pid", (int)getpid()));

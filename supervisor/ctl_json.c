@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "ctl.h"
+#include "state/state.h"
 #include "supd.h"
 
 #define SUP_VERSION "0.1.0"
@@ -46,8 +47,8 @@ worker_json(const struct supd_node *n, int64_t now)
 	    "status_text", str_or_null(n->status_text),
 	    "pid", has_pid ? json_integer(n->pid) : json_null(),
 	    "restarts", (json_int_t)n->restarts,
-	    "uptime_ms", has_pid ? json_integer((now - n->started_ns) /
-	        CLK_NS_PER_MS) : json_null(),
+	    "uptime_ms", has_pid ? json_integer(clk_real_ms() -
+	        n->spawned_real_ms) : json_null(),
 	    "last_exit", exit_json(&n->last));
 
 	json_object_set_new(o, "restart", json_string(
@@ -90,16 +91,24 @@ static json_t *
 supervisor_json(const struct supd *d, int64_t now)
 {
 	char at[32];
+	json_t *o;
 
 	clk_iso8601(d->start_real_ms, at);
-	return json_pack("{s:i, s:I, s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I}",
+	o = json_pack("{s:i, s:I, s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I}",
 	    "pid", (int)getpid(),
 	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
-	    "state", supd_state(d), "persisting", 0,
+	    "state", supd_state(d), "persisting", d->persisting,
 	    "started_at", at, "version", SUP_VERSION,
 	    "run_dir", d->cfg->run_dir, "config", d->cfg_abs,
 	    "bad_requests", (json_int_t)d->bad_requests,
 	    "refused_requests", (json_int_t)d->refused_requests);
+	json_object_set_new(o, "persist_error", d->persisting ? json_null() :
+	    json_string(d->persist_why));
+	json_object_set_new(o, "state_db", str_or_null(d->cfg->state_path));
+	json_object_set_new(o, "recovered", json_boolean(!d->fresh_db &&
+	    d->db != NULL));
+	json_object_set_new(o, "adopted", json_integer(d->adopted));
+	return o;
 }
 
 /* sel: the nodes asked for (a group stands for the workers under it). */

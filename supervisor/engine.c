@@ -82,9 +82,31 @@ alive(const struct supd_node *n)
 
 /* --- starting and stopping --------------------------------------------- */
 
+/*
+ * After a recovery the first start of each group keeps what the database
+ * brought back (window, finished children, backoff, a restart plan under
+ * way) and only starts what should run and does not.
+ */
+static void
+group_start_recovered(struct supd_node *g)
+{
+	for (int i = 0; i < g->nkids; i++) {
+		struct supd_node *k = g->kids[i];
+		if (!k->user_stopped && !k->done && !alive(k) &&
+		    !k->pending_start)
+			k->pending_start = true;
+	}
+}
+
 static void
 group_start(struct supd *d, struct supd_node *g, bool restart)
 {
+	if (d->recovering && !restart) {
+		group_start_recovered(g);
+		g->state = NS_STARTING;
+		engine_mark(g);
+		return;
+	}
 	/* A group restarted by its parent starts fresh, as OTP's does. */
 	rst_window_clear(&g->window);
 	for (int i = 0; i < g->nkids; i++) {
@@ -95,6 +117,10 @@ group_start(struct supd *d, struct supd_node *g, bool restart)
 		if (!k->user_stopped) {
 			k->pending_start = true;
 			k->is_restart = restart;
+			if (restart)
+				snprintf(k->cause, sizeof(k->cause), "group %s "
+				    "restarted by %s", g->name, g->parent ?
+				    g->parent->name : "supctl");
 		}
 	}
 	g->state = NS_STARTING;
@@ -110,6 +136,7 @@ engine_start(struct supd *d, struct supd_node *n, bool restart)
 	n->ready_ns = 0;
 	n->deadline_ns = 0;
 	n->is_restart = false;
+	n->spawn_is_restart = restart;
 	if (restart)
 		n->restarts++;
 	if (n->is_group)
@@ -157,7 +184,8 @@ engine_stop(struct supd *d, struct supd_node *n)
 void
 engine_ready(struct supd *d, struct supd_node *n)
 {
-	(void)d;
+	if (n == d->root)
+		d->recovering = false; /* groups restart fresh from now on */
 	n->state = NS_RUNNING;
 	n->ready_ns = clk_mono_ns();
 	n->deadline_ns = 0;
@@ -204,16 +232,26 @@ group_give_up(struct supd *d, struct supd_node *g)
 	dur_format(g->g->period_ms, per, sizeof(per));
 	log_event("group.give_up", "name=%s intensity=%d period=%s", g->name,
 	    g->g->intensity, per);
+	{
+		char why[128];
+		snprintf(why, sizeof(why), "more than %d restarts in %s",
+		    g->g->intensity, per);
+		persist_event(d, g->name, "give_up", 0, NULL, why,
+		    "intensity");
+	}
 	g->giving_up = true;
 	engine_stop(d, g);
 }
 
 /* Marks sibling k for restart by the strategy (not the one that failed). */
 static void
-sibling_restart(struct supd_node *k)
+sibling_restart(struct supd_node *k, const struct supd_node *failed)
 {
 	if (k->user_stopped)
 		return;
+	snprintf(k->cause, sizeof(k->cause), "%s of %s after %s failed",
+	    cfg_strategy_name(k->parent->g->strategy), k->parent->name,
+	    failed->name);
 	if (alive(k))
 		k->pending_stop = true;
 	if (is_temporary(k)) { /* OTP: never restarted, not even so */
@@ -247,10 +285,13 @@ restart_plan(struct supd *d, struct supd_node *n, int64_t now)
 		log_event("child.backoff", "name=%s delay=%s step=%u", n->name,
 		    dur_format(delay, dbuf, sizeof(dbuf)), n->backoff_step);
 	}
+	snprintf(n->cause, sizeof(n->cause), "%s child of %s, %.100s",
+	    n->w ? cfg_restart_name(n->w->restart) : "permanent", g->name,
+	    n->last.valid ? n->last.reason : "failed");
 	rst_strategy_range(g->g->strategy, n->index, g->nkids, &lo, &hi);
 	for (int i = lo; i <= hi; i++)
 		if (g->kids[i] != n)
-			sibling_restart(g->kids[i]);
+			sibling_restart(g->kids[i], n);
 }
 
 void
@@ -488,6 +529,8 @@ engine_user_stop(struct supd *d, struct supd_node *n)
 void
 engine_user_start(struct supd *d, struct supd_node *n)
 {
+	if (n->cause[0] == '\0')
+		snprintf(n->cause, sizeof(n->cause), "supctl start");
 	n->user_stopped = false;
 	n->done = false;
 	if (n == d->root) {
@@ -507,6 +550,8 @@ engine_user_start(struct supd *d, struct supd_node *n)
 void
 engine_user_restart(struct supd *d, struct supd_node *n)
 {
+	if (n->cause[0] == '\0')
+		snprintf(n->cause, sizeof(n->cause), "supctl restart");
 	n->user_stopped = false;
 	n->done = false;
 	n->not_before_ns = 0;

@@ -26,15 +26,20 @@
 #include "ipc/ipc.h"
 #include "supd.h"
 
-enum source { SRC_SIGNAL = 1, SRC_TIMER, SRC_NOTIFY, SRC_CTL };
-
-static sup_err
-watch(struct supd *d, int fd, enum source s)
+sup_err
+loop_watch(struct supd *d, int fd, enum loop_source src, int index)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = s};
+	struct epoll_event ev = {.events = EPOLLIN,
+	    .data.u64 = (uint64_t)src << 32 | (uint32_t)index};
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0
 	    ? SUP_OK : SUP_ESYS | errno;
+}
+
+void
+loop_unwatch(struct supd *d, int fd)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
 void
@@ -60,10 +65,10 @@ loop_init(struct supd *d)
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0)
 		return SUP_ESYS | errno;
-	if ((e = watch(d, d->sigfd, SRC_SIGNAL)) != SUP_OK ||
-	    (e = watch(d, d->timerfd, SRC_TIMER)) != SUP_OK ||
-	    (e = watch(d, d->notifyfd, SRC_NOTIFY)) != SUP_OK ||
-	    (e = watch(d, ipc_server_fd(d->ctl), SRC_CTL)) != SUP_OK)
+	if ((e = loop_watch(d, d->sigfd, SRC_SIGNAL, 0)) != SUP_OK ||
+	    (e = loop_watch(d, d->timerfd, SRC_TIMER, 0)) != SUP_OK ||
+	    (e = loop_watch(d, d->notifyfd, SRC_NOTIFY, 0)) != SUP_OK ||
+	    (e = loop_watch(d, ipc_server_fd(d->ctl), SRC_CTL, 0)) != SUP_OK)
 		return e;
 	return SUP_OK;
 }
@@ -109,13 +114,14 @@ deadlines_run(struct supd *d)
 		if (n->deadline_ns != 0 && n->deadline_ns <= now)
 			engine_deadline(d, n, now);
 	}
+	recover_ghost_deadlines(d, now);
 }
 
 static void
 timer_arm_earliest(struct supd *d)
 {
 	struct itimerspec its = {{0, 0}, {0, 0}};
-	int64_t t = 0;
+	int64_t t = recover_ghost_deadline(d);
 
 	for (int i = 0; i < d->nnodes; i++) {
 		int64_t dl = d->nodes[i]->deadline_ns;
@@ -160,12 +166,33 @@ ready_announce(struct supd *d)
 	}
 }
 
+static void
+source_dispatch(struct supd *d, uint64_t tag)
+{
+	int index = (int)(uint32_t)tag;
+
+	switch ((enum loop_source)(tag >> 32)) {
+	case SRC_SIGNAL: signals_read(d); break;
+	case SRC_TIMER: deadlines_run(d); break;
+	case SRC_NOTIFY: notify_read(d); break;
+	case SRC_CTL: ctl_read(d); break;
+	case SRC_PIDFD:
+		if (index < d->nnodes && d->nodes[index]->pidfd >= 0)
+			child_adopted_gone(d, d->nodes[index]);
+		break;
+	case SRC_GHOST:
+		recover_ghost_event(d, index);
+		break;
+	}
+}
+
 void
 loop_run(struct supd *d)
 {
 	struct epoll_event ev[32];
 
 	engine_settle(d);
+	persist_flush(d);
 	while (!d->quit) {
 		ready_announce(d);
 		ctl_waiters_check(d);
@@ -173,15 +200,11 @@ loop_run(struct supd *d)
 		int n = epoll_wait(d->epfd, ev, 32, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		for (int i = 0; i < n; i++) {
-			switch (ev[i].data.u32) {
-			case SRC_SIGNAL: signals_read(d); break;
-			case SRC_TIMER: deadlines_run(d); break;
-			case SRC_NOTIFY: notify_read(d); break;
-			case SRC_CTL: ctl_read(d); break;
-			}
-		}
+		for (int i = 0; i < n; i++)
+			source_dispatch(d, ev[i].data.u64);
 		engine_settle(d);
+		persist_flush(d);
 	}
 	ctl_waiters_check(d);
+	persist_flush(d);
 }

@@ -30,7 +30,8 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: supd -c CONFIG [-v] [--ready-fd FD]\n"
+	fprintf(f, "usage: supd -c CONFIG [-v] [--reset-state] "
+		   "[--ready-fd FD]\n"
 		   "Runs the supervision tree of CONFIG in the foreground; "
 		   "see supd(8).\n");
 }
@@ -38,6 +39,7 @@ usage(FILE *f)
 struct opts {
 	const char *config;
 	bool verbose;
+	bool reset_state;
 	int ready_fd;
 };
 
@@ -47,6 +49,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	static const struct option longs[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"reset-state", no_argument, NULL, 'R'},
 		{"ready-fd", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -59,6 +62,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'v': o->verbose = true; break;
+		case 'R': o->reset_state = true; break;
 		case 'F':
 			o->ready_fd = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || o->ready_fd < 0 ||
@@ -170,6 +174,32 @@ open_all(struct supd *d)
 	}
 }
 
+/* A pidfd per adopted child: take the whole hard limit for supd, and
+ * give children the limit supd got (spawn.c). */
+static void
+fd_limit_raise(struct supd *d)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &d->nofile) != 0)
+		return;
+	r = d->nofile;
+	r.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &r);
+}
+
+static void
+state_open(struct supd *d, bool reset)
+{
+	sup_err e = persist_open(d, reset);
+
+	if (e != SUP_OK) {
+		fprintf(stderr, "supd: cannot move %s aside: %s\n",
+		    d->cfg->state_path, sup_strerror(e));
+		exit(2);
+	}
+}
+
 /* Nothing may outlive supd's orderly exit; normally nothing is left. */
 static void
 leftovers_kill(struct supd *d)
@@ -216,14 +246,22 @@ main(int argc, char **argv)
 	d.rng = (uint64_t)d.start_ns ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
 	rundir_take(&d);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	fd_limit_raise(&d);
 	open_all(&d);
+	state_open(&d, o.reset_state);
 	log_event("supd.start", "pid=%d config=%s run_dir=%s nodes=%d",
 	    (int)getpid(), log_quote(d.cfg_abs), log_quote(d.cfg->run_dir),
 	    d.nnodes);
+	persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL, NULL);
+	recover_load(&d);
 	engine_start(&d, d.root, false);
+	recover_apply(&d);
 	loop_run(&d);
 	ctl_waiters_fail_all(&d, "supd exited");
 	leftovers_kill(&d);
+	persist_event(&d, "supd", "supd.exit", getpid(), NULL,
+	    d.exit_code ? "root gave up" : "orderly shutdown", NULL);
+	persist_close(&d);
 	ctl_close(&d);
 	ipc_fini();
 	log_event("supd.exit", "code=%d", d.exit_code);

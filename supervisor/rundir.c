@@ -66,7 +66,7 @@ dir_own(const char *dir, mode_t mode, const char **why)
 sup_err
 rundir_prepare(const char *dir, const char **why)
 {
-	static const char *const subs[] = {"log", "w", "state"};
+	static const char *const subs[] = {"log", "w", "state", "spawn"};
 	char buf[PATH_MAX];
 	sup_err rv;
 	int e;

@@ -21,7 +21,7 @@
  * Creates dir (and missing parents, 0755) with mode 0700, or tightens an
  * existing one we own to 0700. Refuses (SUP_EREFUSED) a dir owned by
  * another uid or that is not a directory; *why then says which. Creates
- * the log/, w/ and state/ subdirectories.
+ * the log/, w/, state/ and spawn/ subdirectories.
  */
 sup_err rundir_prepare(const char *dir, const char **why);
 

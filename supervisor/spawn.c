@@ -42,6 +42,21 @@ fd_setup(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/* "PID\n" to fd, without stdio: async-signal-safe. */
+static void
+pid_write(int fd)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	long v = (long)syscall(SYS_getpid);
+
+	*--p = '\n';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	(void)!write(fd, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static int
 child_main(void *arg)
 {
@@ -50,12 +65,19 @@ child_main(void *arg)
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
+	/* First, so that a supd killed right now can still find us. */
+	if (r->pid_fd >= 0)
+		pid_write(r->pid_fd);
 	c->step = SPAWN_STEP_PGID;
 	if (setpgid(0, 0) != 0)
 		goto fail;
 	for (int s = 1; s < NSIG; s++)
 		if (r->reset != NULL && sigismember(r->reset, s) == 1)
 			sigaction(s, &dfl, NULL);
+	/* supd raised its own fd limit (a pidfd per adopted child); a
+	 * child gets the one supd was given. */
+	if (r->nofile != NULL)
+		setrlimit(RLIMIT_NOFILE, r->nofile);
 	c->step = SPAWN_STEP_DIR;
 	if (r->dir != NULL && chdir(r->dir) != 0)
 		goto fail;

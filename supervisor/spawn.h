@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "sup/err.h"
@@ -22,7 +23,9 @@ struct spawn_req {
 	const gid_t *groups;	  /* borrowed: supplementary groups */
 	int ngroups;
 	int fd_in, fd_out, fd_err; /* become 0, 1, 2; -1 keeps supd's */
+	int pid_fd;		  /* the child writes "PID\n" here first; -1 */
 	const sigset_t *reset;	  /* borrowed: dispositions to reset */
+	const struct rlimit *nofile; /* borrowed: the child's, or NULL */
 };
 
 /* Where a child failed before exec. */

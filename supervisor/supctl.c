@@ -51,6 +51,7 @@ usage(FILE *f)
 	      "  start|stop|restart NAME...  a child, a pool or a group\n"
 	      "  signal NAME SIG           signal a child's process group\n"
 	      "  tree                      groups, strategies and states\n"
+	      "  history [NAME] [--since D]  exits and restarts, with reasons\n"
 	      "See supctl(1).\n", f);
 }
 
@@ -328,12 +329,14 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"config", required_argument, NULL, 'c'},
 		{"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'},
+		{"since", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	o->timeout_ms = -1;
+	o->since_ms = -1;
 	/* GNU getopt permutes: "supctl start -c CONFIG" works too. */
 	while ((c = getopt_long(argc, argv, "r:c:h", longs, NULL)) != -1) {
 		switch (c) {
@@ -344,6 +347,14 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 			if (dur_parse(optarg, &o->timeout_ms) != SUP_OK) {
 				ctl_say("--timeout %s: not a duration (like "
 				    "30s, 2m or infinity)", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 's':
+			if (dur_parse(optarg, &o->since_ms) != SUP_OK ||
+			    o->since_ms == DUR_INFINITY) {
+				ctl_say("--since %s: not a duration (like 10m, "
+				    "1h or 2d)", optarg);
 				return EX_USAGE;
 			}
 			break;
@@ -371,6 +382,8 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_change(o, "restart", argc, argv);
 	if (strcmp(verb, "signal") == 0)
 		return verb_signal(o, argc, argv);
+	if (strcmp(verb, "history") == 0)
+		return verb_history(o, argc, argv);
 	ctl_say("unknown command or wrong arguments: %s", verb);
 	usage(stderr);
 	return EX_USAGE;

@@ -26,6 +26,7 @@ struct ctl_opts {
 	const char *config;	 /* -c */
 	bool json;		 /* --json */
 	int64_t timeout_ms;	 /* --timeout; -1: the verb's default */
+	int64_t since_ms;	 /* --since; -1: all */
 	char *run_dir;		 /* owned: resolved */
 };
 
@@ -53,6 +54,9 @@ void print_status(const json_t *reply);
 void print_tree(const json_t *reply);
 /* True when every child in the reply is running. */
 bool status_all_running(const json_t *reply);
+
+/* supctl_history.c */
+int verb_history(struct ctl_opts *o, int argc, char **argv);
 
 /* supctl_start.c: starts supd in the background; returns an exit status. */
 int daemon_start(struct ctl_opts *o);

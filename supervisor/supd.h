@@ -19,10 +19,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "config.h"
 #include "restart.h"
+#include "state/state.h"
 
 enum node_state {
 	NS_STOPPED,  /* not running (never started, stopped, or exited) */
@@ -40,6 +42,16 @@ struct exit_info {
 	int sig;
 	int64_t at_ms;	   /* wall clock */
 	char reason[160];
+};
+
+/* What a node's database row holds, to see whether it changed. */
+struct node_snap {
+	int state;
+	unsigned flags;
+	uint64_t spawn_id;
+	int64_t pid, pid_start, restarts, backoff_step, not_before, exit_at;
+	int win_n, win_head;
+	int64_t win_last;
 };
 
 struct supd_node {
@@ -66,7 +78,18 @@ struct supd_node {
 	int exec_step;		/* worker: at which step (SPAWN_STEP_*) */
 
 	pid_t pid;		/* worker: 0 when no process */
+	int64_t pid_start;	/* its /proc start time (clock ticks) */
+	int pidfd;		/* adopted worker: watched here; else -1 */
+	bool adopted;		/* pid is not our child: no wait status */
 	uint64_t spawn_id;
+	int64_t spawned_real_ms; /* wall clock of the spawn */
+	char config_hash[17];	/* worker: of its config (restart if changed) */
+	char cause[160];	/* what decided the pending (re)start */
+	struct node_snap saved;	/* as last committed to the database */
+	bool restored;		/* had a row in the database */
+	bool spawn_is_restart;	/* the spawn under way counts as a restart */
+	int order;		/* index in supd.nodes */
+	bool lost_while_down;	/* recorded alive, gone when supd came back */
 	int64_t started_ns;	/* spawn (worker) or start (group), mono */
 	int64_t ready_ns;	/* reached running, mono; 0 if not */
 	int64_t deadline_ns;	/* start, kill or backoff deadline; 0: none */
@@ -84,6 +107,19 @@ struct supd_node {
 
 struct ipc_server;
 struct supd_waiter;
+struct st_db;
+struct ghost;
+
+#define PERSIST_MAX_EVENTS 256
+
+/* A history event waiting for the next commit (strings owned here). */
+struct persist_ev {
+	char name[80];
+	char event[24];
+	char reason[200];
+	char decided_by[160];
+	struct st_event ev;	/* its strings point into the above */
+};
 
 struct supd {
 	struct sup_config *cfg;	  /* owned */
@@ -97,6 +133,7 @@ struct supd {
 	int ready_fd;		  /* --ready-fd: written once root is ready */
 	int nworkers;		  /* worker nodes (pool instances counted) */
 	sigset_t reset_sigs;	  /* dispositions children must reset */
+	struct rlimit nofile;	  /* the fd limit supd got, for children */
 	struct ipc_server *ctl;	  /* owned */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
 	int64_t relisten_ns;	  /* last ctl listener re-creation */
@@ -109,6 +146,21 @@ struct supd {
 	bool quit;
 	int exit_code;
 	unsigned long bad_requests, refused_requests, unknown_reaped;
+
+	struct st_db *db;	  /* owned; NULL: no database */
+	bool persisting;	  /* the last write (or the open) worked */
+	char persist_why[640];	  /* why not, for status */
+	struct persist_ev events[PERSIST_MAX_EVENTS]; /* queued history */
+	int nevents;
+	unsigned long events_lost;
+	bool recovering;	  /* first start after reading the database */
+	int adopted;		  /* children adopted from a previous supd */
+	bool fresh_db;		  /* the database had nothing to recover */
+	struct ghost *ghosts;	  /* owned: removed from the config, stopping */
+	int nghosts;
+	char **removed;		  /* owned: rows to delete at the next flush */
+	int nremoved;
+	bool removed_dirty;
 	struct supd_waiter *waiters; /* owned list: deferred ctl replies */
 	char notify_addr[108];	  /* NOTIFY_SOCKET value given to children */
 };
@@ -167,8 +219,51 @@ void child_reaped(struct supd *d, struct supd_node *n, int wstatus);
 /* SIGKILL to n's process group now. */
 void child_kill(struct supd_node *n);
 
+/* The exit of n's process, described by x; normal: exit status 0. */
+void child_exited(struct supd *d, struct supd_node *n,
+    const struct exit_info *x, bool normal);
+/* An adopted child's pidfd polled readable: it is gone. */
+void child_adopted_gone(struct supd *d, struct supd_node *n);
+/* Watches pid (not our child) through a pidfd. */
+sup_err child_adopt(struct supd *d, struct supd_node *n, pid_t pid,
+    int64_t start);
+
 /* --- reap.c --- */
 void reap_all(struct supd *d);
+
+/* --- persist.c: what is written to the database, and when --- */
+sup_err persist_open(struct supd *d, bool reset);
+void persist_close(struct supd *d);
+/* Writes every changed node and the queued events in one transaction. */
+void persist_flush(struct supd *d);
+/* The same, now: before a fork, so the spawn's intent is committed. */
+void persist_intent(struct supd *d);
+/* Queues a history event (x, reason and decided_by may be NULL). */
+void persist_event(struct supd *d, const char *name, const char *event,
+    pid_t pid, const struct exit_info *x, const char *reason,
+    const char *decided_by);
+
+/* --- recover.c: reading the database back after supd's death --- */
+/* Restores nodes, adopts live children, notes dead ones. Before engine
+ * start. */
+void recover_load(struct supd *d);
+/* After the root started: exits that happened while supd was down. */
+void recover_apply(struct supd *d);
+/* Deletes the rows of nodes that left the config (inside a flush). */
+sup_err recover_removed_write(struct supd *d);
+/* Ghosts: children that left the config, being stopped. */
+void recover_ghost_event(struct supd *d, int index);
+int64_t recover_ghost_deadline(struct supd *d);
+void recover_ghost_deadlines(struct supd *d, int64_t now);
+int recover_ghost_count(struct supd *d);
+int recover_ghost_fd(struct supd *d, int index);
+
+/* --- loop.c (event sources) --- */
+enum loop_source { SRC_SIGNAL = 1, SRC_TIMER, SRC_NOTIFY, SRC_CTL, SRC_PIDFD,
+	SRC_GHOST };
+/* Adds fd to the loop; index says which node or ghost it is about. */
+sup_err loop_watch(struct supd *d, int fd, enum loop_source src, int index);
+void loop_unwatch(struct supd *d, int fd);
 
 /* --- notify.c: sd_notify --- */
 sup_err notify_open(struct supd *d);

@@ -9,6 +9,7 @@
  * shows them in. Lookups are linear: a tree holds hundreds of nodes, and a
  * scan of them costs less than the syscalls around it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ node_new(const char *name, int instance)
 		return NULL;
 	}
 	n->instance = instance;
+	n->pidfd = -1;
 	return n;
 }
 
@@ -92,9 +94,40 @@ group_node_of(const struct sup_config *c, struct supd_node **gn,
 	return NULL;
 }
 
+/* FNV-1a over what a running process was started with: a change of any
+ * of it means the process must be restarted to take it. */
+static uint64_t
+fnv(uint64_t h, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return (h ^ 0xff) * 0x100000001b3u; /* a separator */
+}
+
+static void
+worker_hash(const struct cfg_worker *w, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	char num[32];
+
+	h = fnv(h, w->path);
+	for (char **a = w->argv; a != NULL && *a != NULL; a++)
+		h = fnv(h, *a);
+	for (int i = 0; i < w->nenv; i++)
+		h = fnv(h, w->env[i]);
+	h = fnv(h, w->directory);
+	h = fnv(h, w->has_user ? w->user : "");
+	snprintf(num, sizeof(num), "%d", (int)w->out);
+	h = fnv(h, num);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 static sup_err
 workers_add(struct supd_node *g, const struct cfg_worker *w)
 {
+	char hash[17];
+
+	worker_hash(w, hash);
 	for (int i = 0; i < w->instances; i++) {
 		struct supd_node *n = node_new(w->name,
 		    w->instances > 1 ? i : -1);
@@ -102,6 +135,7 @@ workers_add(struct supd_node *g, const struct cfg_worker *w)
 			return SUP_ENOMEM;
 		n->w = w;
 		n->backoff = &w->backoff;
+		memcpy(n->config_hash, hash, sizeof(hash));
 		if (!kid_add(g, n)) {
 			free(n->name);
 			free(n);
@@ -114,6 +148,7 @@ workers_add(struct supd_node *g, const struct cfg_worker *w)
 static void
 preorder(struct supd *d, struct supd_node *n)
 {
+	n->order = d->nnodes;
 	d->nodes[d->nnodes++] = n;
 	d->nworkers += !n->is_group;
 	for (int i = 0; i < n->nkids; i++)

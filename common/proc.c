@@ -1,0 +1,53 @@
+/*
+ * common/proc.c — reading /proc (proc.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+sup_err
+proc_start_time(pid_t pid, int64_t *ticks, bool *zombie)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? SUP_ENOTFOUND : SUP_ESYS | errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return SUP_ENOTFOUND;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip to the
+	 * last ')'. Then: state (field 3) ... starttime (field 22). */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return SUP_EPROTO;
+	p += 2;
+	*zombie = *p == 'Z' || *p == 'X';
+	for (field = 3; field < 22 && p != NULL; field++)
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	if (p == NULL)
+		return SUP_EPROTO;
+	*ticks = strtoll(p, NULL, 10);
+	return SUP_OK;
+}
+
+void
+proc_boot_id(char *buf, size_t n)
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd >= 0 ? read(fd, buf, n - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[r > 0 ? r : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}

@@ -1,0 +1,24 @@
+/*
+ * common/proc.h — what /proc says about a process.
+ */
+#ifndef COMMON_PROC_H
+#define COMMON_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sup/err.h"
+
+/*
+ * The start time of pid (field 22 of /proc/PID/stat: clock ticks since
+ * boot) and whether it is a zombie (exited, not yet reaped). With the pid,
+ * the start time names one process for the whole life of the machine: a
+ * recycled pid has another. SUP_ENOTFOUND when there is no such process.
+ */
+sup_err proc_start_time(pid_t pid, int64_t *ticks, bool *zombie);
+
+/* The kernel's boot id (36 characters) into buf; empty if unknown. */
+void proc_boot_id(char *buf, size_t n);
+
+#endif

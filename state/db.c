@@ -1,0 +1,259 @@
+/*
+ * state/db.c — opening, migrating and transacting on supd's database
+ * (state.h).
+ *
+ * Invariants: every write runs inside st_begin() (BEGIN IMMEDIATE) ...
+ * st_commit(); every read statement is reset as soon as it is stepped
+ * through, so no read transaction stays open (a long reader would let the
+ * WAL grow without bound). synchronous is set explicitly: Debian's build
+ * defaults to FULL even in WAL mode.
+ *
+ * Migrations: migrations[v] takes a database from version v to v + 1.
+ * A new file is version 0. Each step runs in its own transaction with its
+ * user_version bump, so a kill -9 mid-migration leaves the older version.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "state_int.h"
+
+const char *st_err_str(int code);
+
+/* Renders SUP_EDB errors for sup_strerror() (common/err.c's weak hook). */
+const char *
+st_err_str(int code)
+{
+	return sqlite3_errstr(code);
+}
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE nodes ("
+	"  name TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('worker', 'group')),"
+	"  parent TEXT,"
+	"  position INTEGER NOT NULL,"
+	"  config_hash TEXT,"
+	"  stop_signal INTEGER NOT NULL,"
+	"  shutdown_ms INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  pending_start INTEGER NOT NULL, pending_stop INTEGER NOT NULL,"
+	"  is_restart INTEGER NOT NULL, user_stopped INTEGER NOT NULL,"
+	"  done INTEGER NOT NULL,"
+	"  spawn_id INTEGER NOT NULL, pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL, spawned_at INTEGER NOT NULL,"
+	"  ready INTEGER NOT NULL,"
+	"  restarts INTEGER NOT NULL, backoff_step INTEGER NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  exit_code INTEGER, exit_signal INTEGER, exit_reason TEXT,"
+	"  exit_at INTEGER,"
+	"  window TEXT);"
+	"CREATE TABLE history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  pid INTEGER,"
+	"  code INTEGER, signal INTEGER,"
+	"  reason TEXT, decided_by TEXT);"
+	"CREATE INDEX history_by_name ON history (name, at);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(NMIGRATIONS == ST_SCHEMA_VERSION,
+    "one migration per schema version");
+
+static sup_err
+exec(st_db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? SUP_OK : SUP_EDB | rc;
+}
+
+int
+st_user_version(st_db *db)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static sup_err
+migrate(st_db *db, char *why, size_t n)
+{
+	int v = st_user_version(db);
+	char sql[64];
+	sup_err e;
+
+	if (v < 0) {
+		e = SUP_EDB | sqlite3_errcode(db->h);
+		snprintf(why, n, "cannot read its schema version: %s",
+		    sqlite3_errmsg(db->h));
+		return e;
+	}
+	if (v > ST_SCHEMA_VERSION) {
+		snprintf(why, n, "it has schema version %d, written by a newer "
+		    "sup (this one knows up to %d)", v, ST_SCHEMA_VERSION);
+		return SUP_ESTATE;
+	}
+	for (; v < ST_SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((e = st_begin(db)) != SUP_OK ||
+		    (e = exec(db, migrations[v])) != SUP_OK ||
+		    (e = exec(db, sql)) != SUP_OK ||
+		    (e = st_commit(db)) != SUP_OK) {
+			snprintf(why, n, "cannot migrate it from version %d: %s",
+			    v, sqlite3_errmsg(db->h));
+			st_rollback(db);
+			return e;
+		}
+	}
+	return SUP_OK;
+}
+
+static sup_err
+pragmas(st_db *db, bool power, char *why, size_t n)
+{
+	char sql[160];
+	sup_err e;
+
+	sqlite3_busy_timeout(db->h, db->readonly ? 2000 : ST_BUSY_MS);
+	if (db->readonly)
+		return SUP_OK;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = %s;", power ? "FULL" : "NORMAL");
+	if ((e = exec(db, sql)) != SUP_OK)
+		snprintf(why, n, "%s", sqlite3_errmsg(db->h));
+	return e;
+}
+
+static sup_err
+open_common(const char *path, int flags, bool power, st_db **out, char *why,
+    size_t n)
+{
+	st_db *db = calloc(1, sizeof(*db));
+	sup_err e;
+	int rc;
+
+	if (db == NULL)
+		return SUP_ENOMEM;
+	db->readonly = !(flags & SQLITE_OPEN_READWRITE);
+	rc = sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(why, n, "%s", db->h ? sqlite3_errmsg(db->h)
+					     : sqlite3_errstr(rc));
+		e = SUP_EDB | rc;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	if ((e = pragmas(db, power, why, n)) != SUP_OK)
+		goto fail;
+	if (!db->readonly && (e = migrate(db, why, n)) != SUP_OK)
+		goto fail;
+	if (db->readonly && st_user_version(db) != ST_SCHEMA_VERSION) {
+		snprintf(why, n, "schema version %d, not %d", st_user_version(db),
+		    ST_SCHEMA_VERSION);
+		e = SUP_ESTATE;
+		goto fail;
+	}
+	if ((e = st_stmts_prepare(db)) != SUP_OK) {
+		snprintf(why, n, "%s", sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	*out = db;
+	return SUP_OK;
+fail:
+	sqlite3_close_v2(db->h);
+	free(db);
+	return e;
+}
+
+sup_err
+st_open(const char *path, bool power, st_db **out, char *why, size_t n)
+{
+	int fd;
+
+	/* Created 0600 before SQLite sees it (it would use the umask). */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(why, n, "%s", strerror(errno));
+		return SUP_ESYS | errno;
+	}
+	close(fd);
+	return open_common(path, SQLITE_OPEN_READWRITE, power, out, why, n);
+}
+
+sup_err
+st_open_ro(const char *path, st_db **out, char *why, size_t n)
+{
+	return open_common(path, SQLITE_OPEN_READONLY, false, out, why, n);
+}
+
+void
+st_close(st_db *db)
+{
+	if (db == NULL)
+		return;
+	st_stmts_finalize(db);
+	sqlite3_close_v2(db->h);
+	free(db);
+}
+
+sup_err
+st_move_aside(const char *path, char *moved, size_t n)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	char stamp[32], from[4096], to[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(moved, n, "%s.broken-%s", path, stamp);
+	if (access(path, F_OK) != 0)
+		return SUP_ENOTFOUND;
+	for (int i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s%s", path, sfx[i]);
+		snprintf(to, sizeof(to), "%s%s", moved, sfx[i]);
+		if (rename(from, to) != 0 && errno != ENOENT)
+			return SUP_ESYS | errno;
+	}
+	return SUP_OK;
+}
+
+sup_err
+st_begin(st_db *db)
+{
+	return exec(db, "BEGIN IMMEDIATE");
+}
+
+sup_err
+st_commit(st_db *db)
+{
+	return exec(db, "COMMIT");
+}
+
+void
+st_rollback(st_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}

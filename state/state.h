@@ -1,0 +1,128 @@
+/*
+ * state/state.h — supd's SQLite database, without SQLite in sight.
+ *
+ * The only module that includes <sqlite3.h>. One database per supd
+ * (default RUN/state.db, mode 0600): WAL, an explicit synchronous=NORMAL
+ * (FULL with durability = power), a short busy timeout, BEGIN IMMEDIATE
+ * for every write, and no read transaction left open. The schema is
+ * versioned with PRAGMA user_version; st_open() migrates forward from
+ * every earlier version and refuses a newer one.
+ *
+ * Records (named columns: `sqlite3 state.db` explains itself):
+ *   meta     key/value: boot id, spawn sequence, ...
+ *   nodes    one row per node of the tree: how it is configured (enough
+ *            to stop it if it leaves the config), its current incarnation
+ *            (spawn id, pid, start time), its state and intentions, its
+ *            counters, its last exit; for groups the intensity window
+ *   history  append-only exits, restarts and decisions, with reasons
+ */
+#ifndef STATE_STATE_H
+#define STATE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sup/err.h"
+
+#define ST_SCHEMA_VERSION 1
+
+typedef struct st_db st_db;
+
+/*
+ * Opens (creating, mode 0600) and migrates the database at path. power
+ * selects synchronous=FULL. Returns a new handle (close it with
+ * st_close()). On failure *why says what happened in words a user can act
+ * on: SUP_EDB|rc from SQLite (SQLITE_CORRUPT, SQLITE_NOTADB: damaged),
+ * SUP_ESTATE for a database written by a newer sup.
+ */
+sup_err st_open(const char *path, bool power, st_db **out, char *why,
+    size_t n);
+
+/* Opens an existing database read-only (supctl history). */
+sup_err st_open_ro(const char *path, st_db **out, char *why, size_t n);
+
+void st_close(st_db *db);
+
+/*
+ * Moves the database at path (and its -wal and -shm files) aside, to
+ * PATH.broken-YYYYMMDDTHHMMSSZ; never deletes anything. Writes the new name
+ * to moved (n bytes). SUP_ENOTFOUND when there is nothing to move.
+ */
+sup_err st_move_aside(const char *path, char *moved, size_t n);
+
+/* One write transaction: BEGIN IMMEDIATE ... COMMIT (or ROLLBACK). */
+sup_err st_begin(st_db *db);
+sup_err st_commit(st_db *db);
+void st_rollback(st_db *db);
+
+/* meta: text values. st_meta_get returns SUP_ENOTFOUND if unset. */
+sup_err st_meta_put(st_db *db, const char *key, const char *value);
+sup_err st_meta_get(st_db *db, const char *key, char *buf, size_t n);
+
+/* A node row. Strings are borrowed (put) or valid during a callback. */
+struct st_node {
+	const char *name;
+	bool is_group;
+	const char *parent;	/* NULL for root */
+	int position;		/* in the parent */
+	const char *config_hash;
+	int stop_signal;
+	int64_t shutdown_ms;
+	const char *state;	/* stopped, starting, running, ... */
+	bool pending_start, pending_stop, is_restart, user_stopped, done;
+	int64_t spawn_id;
+	int64_t pid;		/* 0: none */
+	int64_t pid_start;	/* /proc/PID/stat starttime, clock ticks */
+	int64_t spawned_at;	/* wall ms */
+	bool ready;
+	int64_t restarts;
+	int64_t backoff_step;
+	int64_t not_before;	/* monotonic ms; 0: none */
+	bool has_exit;
+	bool exit_has_code;
+	int exit_code, exit_signal;
+	const char *exit_reason;
+	int64_t exit_at;	/* wall ms */
+	const char *window;	/* group: restart times, "t1,t2,..." */
+};
+
+/* Inserts or replaces the row of n->name. Inside a transaction. */
+sup_err st_node_put(st_db *db, const struct st_node *n);
+/* Deletes the row of name. Inside a transaction. */
+sup_err st_node_del(st_db *db, const char *name);
+/*
+ * Calls cb for every node row, in one short read transaction. A non-zero
+ * return from cb stops the walk.
+ */
+sup_err st_nodes_each(st_db *db, int (*cb)(void *arg, const struct st_node *),
+    void *arg);
+
+/* A history event. */
+struct st_event {
+	int64_t at;		/* wall ms */
+	const char *name;
+	const char *event;	/* exit, restart, start, stop, adopt, ... */
+	int64_t pid;		/* 0: none */
+	bool has_code;
+	int code;
+	int signal;		/* 0: none */
+	const char *reason;	/* may be NULL */
+	const char *decided_by;	/* may be NULL */
+};
+
+/* Appends e. Inside a transaction. Keeps the newest ST_HISTORY_KEEP. */
+#define ST_HISTORY_KEEP 20000
+sup_err st_history_add(st_db *db, const struct st_event *e);
+
+/*
+ * Calls cb for each event of name (NULL: all) at or after since (wall ms),
+ * oldest first, at most limit of the newest. One short read transaction.
+ */
+sup_err st_history_each(st_db *db, const char *name, int64_t since,
+    int limit, int (*cb)(void *arg, const struct st_event *), void *arg);
+
+/* The schema version found in the file (0 for a new one). */
+int st_user_version(st_db *db);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * supervisor/persist.c — what supd writes to its database, and when.
+ *
+ * Nodes are not written when they change but compared: each node keeps a
+ * snapshot of what was last committed, and persist_flush() writes the rows
+ * whose snapshot differs, with the queued history events, in one
+ * transaction. The loop flushes once per batch of events, so a storm of
+ * exits costs one commit, not one per transition.
+ *
+ * One write cannot wait for the batch: a spawn's intent (its spawn id,
+ * state starting, no pid yet) is committed before the fork
+ * (persist_intent), so that a supd killed between fork and the pid's
+ * commit finds the child again through RUN/spawn/NAME (recover.c). The
+ * pid and its start time follow in the next batch, after the child runs.
+ *
+ * When the database cannot be written (damaged, read-only, disk full),
+ * supd goes on from memory: persisting turns false with the reason, which
+ * is logged once and shown in status; every flush tries again and the
+ * recovery is logged too. A database is never deleted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "state/state.h"
+#include "supd.h"
+
+/* The fields of a node that a row holds, compared to find changes. */
+static void
+snap_fill(const struct supd_node *n, struct node_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = (int)n->state;
+	s->flags = (unsigned)n->pending_start | (unsigned)n->pending_stop << 1 |
+	    (unsigned)n->is_restart << 2 | (unsigned)n->user_stopped << 3 |
+	    (unsigned)n->done << 4 | (unsigned)(n->ready_ns != 0) << 5;
+	s->spawn_id = n->spawn_id;
+	s->pid = n->pid;
+	s->pid_start = n->pid_start;
+	s->restarts = n->restarts;
+	s->backoff_step = n->backoff_step;
+	s->not_before = n->not_before_ns;
+	s->exit_at = n->last.valid ? n->last.at_ms : -1;
+	s->win_n = n->window.n;
+	s->win_head = n->window.head;
+	s->win_last = n->window.n ? n->window.t[(n->window.head +
+	    n->window.n - 1) % n->window.cap] : 0;
+}
+
+static void
+window_text(const struct rst_window *w, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < w->n && o + 24 < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%lld", i ? "," : "",
+		    (long long)w->t[(w->head + i) % w->cap]);
+}
+
+static sup_err
+node_write(struct supd *d, const struct supd_node *n)
+{
+	static char win[RST_MAX_INTENSITY * 16 + 32];
+	struct st_node r = {
+		.name = n->name, .is_group = n->is_group,
+		.parent = n->parent ? n->parent->name : NULL,
+		.position = n->index, .config_hash = n->config_hash,
+		.stop_signal = n->w ? n->w->stop_signal : 15,
+		.shutdown_ms = n->w ? (n->w->brutal_kill ? 0 : n->w->shutdown_ms)
+				    : n->g->shutdown_ms,
+		.state = node_state_name(n->state),
+		.pending_start = n->pending_start,
+		.pending_stop = n->pending_stop, .is_restart = n->is_restart,
+		.user_stopped = n->user_stopped, .done = n->done,
+		.spawn_id = (int64_t)n->spawn_id, .pid = n->pid,
+		.pid_start = n->pid_start, .spawned_at = n->spawned_real_ms,
+		.ready = n->ready_ns != 0, .restarts = n->restarts,
+		.backoff_step = n->backoff_step,
+		.not_before = n->not_before_ns / CLK_NS_PER_MS,
+		.has_exit = n->last.valid, .exit_has_code = n->last.has_code,
+		.exit_code = n->last.code, .exit_signal = n->last.sig,
+		.exit_reason = n->last.reason, .exit_at = n->last.at_ms,
+	};
+
+	if (n->is_group) {
+		window_text(&n->window, win, sizeof(win));
+		r.window = win;
+	}
+	return st_node_put(d->db, &r);
+}
+
+static void
+persist_failed(struct supd *d, sup_err e)
+{
+	if (d->persisting)
+		log_event("state.error", "db=%s error=%s note=%s",
+		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)),
+		    log_quote("supervising from memory; will retry"));
+	d->persisting = false;
+	snprintf(d->persist_why, sizeof(d->persist_why), "cannot write %s: %s",
+	    d->cfg->state_path, sup_strerror(e));
+}
+
+static bool
+anything_to_write(struct supd *d)
+{
+	struct node_snap s;
+
+	if (d->nevents > 0 || d->removed_dirty)
+		return true;
+	for (int i = 0; i < d->nnodes; i++) {
+		snap_fill(d->nodes[i], &s);
+		if (memcmp(&s, &d->nodes[i]->saved, sizeof(s)) != 0)
+			return true;
+	}
+	return false;
+}
+
+static sup_err
+write_all(struct supd *d)
+{
+	struct node_snap s;
+	sup_err e;
+
+	for (int i = 0; i < d->nnodes; i++) {
+		snap_fill(d->nodes[i], &s);
+		if (memcmp(&s, &d->nodes[i]->saved, sizeof(s)) != 0 &&
+		    (e = node_write(d, d->nodes[i])) != SUP_OK)
+			return e;
+	}
+	for (int i = 0; i < d->nevents; i++)
+		if ((e = st_history_add(d->db, &d->events[i].ev)) != SUP_OK)
+			return e;
+	return recover_removed_write(d);
+}
+
+void
+persist_flush(struct supd *d)
+{
+	sup_err e;
+
+	if (d->db == NULL || !anything_to_write(d))
+		return;
+	if ((e = st_begin(d->db)) == SUP_OK && (e = write_all(d)) == SUP_OK)
+		e = st_commit(d->db);
+	if (e != SUP_OK) {
+		st_rollback(d->db);
+		persist_failed(d, e);
+		return;
+	}
+	for (int i = 0; i < d->nnodes; i++)
+		snap_fill(d->nodes[i], &d->nodes[i]->saved);
+	d->nevents = 0;
+	d->removed_dirty = false;
+	if (!d->persisting) {
+		log_event("state.ok", "db=%s", log_quote(d->cfg->state_path));
+		d->persisting = true;
+		d->persist_why[0] = '\0';
+	}
+}
+
+void
+persist_intent(struct supd *d)
+{
+	persist_flush(d);
+}
+
+void
+persist_event(struct supd *d, const char *name, const char *event,
+    pid_t pid, const struct exit_info *x, const char *reason,
+    const char *decided_by)
+{
+	struct persist_ev *p;
+
+	if (d->db == NULL)
+		return;
+	if (d->nevents == PERSIST_MAX_EVENTS) {
+		persist_flush(d);
+		if (d->nevents == PERSIST_MAX_EVENTS) { /* still failing */
+			d->events_lost++;
+			return;
+		}
+	}
+	p = &d->events[d->nevents++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->event, sizeof(p->event), "%s", event);
+	snprintf(p->reason, sizeof(p->reason), "%s",
+	    reason ? reason : x && x->valid ? x->reason : "");
+	snprintf(p->decided_by, sizeof(p->decided_by), "%s",
+	    decided_by ? decided_by : "");
+	p->ev = (struct st_event){
+		.at = clk_real_ms(), .name = p->name, .event = p->event,
+		.pid = pid, .reason = p->reason[0] ? p->reason : NULL,
+		.decided_by = p->decided_by[0] ? p->decided_by : NULL,
+	};
+	if (x != NULL && x->valid) {
+		p->ev.has_code = x->has_code;
+		p->ev.code = x->code;
+		p->ev.signal = x->sig;
+	}
+}
+
+sup_err
+persist_open(struct supd *d, bool reset)
+{
+	const char *path = d->cfg->state_path;
+	char why[512], moved[4096];
+	sup_err e;
+
+	d->persisting = false;
+	if (d->cfg->state_off) {
+		snprintf(d->persist_why, sizeof(d->persist_why),
+		    "state = off in the config");
+		return SUP_OK;
+	}
+	if (reset) {
+		e = st_move_aside(path, moved, sizeof(moved));
+		if (e == SUP_OK)
+			log_event("state.reset", "db=%s moved_to=%s",
+			    log_quote(path), log_quote(moved));
+		else if (e != SUP_ENOTFOUND)
+			return e;
+	}
+	e = st_open(path, d->cfg->durability == DURABILITY_POWER, &d->db, why,
+	    sizeof(why));
+	if (e != SUP_OK) {
+		snprintf(d->persist_why, sizeof(d->persist_why),
+		    "%s: %s%s", path, why, SUP_ERR_TAG(e) == SUP_EDB ?
+		    " (supd --reset-state moves it aside and starts afresh)" :
+		    "");
+		log_event("state.error", "db=%s error=%s note=%s",
+		    log_quote(path), log_quote(why),
+		    log_quote("supervising from memory, nothing recovered"));
+		d->db = NULL;
+		return SUP_OK;
+	}
+	d->persisting = true;
+	return SUP_OK;
+}
+
+void
+persist_close(struct supd *d)
+{
+	persist_flush(d);
+	st_close(d->db);
+	d->db = NULL;
+}

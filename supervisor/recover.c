@@ -1,0 +1,444 @@
+/*
+ * supervisor/recover.c — a new supd reads what the old one committed, and
+ * takes over. Runs before anything starts (recover_load) and right after
+ * the root's start was planned (recover_apply).
+ *
+ * Decided here, node by node, in this order:
+ *  1. The node left the config: its process, if alive, is a ghost, stopped
+ *     with its recorded stop signal and shutdown; its row is deleted.
+ *  2. Counters and intentions come back: restarts, backoff step, manual
+ *     stops, finished children, pending starts and stops of a plan that
+ *     was under way (a restart, a one_for_all), the group's intensity
+ *     window, the last exit.
+ *  3. A process recorded alive whose pid and /proc start time still match
+ *     (a zombie does not) is adopted: watched through a pidfd, counted as
+ *     running, not restarted. A spawn caught between its intent and its
+ *     pid is found through RUN/spawn/NAME, which the child wrote before
+ *     exec. One recorded alive that is gone exited while supd was down:
+ *     recover_apply() hands it to the engine as an abnormal exit, so its
+ *     group's strategy and intensity apply as if supd had never gone.
+ *  4. A worker whose config changed is restarted; a new one just starts.
+ * A stop the old supd was making for its shutdown is forgotten: a supd
+ * started again runs the tree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/proc.h"
+#include "supd.h"
+
+struct ghost {
+	char name[CFG_NAME_MAX + 16];
+	pid_t pid;
+	int pidfd;		/* -1 once it is gone */
+	int64_t deadline_ns;	/* SIGKILL then; 0: none */
+};
+
+struct load {
+	struct supd *d;
+	bool same_boot;
+	int nghosts;
+};
+
+static enum node_state
+state_parse(const char *s)
+{
+	for (int i = NS_STOPPED; i <= NS_FAILED; i++)
+		if (strcmp(s, node_state_name((enum node_state)i)) == 0)
+			return (enum node_state)i;
+	return NS_STOPPED;
+}
+
+/* Seconds since boot at which the kernel saw a wall-clock time. */
+static double
+boot_wall_s(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m); /* not BOOTTIME: close enough */
+	return (double)r.tv_sec - (double)m.tv_sec;
+}
+
+/*
+ * The pid a child wrote into RUN/spawn/NAME before exec, if that file is
+ * the one of spawn_id and the process started when the file was written.
+ */
+static pid_t
+spawn_file_pid(struct supd *d, const char *name, int64_t spawn_id,
+    int64_t *start)
+{
+	char path[PATH_MAX], buf[64];
+	long long sid = 0, pid = 0;
+	struct stat st;
+	bool zombie;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (fstat(fd, &st) != 0)
+		n = -1;
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld %lld", &sid, &pid) != 2 || sid != spawn_id ||
+	    pid <= 0 || proc_start_time((pid_t)pid, start, &zombie) != SUP_OK ||
+	    zombie)
+		return 0;
+	/* The child wrote the file within moments of its start: a recycled
+	 * pid started at another time. */
+	double started = boot_wall_s() + (double)*start /
+	    (double)sysconf(_SC_CLK_TCK);
+	if (started < (double)st.st_mtim.tv_sec - 5 ||
+	    started > (double)st.st_mtim.tv_sec + 5)
+		return 0;
+	return (pid_t)pid;
+}
+
+/* Whether pid is the very process recorded: same start, not a zombie. */
+static bool
+same_process(pid_t pid, int64_t start)
+{
+	int64_t now;
+	bool zombie;
+
+	return pid > 0 && proc_start_time(pid, &now, &zombie) == SUP_OK &&
+	    !zombie && now == start;
+}
+
+static void
+ghost_add(struct load *l, const struct st_node *r, pid_t pid)
+{
+	struct supd *d = l->d;
+	struct ghost *g;
+	int sig = r->stop_signal > 0 ? r->stop_signal : SIGTERM;
+
+	g = realloc(d->ghosts, (size_t)(l->nghosts + 1) * sizeof(*g));
+	if (g == NULL)
+		return;
+	d->ghosts = g;
+	g = &d->ghosts[l->nghosts];
+	snprintf(g->name, sizeof(g->name), "%s", r->name);
+	g->pid = pid;
+	g->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	g->deadline_ns = 0;
+	if (r->shutdown_ms > 0 && r->shutdown_ms < INT64_MAX / CLK_NS_PER_MS)
+		g->deadline_ns = clk_mono_ns() + r->shutdown_ms * CLK_NS_PER_MS;
+	log_event("config.removed", "name=%s pid=%d signal=%d note=%s",
+	    g->name, (int)pid, r->shutdown_ms == 0 ? SIGKILL : sig,
+	    log_quote("left the config: stopping it"));
+	persist_event(d, g->name, "removed", pid, NULL,
+	    "left the config: stopped", "config");
+	if (kill(-pid, r->shutdown_ms == 0 ? SIGKILL : sig) != 0)
+		kill(pid, r->shutdown_ms == 0 ? SIGKILL : sig);
+	kill(-pid, SIGCONT);
+	l->nghosts++;
+	d->nghosts = l->nghosts;
+}
+
+static void
+removed_add(struct supd *d, const char *name)
+{
+	char **v = realloc(d->removed, (size_t)(d->nremoved + 1) *
+	    sizeof(*v));
+
+	if (v == NULL || (v[d->nremoved] = strdup(name)) == NULL) {
+		d->removed = v ? v : d->removed;
+		return;
+	}
+	d->removed = v;
+	d->nremoved++;
+	d->removed_dirty = true;
+}
+
+/* A row whose node is not in the config any more. */
+static void
+row_removed(struct load *l, const struct st_node *r)
+{
+	pid_t pid = (pid_t)r->pid;
+	int64_t start = r->pid_start;
+
+	if (!r->is_group && pid == 0 && strcmp(r->state, "starting") == 0)
+		pid = spawn_file_pid(l->d, r->name, r->spawn_id, &start);
+	if (!r->is_group && l->same_boot && pid > 0 &&
+	    same_process(pid, start))
+		ghost_add(l, r, pid);
+	removed_add(l->d, r->name);
+}
+
+static void
+window_restore(struct load *l, struct supd_node *g, const char *text)
+{
+	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
+
+	if (!l->same_boot || text == NULL)
+		return;
+	for (const char *p = text; *p != '\0';) {
+		char *end;
+		long long t = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		if (now - t < g->g->period_ms && g->window.n < g->window.cap) {
+			g->window.t[(g->window.head + g->window.n) %
+			    g->window.cap] = t;
+			g->window.n++;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+}
+
+static void
+exit_restore(struct supd_node *n, const struct st_node *r)
+{
+	if (!r->has_exit)
+		return;
+	n->last.valid = true;
+	n->last.has_code = r->exit_has_code;
+	n->last.code = r->exit_code;
+	n->last.sig = r->exit_signal;
+	n->last.at_ms = r->exit_at;
+	snprintf(n->last.reason, sizeof(n->last.reason), "%s", r->exit_reason);
+}
+
+/* Adopts the process if it is still the one recorded; else false. */
+static bool
+worker_adopt(struct load *l, struct supd_node *n, const struct st_node *r)
+{
+	struct supd *d = l->d;
+	pid_t pid = (pid_t)r->pid;
+	int64_t start = r->pid_start;
+
+	if (!l->same_boot)
+		return false;
+	if (pid == 0 && strcmp(r->state, "starting") == 0)
+		pid = spawn_file_pid(d, n->name, r->spawn_id, &start);
+	else if (!same_process(pid, start))
+		pid = 0;
+	if (pid <= 0 || child_adopt(d, n, pid, start) != SUP_OK)
+		return false;
+	n->spawned_real_ms = r->spawned_at;
+	n->state = r->ready ? NS_RUNNING : NS_STARTING;
+	if (n->state == NS_RUNNING)
+		n->ready_ns = clk_mono_ns();
+	else if (n->w->start_timeout_ms != INT64_MAX)
+		n->deadline_ns = clk_mono_ns() +
+		    n->w->start_timeout_ms * CLK_NS_PER_MS;
+	log_event("child.adopt", "name=%s pid=%d state=%s", n->name, (int)pid,
+	    node_state_name(n->state));
+	persist_event(d, n->name, "adopt", pid, NULL, NULL, "recovery");
+	d->adopted++;
+	return true;
+}
+
+static void
+worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
+{
+	enum node_state was = state_parse(r->state);
+	bool was_alive = was == NS_STARTING || was == NS_RUNNING ||
+	    was == NS_STOPPING;
+
+	n->backoff_step = (unsigned)r->backoff_step;
+	n->done = r->done;
+	n->spawn_id = (uint64_t)r->spawn_id;
+	n->pending_start = r->pending_start;
+	n->is_restart = r->is_restart;
+	/* Only a manual stop or a restart plan goes on; a shutdown does not. */
+	n->pending_stop = r->pending_stop && (r->user_stopped ||
+	    r->pending_start);
+	if (l->same_boot && r->not_before > 0)
+		n->not_before_ns = r->not_before * CLK_NS_PER_MS;
+	exit_restore(n, r);
+	if (was_alive && worker_adopt(l, n, r)) {
+		if (strcmp(r->config_hash ? r->config_hash : "",
+		    n->config_hash) != 0) {
+			log_event("config.changed", "name=%s note=%s", n->name,
+			    log_quote("its config changed: restarting it"));
+			snprintf(n->cause, sizeof(n->cause), "config changed");
+			engine_user_restart(l->d, n);
+		}
+		return;
+	}
+	n->state = NS_STOPPED;
+	/* It was alive, should still run, and nobody was stopping it. */
+	if (was_alive && !n->user_stopped && !n->pending_stop &&
+	    was != NS_STOPPING)
+		n->lost_while_down = true;
+}
+
+static int
+row_load(void *arg, const struct st_node *r)
+{
+	struct load *l = arg;
+	struct supd *d = l->d;
+	struct supd_node *n = tree_find(d, r->name);
+
+	if (r->spawn_id > 0 && (uint64_t)r->spawn_id > d->spawn_seq)
+		d->spawn_seq = (uint64_t)r->spawn_id;
+	if (n == NULL || n->is_group != r->is_group) {
+		row_removed(l, r);
+		return 0;
+	}
+	n->restarts = (unsigned)r->restarts;
+	n->user_stopped = r->user_stopped;
+	if (n->is_group)
+		window_restore(l, n, r->window);
+	else
+		worker_restore(l, n, r);
+	n->restored = true;
+	return 0;
+}
+
+void
+recover_load(struct supd *d)
+{
+	struct load l = {.d = d};
+	char boot[64] = "", was[64] = "";
+	sup_err e;
+
+	if (d->db == NULL)
+		return;
+	proc_boot_id(boot, sizeof(boot));
+	if (st_meta_get(d->db, "boot_id", was, sizeof(was)) != SUP_OK) {
+		d->fresh_db = true; /* nothing to recover: a new database */
+	}
+	l.same_boot = boot[0] != '\0' && strcmp(boot, was) == 0;
+	if ((e = st_nodes_each(d->db, row_load, &l)) != SUP_OK)
+		log_event("state.error", "db=%s error=%s",
+		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
+	d->recovering = !d->fresh_db;
+	for (int i = 0; i < d->nghosts; i++)
+		if (d->ghosts[i].pidfd >= 0 &&
+		    loop_watch(d, d->ghosts[i].pidfd, SRC_GHOST, i) != SUP_OK) {
+			close(d->ghosts[i].pidfd);
+			d->ghosts[i].pidfd = -1;
+		}
+	if (st_begin(d->db) == SUP_OK && st_meta_put(d->db, "boot_id", boot) ==
+	    SUP_OK)
+		st_commit(d->db);
+	else
+		st_rollback(d->db);
+	if (d->recovering)
+		log_event("supd.recover", "adopted=%d same_boot=%s ghosts=%d",
+		    d->adopted, l.same_boot ? "yes" : "no", l.nghosts);
+}
+
+void
+recover_apply(struct supd *d)
+{
+	for (int i = 0; i < d->nnodes; i++) {
+		struct supd_node *n = d->nodes[i];
+		const struct supd_node *g;
+
+		if (n->is_group)
+			continue;
+		/* An adopted child under a group someone stopped: stop it. */
+		for (g = n->parent; g && n->pid > 0; g = g->parent)
+			if (g->user_stopped) {
+				engine_stop(d, n);
+				break;
+			}
+		if (!n->lost_while_down)
+			continue;
+		n->lost_while_down = false;
+		memset(&n->last, 0, sizeof(n->last));
+		n->last.valid = true;
+		n->last.at_ms = clk_real_ms();
+		snprintf(n->last.reason, sizeof(n->last.reason),
+		    "exited while supd was down");
+		log_event("child.exit", "name=%s reason=%s", n->name,
+		    log_quote(n->last.reason));
+		persist_event(d, n->name, "exit", 0, &n->last, NULL,
+		    "recovery");
+		engine_failed(d, n, false);
+	}
+}
+
+sup_err
+recover_removed_write(struct supd *d)
+{
+	sup_err e;
+
+	for (int i = 0; i < d->nremoved; i++)
+		if ((e = st_node_del(d->db, d->removed[i])) != SUP_OK)
+			return e;
+	for (int i = 0; i < d->nremoved; i++)
+		free(d->removed[i]);
+	d->nremoved = 0;
+	return SUP_OK;
+}
+
+/* --- ghosts: children that left the config ---------------------------- */
+
+int
+recover_ghost_count(struct supd *d)
+{
+	int n = 0;
+
+	for (int i = 0; i < d->nghosts; i++)
+		n += d->ghosts[i].pidfd >= 0;
+	return n;
+}
+
+int
+recover_ghost_fd(struct supd *d, int i)
+{
+	return d->ghosts[i].pidfd;
+}
+
+void
+recover_ghost_event(struct supd *d, int i)
+{
+	struct ghost *g = &d->ghosts[i];
+
+	if (g->pidfd < 0)
+		return;
+	close(g->pidfd);
+	g->pidfd = -1;
+	g->deadline_ns = 0;
+	kill(-g->pid, SIGKILL); /* what is left of its process group */
+	log_event("config.removed", "name=%s pid=%d note=%s", g->name,
+	    (int)g->pid, log_quote("stopped"));
+}
+
+int64_t
+recover_ghost_deadline(struct supd *d)
+{
+	int64_t t = 0;
+
+	for (int i = 0; i < d->nghosts; i++)
+		if (d->ghosts[i].deadline_ns && (t == 0 ||
+		    d->ghosts[i].deadline_ns < t))
+			t = d->ghosts[i].deadline_ns;
+	return t;
+}
+
+void
+recover_ghost_deadlines(struct supd *d, int64_t now)
+{
+	for (int i = 0; i < d->nghosts; i++) {
+		struct ghost *g = &d->ghosts[i];
+		if (g->deadline_ns == 0 || g->deadline_ns > now)
+			continue;
+		g->deadline_ns = 0;
+		log_event("config.removed", "name=%s pid=%d note=%s", g->name,
+		    (int)g->pid, log_quote("killed after its shutdown time"));
+		kill(-g->pid, SIGKILL);
+		kill(g->pid, SIGKILL);
+	}
+}
