@@ -112,10 +112,10 @@ $(T_OBJ): tests/t.c tests/t.h | $(BUILD)/.deps-ok
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -c $< -o $@
 
 $(BUILD)/tests/unit/%: tests/unit/%_test.c $(T_OBJ) $(SHARED_OBJ) \
-		$(PURE_OBJ) $(COMMON_OBJ)
+		$(PURE_OBJ) $(STATE_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -linih \
-		-ljansson -o $@
+		-ljansson -lsqlite3 -o $@
 
 $(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ) \
 		tests/noleak.c

@@ -10,6 +10,10 @@
  * SIGKILL to the replacement's first instruction: bench-stamp is static
  * and reads CLOCK_MONOTONIC before anything else, then reports on a FIFO.
  *
+ * With persistence on (as users run it) and off (state = off), side by
+ * side; and the time a new supd takes to adopt 1000 live children after
+ * kill -9 of the old one.
+ *
  * Output, one line per figure: NAME value unit (floor value unit, ratio R)
  */
 #include <errno.h>
@@ -135,23 +139,50 @@ floor_mass(int n)
 	return (double)(last - t0) / 1e6;
 }
 
-static pid_t
-supd_start(int instances)
+static void
+conf_write(int instances, bool persist, const char *stamp_to)
 {
 	FILE *f = fopen(conf, "w");
-	pid_t pid;
 
 	fprintf(f, "[supervisor]\nrun_dir = %s/run\nintensity = 10000\n"
-	    "period = 1s\n[worker b]\ncommand = %s %s\ninstances = %d\n"
-	    "stdout = null\nbackoff = 0 0\n", dir, STAMP, fifo, instances);
+	    "period = 1s\n%s[worker b]\ncommand = %s %s\ninstances = %d\n"
+	    "stdout = null\nbackoff = 0 0\n", dir, persist ? "" :
+	    "state = off\n", STAMP, stamp_to, instances);
 	fclose(f);
+}
+
+/* Starts supd; with ready_fd, returns once it wrote "ready" there. */
+static pid_t
+supd_exec(bool wait_ready)
+{
+	int p[2];
+	pid_t pid;
+	char fd[16], buf[16];
+
+	if (pipe(p) != 0)
+		exit(1);
 	if ((pid = fork()) == 0) {
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, 2);
-		execl(SUPD, "supd", "-c", conf, (char *)NULL);
+		close(p[0]);
+		snprintf(fd, sizeof(fd), "%d", p[1]);
+		execl(SUPD, "supd", "-c", conf, "--ready-fd", fd, (char *)NULL);
 		_exit(127);
 	}
+	close(p[1]);
+	if (wait_ready && read(p[0], buf, sizeof(buf)) <= 0) {
+		fprintf(stderr, "bench: supd did not start\n");
+		exit(1);
+	}
+	close(p[0]);
 	return pid;
+}
+
+static pid_t
+supd_start(int instances, bool persist)
+{
+	conf_write(instances, persist, fifo);
+	return supd_exec(false);
 }
 
 static void
@@ -162,10 +193,10 @@ supd_stop(pid_t supd)
 }
 
 static double
-supd_single(int rounds)
+supd_single(int rounds, bool persist)
 {
 	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
-	pid_t supd = supd_start(1), pid;
+	pid_t supd = supd_start(1, persist), pid;
 
 	stamp_read(&pid);
 	for (int i = 0; i < rounds; i++) {
@@ -214,7 +245,8 @@ ctxt_switches(pid_t pid)
 static double
 supd_mass(int n, bool report_rest)
 {
-	pid_t supd = supd_start(n), *pids = calloc((size_t)n, sizeof(*pids));
+	pid_t supd = supd_start(n, true), *pids = calloc((size_t)n,
+	    sizeof(*pids));
 	int64_t t0, last = 0;
 	char path[64];
 
@@ -244,6 +276,38 @@ supd_mass(int n, bool report_rest)
 	return (double)(last - t0) / 1e6;
 }
 
+/* "supctl status" once; returns when it answered. */
+static void
+status_once(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "%s/bin/supctl -r %s/run status >/dev/null",
+	    SUP_BUILD_DIR, dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench: status failed\n");
+}
+
+/* From the exec of a new supd to all n adopted and status answered. */
+static double
+adoption(int n)
+{
+	pid_t old, fresh;
+	int64_t t0;
+	double ms;
+
+	conf_write(n, true, "/dev/null");
+	old = supd_exec(true);
+	kill(old, SIGKILL);
+	waitpid(old, NULL, 0);
+	t0 = now_ns();
+	fresh = supd_exec(true); /* ready: root runs, every child adopted */
+	status_once();
+	ms = (double)(now_ns() - t0) / 1e6;
+	supd_stop(fresh);
+	return ms;
+}
+
 int
 main(void)
 {
@@ -259,9 +323,12 @@ main(void)
 	/* O_RDWR: the FIFO never reads EOF while children come and go. */
 	stamps = fdopen(open(fifo, O_RDWR), "r");
 	f1 = floor_single(rounds);
-	s1 = supd_single(rounds);
+	s1 = supd_single(rounds, true);
 	printf("restart_latency_median %.0f us (floor %.0f us, ratio %.2f)\n",
 	    s1, f1, s1 / f1);
+	s1 = supd_single(rounds, false);
+	printf("restart_latency_median_state_off %.0f us (floor %.0f us, "
+	    "ratio %.2f)\n", s1, f1, s1 / f1);
 	f100 = floor_mass(100);
 	s100 = supd_mass(100, false);
 	printf("mass_restart_100 %.1f ms (floor %.1f ms, ratio %.2f)\n", s100,
@@ -270,6 +337,8 @@ main(void)
 	s500 = supd_mass(500, true);
 	printf("mass_restart_500 %.1f ms (floor %.1f ms, ratio %.2f)\n", s500,
 	    f500, s500 / f500);
+	printf("adopt_1000_after_kill9 %.1f ms (floor: none, target < 100 ms)\n",
+	    adoption(1000));
 	unlink(fifo);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

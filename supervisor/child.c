@@ -27,6 +27,7 @@
 #include "common/sig.h"
 #include "rundir.h"
 #include "spawn.h"
+#include "spawnfile.h"
 #include "supd.h"
 
 /* Variables supd sets itself: never passed through from its own env. */
@@ -165,31 +166,10 @@ spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
 }
 
 /*
- * RUN/spawn/NAME: "SPAWN_ID\n", then the child's "PID\n" written before
- * its exec. The fd goes to the child; -1 if the file cannot be made (the
- * spawn goes on: only recovery of this very spawn would suffer).
+ * Intent first: the spawn file names the spawn before the fork; the
+ * database learns of it in the batch after (persist.c).
  */
 static int
-spawn_file_open(struct supd *d, struct supd_node *n)
-{
-	char path[PATH_MAX], line[32];
-	int fd, len;
-
-	snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir, n->name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0)
-		return -1;
-	len = snprintf(line, sizeof(line), "%" PRIu64 "\n", n->spawn_id);
-	if (write(fd, line, (size_t)len) != len) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Intent first: the spawn id is committed before the fork. */
-static void
 spawn_intent(struct supd *d, struct supd_node *n)
 {
 	n->spawn_id = ++d->spawn_seq;
@@ -197,7 +177,7 @@ spawn_intent(struct supd *d, struct supd_node *n)
 	n->pid = 0;
 	n->pid_start = 0;
 	n->adopted = false;
-	persist_intent(d);
+	return d->cfg->state_off ? -1 : spawnfile_begin(d, n);
 }
 
 static void
@@ -239,14 +219,11 @@ child_spawn(struct supd *d, struct supd_node *n)
 	sup_err e;
 	pid_t pid;
 
-	spawn_intent(d, n);
+	r.pid_fd = spawn_intent(d, n);
 	env_build(d, n, &env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
-	r.pid_fd = d->db != NULL ? spawn_file_open(d, n) : -1;
 	e = spawn_run(&r, &pid, &exec_errno, &step);
-	if (r.pid_fd >= 0)
-		close(r.pid_fd);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
 	if (e != SUP_OK) {
@@ -357,7 +334,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *x,
 	pid_t pid = n->pid;
 	bool stopping = n->state == NS_STOPPING;
 	int64_t up = clk_mono_ns() - n->started_ns;
-	char ubuf[32];
+	char ubuf[32], cbuf[32] = "";
 
 	n->pid = 0;
 	n->pid_start = 0;
@@ -370,9 +347,11 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *x,
 	}
 	n->adopted = false;
 	n->last = *x;
-	log_event("child.exit", "name=%s pid=%d %s reason=%s uptime=%s",
-	    n->name, (int)pid, x->has_code ? "code=" : x->sig ? "signal=" : "",
-	    log_quote(x->reason),
+	if (x->has_code || x->sig)
+		snprintf(cbuf, sizeof(cbuf), " %s=%d", x->has_code ? "code" :
+		    "signal", x->has_code ? x->code : x->sig);
+	log_event("child.exit", "name=%s pid=%d%s reason=%s uptime=%s",
+	    n->name, (int)pid, cbuf, log_quote(x->reason),
 	    dur_format(up / CLK_NS_PER_MS, ubuf, sizeof(ubuf)));
 	persist_event(d, n->name, "exit", pid, x, NULL,
 	    stopping ? "stopped by supd" : NULL);

@@ -487,6 +487,14 @@ engine_deadline(struct supd *d, struct supd_node *n, int64_t now)
 	case NS_STARTING:
 		if (n->is_group)
 			break;
+		if (n->adopted) {
+			log_event("child.ready", "name=%s pid=%d note=%s",
+			    n->name, (int)n->pid, log_quote("adopted while "
+			    "starting; its READY may have gone to the previous "
+			    "supd: taken as ready"));
+			engine_ready(d, n);
+			break;
+		}
 		n->start_timed_out = true;
 		log_event("child.start_timeout", "name=%s pid=%d timeout=%s",
 		    n->name, (int)n->pid,

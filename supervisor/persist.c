@@ -7,11 +7,10 @@
  * transaction. The loop flushes once per batch of events, so a storm of
  * exits costs one commit, not one per transition.
  *
- * One write cannot wait for the batch: a spawn's intent (its spawn id,
- * state starting, no pid yet) is committed before the fork
- * (persist_intent), so that a supd killed between fork and the pid's
- * commit finds the child again through RUN/spawn/NAME (recover.c). The
- * pid and its start time follow in the next batch, after the child runs.
+ * No commit sits between an exit and the fork that replaces the child: a
+ * spawn's intent is its spawn file (spawnfile.h), written before the
+ * fork; the database learns of the spawn in the batch right after, and a
+ * supd killed in between is told by the spawn file (recover.c).
  *
  * When the database cannot be written (damaged, read-only, disk full),
  * supd goes on from memory: persisting turns false with the reason, which
@@ -160,12 +159,6 @@ persist_flush(struct supd *d)
 		d->persisting = true;
 		d->persist_why[0] = '\0';
 	}
-}
-
-void
-persist_intent(struct supd *d)
-{
-	persist_flush(d);
 }
 
 void

@@ -37,6 +37,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "spawnfile.h"
 #include "supd.h"
 
 struct ghost {
@@ -50,6 +51,8 @@ struct load {
 	struct supd *d;
 	bool same_boot;
 	int nghosts;
+	struct st_node *rows;	/* owned copies: see rows_copy() */
+	int nrows;
 };
 
 static enum node_state
@@ -59,56 +62,6 @@ state_parse(const char *s)
 		if (strcmp(s, node_state_name((enum node_state)i)) == 0)
 			return (enum node_state)i;
 	return NS_STOPPED;
-}
-
-/* Seconds since boot at which the kernel saw a wall-clock time. */
-static double
-boot_wall_s(void)
-{
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m); /* not BOOTTIME: close enough */
-	return (double)r.tv_sec - (double)m.tv_sec;
-}
-
-/*
- * The pid a child wrote into RUN/spawn/NAME before exec, if that file is
- * the one of spawn_id and the process started when the file was written.
- */
-static pid_t
-spawn_file_pid(struct supd *d, const char *name, int64_t spawn_id,
-    int64_t *start)
-{
-	char path[PATH_MAX], buf[64];
-	long long sid = 0, pid = 0;
-	struct stat st;
-	bool zombie;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (fstat(fd, &st) != 0)
-		n = -1;
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lld %lld", &sid, &pid) != 2 || sid != spawn_id ||
-	    pid <= 0 || proc_start_time((pid_t)pid, start, &zombie) != SUP_OK ||
-	    zombie)
-		return 0;
-	/* The child wrote the file within moments of its start: a recycled
-	 * pid started at another time. */
-	double started = boot_wall_s() + (double)*start /
-	    (double)sysconf(_SC_CLK_TCK);
-	if (started < (double)st.st_mtim.tv_sec - 5 ||
-	    started > (double)st.st_mtim.tv_sec + 5)
-		return 0;
-	return (pid_t)pid;
 }
 
 /* Whether pid is the very process recorded: same start, not a zombie. */
@@ -167,17 +120,40 @@ removed_add(struct supd *d, const char *name)
 	d->removed_dirty = true;
 }
 
+/*
+ * The live process of a worker's row, if any: the spawn file's when it is
+ * as new as the row or newer (the database may not have heard of the last
+ * spawn), else the row's own pid if it is still the same process.
+ * *newer: the spawn file records a spawn the row does not know.
+ */
+static pid_t
+row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
+    bool *newer)
+{
+	int64_t sid;
+	pid_t pid = spawnfile_read(l->d->cfg->run_dir, r->name, &sid, start);
+
+	*newer = sid > r->spawn_id;
+	if (!l->same_boot)
+		return 0;
+	if (sid >= r->spawn_id && pid > 0)
+		return pid;
+	if (*newer || r->pid <= 0 || !same_process((pid_t)r->pid,
+	    r->pid_start))
+		return 0;
+	*start = r->pid_start;
+	return (pid_t)r->pid;
+}
+
 /* A row whose node is not in the config any more. */
 static void
 row_removed(struct load *l, const struct st_node *r)
 {
-	pid_t pid = (pid_t)r->pid;
-	int64_t start = r->pid_start;
+	int64_t start;
+	bool newer;
+	pid_t pid = r->is_group ? 0 : row_live_pid(l, r, &start, &newer);
 
-	if (!r->is_group && pid == 0 && strcmp(r->state, "starting") == 0)
-		pid = spawn_file_pid(l->d, r->name, r->spawn_id, &start);
-	if (!r->is_group && l->same_boot && pid > 0 &&
-	    same_process(pid, start))
+	if (pid > 0)
 		ghost_add(l, r, pid);
 	removed_add(l->d, r->name);
 }
@@ -216,27 +192,21 @@ exit_restore(struct supd_node *n, const struct st_node *r)
 	snprintf(n->last.reason, sizeof(n->last.reason), "%s", r->exit_reason);
 }
 
-/* Adopts the process if it is still the one recorded; else false. */
+/* Takes over pid as n's process. */
 static bool
-worker_adopt(struct load *l, struct supd_node *n, const struct st_node *r)
+worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
+    bool ready, int64_t spawned_at)
 {
-	struct supd *d = l->d;
-	pid_t pid = (pid_t)r->pid;
-	int64_t start = r->pid_start;
-
-	if (!l->same_boot)
+	if (child_adopt(d, n, pid, start) != SUP_OK)
 		return false;
-	if (pid == 0 && strcmp(r->state, "starting") == 0)
-		pid = spawn_file_pid(d, n->name, r->spawn_id, &start);
-	else if (!same_process(pid, start))
-		pid = 0;
-	if (pid <= 0 || child_adopt(d, n, pid, start) != SUP_OK)
-		return false;
-	n->spawned_real_ms = r->spawned_at;
-	n->state = r->ready ? NS_RUNNING : NS_STARTING;
+	n->spawned_real_ms = spawned_at ? spawned_at : clk_real_ms();
+	n->state = ready || n->w->ready == READY_NONE ? NS_RUNNING
+						     : NS_STARTING;
 	if (n->state == NS_RUNNING)
 		n->ready_ns = clk_mono_ns();
 	else if (n->w->start_timeout_ms != INT64_MAX)
+		/* Its READY=1 may have gone to the dead supd: engine.c takes
+		 * an adopted child still alive at the deadline as ready. */
 		n->deadline_ns = clk_mono_ns() +
 		    n->w->start_timeout_ms * CLK_NS_PER_MS;
 	log_event("child.adopt", "name=%s pid=%d state=%s", n->name, (int)pid,
@@ -246,12 +216,34 @@ worker_adopt(struct load *l, struct supd_node *n, const struct st_node *r)
 	return true;
 }
 
+/*
+ * The spawn file knew of a spawn the database did not: the old supd died
+ * in the moment between. Unless a person asked for that start, it was a
+ * restart, and it counts like one.
+ */
+static void
+unrecorded_restart(struct supd *d, struct supd_node *n,
+    const struct st_node *r)
+{
+	if (r->pending_start && !r->is_restart)
+		return;
+	n->restarts++;
+	if (n->parent != NULL)
+		rst_window_add(&n->parent->window, clk_mono_ns() /
+		    CLK_NS_PER_MS, n->parent->g->intensity,
+		    n->parent->g->period_ms);
+	persist_event(d, n->name, "restart", 0, NULL, "not recorded before "
+	    "supd died; counted at recovery", "recovery");
+}
+
 static void
 worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 {
 	enum node_state was = state_parse(r->state);
 	bool was_alive = was == NS_STARTING || was == NS_RUNNING ||
-	    was == NS_STOPPING;
+	    was == NS_STOPPING, newer;
+	int64_t start = 0;
+	pid_t pid = row_live_pid(l, r, &start, &newer);
 
 	n->backoff_step = (unsigned)r->backoff_step;
 	n->done = r->done;
@@ -264,7 +256,14 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	if (l->same_boot && r->not_before > 0)
 		n->not_before_ns = r->not_before * CLK_NS_PER_MS;
 	exit_restore(n, r);
-	if (was_alive && worker_adopt(l, n, r)) {
+	if (newer) {
+		unrecorded_restart(l->d, n, r);
+		n->pending_start = n->pending_stop = false;
+		was_alive = true;
+		was = NS_RUNNING;
+	}
+	if (pid > 0 && worker_adopt(l->d, n, pid, start, r->ready && !newer,
+	    newer ? 0 : r->spawned_at)) {
 		if (strcmp(r->config_hash ? r->config_hash : "",
 		    n->config_hash) != 0) {
 			log_event("config.changed", "name=%s note=%s", n->name,
@@ -281,10 +280,58 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 		n->lost_while_down = true;
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * Rows are copied out of the read before anything acts on them: acting
+ * writes rows (a flush when the event queue fills), and a table changed
+ * under its own SELECT would be read again.
+ */
 static int
-row_load(void *arg, const struct st_node *r)
+row_copy(void *arg, const struct st_node *r)
 {
 	struct load *l = arg;
+	struct st_node *v = realloc(l->rows, (size_t)(l->nrows + 1) *
+	    sizeof(*v)), *c;
+
+	if (v == NULL)
+		return 1;
+	l->rows = v;
+	c = &v[l->nrows++];
+	*c = *r;
+	c->name = dup_or_null(r->name);
+	c->parent = dup_or_null(r->parent);
+	c->config_hash = dup_or_null(r->config_hash);
+	c->state = dup_or_null(r->state);
+	c->exit_reason = dup_or_null(r->exit_reason);
+	c->window = dup_or_null(r->window);
+	if (c->name == NULL || c->state == NULL)
+		l->nrows--; /* out of memory: as if the row were not there */
+	return 0;
+}
+
+static void
+rows_free(struct load *l)
+{
+	for (int i = 0; i < l->nrows; i++) {
+		struct st_node *c = &l->rows[i];
+		free((char *)c->name);
+		free((char *)c->parent);
+		free((char *)c->config_hash);
+		free((char *)c->state);
+		free((char *)c->exit_reason);
+		free((char *)c->window);
+	}
+	free(l->rows);
+}
+
+static void
+row_load(struct load *l, const struct st_node *r)
+{
 	struct supd *d = l->d;
 	struct supd_node *n = tree_find(d, r->name);
 
@@ -292,7 +339,7 @@ row_load(void *arg, const struct st_node *r)
 		d->spawn_seq = (uint64_t)r->spawn_id;
 	if (n == NULL || n->is_group != r->is_group) {
 		row_removed(l, r);
-		return 0;
+		return;
 	}
 	n->restarts = (unsigned)r->restarts;
 	n->user_stopped = r->user_stopped;
@@ -301,7 +348,38 @@ row_load(void *arg, const struct st_node *r)
 	else
 		worker_restore(l, n, r);
 	n->restored = true;
-	return 0;
+}
+
+/*
+ * Workers the database says nothing of (it is damaged, was reset, or
+ * never heard of their first spawn): their spawn files still name their
+ * live processes, so none is started twice. Counts and manual stops are
+ * lost with the database.
+ */
+static void
+recover_from_spawn_files(struct supd *d)
+{
+	int adopted = d->adopted;
+
+	for (int i = 0; i < d->nnodes; i++) {
+		struct supd_node *n = d->nodes[i];
+		int64_t sid, start;
+		pid_t pid;
+
+		if (n->is_group || n->restored)
+			continue;
+		pid = spawnfile_read(d->cfg->run_dir, n->name, &sid, &start);
+		if (pid <= 0 || !worker_adopt(d, n, pid, start, true, 0))
+			continue;
+		n->spawn_id = (uint64_t)sid;
+		if ((uint64_t)sid > d->spawn_seq)
+			d->spawn_seq = (uint64_t)sid;
+	}
+	if (d->adopted > adopted) {
+		d->recovering = true;
+		log_event("supd.recover", "adopted=%d source=spawn_files",
+		    d->adopted - adopted);
+	}
 }
 
 void
@@ -311,16 +389,23 @@ recover_load(struct supd *d)
 	char boot[64] = "", was[64] = "";
 	sup_err e;
 
-	if (d->db == NULL)
+	if (d->cfg->state_off)
 		return;
+	if (d->db == NULL) {
+		recover_from_spawn_files(d);
+		return;
+	}
 	proc_boot_id(boot, sizeof(boot));
 	if (st_meta_get(d->db, "boot_id", was, sizeof(was)) != SUP_OK) {
 		d->fresh_db = true; /* nothing to recover: a new database */
 	}
 	l.same_boot = boot[0] != '\0' && strcmp(boot, was) == 0;
-	if ((e = st_nodes_each(d->db, row_load, &l)) != SUP_OK)
+	if ((e = st_nodes_each(d->db, row_copy, &l)) != SUP_OK)
 		log_event("state.error", "db=%s error=%s",
 		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
+	for (int i = 0; i < l.nrows; i++)
+		row_load(&l, &l.rows[i]);
+	rows_free(&l);
 	d->recovering = !d->fresh_db;
 	for (int i = 0; i < d->nghosts; i++)
 		if (d->ghosts[i].pidfd >= 0 &&
@@ -336,6 +421,7 @@ recover_load(struct supd *d)
 	if (d->recovering)
 		log_event("supd.recover", "adopted=%d same_boot=%s ghosts=%d",
 		    d->adopted, l.same_boot ? "yes" : "no", l.nghosts);
+	recover_from_spawn_files(d);
 }
 
 void

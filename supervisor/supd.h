@@ -80,6 +80,7 @@ struct supd_node {
 	pid_t pid;		/* worker: 0 when no process */
 	int64_t pid_start;	/* its /proc start time (clock ticks) */
 	int pidfd;		/* adopted worker: watched here; else -1 */
+	int spawn_fd;		/* RUN/spawn/NAME, kept open; -1 */
 	bool adopted;		/* pid is not our child: no wait status */
 	uint64_t spawn_id;
 	int64_t spawned_real_ms; /* wall clock of the spawn */
@@ -236,8 +237,6 @@ sup_err persist_open(struct supd *d, bool reset);
 void persist_close(struct supd *d);
 /* Writes every changed node and the queued events in one transaction. */
 void persist_flush(struct supd *d);
-/* The same, now: before a fork, so the spawn's intent is committed. */
-void persist_intent(struct supd *d);
 /* Queues a history event (x, reason and decided_by may be NULL). */
 void persist_event(struct supd *d, const char *name, const char *event,
     pid_t pid, const struct exit_info *x, const char *reason,

@@ -47,6 +47,7 @@ node_new(const char *name, int instance)
 	}
 	n->instance = instance;
 	n->pidfd = -1;
+	n->spawn_fd = -1;
 	return n;
 }
 
@@ -214,6 +215,8 @@ tree_free(struct supd *d)
 {
 	for (int i = 0; i < d->nnodes; i++) {
 		struct supd_node *n = d->nodes[i];
+		if (n->spawn_fd >= 0)
+			close(n->spawn_fd);
 		rst_window_fini(&n->window);
 		free(n->kids);
 		free(n->name);

@@ -266,15 +266,22 @@ t_ctl(struct t_env *e, char **out, char **err, ...)
 	return t_run(out, err, argv);
 }
 
+char t_status_err[1024];
+
 json_t *
 t_status(struct t_env *e)
 {
-	char *out = NULL;
+	char *out = NULL, *err = NULL;
 	json_t *j = NULL;
+	int rc = t_ctl(e, &out, &err, "status", "--json", NULL);
 
-	if (t_ctl(e, &out, NULL, "status", "--json", NULL) == 0)
+	if (rc == 0)
 		j = json_loads(out, 0, NULL);
+	else
+		snprintf(t_status_err, sizeof(t_status_err), "exit %d: %s", rc,
+		    err);
 	free(out);
+	free(err);
 	return j;
 }
 
@@ -432,6 +439,30 @@ environ_has(pid_t pid, const char *kv)
 	for (char *p = buf; p < buf + len; p += strlen(p) + 1)
 		if (strncmp(p, kv, klen) == 0 && (prefix || p[klen] == '\0'))
 			return true;
+	return false;
+}
+
+bool
+t_proc_env(pid_t pid, const char *key, char *out, size_t n)
+{
+	char path[64], buf[65536];
+	size_t klen = strlen(key);
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	for (char *p = buf; p < buf + len; p += strlen(p) + 1)
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			snprintf(out, n, "%s", p + klen + 1);
+			return true;
+		}
 	return false;
 }
 

@@ -74,7 +74,9 @@ int t_ctl(struct t_env *e, char **out, char **err, ...)
 /* Runs any program; same captures. */
 int t_run(char **out, char **err, char *const argv[]);
 
-/* supctl status --json, parsed; NULL if supd did not answer. */
+/* supctl status --json, parsed; NULL if supd did not answer (then
+ * t_status_err says what supctl said). */
+extern char t_status_err[1024];
 json_t *t_status(struct t_env *e);
 /* The child object of name in a status (borrowed), or NULL. */
 json_t *t_kid(json_t *status, const char *name);
@@ -106,6 +108,8 @@ char *t_read(const char *path);
 /* Lines of path (new vector of strings, NULL-terminated); count in *n. */
 char **t_lines(const char *path, int *n);
 void t_lines_free(char **v);
+/* The value of key in pid's environment (false if none). */
+bool t_proc_env(pid_t pid, const char *key, char *out, size_t n);
 /* Processes whose environment holds kv (e.g. "SUP_TEST_DIR=/tmp/x");
  * a kv ending in '*' matches as a prefix. */
 int t_procs_with_env(const char *kv, pid_t *out, int cap);

@@ -10,7 +10,7 @@
  *   --term-exit=N       on SIGTERM exit with status N
  *   --ready-after=MS    send READY=1 on $NOTIFY_SOCKET after MS
  *   --status=TEXT       send STATUS=TEXT on $NOTIFY_SOCKET first
- *   --exit-after=MS     exit after MS ...
+ *   --exit-after=MS     exit after MS (or a random MS in MIN-MAX) ...
  *   --code=N            ... with status N (default 0)
  *   --kill-self=SIG     ... or by signal SIG instead
  *   --print=TEXT        print TEXT and a newline on stdout
@@ -141,7 +141,12 @@ main(int argc, char **argv)
 			snprintf(msg, sizeof(msg), "STATUS=%s", v);
 			notify(msg);
 		} else if ((v = opt(a, "--exit-after=")) != NULL) {
-			exit_after = atol(v);
+			long lo = atol(v), hi = lo;
+			const char *dash = strchr(v, '-');
+			if (dash != NULL)
+				hi = atol(dash + 1);
+			srand((unsigned)getpid() ^ (unsigned)mono_ns());
+			exit_after = lo + (hi > lo ? rand() % (hi - lo + 1) : 0);
 		} else if ((v = opt(a, "--code=")) != NULL) {
 			code = atoi(v);
 		} else if ((v = opt(a, "--kill-self=")) != NULL) {

@@ -1,0 +1,44 @@
+/*
+ * supervisor/spawnfile.h — RUN/spawn/NAME, the durable intent of a spawn.
+ *
+ * Before each fork supd writes the spawn id at the start of the file
+ * (one pwrite on a descriptor it keeps open); the child writes its own
+ * pid at SPAWNFILE_PID_OFF before it execs. The file therefore always
+ * names a node's newest incarnation, even when supd dies before its
+ * database learns of it: recovery trusts it over the database, and no
+ * SQLite commit sits between an exit and the fork that replaces it.
+ * Programs may overwrite their environment, so /proc/PID/environ is no
+ * witness; this file is (DESIGN.md section 4).
+ */
+#ifndef SUPD_SPAWNFILE_H
+#define SUPD_SPAWNFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "supd.h"
+
+#define SPAWNFILE_PID_OFF 32
+#define SPAWNFILE_SIZE 64
+
+/*
+ * Records n->spawn_id in n's spawn file and clears its pid. Returns the
+ * descriptor the child writes its pid to (owned by n; do not close), or
+ * -1 when the file cannot be written (the spawn goes on regardless).
+ */
+int spawnfile_begin(struct supd *d, struct supd_node *n);
+
+/* Closes n's cached descriptor. */
+void spawnfile_close(struct supd_node *n);
+
+/*
+ * Reads a spawn file: *spawn_id is the id it records (0: no file). Returns
+ * the pid of the process it names when that process is alive, no zombie,
+ * and started when the file was written (a recycled pid started at
+ * another time), with its start time in *start; else 0.
+ */
+pid_t spawnfile_read(const char *run_dir, const char *name,
+    int64_t *spawn_id, int64_t *start);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * tests/scenario/recovery_test.c — supd killed with -9 and started again:
+ * it adopts what lives (same pids, same counts, nothing restarted),
+ * restarts what died meanwhile and says why, keeps manual stops, applies
+ * config changes, finds a spawn caught between intent and pid, and keeps
+ * supervising from memory when its database is damaged or the disk full.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/t.h"
+
+static struct t_env env;
+
+static void
+setup(void)
+{
+	t_env_init(&env);
+}
+
+static void
+teardown(void)
+{
+	t_env_fini(&env);
+}
+
+TestSuite(scenario_recovery, .init = setup, .fini = teardown, .timeout = 120);
+
+#define CHILD T_HELPER("t-child")
+
+static void
+supd_kill9(void)
+{
+	kill(env.supd, SIGKILL);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 128 + SIGKILL);
+}
+
+/* Every process of this test but supd: the tree's processes. */
+static int
+tree_procs(pid_t *out, int cap)
+{
+	char kv[200];
+	pid_t all[64];
+	int n = 0, k;
+
+	snprintf(kv, sizeof(kv), "SUP_RUN_DIR=%s", env.run);
+	k = t_procs_with_env(kv, all, 64);
+	for (int i = 0; i < k && n < cap; i++)
+		out[n++] = all[i];
+	return n;
+}
+
+static json_t *
+supervisor_of(json_t *s)
+{
+	return json_object_get(s, "supervisor");
+}
+
+static char *
+history(const char *name)
+{
+	char *out = NULL;
+
+	cr_assert_eq(t_ctl(&env, &out, NULL, "history", name, NULL), 0);
+	return out;
+}
+
+static void
+conf_three(void)
+{
+	t_conf(&env,
+	    "[worker a]\ncommand = " CHILD "\nbackoff = 0 0\n"
+	    "[worker b]\ncommand = " CHILD "\ninstances = 2\n"
+	    "[worker c]\ncommand = " CHILD "\n");
+}
+
+Test(scenario_recovery, a_new_supd_adopts_live_children_with_their_counts)
+{
+	pid_t a0, a1, before[16], after[16];
+	int nb, na;
+	json_t *s;
+
+	conf_three();
+	t_supd_start(&env);
+	a0 = t_pid(&env, "a");
+	kill(a0, SIGKILL); /* one restart to remember */
+	cr_assert(T_WAIT((a1 = t_pid(&env, "a")) > 0 && a1 != a0, T_WAIT_MS));
+	nb = tree_procs(before, 16);
+	cr_assert_eq(nb, 4);
+	supd_kill9();
+	/* The children live on without supd. */
+	for (int i = 0; i < nb; i++)
+		cr_assert(t_pid_alive(before[i]));
+	t_supd_start(&env);
+	s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(t_kid(s, "a"), "pid")),
+	    a1, "same pid");
+	cr_assert_eq(json_integer_value(json_object_get(t_kid(s, "a"),
+	    "restarts")), 1, "restart count kept");
+	cr_assert_eq(json_integer_value(json_object_get(supervisor_of(s),
+	    "adopted")), 4);
+	cr_assert(json_is_true(json_object_get(supervisor_of(s), "recovered")));
+	cr_assert(json_is_true(json_object_get(supervisor_of(s),
+	    "persisting")));
+	json_decref(s);
+	na = tree_procs(after, 16);
+	cr_assert_eq(na, nb, "no new process");
+	for (int i = 0; i < nb; i++) {
+		bool found = false;
+		for (int j = 0; j < na; j++)
+			found |= before[i] == after[j];
+		cr_assert(found, "pid %d was replaced", (int)before[i]);
+	}
+	/* Adopted children are supervised: kill one, it comes back. */
+	pid_t c0 = t_pid(&env, "c");
+	kill(c0, SIGKILL);
+	cr_assert(T_WAIT(t_pid(&env, "c") > 0 && t_pid(&env, "c") != c0,
+	    T_WAIT_MS));
+	cr_assert_eq(t_restarts(&env, "c"), 1);
+	char *h = history("c");
+	cr_assert(strstr(h, "exited (status unknown: adopted)") != NULL, "%s",
+	    h);
+	free(h);
+}
+
+Test(scenario_recovery, a_child_that_died_while_supd_was_down_is_restarted)
+{
+	pid_t b0, b1;
+	char *h;
+
+	conf_three();
+	t_supd_start(&env);
+	b0 = t_pid(&env, "b.1");
+	supd_kill9();
+	kill(b0, SIGKILL);
+	cr_assert(T_WAIT(!t_pid_alive(b0), T_WAIT_MS));
+	t_supd_start(&env);
+	b1 = t_pid(&env, "b.1");
+	cr_assert(b1 > 0 && b1 != b0);
+	cr_assert_eq(t_restarts(&env, "b.1"), 1);
+	cr_assert_eq(t_restarts(&env, "b.0"), 0);
+	h = history("b.1");
+	cr_assert(strstr(h, "exited while supd was down") != NULL, "%s", h);
+	cr_assert(strstr(h, "restart") != NULL, "%s", h);
+	free(h);
+}
+
+Test(scenario_recovery, a_manual_stop_survives_supd)
+{
+	conf_three();
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "c", NULL), 0);
+	supd_kill9();
+	t_supd_start(&env);
+	cr_assert_str_eq(t_state(&env, "c"), "stopped");
+	json_t *s = t_status(&env);
+	cr_assert(json_is_true(json_object_get(t_kid(s, "c"),
+	    "stopped_by_user")));
+	json_decref(s);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "start", "c", NULL), 0);
+}
+
+Test(scenario_recovery, config_changes_while_down_stop_start_and_restart)
+{
+	pid_t a0, b0, c0;
+	char *log;
+
+	conf_three();
+	t_supd_start(&env);
+	a0 = t_pid(&env, "a");
+	b0 = t_pid(&env, "b.0");
+	c0 = t_pid(&env, "c");
+	supd_kill9();
+	/* c leaves, d arrives, a changes its command, b stays as it was. */
+	t_conf(&env,
+	    "[worker a]\ncommand = " CHILD " --print=changed\nbackoff = 0 0\n"
+	    "[worker b]\ncommand = " CHILD "\ninstances = 2\n"
+	    "[worker d]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert(T_WAIT(!t_pid_alive(c0), T_WAIT_MS), "c was stopped");
+	cr_assert_eq(t_pid(&env, "b.0"), b0, "b was adopted");
+	cr_assert(T_WAIT(t_pid(&env, "a") > 0 && t_pid(&env, "a") != a0,
+	    T_WAIT_MS), "a was restarted");
+	cr_assert(!t_pid_alive(a0));
+	cr_assert_str_eq(t_state(&env, "d"), "running");
+	log = t_read(env.log);
+	cr_assert(strstr(log, "config.removed name=c") != NULL, "%s", log);
+	cr_assert(strstr(log, "config.changed name=a") != NULL, "%s", log);
+	free(log);
+}
+
+Test(scenario_recovery, a_spawn_caught_before_its_pid_was_written_is_found)
+{
+	char db[256], sql[512], *argv[] = {"sqlite3", db, sql, NULL};
+	pid_t a0;
+
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	a0 = t_pid(&env, "a");
+	supd_kill9();
+	/* As if supd died between the intent's commit and the pid's: the
+	 * row says starting with no pid; only RUN/spawn/a knows it. */
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	snprintf(sql, sizeof(sql), "UPDATE nodes SET state = 'starting', "
+	    "pid = 0, pid_start = 0, ready = 0 WHERE name = 'a'");
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	t_supd_start(&env);
+	cr_assert_eq(t_pid(&env, "a"), a0, "adopted, not started twice");
+	pid_t procs[8];
+	cr_assert_eq(tree_procs(procs, 8), 1);
+}
+
+static void
+file_write(const char *path, const char *data, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fwrite(data, 1, n, f);
+	fclose(f);
+}
+
+Test(scenario_recovery, a_damaged_database_is_kept_and_supd_supervises)
+{
+	char db[256], *before, *after;
+	json_t *s;
+	const char *why;
+
+	conf_three();
+	mkdir(env.run, 0700);
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	file_write(db, "this is not a database, it is garbage\n", 38);
+	before = t_read(db);
+	t_supd_start(&env);
+	s = t_status(&env);
+	cr_assert(json_is_false(json_object_get(supervisor_of(s),
+	    "persisting")));
+	why = json_string_value(json_object_get(supervisor_of(s),
+	    "persist_error"));
+	cr_assert(why && strstr(why, "--reset-state"), "%s", why);
+	json_decref(s);
+	/* It supervises anyway. */
+	pid_t a0 = t_pid(&env, "a");
+	kill(a0, SIGKILL);
+	cr_assert(T_WAIT(t_pid(&env, "a") > 0 && t_pid(&env, "a") != a0,
+	    T_WAIT_MS));
+	after = t_read(db);
+	cr_assert_str_eq(after, before, "the file is never touched");
+	free(before);
+	free(after);
+}
+
+Test(scenario_recovery, a_truncated_database_is_reported_not_lost)
+{
+	char db[256], *text;
+	struct stat st;
+	pid_t a0, procs[16];
+	json_t *s;
+
+	conf_three();
+	t_supd_start(&env);
+	a0 = t_pid(&env, "a");
+	supd_kill9();
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	/* Checkpointed into the main file, then cut like a torn write. */
+	char *argv[] = {"sqlite3", db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL};
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	cr_assert_eq(truncate(db, 1500), 0);
+	t_supd_start(&env);
+	s = t_status(&env);
+	cr_assert(json_is_false(json_object_get(supervisor_of(s),
+	    "persisting")), "%s", json_dumps(s, 0));
+	json_decref(s);
+	cr_assert_eq(stat(db, &st), 0);
+	cr_assert_eq(st.st_size, 1500, "the damaged file is kept as it was");
+	/* The spawn files still name the live children: none twice. */
+	cr_assert_eq(t_pid(&env, "a"), a0);
+	cr_assert_eq(tree_procs(procs, 16), 4);
+	text = t_read(env.log);
+	cr_assert(strstr(text, "state.error") != NULL, "%s", text);
+	free(text);
+}
+
+Test(scenario_recovery, reset_state_moves_the_database_aside)
+{
+	char db[256], cmd[1024], *out = NULL;
+	char *argv[] = {"sh", "-c", cmd, NULL};
+
+	conf_three();
+	mkdir(env.run, 0700);
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	file_write(db, "garbage", 7);
+	/* supd --reset-state, by hand: t_supd_start has no flag for it. */
+	snprintf(cmd, sizeof(cmd), "SUP_TEST_DIR=%s %s -c %s --reset-state "
+	    "2>%s/reset.log & sleep 1; kill $!; wait; ls %s", env.dir,
+	    T_BIN("supd"), env.conf, env.dir, env.run);
+	cr_assert_eq(t_run(&out, NULL, argv), 0);
+	cr_assert(strstr(out, "state.db.broken-") != NULL, "%s", out);
+	cr_assert(strstr(out, "state.db\n") != NULL, "a new one: %s", out);
+	free(out);
+}
+
+Test(scenario_recovery, a_full_disk_turns_persisting_off_and_supd_goes_on)
+{
+	struct rlimit small = {256 * 1024, 256 * 1024};
+	json_t *s;
+	bool off = false;
+	char *log;
+
+	/* RLIMIT_FSIZE stands for a full disk: writes past 256 KB fail.
+	 * Restarts flood the history until the database hits the limit. */
+	signal(SIGXFSZ, SIG_IGN); /* inherited: EFBIG instead of death */
+	setrlimit(RLIMIT_FSIZE, &small);
+	t_conf(&env, "intensity = 10000\nperiod = 1s\n"
+	    "[worker flood]\ncommand = " CHILD " --exit-after=1\n"
+	    "backoff = 0 0\nstdout = null\n"
+	    "[worker steady]\ncommand = " CHILD "\nstdout = null\n");
+	t_supd_start(&env);
+	cr_assert(T_WAIT((s = t_status(&env)) && (off = json_is_false(
+	    json_object_get(supervisor_of(s), "persisting")),
+	    json_decref(s), off), 60000), "the database never filled up");
+	s = t_status(&env);
+	cr_assert(strstr(json_string_value(json_object_get(supervisor_of(s),
+	    "persist_error")), "cannot write") != NULL);
+	json_decref(s);
+	cr_assert_str_eq(t_state(&env, "steady"), "running");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "flood", NULL), 0);
+	log = t_read(env.log);
+	cr_assert(strstr(log, "state.error") != NULL, "%s", log);
+	free(log);
+}
