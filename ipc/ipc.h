@@ -17,6 +17,7 @@
 #ifndef IPC_IPC_H
 #define IPC_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,10 +52,21 @@ sup_err ipc_server_recv(ipc_server *s, ipc_req **out);
 
 /*
  * Closes the listener and listens again on the same path: the cure for a
- * listener that stopped accepting (nng 1.5.2 bug #1518). Connections
- * already made are kept. Never blocks for long (~0.2 ms).
+ * listener that stopped accepting (nng 1.5.2 bug #1518). Closing a
+ * listener closes the connections it accepted, so call it only when the
+ * listener is known to be stuck (ipc_server_probe_*). ~0.2 ms.
  */
 sup_err ipc_server_relisten(ipc_server *s);
+
+/*
+ * Is the listener still accepting? probe_start dials it once, without
+ * blocking; some time later (100 ms is plenty), probe_ok tells whether any
+ * connection completed its handshake and joined the socket since, and
+ * probe_end closes the probe. A stuck listener completes none.
+ */
+sup_err ipc_server_probe_start(ipc_server *s);
+bool ipc_server_probe_ok(ipc_server *s);
+void ipc_server_probe_end(ipc_server *s);
 
 /* Releases nng's threads and memory; call once, last, at exit. */
 void ipc_fini(void);

@@ -30,7 +30,21 @@ struct ipc_server {
 	char url[256 + 8];
 	const char *path; /* borrowed: inside url */
 	int fd;
+	nng_socket probe; /* a REQ socket dialling ourselves; id 0: none */
+	volatile uint64_t attached; /* connections joined (nng's thread) */
+	uint64_t attached_at_probe;
 };
+
+/* nng's thread: a connection finished its handshake and joined. */
+static void
+pipe_attached(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ipc_server *s = arg;
+
+	(void)p;
+	(void)ev;
+	__atomic_add_fetch(&s->attached, 1, __ATOMIC_RELAXED);
+}
 
 struct ipc_req {
 	nng_msg *msg; /* owned */
@@ -81,12 +95,16 @@ ipc_server_open(const char *path, size_t hard_max, ipc_server **out)
 		free(s);
 		return SUP_EIPC | rv;
 	}
+	/* A raw REP socket queues no sends by default: a second reply sent
+	 * right after a first finds no room and is lost. */
 	if ((rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, hard_max)) !=
 		0 ||
+	    (rv = nng_socket_set_int(s->sock, NNG_OPT_SENDBUF, 1024)) != 0 ||
 	    (rv = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &s->fd)) != 0) {
 		err = SUP_EIPC | rv;
 		goto fail;
 	}
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, pipe_attached, s);
 	if ((err = listen_start(s)) != SUP_OK)
 		goto fail;
 	*out = s;
@@ -132,6 +150,37 @@ ipc_server_relisten(ipc_server *s)
 	return listen_start(s);
 }
 
+sup_err
+ipc_server_probe_start(ipc_server *s)
+{
+	int rv;
+
+	ipc_server_probe_end(s);
+	s->attached_at_probe = __atomic_load_n(&s->attached, __ATOMIC_RELAXED);
+	if ((rv = nng_req0_open(&s->probe)) != 0)
+		return SUP_EIPC | rv;
+	if ((rv = nng_dial(s->probe, s->url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		ipc_server_probe_end(s);
+		return SUP_EIPC | rv;
+	}
+	return SUP_OK;
+}
+
+bool
+ipc_server_probe_ok(ipc_server *s)
+{
+	return __atomic_load_n(&s->attached, __ATOMIC_RELAXED) !=
+	    s->attached_at_probe;
+}
+
+void
+ipc_server_probe_end(ipc_server *s)
+{
+	if (nng_socket_id(s->probe) > 0)
+		nng_close(s->probe);
+	s->probe = (nng_socket)NNG_SOCKET_INITIALIZER;
+}
+
 void
 ipc_fini(void)
 {
@@ -143,6 +192,7 @@ ipc_server_close(ipc_server *s)
 {
 	if (s == NULL)
 		return;
+	ipc_server_probe_end(s);
 	nng_close(s->sock);
 	unlink(s->path);
 	free(s);

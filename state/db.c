@@ -34,45 +34,6 @@ st_err_str(int code)
 	return sqlite3_errstr(code);
 }
 
-static const char *const migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE meta ("
-	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE nodes ("
-	"  name TEXT PRIMARY KEY,"
-	"  kind TEXT NOT NULL CHECK (kind IN ('worker', 'group')),"
-	"  parent TEXT,"
-	"  position INTEGER NOT NULL,"
-	"  config_hash TEXT,"
-	"  stop_signal INTEGER NOT NULL,"
-	"  shutdown_ms INTEGER NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  pending_start INTEGER NOT NULL, pending_stop INTEGER NOT NULL,"
-	"  is_restart INTEGER NOT NULL, user_stopped INTEGER NOT NULL,"
-	"  done INTEGER NOT NULL,"
-	"  spawn_id INTEGER NOT NULL, pid INTEGER NOT NULL,"
-	"  pid_start INTEGER NOT NULL, spawned_at INTEGER NOT NULL,"
-	"  ready INTEGER NOT NULL,"
-	"  restarts INTEGER NOT NULL, backoff_step INTEGER NOT NULL,"
-	"  not_before INTEGER NOT NULL,"
-	"  exit_code INTEGER, exit_signal INTEGER, exit_reason TEXT,"
-	"  exit_at INTEGER,"
-	"  window TEXT);"
-	"CREATE TABLE history ("
-	"  id INTEGER PRIMARY KEY,"
-	"  at INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  event TEXT NOT NULL,"
-	"  pid INTEGER,"
-	"  code INTEGER, signal INTEGER,"
-	"  reason TEXT, decided_by TEXT);"
-	"CREATE INDEX history_by_name ON history (name, at);",
-};
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-_Static_assert(NMIGRATIONS == ST_SCHEMA_VERSION,
-    "one migration per schema version");
-
 static sup_err
 exec(st_db *db, const char *sql)
 {
@@ -99,7 +60,7 @@ st_user_version(st_db *db)
 static sup_err
 migrate(st_db *db, char *why, size_t n)
 {
-	int v = st_user_version(db);
+	int v = st_user_version(db), target = db->schema->version;
 	char sql[64];
 	sup_err e;
 
@@ -109,15 +70,15 @@ migrate(st_db *db, char *why, size_t n)
 		    sqlite3_errmsg(db->h));
 		return e;
 	}
-	if (v > ST_SCHEMA_VERSION) {
+	if (v > target) {
 		snprintf(why, n, "it has schema version %d, written by a newer "
-		    "sup (this one knows up to %d)", v, ST_SCHEMA_VERSION);
+		    "sup (this one knows up to %d)", v, target);
 		return SUP_ESTATE;
 	}
-	for (; v < ST_SCHEMA_VERSION; v++) {
+	for (; v < target; v++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if ((e = st_begin(db)) != SUP_OK ||
-		    (e = exec(db, migrations[v])) != SUP_OK ||
+		    (e = exec(db, db->schema->migrations[v])) != SUP_OK ||
 		    (e = exec(db, sql)) != SUP_OK ||
 		    (e = st_commit(db)) != SUP_OK) {
 			snprintf(why, n, "cannot migrate it from version %d: %s",
@@ -130,12 +91,12 @@ migrate(st_db *db, char *why, size_t n)
 }
 
 static sup_err
-pragmas(st_db *db, bool power, char *why, size_t n)
+pragmas(st_db *db, bool power, int busy_ms, char *why, size_t n)
 {
 	char sql[160];
 	sup_err e;
 
-	sqlite3_busy_timeout(db->h, db->readonly ? 2000 : ST_BUSY_MS);
+	sqlite3_busy_timeout(db->h, busy_ms);
 	if (db->readonly)
 		return SUP_OK;
 	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = WAL;"
@@ -146,8 +107,29 @@ pragmas(st_db *db, bool power, char *why, size_t n)
 }
 
 static sup_err
-open_common(const char *path, int flags, bool power, st_db **out, char *why,
-    size_t n)
+stmts_prepare(st_db *db)
+{
+	for (int i = 0; i < db->schema->nsql; i++) {
+		int rc = sqlite3_prepare_v3(db->h, db->schema->sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->q[i], NULL);
+		if (rc != SQLITE_OK)
+			return SUP_EDB | rc;
+	}
+	return SUP_OK;
+}
+
+static void
+stmts_finalize(st_db *db)
+{
+	for (int i = 0; i < ST_MAX_STMTS; i++) {
+		sqlite3_finalize(db->q[i]);
+		db->q[i] = NULL;
+	}
+}
+
+static sup_err
+open_common(const char *path, int flags, const struct st_schema *schema,
+    bool power, int busy_ms, st_db **out, char *why, size_t n)
 {
 	st_db *db = calloc(1, sizeof(*db));
 	sup_err e;
@@ -155,6 +137,7 @@ open_common(const char *path, int flags, bool power, st_db **out, char *why,
 
 	if (db == NULL)
 		return SUP_ENOMEM;
+	db->schema = schema;
 	db->readonly = !(flags & SQLITE_OPEN_READWRITE);
 	rc = sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -164,17 +147,17 @@ open_common(const char *path, int flags, bool power, st_db **out, char *why,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	if ((e = pragmas(db, power, why, n)) != SUP_OK)
+	if ((e = pragmas(db, power, busy_ms, why, n)) != SUP_OK)
 		goto fail;
 	if (!db->readonly && (e = migrate(db, why, n)) != SUP_OK)
 		goto fail;
-	if (db->readonly && st_user_version(db) != ST_SCHEMA_VERSION) {
+	if (db->readonly && st_user_version(db) != schema->version) {
 		snprintf(why, n, "schema version %d, not %d", st_user_version(db),
-		    ST_SCHEMA_VERSION);
+		    schema->version);
 		e = SUP_ESTATE;
 		goto fail;
 	}
-	if ((e = st_stmts_prepare(db)) != SUP_OK) {
+	if ((e = stmts_prepare(db)) != SUP_OK) {
 		snprintf(why, n, "%s", sqlite3_errmsg(db->h));
 		goto fail;
 	}
@@ -187,10 +170,15 @@ fail:
 }
 
 sup_err
-st_open(const char *path, bool power, st_db **out, char *why, size_t n)
+st_open_schema(const char *path, const struct st_schema *schema,
+    bool readonly, bool power, int busy_ms, st_db **out, char *why,
+    size_t n)
 {
 	int fd;
 
+	if (readonly)
+		return open_common(path, SQLITE_OPEN_READONLY, schema, false,
+		    busy_ms, out, why, n);
 	/* Created 0600 before SQLite sees it (it would use the umask). */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -198,13 +186,22 @@ st_open(const char *path, bool power, st_db **out, char *why, size_t n)
 		return SUP_ESYS | errno;
 	}
 	close(fd);
-	return open_common(path, SQLITE_OPEN_READWRITE, power, out, why, n);
+	return open_common(path, SQLITE_OPEN_READWRITE, schema, power, busy_ms,
+	    out, why, n);
+}
+
+sup_err
+st_open(const char *path, bool power, st_db **out, char *why, size_t n)
+{
+	return st_open_schema(path, &st_supd_schema, false, power, ST_BUSY_MS,
+	    out, why, n);
 }
 
 sup_err
 st_open_ro(const char *path, st_db **out, char *why, size_t n)
 {
-	return open_common(path, SQLITE_OPEN_READONLY, false, out, why, n);
+	return st_open_schema(path, &st_supd_schema, true, false, 2000, out,
+	    why, n);
 }
 
 void
@@ -212,7 +209,7 @@ st_close(st_db *db)
 {
 	if (db == NULL)
 		return;
-	st_stmts_finalize(db);
+	stmts_finalize(db);
 	sqlite3_close_v2(db->h);
 	free(db);
 }
@@ -237,6 +234,38 @@ st_move_aside(const char *path, char *moved, size_t n)
 			return SUP_ESYS | errno;
 	}
 	return SUP_OK;
+}
+
+sup_err
+st_run(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? SUP_OK : SUP_EDB | rc;
+}
+
+void
+st_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+void
+st_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+const char *
+st_col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
 }
 
 sup_err

@@ -8,6 +8,42 @@
 
 #include "state_int.h"
 
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE nodes ("
+	"  name TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('worker', 'group')),"
+	"  parent TEXT,"
+	"  position INTEGER NOT NULL,"
+	"  config_hash TEXT,"
+	"  stop_signal INTEGER NOT NULL,"
+	"  shutdown_ms INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  pending_start INTEGER NOT NULL, pending_stop INTEGER NOT NULL,"
+	"  is_restart INTEGER NOT NULL, user_stopped INTEGER NOT NULL,"
+	"  done INTEGER NOT NULL,"
+	"  spawn_id INTEGER NOT NULL, pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL, spawned_at INTEGER NOT NULL,"
+	"  ready INTEGER NOT NULL,"
+	"  restarts INTEGER NOT NULL, backoff_step INTEGER NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  exit_code INTEGER, exit_signal INTEGER, exit_reason TEXT,"
+	"  exit_at INTEGER,"
+	"  window TEXT);"
+	"CREATE TABLE history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  pid INTEGER,"
+	"  code INTEGER, signal INTEGER,"
+	"  reason TEXT, decided_by TEXT);"
+	"CREATE INDEX history_by_name ON history (name, at);",
+};
+
+
 static const char *const sql[Q_COUNT] = {
 	[Q_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?",
@@ -36,61 +72,23 @@ static const char *const sql[Q_COUNT] = {
 	    "ORDER BY id DESC LIMIT ?) ORDER BY id",
 };
 
-sup_err
-st_stmts_prepare(st_db *db)
-{
-	for (int i = 0; i < Q_COUNT; i++) {
-		int rc = sqlite3_prepare_v3(db->h, sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &db->q[i], NULL);
-		if (rc != SQLITE_OK)
-			return SUP_EDB | rc;
-	}
-	return SUP_OK;
-}
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    ST_SCHEMA_VERSION, "one migration per schema version");
+_Static_assert(Q_COUNT <= ST_MAX_STMTS, "room for every statement");
 
-void
-st_stmts_finalize(st_db *db)
-{
-	for (int i = 0; i < Q_COUNT; i++) {
-		sqlite3_finalize(db->q[i]);
-		db->q[i] = NULL;
-	}
-}
-
-/* Steps a write statement once and resets it. */
-static sup_err
-run(sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? SUP_OK : SUP_EDB | rc;
-}
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
-static const char *
-col_text(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
+const struct st_schema st_supd_schema = {
+	.migrations = migrations, .version = ST_SCHEMA_VERSION,
+	.sql = sql, .nsql = Q_COUNT,
+};
 
 sup_err
 st_meta_put(st_db *db, const char *key, const char *value)
 {
 	sqlite3_stmt *s = db->q[Q_META_PUT];
 
-	bind_text(s, 1, key);
-	bind_text(s, 2, value);
-	return run(s);
+	st_bind_text(s, 1, key);
+	st_bind_text(s, 2, value);
+	return st_run(s);
 }
 
 sup_err
@@ -100,10 +98,10 @@ st_meta_get(st_db *db, const char *key, char *buf, size_t n)
 	sup_err e = SUP_ENOTFOUND;
 	int rc;
 
-	bind_text(s, 1, key);
+	st_bind_text(s, 1, key);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		const char *v = col_text(s, 0);
+		const char *v = st_col_text(s, 0);
 		size_t len = strlen(v ? v : "");
 		if (len >= n)
 			len = n - 1;
@@ -124,14 +122,14 @@ st_node_put(st_db *db, const struct st_node *n)
 	sqlite3_stmt *s = db->q[Q_NODE_PUT];
 	int i = 1;
 
-	bind_text(s, i++, n->name);
-	bind_text(s, i++, n->is_group ? "group" : "worker");
-	bind_text(s, i++, n->parent);
+	st_bind_text(s, i++, n->name);
+	st_bind_text(s, i++, n->is_group ? "group" : "worker");
+	st_bind_text(s, i++, n->parent);
 	sqlite3_bind_int(s, i++, n->position);
-	bind_text(s, i++, n->config_hash);
+	st_bind_text(s, i++, n->config_hash);
 	sqlite3_bind_int(s, i++, n->stop_signal);
 	sqlite3_bind_int64(s, i++, n->shutdown_ms);
-	bind_text(s, i++, n->state);
+	st_bind_text(s, i++, n->state);
 	sqlite3_bind_int(s, i++, n->pending_start);
 	sqlite3_bind_int(s, i++, n->pending_stop);
 	sqlite3_bind_int(s, i++, n->is_restart);
@@ -151,12 +149,12 @@ st_node_put(st_db *db, const struct st_node *n)
 	if (n->has_exit && !n->exit_has_code)
 		sqlite3_bind_int(s, i, n->exit_signal);
 	i++;
-	bind_text(s, i++, n->has_exit ? n->exit_reason : NULL);
+	st_bind_text(s, i++, n->has_exit ? n->exit_reason : NULL);
 	if (n->has_exit)
 		sqlite3_bind_int64(s, i, n->exit_at);
 	i++;
-	bind_text(s, i++, n->window);
-	return run(s);
+	st_bind_text(s, i++, n->window);
+	return st_run(s);
 }
 
 sup_err
@@ -164,8 +162,8 @@ st_node_del(st_db *db, const char *name)
 {
 	sqlite3_stmt *s = db->q[Q_NODE_DEL];
 
-	bind_text(s, 1, name);
-	return run(s);
+	st_bind_text(s, 1, name);
+	return st_run(s);
 }
 
 static void
@@ -174,14 +172,14 @@ node_read(sqlite3_stmt *s, struct st_node *n)
 	int i = 0;
 
 	memset(n, 0, sizeof(*n));
-	n->name = col_text(s, i++);
-	n->is_group = strcmp(col_text(s, i++), "group") == 0;
-	n->parent = col_text(s, i++);
+	n->name = st_col_text(s, i++);
+	n->is_group = strcmp(st_col_text(s, i++), "group") == 0;
+	n->parent = st_col_text(s, i++);
 	n->position = sqlite3_column_int(s, i++);
-	n->config_hash = col_text(s, i++);
+	n->config_hash = st_col_text(s, i++);
 	n->stop_signal = sqlite3_column_int(s, i++);
 	n->shutdown_ms = sqlite3_column_int64(s, i++);
-	n->state = col_text(s, i++);
+	n->state = st_col_text(s, i++);
 	n->pending_start = sqlite3_column_int(s, i++);
 	n->pending_stop = sqlite3_column_int(s, i++);
 	n->is_restart = sqlite3_column_int(s, i++);
@@ -198,10 +196,10 @@ node_read(sqlite3_stmt *s, struct st_node *n)
 	n->exit_has_code = sqlite3_column_type(s, i) != SQLITE_NULL;
 	n->exit_code = sqlite3_column_int(s, i++);
 	n->exit_signal = sqlite3_column_int(s, i++);
-	n->exit_reason = col_text(s, i++);
+	n->exit_reason = st_col_text(s, i++);
 	n->has_exit = n->exit_reason != NULL;
 	n->exit_at = sqlite3_column_int64(s, i++);
-	n->window = col_text(s, i++);
+	n->window = st_col_text(s, i++);
 }
 
 sup_err
@@ -232,23 +230,23 @@ st_history_add(st_db *db, const struct st_event *e)
 	sup_err err;
 
 	sqlite3_bind_int64(s, 1, e->at);
-	bind_text(s, 2, e->name);
-	bind_text(s, 3, e->event);
+	st_bind_text(s, 2, e->name);
+	st_bind_text(s, 3, e->event);
 	if (e->pid > 0)
 		sqlite3_bind_int64(s, 4, e->pid);
 	if (e->has_code)
 		sqlite3_bind_int(s, 5, e->code);
 	if (e->signal > 0)
 		sqlite3_bind_int(s, 6, e->signal);
-	bind_text(s, 7, e->reason);
-	bind_text(s, 8, e->decided_by);
-	if ((err = run(s)) != SUP_OK)
+	st_bind_text(s, 7, e->reason);
+	st_bind_text(s, 8, e->decided_by);
+	if ((err = st_run(s)) != SUP_OK)
 		return err;
 	/* Append-only, but not unbounded: trim once in a while. */
 	if (++db->hist_adds >= ST_HISTORY_KEEP / 10) {
 		db->hist_adds = 0;
 		sqlite3_bind_int64(db->q[Q_HIST_TRIM], 1, ST_HISTORY_KEEP);
-		return run(db->q[Q_HIST_TRIM]);
+		return st_run(db->q[Q_HIST_TRIM]);
 	}
 	return SUP_OK;
 }
@@ -262,20 +260,20 @@ st_history_each(st_db *db, const char *name, int64_t since, int limit,
 	int rc, i = 1;
 
 	if (name != NULL)
-		bind_text(s, i++, name);
+		st_bind_text(s, i++, name);
 	sqlite3_bind_int64(s, i++, since);
 	sqlite3_bind_int(s, i++, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof(e));
 		e.at = sqlite3_column_int64(s, 0);
-		e.name = col_text(s, 1);
-		e.event = col_text(s, 2);
+		e.name = st_col_text(s, 1);
+		e.event = st_col_text(s, 2);
 		e.pid = sqlite3_column_int64(s, 3);
 		e.has_code = sqlite3_column_type(s, 4) != SQLITE_NULL;
 		e.code = sqlite3_column_int(s, 4);
 		e.signal = sqlite3_column_int(s, 5);
-		e.reason = col_text(s, 6);
-		e.decided_by = col_text(s, 7);
+		e.reason = st_col_text(s, 6);
+		e.decided_by = st_col_text(s, 7);
 		if (e.name == NULL || e.event == NULL)
 			continue;
 		if (cb(arg, &e) != 0) {

@@ -125,4 +125,40 @@ sup_err st_history_each(st_db *db, const char *name, int64_t since,
 /* The schema version found in the file (0 for a new one). */
 int st_user_version(st_db *db);
 
+/*
+ * --- a worker's own database (RUN/state/NAME.db) ---------------------
+ *
+ * Written by the worker only (libsup), read briefly by others: supd
+ * (last words), supctl state, sup_lookup (the registry). Tables:
+ *   meta    key/value: pid, spawn_id, status, status_text, endpoint,
+ *           last_words, last_words_spawn
+ *   fields  one row per field of the state schema: name, type, value
+ */
+#define ST_WORKER_SCHEMA_VERSION 1
+
+/* Opens a worker's database: rw (created, migrated) or read-only. */
+sup_err st_wopen(const char *path, bool readonly, st_db **out, char *why,
+    size_t n);
+
+/* A field's value. Strings and blobs are borrowed. */
+enum st_vtype { ST_NULL, ST_INT, ST_REAL, ST_TEXT, ST_BLOB };
+struct st_value {
+	const char *name;
+	const char *type;   /* the schema's word: int64, double, ... */
+	enum st_vtype vt;
+	int64_t i;
+	double r;
+	const void *p;	    /* ST_TEXT (NUL-terminated) and ST_BLOB */
+	size_t len;
+};
+
+/* Writes the n values: inside a transaction (st_begin ... st_commit). */
+sup_err st_wfield_put(st_db *db, const struct st_value *v);
+/* Calls cb for every field, in one short read transaction. */
+sup_err st_wfields_each(st_db *db,
+    int (*cb)(void *arg, const struct st_value *), void *arg);
+/* meta of a worker database (outside or inside a transaction). */
+sup_err st_wmeta_put(st_db *db, const char *key, const char *value);
+sup_err st_wmeta_get(st_db *db, const char *key, char *buf, size_t n);
+
 #endif

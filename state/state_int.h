@@ -12,6 +12,18 @@
  * hold one, and the loop must go on (the write is retried later). */
 #define ST_BUSY_MS 50
 
+/* A database kind: its migrations and its statements. */
+struct st_schema {
+	const char *const *migrations; /* [v]: from version v to v + 1 */
+	int version;		       /* how many there are */
+	const char *const *sql;	       /* prepared once per handle */
+	int nsql;
+};
+
+extern const struct st_schema st_supd_schema;	/* records.c */
+extern const struct st_schema st_worker_schema; /* wdb.c */
+
+/* supd's statements (st_supd_schema.sql). */
 enum st_stmt {
 	Q_META_PUT,
 	Q_META_GET,
@@ -25,14 +37,31 @@ enum st_stmt {
 	Q_COUNT,
 };
 
+#define ST_MAX_STMTS 16
+
 struct st_db {
-	sqlite3 *h;		  /* owned */
+	sqlite3 *h;		       /* owned */
 	bool readonly;
-	sqlite3_stmt *q[Q_COUNT]; /* owned: prepared once; NULL if unused */
-	int64_t hist_adds;	  /* since the last trim */
+	const struct st_schema *schema; /* static storage */
+	sqlite3_stmt *q[ST_MAX_STMTS]; /* owned: prepared once */
+	int64_t hist_adds;	       /* since the last trim */
 };
 
-sup_err st_stmts_prepare(st_db *db);
-void st_stmts_finalize(st_db *db);
+/*
+ * Opens path as a database of this schema: read-only (no migration; the
+ * version must match), or read-write (created 0600, WAL, synchronous
+ * NORMAL or FULL, migrated). busy_ms: how long a locked database is
+ * waited for.
+ */
+sup_err st_open_schema(const char *path, const struct st_schema *schema,
+    bool readonly, bool power, int busy_ms, st_db **out, char *why,
+    size_t n);
+
+/* Steps a write statement once and resets it. */
+sup_err st_run(sqlite3_stmt *s);
+void st_bind_text(sqlite3_stmt *s, int i, const char *v);
+const char *st_col_text(sqlite3_stmt *s, int i);
+/* Resets a read statement and its bindings. */
+void st_done(sqlite3_stmt *s);
 
 #endif

@@ -33,7 +33,7 @@ struct supd_waiter {
 	struct supd_node *nodes[]; /* borrowed: the tree outlives waiters */
 };
 
-#define MAX_TARGETS 4096
+static unsigned long lost_replies;
 
 /* --- replies ------------------------------------------------------------ */
 
@@ -54,7 +54,8 @@ reply_json(ipc_req *r, json_t *o)
 	frame[0] = IPC_VERSION;
 	frame[1] = IPC_TYPE_JSON;
 	memcpy(frame + 2, s, len);
-	ipc_req_reply(r, frame, len + 2);
+	if (ipc_req_reply(r, frame, len + 2) != SUP_OK)
+		lost_replies++; /* the peer left, or nng refused: counted */
 	free(s);
 	free(frame);
 }
@@ -177,57 +178,80 @@ waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
 
 /*
  * Resolves the "names" array into nodes (a pool name yields every
- * instance). On failure the reply is sent and -1 returned.
+ * instance; a node named twice counts once). Returns a new array (free
+ * it) and its length in *n, or NULL after sending the error reply.
  */
-static int
+static struct supd_node **
 names_resolve(struct supd *d, ipc_req *r, json_t *req, bool required,
-    struct supd_node **out)
+    int *np)
 {
 	json_t *names = json_object_get(req, "names"), *v;
+	struct supd_node **out, **one;
+	bool *seen;
 	size_t i;
 	int n = 0;
 
 	if (names != NULL && !json_is_array(names)) {
 		reply_error(r, 2, NULL, "\"names\" must be an array of names");
-		return -1;
+		return NULL;
 	}
 	if (required && json_array_size(names) == 0) {
 		reply_error(r, 2, NULL, "which child? give a name");
-		return -1;
+		return NULL;
+	}
+	out = calloc((size_t)d->nnodes + 1, sizeof(*out));
+	one = calloc((size_t)d->nnodes + 1, sizeof(*one));
+	seen = calloc((size_t)d->nnodes + 1, sizeof(*seen));
+	if (out == NULL || one == NULL || seen == NULL) {
+		reply_error(r, 1, NULL, "supd is out of memory");
+		goto fail;
 	}
 	json_array_foreach(names, i, v) {
 		const char *name = json_string_value(v);
 		int k;
 		if (name == NULL) {
 			reply_error(r, 2, NULL, "names must be strings");
-			return -1;
+			goto fail;
 		}
-		k = tree_resolve(d, name, out + n, MAX_TARGETS - n);
-		if (k == 0) {
+		if ((k = tree_resolve(d, name, one, d->nnodes)) == 0) {
 			const char *hint = tree_suggest(d, name);
 			reply_error(r, 4, hint, "no such child: %s", name);
-			return -1;
+			goto fail;
 		}
-		n += k;
-		if (n >= MAX_TARGETS) {
-			reply_error(r, 2, NULL, "too many names");
-			return -1;
-		}
+		for (int j = 0; j < k; j++)
+			if (!seen[one[j]->order]) {
+				seen[one[j]->order] = true;
+				out[n++] = one[j];
+			}
 	}
-	return n;
+	free(one);
+	free(seen);
+	*np = n;
+	return out;
+fail:
+	free(out);
+	free(one);
+	free(seen);
+	return NULL;
 }
 
 static void
 cmd_status(struct supd *d, ipc_req *r, json_t *req)
 {
-	static struct supd_node *sel[MAX_TARGETS];
-	int n = names_resolve(d, r, req, false, sel);
+	int n;
+	struct supd_node **sel = names_resolve(d, r, req, false, &n);
 
-	if (n < 0)
+	if (sel == NULL)
 		return;
 	reply_json(r, ctl_status_json(d, json_array_size(json_object_get(req,
 	    "names")) ? sel : NULL, n));
+	free(sel);
 }
+
+static int change_refused(struct supd *d, ipc_req *r,
+    struct supd_node **t, int n, enum wait_op op);
+static void change_apply(struct supd *d, ipc_req *r, json_t *req,
+    struct supd_node **t, int n, enum wait_op op);
 
 /* A child can run only where every group above it runs. */
 static const struct supd_node *
@@ -242,27 +266,44 @@ stopped_ancestor(const struct supd_node *n)
 static void
 cmd_change(struct supd *d, ipc_req *r, json_t *req, enum wait_op op)
 {
-	static struct supd_node *t[MAX_TARGETS];
-	int n = names_resolve(d, r, req, true, t);
+	int n;
+	struct supd_node **t = names_resolve(d, r, req, true, &n);
+
+	if (t == NULL)
+		return;
+	if (change_refused(d, r, t, n, op) == 0)
+		change_apply(d, r, req, t, n, op);
+	free(t);
+}
+/* Refuses what cannot be done; returns 0 when the request may go on. */
+static int
+change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
+    enum wait_op op)
+{
 	const struct supd_node *g;
 
-	if (n < 0)
-		return;
 	if (d->shutting_down) {
 		reply_error(r, 1, NULL, "supd is shutting down");
-		return;
+		return -1;
 	}
 	for (int i = 0; i < n && op != WAIT_STOP; i++)
 		if ((g = stopped_ancestor(t[i])) != NULL) {
 			reply_error(r, 1, NULL, "%s cannot start: its group %s "
 			    "is %s (start %s first)", t[i]->name, g->name,
 			    node_state_name(g->state), g->name);
-			return;
+			return -1;
 		}
 	if (waiters_count(d) >= CTL_MAX_WAITERS) {
 		reply_error(r, 1, NULL, "too many requests waiting; try later");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+static void
+change_apply(struct supd *d, ipc_req *r, json_t *req, struct supd_node **t,
+    int n, enum wait_op op)
+{
 	for (int i = 0; i < n; i++) {
 		const char *what = op == WAIT_STOP ? "stop" : op == WAIT_START ?
 		    "start" : "restart";
@@ -305,21 +346,23 @@ signal_node(struct supd_node *n, int sig, json_t *done)
 static void
 cmd_signal(struct supd *d, ipc_req *r, json_t *req)
 {
-	static struct supd_node *t[MAX_TARGETS];
 	const char *s = json_string_value(json_object_get(req, "signal"));
-	int n = names_resolve(d, r, req, true, t), sig, k = 0;
+	int n, sig, k = 0;
+	struct supd_node **t = names_resolve(d, r, req, true, &n);
 	json_t *done;
 
-	if (n < 0)
+	if (t == NULL)
 		return;
 	if (s == NULL || (sig = sig_parse(s)) < 0) {
 		reply_error(r, 2, NULL, "\"%s\" is not a signal (like HUP, "
 		    "TERM, USR1 or a number)", s ? s : "");
+		free(t);
 		return;
 	}
 	done = json_array();
 	for (int i = 0; i < n; i++)
 		k += signal_node(t[i], sig, done);
+	free(t);
 	if (k == 0) {
 		json_decref(done);
 		reply_error(r, 1, NULL, "not running: nothing to signal");
@@ -511,13 +554,40 @@ ctl_close(struct supd *d)
 	d->ctl = NULL;
 }
 
+/*
+ * SIGUSR1: a supctl got no answer. Re-listening would cut every client
+ * off, so first dial ourselves; ctl_heal_check() decides 100 ms later.
+ */
 void
 ctl_heal(struct supd *d)
 {
-	sup_err e;
+	if (d->heal_due_ns != 0)
+		return; /* a check is under way */
+	if (ipc_server_probe_start(d->ctl) != SUP_OK) {
+		ctl_relisten(d);
+		return;
+	}
+	d->heal_due_ns = clk_mono_ns() + 100 * CLK_NS_PER_MS;
+}
 
-	/* Only supd's uid or root can send SIGUSR1: no rate limit needed. */
+void
+ctl_relisten(struct supd *d)
+{
+	sup_err e = ipc_server_relisten(d->ctl);
+
 	d->relisten_ns = clk_mono_ns();
-	e = ipc_server_relisten(d->ctl);
 	log_event("ctl.relisten", "result=%s", log_quote(sup_strerror(e)));
+}
+
+void
+ctl_heal_check(struct supd *d)
+{
+	bool ok = ipc_server_probe_ok(d->ctl);
+
+	d->heal_due_ns = 0;
+	ipc_server_probe_end(d->ctl);
+	if (!ok)
+		ctl_relisten(d);
+	else
+		log_debug("control listener checked: it accepts");
 }

@@ -30,10 +30,13 @@ void ctl_waiters_check(struct supd *d);
 /* Answers every deferred request with an error (supd is going away). */
 void ctl_waiters_fail_all(struct supd *d, const char *why);
 /*
- * Re-creates the control listener: SIGUSR1 from a supctl whose probe got
- * no answer (the nng 1.5.2 listener bug, DESIGN.md section 8).
+ * SIGUSR1 from a supctl whose probe got no answer (the nng 1.5.2 listener
+ * bug, DESIGN.md section 8): checks the listener by dialling it, and
+ * ctl_heal_check() (at heal_due_ns) re-creates it if nothing got through.
  */
 void ctl_heal(struct supd *d);
+void ctl_heal_check(struct supd *d);
+void ctl_relisten(struct supd *d);
 
 /* ctl_json.c */
 json_t *ctl_status_json(struct supd *d, struct supd_node *const *sel,

@@ -40,7 +40,7 @@ static json_t *
 worker_json(const struct supd_node *n, int64_t now)
 {
 	bool has_pid = n->pid > 0;
-	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
 	    "name", n->name, "group", n->parent->name,
 	    "state", node_state_name(n->state),
 	    "status", str_or_null(n->sup_status),
@@ -66,7 +66,7 @@ worker_json(const struct supd_node *n, int64_t now)
 static json_t *
 group_json(const struct supd_node *g, int64_t now)
 {
-	return json_pack("{s:s, s:o, s:s, s:s, s:i, s:i, s:I, s:i, s:b}",
+	return json_pack("{s:s, s:o, s:s, s:s, s:I, s:i, s:I, s:i, s:b}",
 	    "name", g->name,
 	    "parent", g->parent ? json_string(g->parent->name) : json_null(),
 	    "state", node_state_name(g->state),
@@ -105,8 +105,9 @@ supervisor_json(const struct supd *d, int64_t now)
 	json_object_set_new(o, "persist_error", d->persisting ? json_null() :
 	    json_string(d->persist_why));
 	json_object_set_new(o, "state_db", str_or_null(d->cfg->state_path));
-	json_object_set_new(o, "recovered", json_boolean(!d->fresh_db &&
-	    d->db != NULL));
+	json_object_set_new(o, "recovered", json_boolean(d->recovered));
+	json_object_set_new(o, "events_lost", json_integer(
+	    (json_int_t)d->events_lost));
 	json_object_set_new(o, "adopted", json_integer(d->adopted));
 	return o;
 }
@@ -131,12 +132,16 @@ ctl_status_json(struct supd *d, struct supd_node *const *sel, int nsel)
 
 	for (int i = 0; i < d->nnodes; i++) {
 		const struct supd_node *n = d->nodes[i];
+		json_t *o;
 		if (!selected(n, sel, nsel))
 			continue;
-		if (n->is_group)
-			json_array_append_new(groups, group_json(n, now));
-		else
-			json_array_append_new(kids, worker_json(n, now));
+		o = n->is_group ? group_json(n, now) : worker_json(n, now);
+		/* Never drop a node silently: a row that cannot be built
+		 * still says which node it is. */
+		if (o == NULL)
+			o = json_pack("{s:s, s:s}", "name", n->name, "error",
+			    "cannot render this node");
+		json_array_append_new(n->is_group ? groups : kids, o);
 	}
 	return json_pack("{s:b, s:o, s:o, s:o}", "ok", 1,
 	    "supervisor", supervisor_json(d, now), "children", kids,
@@ -149,14 +154,14 @@ tree_node_json(const struct supd_node *n)
 	json_t *o, *kids;
 
 	if (!n->is_group)
-		return json_pack("{s:s, s:s, s:s, s:o, s:i}", "name", n->name,
+		return json_pack("{s:s, s:s, s:s, s:o, s:I}", "name", n->name,
 		    "kind", "worker", "state", node_state_name(n->state),
 		    "pid", n->pid > 0 ? json_integer(n->pid) : json_null(),
 		    "restarts", (json_int_t)n->restarts);
 	kids = json_array();
 	for (int i = 0; i < n->nkids; i++)
 		json_array_append_new(kids, tree_node_json(n->kids[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:o}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:o}",
 	    "name", n->name, "kind", "group",
 	    "state", node_state_name(n->state),
 	    "strategy", cfg_strategy_name(n->g->strategy),

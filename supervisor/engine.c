@@ -252,13 +252,18 @@ sibling_restart(struct supd_node *k, const struct supd_node *failed)
 	snprintf(k->cause, sizeof(k->cause), "%s of %s after %s failed",
 	    cfg_strategy_name(k->parent->g->strategy), k->parent->name,
 	    failed->name);
-	if (alive(k))
-		k->pending_stop = true;
-	if (is_temporary(k)) { /* OTP: never restarted, not even so */
-		k->done = true;
-		k->pending_start = false;
+	if (is_temporary(k)) {
+		/* OTP: a temporary child the strategy stops is not restarted;
+		 * one that has not started yet keeps waiting for its start. */
+		if (alive(k)) {
+			k->pending_stop = true;
+			k->done = true;
+			k->pending_start = false;
+		}
 		return;
 	}
+	if (alive(k))
+		k->pending_stop = true;
 	k->done = false;
 	k->pending_start = true;
 	k->is_restart = true;
@@ -419,12 +424,15 @@ group_stop_done(struct supd *d, struct supd_node *g)
 	log_event("group.stopped", "name=%s", g->name);
 	if (g == d->root && d->shutting_down) {
 		g->state = NS_STOPPED;
-		d->quit = true;
+		/* Children that left the config go too before supd does. */
+		d->quit = recover_ghost_count(d) == 0;
 		return;
 	}
 	engine_stopped(d, g);
-	if (g == d->root && g->pending_start) /* supctl restart root */
+	if (g == d->root && g->pending_start) { /* supctl restart root */
+		g->pending_start = false;
 		engine_start(d, g, false);
+	}
 }
 
 static void
@@ -544,11 +552,18 @@ engine_user_start(struct supd *d, struct supd_node *n)
 	if (n == d->root) {
 		if (n->state == NS_STOPPED || n->state == NS_FAILED)
 			engine_start(d, n, false);
+		else if (n->state == NS_STOPPING && !d->shutting_down)
+			n->pending_start = true; /* group_stop_done starts it */
 		return;
 	}
-	if (n->state == NS_BACKOFF)
-		n->not_before_ns = 0; /* a person asked: now */
-	if (!alive(n)) {
+	if (n->state == NS_BACKOFF) {
+		n->not_before_ns = 0; /* a person asked: now; still a restart */
+	} else if (n->state == NS_STOPPING) {
+		n->pending_start = true; /* once the stop under way is done */
+		n->is_restart = false;
+	} else if (n->pending_stop) {
+		n->pending_stop = false; /* a stop not begun yet: cancelled */
+	} else if (!alive(n)) {
 		n->pending_start = true;
 		n->is_restart = false;
 	}

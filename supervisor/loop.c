@@ -115,6 +115,8 @@ deadlines_run(struct supd *d)
 			engine_deadline(d, n, now);
 	}
 	recover_ghost_deadlines(d, now);
+	if (d->heal_due_ns != 0 && d->heal_due_ns <= now)
+		ctl_heal_check(d);
 }
 
 static void
@@ -123,6 +125,8 @@ timer_arm_earliest(struct supd *d)
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	int64_t t = recover_ghost_deadline(d);
 
+	if (d->heal_due_ns != 0 && (t == 0 || d->heal_due_ns < t))
+		t = d->heal_due_ns;
 	for (int i = 0; i < d->nnodes; i++) {
 		int64_t dl = d->nodes[i]->deadline_ns;
 		if (dl != 0 && (t == 0 || dl < t))

@@ -89,15 +89,23 @@ signals_block(struct supd *d)
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	sigset_t set;
 
-	loop_signals(&set);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	/* A reader gone from a pipe must not kill supd: EPIPE will do. */
-	sigaction(SIGPIPE, &ign, NULL);
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+
 	/* Children get default dispositions for whatever we ignore. */
 	sigemptyset(&d->reset_sigs);
 	for (int s = 1; s < NSIG; s++)
 		if (sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			sigaddset(&d->reset_sigs, s);
+	loop_signals(&set);
+	/* An inherited SIGCHLD = SIG_IGN would make the kernel reap our
+	 * children for us, unseen: the signals we read are ours, default. */
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&set, s) == 1)
+			sigaction(s, &dfl, NULL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* A reader gone from a pipe must not kill supd: EPIPE will do. */
+	sigaction(SIGPIPE, &ign, NULL);
+	sigaddset(&d->reset_sigs, SIGPIPE);
 }
 
 static struct sup_config *
@@ -204,6 +212,7 @@ state_open(struct supd *d, bool reset)
 static void
 leftovers_kill(struct supd *d)
 {
+	recover_ghosts_kill(d);
 	for (int i = 0; i < d->nnodes; i++)
 		if (d->nodes[i]->pid > 0) {
 			log_warn("%s (pid %d) still running at exit: killing "
@@ -261,7 +270,7 @@ main(int argc, char **argv)
 	leftovers_kill(&d);
 	persist_event(&d, "supd", "supd.exit", getpid(), NULL,
 	    d.exit_code ? "root gave up" : "orderly shutdown", NULL);
-	persist_close(&d);
+	persist_close(&d, true);
 	ctl_close(&d);
 	ipc_fini();
 	log_event("supd.exit", "code=%d", d.exit_code);

@@ -3,10 +3,10 @@
  * handshake slot of ready = sup).
  *
  * One datagram socket for all children, as systemd has. It lives in the
- * abstract namespace, named after the run dir's device and inode, so that
- * children running as another user (user = ...) can reach it through a
- * 0700 run dir and a supd started again on the same run dir listens where
- * adopted children still send. Anyone may send to an abstract socket, so
+ * abstract namespace, so that children running as another user (user =
+ * ...) can reach it through a 0700 run dir, under a random name (nobody
+ * can take it first) kept in RUN/notify.addr, so that a supd started again
+ * on the same run dir listens where adopted children still send. Anyone may send to an abstract socket, so
  * the kernel's SCM_CREDENTIALS decide: a datagram counts only when its
  * sender is a child's main process or a member of the child's process
  * group (a helper the child forked, like systemd's NotifyAccess=all within
@@ -17,45 +17,108 @@
  * systemd ignores keys it does not know.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "supd.h"
+
+/* A name nobody can guess (and squat before us): 64 random bits. */
+static void
+addr_new(char *buf, size_t n)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint64_t)clk_mono_ns() ^ (uint64_t)getpid() << 40;
+	snprintf(buf, n, "@sup-notify/%016llx", (unsigned long long)r);
+}
+
+/* The name of the previous supd on this run dir, for adopted children. */
+static bool
+addr_previous(struct supd *d, char *buf, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/notify.addr", d->cfg->run_dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	ok = fgets(buf, (int)n, f) != NULL && buf[0] == '@';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+static void
+addr_save(struct supd *d)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/notify.addr", d->cfg->run_dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((f = fopen(tmp, "we")) == NULL)
+		return;
+	fprintf(f, "%s\n", d->notify_addr);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+static int
+addr_bind(int fd, const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t len = strlen(name);
+
+	if (len >= sizeof(a.sun_path))
+		return -1;
+	/* '@' stands for the leading NUL of an abstract address. */
+	memcpy(a.sun_path + 1, name + 1, len - 1);
+	return bind(fd, (struct sockaddr *)&a,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+}
 
 sup_err
 notify_open(struct supd *d)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	struct stat st;
-	socklen_t len;
 	int fd, one = 1;
 
-	if (stat(d->cfg->run_dir, &st) != 0)
-		return SUP_ESYS | errno;
-	snprintf(d->notify_addr, sizeof(d->notify_addr),
-	    "@sup-notify/%llx/%llx", (unsigned long long)st.st_dev,
-	    (unsigned long long)st.st_ino);
-	/* '@' stands for the leading NUL of an abstract address. */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    strlen(d->notify_addr));
-	memcpy(a.sun_path + 1, d->notify_addr + 1, strlen(d->notify_addr) - 1);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return SUP_ESYS | errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0 ||
-	    bind(fd, (struct sockaddr *)&a, len) != 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0)
+		goto fail;
+	/* The previous supd's name first: adopted children still send there.
+	 * If someone holds it, a new random name (adopted children then lose
+	 * their STATUS lines, nothing else). */
+	if (!addr_previous(d, d->notify_addr, sizeof(d->notify_addr)) ||
+	    addr_bind(fd, d->notify_addr) != 0) {
+		addr_new(d->notify_addr, sizeof(d->notify_addr));
+		if (addr_bind(fd, d->notify_addr) != 0)
+			goto fail;
+	}
+	addr_save(d);
+	d->notifyfd = fd;
+	return SUP_OK;
+fail:
+	{
 		int e = errno;
 		close(fd);
 		return SUP_ESYS | e;
 	}
-	d->notifyfd = fd;
-	return SUP_OK;
 }
 
 /* The child a sender speaks for: its main pid, or its process group. */
@@ -82,7 +145,8 @@ line_apply(struct supd *d, struct supd_node *n, const char *line)
 			engine_ready(d, n);
 		}
 	} else if (strncmp(line, "STATUS=", 7) == 0) {
-		snprintf(n->status_text, sizeof(n->status_text), "%s", line + 7);
+		/* Shown in JSON and logs: valid UTF-8, cut on a character. */
+		utf8_clean(n->status_text, sizeof(n->status_text), line + 7);
 	} else if (strcmp(line, "STOPPING=1") == 0) {
 		log_event("child.stopping", "name=%s pid=%d", n->name,
 		    (int)n->pid);

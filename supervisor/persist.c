@@ -173,7 +173,10 @@ persist_event(struct supd *d, const char *name, const char *event,
 	if (d->nevents == PERSIST_MAX_EVENTS) {
 		persist_flush(d);
 		if (d->nevents == PERSIST_MAX_EVENTS) { /* still failing */
-			d->events_lost++;
+			if (d->events_lost++ == 0)
+				log_event("state.error", "note=%s", log_quote(
+				    "history events are being lost until the "
+				    "database can be written again"));
 			return;
 		}
 	}
@@ -236,9 +239,15 @@ persist_open(struct supd *d, bool reset)
 }
 
 void
-persist_close(struct supd *d)
+persist_close(struct supd *d, bool clean)
 {
 	persist_flush(d);
+	if (d->db != NULL && clean && st_begin(d->db) == SUP_OK) {
+		if (st_meta_put(d->db, "clean_exit", "1") == SUP_OK)
+			st_commit(d->db);
+		else
+			st_rollback(d->db);
+	}
 	st_close(d->db);
 	d->db = NULL;
 }

@@ -50,6 +50,7 @@ struct ghost {
 struct load {
 	struct supd *d;
 	bool same_boot;
+	bool continues;	/* the old supd died: take its tree over as it was */
 	int nghosts;
 	struct st_node *rows;	/* owned copies: see rows_copy() */
 	int nrows;
@@ -163,7 +164,7 @@ window_restore(struct load *l, struct supd_node *g, const char *text)
 {
 	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
 
-	if (!l->same_boot || text == NULL)
+	if (!l->continues || text == NULL)
 		return;
 	for (const char *p = text; *p != '\0';) {
 		char *end;
@@ -197,13 +198,20 @@ static bool
 worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
     bool ready, int64_t spawned_at)
 {
+	int64_t age_ns;
+
 	if (child_adopt(d, n, pid, start) != SUP_OK)
 		return false;
 	n->spawned_real_ms = spawned_at ? spawned_at : clk_real_ms();
+	/* Its age counts from its spawn, not from its adoption (uptime,
+	 * backoff_reset). */
+	age_ns = (clk_real_ms() - n->spawned_real_ms) * CLK_NS_PER_MS;
+	if (age_ns > 0 && age_ns < clk_mono_ns())
+		n->started_ns = clk_mono_ns() - age_ns;
 	n->state = ready || n->w->ready == READY_NONE ? NS_RUNNING
 						     : NS_STARTING;
 	if (n->state == NS_RUNNING)
-		n->ready_ns = clk_mono_ns();
+		n->ready_ns = n->started_ns;
 	else if (n->w->start_timeout_ms != INT64_MAX)
 		/* Its READY=1 may have gone to the dead supd: engine.c takes
 		 * an adopted child still alive at the deadline as ready. */
@@ -245,17 +253,27 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	int64_t start = 0;
 	pid_t pid = row_live_pid(l, r, &start, &newer);
 
+	n->spawn_id = (uint64_t)r->spawn_id;
+	exit_restore(n, r);
+	if (!l->continues) {
+		/* After an orderly stop, or a reboot, the tree starts anew:
+		 * counts and manual stops stay, plans and finished jobs do
+		 * not; nothing can have died "while supd was down". */
+		if (pid > 0 && !newer && worker_adopt(l->d, n, pid, start,
+		    true, r->spawned_at))
+			return;
+		n->state = NS_STOPPED;
+		return;
+	}
 	n->backoff_step = (unsigned)r->backoff_step;
 	n->done = r->done;
-	n->spawn_id = (uint64_t)r->spawn_id;
 	n->pending_start = r->pending_start;
 	n->is_restart = r->is_restart;
 	/* Only a manual stop or a restart plan goes on; a shutdown does not. */
 	n->pending_stop = r->pending_stop && (r->user_stopped ||
 	    r->pending_start);
-	if (l->same_boot && r->not_before > 0)
+	if (r->not_before > 0)
 		n->not_before_ns = r->not_before * CLK_NS_PER_MS;
-	exit_restore(n, r);
 	if (newer) {
 		unrecorded_restart(l->d, n, r);
 		n->pending_start = n->pending_stop = false;
@@ -264,8 +282,9 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	}
 	if (pid > 0 && worker_adopt(l->d, n, pid, start, r->ready && !newer,
 	    newer ? 0 : r->spawned_at)) {
-		if (strcmp(r->config_hash ? r->config_hash : "",
-		    n->config_hash) != 0) {
+		/* A manual stop under way goes on, whatever the config says. */
+		if (!n->user_stopped && strcmp(r->config_hash ?
+		    r->config_hash : "", n->config_hash) != 0) {
 			log_event("config.changed", "name=%s note=%s", n->name,
 			    log_quote("its config changed: restarting it"));
 			snprintf(n->cause, sizeof(n->cause), "config changed");
@@ -386,7 +405,7 @@ void
 recover_load(struct supd *d)
 {
 	struct load l = {.d = d};
-	char boot[64] = "", was[64] = "";
+	char boot[64] = "", was[64] = "", clean[8] = "";
 	sup_err e;
 
 	if (d->cfg->state_off)
@@ -400,6 +419,8 @@ recover_load(struct supd *d)
 		d->fresh_db = true; /* nothing to recover: a new database */
 	}
 	l.same_boot = boot[0] != '\0' && strcmp(boot, was) == 0;
+	st_meta_get(d->db, "clean_exit", clean, sizeof(clean));
+	l.continues = l.same_boot && strcmp(clean, "1") != 0;
 	if ((e = st_nodes_each(d->db, row_copy, &l)) != SUP_OK)
 		log_event("state.error", "db=%s error=%s",
 		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
@@ -407,20 +428,28 @@ recover_load(struct supd *d)
 		row_load(&l, &l.rows[i]);
 	rows_free(&l);
 	d->recovering = !d->fresh_db;
+	d->recovered = l.continues;
 	for (int i = 0; i < d->nghosts; i++)
 		if (d->ghosts[i].pidfd >= 0 &&
 		    loop_watch(d, d->ghosts[i].pidfd, SRC_GHOST, i) != SUP_OK) {
 			close(d->ghosts[i].pidfd);
 			d->ghosts[i].pidfd = -1;
 		}
-	if (st_begin(d->db) == SUP_OK && st_meta_put(d->db, "boot_id", boot) ==
-	    SUP_OK)
+	/* "Not clean" until supd exits in order: a kill -9 leaves it so. */
+	if (st_begin(d->db) == SUP_OK &&
+	    st_meta_put(d->db, "boot_id", boot) == SUP_OK &&
+	    st_meta_put(d->db, "clean_exit", "0") == SUP_OK)
 		st_commit(d->db);
 	else
 		st_rollback(d->db);
-	if (d->recovering)
-		log_event("supd.recover", "adopted=%d same_boot=%s ghosts=%d",
-		    d->adopted, l.same_boot ? "yes" : "no", l.nghosts);
+	if (l.continues)
+		log_event("supd.recover", "adopted=%d ghosts=%d", d->adopted,
+		    l.nghosts);
+	else if (!d->fresh_db)
+		log_event("supd.restore", "note=%s", log_quote(l.same_boot ?
+		    "the previous supd stopped in order: starting anew, "
+		    "counts and manual stops kept" : "the machine rebooted: "
+		    "starting anew, counts and manual stops kept"));
 	recover_from_spawn_files(d);
 }
 
@@ -500,6 +529,19 @@ recover_ghost_event(struct supd *d, int i)
 	kill(-g->pid, SIGKILL); /* what is left of its process group */
 	log_event("config.removed", "name=%s pid=%d note=%s", g->name,
 	    (int)g->pid, log_quote("stopped"));
+	if (d->shutting_down && d->root->state == NS_STOPPED &&
+	    recover_ghost_count(d) == 0)
+		d->quit = true;
+}
+
+void
+recover_ghosts_kill(struct supd *d)
+{
+	for (int i = 0; i < d->nghosts; i++)
+		if (d->ghosts[i].pidfd >= 0) {
+			kill(-d->ghosts[i].pid, SIGKILL);
+			kill(d->ghosts[i].pid, SIGKILL);
+		}
 }
 
 int64_t

@@ -1,9 +1,11 @@
 /*
  * supervisor/spawnfile.c — the spawn file of each node (spawnfile.h).
  *
- * Layout, 64 bytes of text: the spawn id, left-aligned in 32 bytes padded
- * with blanks, then the pid, written by the child, likewise. Fixed offsets
- * let parent and child each write with one pwrite and no locking.
+ * Layout, 64 bytes of text: the spawn id and the boot-clock time of the
+ * spawn (ms since boot), in 32 bytes padded with blanks, then the pid,
+ * written by the child, likewise. Fixed offsets let parent and child each
+ * write with one pwrite and no locking. The boot clock, like /proc's start
+ * times, ignores changes of the wall clock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,15 @@
 #include "common/proc.h"
 #include "spawnfile.h"
 
+static int64_t
+boot_ns(void)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
+}
+
 int
 spawnfile_begin(struct supd *d, struct supd_node *n)
 {
@@ -32,7 +43,8 @@ spawnfile_begin(struct supd *d, struct supd_node *n)
 		if (n->spawn_fd < 0)
 			return -1;
 	}
-	snprintf(buf, sizeof(buf), "%-31" PRIu64 "\n%-31s\n", n->spawn_id, "");
+	snprintf(buf, sizeof(buf), "%-15" PRIu64 " %-15lld%-31s\n",
+	    n->spawn_id, (long long)(boot_ns() / 1000000), "");
 	if (pwrite(n->spawn_fd, buf, SPAWNFILE_SIZE, 0) != SPAWNFILE_SIZE)
 		return -1;
 	return n->spawn_fd;
@@ -46,26 +58,13 @@ spawnfile_close(struct supd_node *n)
 	n->spawn_fd = -1;
 }
 
-/* Wall-clock seconds at which the machine booted. */
-static double
-boot_time_s(void)
-{
-	struct timespec r, b;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	return (double)(r.tv_sec - b.tv_sec) + (double)(r.tv_nsec - b.tv_nsec) /
-	    1e9;
-}
 
 pid_t
 spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
     int64_t *start)
 {
-	char path[PATH_MAX], buf[SPAWNFILE_SIZE + 1];
-	struct stat st;
-	long long sid, pid;
-	double started;
+	char path[PATH_MAX], buf[SPAWNFILE_SIZE + 1], *p;
+	long long sid, pid, at_ms, start_ms;
 	bool zombie;
 	ssize_t n;
 	int fd;
@@ -75,22 +74,21 @@ spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	n = pread(fd, buf, SPAWNFILE_SIZE, 0);
-	if (fstat(fd, &st) != 0)
-		n = -1;
 	close(fd);
 	if (n != SPAWNFILE_SIZE)
 		return 0;
 	buf[n] = '\0';
-	sid = atoll(buf);
+	sid = strtoll(buf, &p, 10);
+	at_ms = strtoll(p, NULL, 10);
 	pid = atoll(buf + SPAWNFILE_PID_OFF);
 	*spawn_id = sid > 0 ? sid : 0;
 	if (sid <= 0 || pid <= 0 ||
 	    proc_start_time((pid_t)pid, start, &zombie) != SUP_OK || zombie)
 		return 0;
-	/* The child wrote the file in the moment it started. */
-	started = boot_time_s() + (double)*start / (double)sysconf(_SC_CLK_TCK);
-	if (started < (double)st.st_mtim.tv_sec - 5 ||
-	    started > (double)st.st_mtim.tv_sec + 5)
+	/* The process started in the moment the spawn was written: a pid
+	 * recycled by another process started at another time. */
+	start_ms = *start * 1000 / sysconf(_SC_CLK_TCK);
+	if (start_ms < at_ms - 2000 || start_ms > at_ms + 2000)
 		return 0;
 	return (pid_t)pid;
 }

@@ -8,6 +8,7 @@
  * RUN/state.db.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +55,15 @@ history_from_db(struct ctl_opts *o, const char *name, int64_t since,
 	rundir_path(o->run_dir, "state.db", path, sizeof(path));
 	if (o->config != NULL &&
 	    cfg_load(o->config, NULL, 0, &c, &errs) == SUP_OK) {
-		snprintf(path, sizeof(path), "%s", c->state_path ?
-		    c->state_path : "");
+		bool off = c->state_off;
+		if (!off)
+			snprintf(path, sizeof(path), "%s", c->state_path);
 		cfg_free(c);
+		if (off) {
+			ctl_say("no history: %s says state = off", o->config);
+			*code = EX_FAILED;
+			return NULL;
+		}
 	}
 	if ((e = st_open_ro(path, &db, why, sizeof(why))) != SUP_OK) {
 		ctl_say("supd is not running, and its database %s cannot be "

@@ -74,6 +74,8 @@ status_all_running(const json_t *reply)
 	json_t *c;
 	size_t i;
 
+	if (json_array_size(json_object_get(reply, "children")) == 0)
+		return false; /* named, yet nothing came back: not running */
 	json_array_foreach(json_object_get(reply, "children"), i, c)
 		if (strcmp(json_string_value(json_object_get(c, "state")),
 		    "running") != 0)
@@ -81,18 +83,29 @@ status_all_running(const json_t *reply)
 	return true;
 }
 
+/* "supd pid 1234, running since 2026-...Z (up 5m), adopted 3 children" */
 static void
 supervisor_line(const json_t *reply)
 {
 	json_t *s = json_object_get(reply, "supervisor");
+	json_int_t adopted = json_integer_value(json_object_get(s, "adopted"));
+	const char *why = json_string_value(json_object_get(s,
+	    "persist_error"));
 	char up[32];
 
 	dur_format(json_integer_value(json_object_get(s, "uptime_ms")), up,
 	    sizeof(up));
-	printf("supd pid %lld, %s, up %s, run dir %s\n",
+	printf("supd pid %lld, %s since %s (up %s), run dir %s",
 	    (long long)json_integer_value(json_object_get(s, "pid")),
-	    json_string_value(json_object_get(s, "state")), up,
+	    json_string_value(json_object_get(s, "state")),
+	    json_string_value(json_object_get(s, "started_at")), up,
 	    json_string_value(json_object_get(s, "run_dir")));
+	if (adopted > 0)
+		printf(", adopted %lld from the previous supd",
+		    (long long)adopted);
+	putchar('\n');
+	if (!json_is_true(json_object_get(s, "persisting")))
+		printf("not persisting: %s\n", why ? why : "unknown");
 }
 
 void

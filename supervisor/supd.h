@@ -138,6 +138,7 @@ struct supd {
 	struct ipc_server *ctl;	  /* owned */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
 	int64_t relisten_ns;	  /* last ctl listener re-creation */
+	int64_t heal_due_ns;	  /* a listener check ends then; 0: none */
 
 	int64_t start_ns, start_real_ms;
 	uint64_t spawn_seq;
@@ -157,6 +158,7 @@ struct supd {
 	bool recovering;	  /* first start after reading the database */
 	int adopted;		  /* children adopted from a previous supd */
 	bool fresh_db;		  /* the database had nothing to recover */
+	bool recovered;		  /* took over the tree of a supd that died */
 	struct ghost *ghosts;	  /* owned: removed from the config, stopping */
 	int nghosts;
 	char **removed;		  /* owned: rows to delete at the next flush */
@@ -234,7 +236,9 @@ void reap_all(struct supd *d);
 
 /* --- persist.c: what is written to the database, and when --- */
 sup_err persist_open(struct supd *d, bool reset);
-void persist_close(struct supd *d);
+/* Last flush; clean: every child was stopped in order (the next supd
+ * starts anew instead of taking over). */
+void persist_close(struct supd *d, bool clean);
 /* Writes every changed node and the queued events in one transaction. */
 void persist_flush(struct supd *d);
 /* Queues a history event (x, reason and decided_by may be NULL). */
@@ -255,6 +259,8 @@ void recover_ghost_event(struct supd *d, int index);
 int64_t recover_ghost_deadline(struct supd *d);
 void recover_ghost_deadlines(struct supd *d, int64_t now);
 int recover_ghost_count(struct supd *d);
+/* SIGKILL to every ghost still alive (supd is exiting). */
+void recover_ghosts_kill(struct supd *d);
 int recover_ghost_fd(struct supd *d, int index);
 
 /* --- loop.c (event sources) --- */

@@ -46,6 +46,9 @@ enum {
  * Returns a human-readable description of e. Static storage for plain
  * codes; for tagged codes the library's own (static) message.
  */
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
 const char *sup_strerror(sup_err e);
 
 #ifdef __cplusplus

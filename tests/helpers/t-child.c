@@ -14,6 +14,7 @@
  *   --code=N            ... with status N (default 0)
  *   --kill-self=SIG     ... or by signal SIG instead
  *   --print=TEXT        print TEXT and a newline on stdout
+ *   --status-garbage    send a 400-byte STATUS= that is not UTF-8
  * Then it waits for a signal.
  */
 #include <signal.h>
@@ -151,6 +152,14 @@ main(int argc, char **argv)
 			code = atoi(v);
 		} else if ((v = opt(a, "--kill-self=")) != NULL) {
 			kill_sig = atoi(v);
+		} else if (strcmp(a, "--status-garbage") == 0) {
+			char msg[512] = "STATUS=";
+			for (int k = 7; k < 407; k += 2) {
+				msg[k] = (char)0xc3; /* a 2-byte lead, then */
+				msg[k + 1] = (char)(k % 3 ? 0xa9 : 0xff);
+			}
+			msg[407] = '\0';
+			notify(msg);
 		} else if ((v = opt(a, "--print=")) != NULL) {
 			printf("%s\n", v);
 			fflush(stdout);

@@ -332,3 +332,110 @@ Test(scenario_recovery, a_full_disk_turns_persisting_off_and_supd_goes_on)
 	cr_assert(strstr(log, "state.error") != NULL, "%s", log);
 	free(log);
 }
+
+Test(scenario_recovery, a_restart_the_database_never_heard_of_is_adopted_and_counted)
+{
+	char db[256], sql[512], *argv[] = {"sqlite3", db, sql, NULL};
+	pid_t a1;
+
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\nbackoff = 0 0\n");
+	t_supd_start(&env);
+	pid_t a0 = t_pid(&env, "a");
+	kill(a0, SIGKILL);
+	cr_assert(T_WAIT((a1 = t_pid(&env, "a")) > 0 && a1 != a0, T_WAIT_MS));
+	supd_kill9();
+	/* As if supd died right after the fork, before its batch commit:
+	 * the row still has the old incarnation, the spawn file the new. */
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	snprintf(sql, sizeof(sql), "UPDATE nodes SET spawn_id = spawn_id - 1, "
+	    "pid = %d, restarts = 0 WHERE name = 'a'", (int)a0);
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	t_supd_start(&env);
+	cr_assert_eq(t_pid(&env, "a"), a1, "the newest incarnation, adopted");
+	cr_assert_eq(t_restarts(&env, "a"), 1, "and its restart counted");
+	char *h = history("a");
+	cr_assert(strstr(h, "not recorded before supd died") != NULL, "%s", h);
+	free(h);
+}
+
+Test(scenario_recovery, supd_killed_during_its_shutdown_comes_back_whole)
+{
+	pid_t procs[16], a0, s0;
+	int n;
+
+	t_conf(&env,
+	    "[worker a]\ncommand = " CHILD "\n"
+	    "[worker stubborn]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 30s\n");
+	t_supd_start(&env);
+	a0 = t_pid(&env, "a");
+	s0 = t_pid(&env, "stubborn");
+	kill(env.supd, SIGTERM); /* stubborn is stopped first, and waits */
+	cr_assert(T_WAIT(strstr(t_read(env.log), "child.stop name=stubborn"),
+	    T_WAIT_MS));
+	supd_kill9();
+	t_supd_start(&env);
+	/* A supd started again runs the tree: both adopted, none twice. */
+	cr_assert_eq(t_pid(&env, "stubborn"), s0);
+	cr_assert_eq(t_pid(&env, "a"), a0);
+	cr_assert_str_eq(t_state(&env, "stubborn"), "running");
+	n = tree_procs(procs, 16);
+	cr_assert_eq(n, 2);
+}
+
+Test(scenario_recovery, after_an_orderly_stop_the_tree_starts_anew)
+{
+	char stamp[256], conf[1024];
+	int n;
+
+	t_path(&env, "stamp.log", stamp, sizeof(stamp));
+	snprintf(conf, sizeof(conf),
+	    "[worker job]\ncommand = " CHILD " --stamp=%s --exit-after=10\n"
+	    "restart = transient\n"
+	    "[worker a]\ncommand = " CHILD "\n[worker b]\ncommand = " CHILD
+	    "\n", stamp);
+	t_conf(&env, "%s", conf);
+	t_supd_start(&env);
+	cr_assert(T_WAIT(strcmp(t_state(&env, "job"), "stopped") == 0,
+	    T_WAIT_MS));
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "b", NULL), 0);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", NULL), 0);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 0);
+	t_supd_start(&env);
+	/* The finished job runs again; the manual stop stays. */
+	cr_assert(T_WAIT((t_lines_free(t_lines(stamp, &n)), n == 2),
+	    T_WAIT_MS));
+	cr_assert_str_eq(t_state(&env, "b"), "stopped");
+	cr_assert_str_eq(t_state(&env, "a"), "running");
+	json_t *s = t_status(&env);
+	cr_assert(json_is_false(json_object_get(supervisor_of(s),
+	    "recovered")));
+	json_decref(s);
+}
+
+Test(scenario_recovery, after_a_reboot_nothing_counts_as_a_failure)
+{
+	char db[256], *argv[] = {"sqlite3", db,
+	    "UPDATE meta SET value = 'another-boot' WHERE key = 'boot_id'",
+	    NULL};
+	pid_t procs[16];
+	int n;
+
+	/* intensity 1: two workers "lost while down" would make root give
+	 * up; after a reboot they are simply started. */
+	t_conf(&env, "intensity = 1\nperiod = 60s\n"
+	    "[worker a]\ncommand = " CHILD "\n[worker b]\ncommand = " CHILD
+	    "\n");
+	t_supd_start(&env);
+	supd_kill9();
+	n = tree_procs(procs, 16);
+	for (int i = 0; i < n; i++) /* what a reboot does to them */
+		kill(procs[i], SIGKILL);
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	t_supd_start(&env);
+	cr_assert_str_eq(t_state(&env, "a"), "running");
+	cr_assert_str_eq(t_state(&env, "b"), "running");
+	cr_assert_eq(t_restarts(&env, "a"), 0);
+	cr_assert(t_supd_alive(&env));
+}

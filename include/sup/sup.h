@@ -1,0 +1,222 @@
+/*
+ * sup/sup.h — libsup: GenServer-style workers supervised by supd.
+ *
+ * A worker is a callback table (struct sup_ops) and a state struct
+ * described by a field schema (SUP_FIELD). main is one line:
+ *
+ *	int main(int argc, char **argv) { return sup_worker_main(&ops, argc, argv); }
+ *
+ * The runtime fills the state from --field=value arguments and the last
+ * checkpoint, listens on the worker's endpoint, tells supd it is ready
+ * (ready = sup in sup.conf), and runs the callbacks one message at a time
+ * on its own loop, as a GenServer does. Any process calls a worker by
+ * name with sup_call() / sup_cast(). See libsup(3).
+ *
+ * Link with -lsup (pkg-config libsup). Every function returns sup_err
+ * (sup/err.h) unless it says otherwise.
+ */
+#ifndef SUP_SUP_H
+#define SUP_SUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sup/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SUP_API __attribute__((visibility("default")))
+#else
+#define SUP_API
+#endif
+
+typedef struct sup_worker sup_worker; /* the running worker, in callbacks */
+typedef struct sup_from sup_from;     /* the caller of a call, until replied */
+
+/* --- the state schema --------------------------------------------------- */
+
+enum sup_type {
+	SUP_INT64,  /* int64_t */
+	SUP_DOUBLE, /* double */
+	SUP_BOOL,   /* bool */
+	SUP_TEXT,   /* char *: NUL-terminated, malloc'd, owned by the state */
+	SUP_BLOB,   /* struct sup_blob: malloc'd, owned by the state */
+};
+
+struct sup_blob {
+	void *data;
+	size_t len;
+};
+
+enum {
+	SUP_OPTIONAL = 0, /* may be left out: the default applies */
+	SUP_REQUIRED = 1, /* must be given as --name=value, or init fails */
+};
+
+struct sup_field {
+	const char *name;
+	enum sup_type type;
+	size_t offset;	  /* in the state struct */
+	unsigned flags;	  /* SUP_REQUIRED or SUP_OPTIONAL */
+	const char *def;  /* default, as it would be written after '=' */
+};
+
+/*
+ * One entry of a schema: SUP_FIELD(struct kv, capacity, SUP_INT64,
+ * SUP_REQUIRED, NULL). The field is set from --capacity=N, checkpointed
+ * under its name, and shown by supctl state.
+ */
+#define SUP_FIELD(stype, member, type, flags, def)                          \
+	{ #member, (type), offsetof(stype, member), (flags), (def) }
+
+/* Replaces a text field's value with a copy of v (NULL clears it). */
+SUP_API sup_err sup_text_set(char **field, const char *v);
+/* Replaces a blob field's value with a copy of data. */
+SUP_API sup_err sup_blob_set(struct sup_blob *field, const void *data,
+    size_t len);
+
+/* --- callbacks ---------------------------------------------------------- */
+
+/* What a callback returns. */
+enum sup_ret {
+	SUP_RET_OK = 0,	     /* go on */
+	SUP_RET_CONTINUE,    /* init: ready now, then handle_continue */
+	SUP_RET_DEGRADED,    /* handle_continue: failed; retried later */
+	SUP_RET_STOP,	     /* terminate(reason) and exit normally */
+	SUP_RET_HIBERNATE,   /* reserved for hibernation (checkpoint, sleep) */
+};
+
+/* What handle_info receives. */
+enum sup_info_kind {
+	SUP_TIMEOUT,	/* no message for sup_set_timeout()'s time */
+	SUP_TIMER,	/* a sup_send_after() timer fired */
+};
+
+struct sup_info {
+	enum sup_info_kind kind;
+	uint64_t timer;	  /* SUP_TIMER: the id sup_send_after() returned */
+	const char *tag;  /* SUP_TIMER: the tag given to sup_send_after() */
+};
+
+/* Checkpoint policies (sup.conf: checkpoint = each | DURATION | manual). */
+enum sup_checkpoint {
+	SUP_CHECKPOINT_EACH = 0,  /* after each callback that changed the state */
+	SUP_CHECKPOINT_MANUAL = -1, /* only on sup_checkpoint() and at exit */
+	/* > 0: at most every that many milliseconds, when changed */
+};
+
+struct sup_ops {
+	const char *name;		   /* used when SUP_NAME is not set */
+	size_t state_size;		   /* sizeof the state struct */
+	const struct sup_field *fields;	   /* its schema */
+	size_t nfields;
+	int64_t checkpoint;		   /* default policy (enum above) */
+
+	/*
+	 * Fills what the schema does not (caches, handles). Must return
+	 * fast: supd waits for it. recovering: the state was restored from
+	 * the last checkpoint of a previous incarnation. Returns SUP_RET_OK
+	 * (ready), SUP_RET_CONTINUE (ready now, handle_continue next, status
+	 * initializing until it succeeds) or SUP_RET_STOP (init failed:
+	 * set the reason with sup_stop_reason()).
+	 */
+	int (*init)(sup_worker *w, void *state, bool recovering);
+	/* The slow part of a start: SUP_RET_OK (status ready) or
+	 * SUP_RET_DEGRADED (status degraded; called again later). */
+	int (*handle_continue)(sup_worker *w, void *state);
+	/* A call: answer with sup_reply(from, ...) now, or keep from and
+	 * answer later, from any thread. Exactly one reply per call. */
+	int (*handle_call)(sup_worker *w, void *state, const void *req,
+	    size_t len, sup_from *from);
+	/* A cast: no reply. */
+	int (*handle_cast)(sup_worker *w, void *state, const void *msg,
+	    size_t len);
+	int (*handle_info)(sup_worker *w, void *state,
+	    const struct sup_info *info);
+	/* Before exit: SIGTERM ("shutdown"), SUP_RET_STOP, or an error. */
+	void (*terminate)(sup_worker *w, void *state, const char *reason);
+};
+
+/*
+ * Runs the worker: parses --field=value arguments, restores the last
+ * checkpoint, calls init, serves until SIGTERM or SUP_RET_STOP, calls
+ * terminate, checkpoints a last time, and returns the exit status for
+ * main: 0 after an orderly stop; 78 when the arguments are wrong (the
+ * message names the field); 1 on other failures.
+ */
+SUP_API int sup_worker_main(const struct sup_ops *ops, int argc,
+    char **argv);
+
+/* --- inside callbacks --------------------------------------------------- */
+
+/* Answers a call and frees from. Any thread; exactly once per call. */
+SUP_API sup_err sup_reply(sup_from *from, const void *data, size_t len);
+/* Answers a call with an error text: the caller gets SUP_EFAILED. */
+SUP_API sup_err sup_reply_error(sup_from *from, const char *text);
+
+/* Commits the state now, in one transaction. */
+SUP_API sup_err sup_checkpoint(sup_worker *w);
+
+/* Inactivity: handle_info(SUP_TIMEOUT) after ms without a message
+ * (0: off). */
+SUP_API void sup_set_timeout(sup_worker *w, int64_t ms);
+/* handle_info(SUP_TIMER, tag) after ms. Returns the timer's id (> 0), or
+ * 0 when out of memory. tag is copied. */
+SUP_API uint64_t sup_send_after(sup_worker *w, int64_t ms, const char *tag);
+/* Cancels a timer; false if it already fired or never existed. */
+SUP_API bool sup_cancel_timer(sup_worker *w, uint64_t timer);
+
+/* The reason terminate and supd will be given when a callback stops. */
+SUP_API void sup_stop_reason(sup_worker *w, const char *reason);
+/* A line of free text shown by supctl status (status_text). */
+SUP_API void sup_status_text(sup_worker *w, const char *text);
+/* Delay before handle_continue is tried again after SUP_RET_DEGRADED
+ * (default: 1 s, doubling up to 30 s). */
+SUP_API void sup_retry_after(sup_worker *w, int64_t ms);
+/* The worker's name ("kv", "pool.3"). Static storage. */
+SUP_API const char *sup_self(const sup_worker *w);
+
+/* --- clients: any process ----------------------------------------------- */
+
+#define SUP_MAX_MSG (1024 * 1024) /* larger messages are refused */
+
+/*
+ * Calls worker name and waits for its reply until timeout_ms. The reply
+ * is a new buffer (free() it). Errors: SUP_ENOTFOUND (no such worker),
+ * SUP_EDOWN (it is not running, or died before replying: the call was
+ * not run, or not finished), SUP_ETIMEDOUT, SUP_EFAILED (it answered
+ * with sup_reply_error(): *reply holds the text), SUP_ETOOBIG. A call is
+ * delivered at most once. Thread-safe; connections are cached.
+ */
+SUP_API sup_err sup_call(const char *name, const void *req, size_t len,
+    void **reply, size_t *rlen, int64_t timeout_ms);
+
+/* Sends a cast; returns once the worker has received it. */
+SUP_API sup_err sup_cast(const char *name, const void *msg, size_t len);
+
+struct sup_where {
+	char endpoint[256]; /* ipc://... */
+	pid_t pid;
+	char status[16];    /* initializing, ready, degraded */
+};
+
+/*
+ * Where worker name is and how it is, from the registry in the run dir
+ * (not from supd). SUP_ENOTFOUND when it never ran; SUP_EDOWN when its
+ * process is gone (where is still filled).
+ */
+SUP_API sup_err sup_lookup(const char *name, struct sup_where *where);
+
+/* The run dir clients use: $SUP_RUN_DIR by default. Call before any
+ * sup_call from this process. */
+SUP_API void sup_client_run_dir(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

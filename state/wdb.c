@@ -1,0 +1,153 @@
+/*
+ * state/wdb.c — a worker's own database (state.h): its checkpointed
+ * fields and its registry entry.
+ *
+ * One writer, the worker; everyone else opens it read-only for a moment.
+ * A checkpoint is one transaction over the fields that changed, so a
+ * kill -9 in the middle leaves the previous checkpoint whole.
+ */
+#include <string.h>
+
+#include "state_int.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL,"
+	"  value);",
+};
+
+enum { W_META_PUT, W_META_GET, W_FIELD_PUT, W_FIELDS_ALL, W_COUNT };
+
+static const char *const sql[W_COUNT] = {
+	[W_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+	[W_META_GET] = "SELECT value FROM meta WHERE key = ?",
+	[W_FIELD_PUT] = "INSERT OR REPLACE INTO fields (name, type, value) "
+	    "VALUES (?, ?, ?)",
+	[W_FIELDS_ALL] = "SELECT name, type, value FROM fields",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    ST_WORKER_SCHEMA_VERSION, "one migration per schema version");
+
+const struct st_schema st_worker_schema = {
+	.migrations = migrations, .version = ST_WORKER_SCHEMA_VERSION,
+	.sql = sql, .nsql = W_COUNT,
+};
+
+sup_err
+st_wopen(const char *path, bool readonly, st_db **out, char *why, size_t n)
+{
+	/* A worker waits a little for a lock (only readers' checkpoints of
+	 * the WAL could hold it); readers wait longer for a busy writer. */
+	return st_open_schema(path, &st_worker_schema, readonly, false,
+	    readonly ? 1000 : 100, out, why, n);
+}
+
+sup_err
+st_wfield_put(st_db *db, const struct st_value *v)
+{
+	sqlite3_stmt *s = db->q[W_FIELD_PUT];
+
+	st_bind_text(s, 1, v->name);
+	st_bind_text(s, 2, v->type);
+	switch (v->vt) {
+	case ST_INT:
+		sqlite3_bind_int64(s, 3, v->i);
+		break;
+	case ST_REAL:
+		sqlite3_bind_double(s, 3, v->r);
+		break;
+	case ST_TEXT:
+		sqlite3_bind_text(s, 3, v->p, -1, SQLITE_STATIC);
+		break;
+	case ST_BLOB:
+		sqlite3_bind_blob64(s, 3, v->p, v->len, SQLITE_STATIC);
+		break;
+	case ST_NULL:
+	default:
+		sqlite3_bind_null(s, 3);
+		break;
+	}
+	return st_run(s);
+}
+
+sup_err
+st_wfields_each(st_db *db, int (*cb)(void *, const struct st_value *),
+    void *arg)
+{
+	sqlite3_stmt *s = db->q[W_FIELDS_ALL];
+	struct st_value v;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&v, 0, sizeof(v));
+		v.name = st_col_text(s, 0);
+		v.type = st_col_text(s, 1);
+		if (v.name == NULL || v.type == NULL)
+			continue;
+		switch (sqlite3_column_type(s, 2)) {
+		case SQLITE_INTEGER:
+			v.vt = ST_INT;
+			v.i = sqlite3_column_int64(s, 2);
+			break;
+		case SQLITE_FLOAT:
+			v.vt = ST_REAL;
+			v.r = sqlite3_column_double(s, 2);
+			break;
+		case SQLITE_TEXT:
+			v.vt = ST_TEXT;
+			v.p = sqlite3_column_text(s, 2);
+			v.len = (size_t)sqlite3_column_bytes(s, 2);
+			break;
+		case SQLITE_BLOB:
+			v.vt = ST_BLOB;
+			v.p = sqlite3_column_blob(s, 2);
+			v.len = (size_t)sqlite3_column_bytes(s, 2);
+			break;
+		default:
+			v.vt = ST_NULL;
+			break;
+		}
+		if (cb(arg, &v) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	st_done(s);
+	return rc == SQLITE_DONE ? SUP_OK : SUP_EDB | rc;
+}
+
+sup_err
+st_wmeta_put(st_db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *s = db->q[W_META_PUT];
+
+	st_bind_text(s, 1, key);
+	st_bind_text(s, 2, value);
+	return st_run(s);
+}
+
+sup_err
+st_wmeta_get(st_db *db, const char *key, char *buf, size_t n)
+{
+	sqlite3_stmt *s = db->q[W_META_GET];
+	sup_err e = SUP_ENOTFOUND;
+	int rc;
+
+	st_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *v = st_col_text(s, 0);
+		size_t len = v ? strlen(v) : 0;
+		if (len >= n)
+			len = n - 1;
+		memcpy(buf, v ? v : "", len);
+		buf[len] = '\0';
+		e = SUP_OK;
+	} else if (rc != SQLITE_DONE) {
+		e = SUP_EDB | rc;
+	}
+	st_done(s);
+	return e;
+}

@@ -1,0 +1,109 @@
+/*
+ * worker/wrk.h — libsup's internals, shared by worker/*.c.
+ *
+ * The runtime (runtime.c) owns struct sup_worker and its loop; fields.c
+ * owns the state schema (arguments, defaults, checkpoints); timers.c the
+ * one timer source; client.c the calls any process makes.
+ */
+#ifndef WORKER_WRK_H
+#define WORKER_WRK_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sup/sup.h"
+
+struct ipc_server;
+struct st_db;
+
+/* Frames between clients and workers: version, type, payload. */
+enum {
+	WRK_CALL = 'C',	 /* request: a call */
+	WRK_CAST = 'K',	 /* request: a cast; answered with an ack */
+	WRK_SYS = 'S',	 /* request: runtime command (ping, status) */
+	WRK_REPLY = 'R', /* answer: the payload */
+	WRK_ERROR = 'E', /* answer: an error text */
+};
+
+/* A field's value as last checkpointed, to see what changed. */
+struct wrk_shadow {
+	bool valid;
+	int64_t i;
+	double r;
+	void *p; /* owned copy of text (with NUL) or blob */
+	size_t len;
+};
+
+struct wrk_timer {
+	uint64_t id;
+	int64_t due_ns;
+	char tag[64];
+};
+
+struct sup_worker {
+	const struct sup_ops *ops;	/* borrowed: static storage */
+	void *state;			/* owned: ops->state_size bytes */
+	struct wrk_shadow *shadow;	/* owned: one per field */
+	char name[96];
+	char run_dir[PATH_MAX];
+	char endpoint[PATH_MAX + 8];	/* ipc://... */
+	char db_path[PATH_MAX];
+	uint64_t spawn_id;
+	struct ipc_server *srv;		/* owned */
+	struct st_db *db;		/* owned; NULL if it cannot be opened */
+	int epfd, sigfd, timerfd;
+	int64_t armed_ns;		/* what timerfd is set to */
+
+	int64_t checkpoint_ms;		/* policy: enum sup_checkpoint */
+	int64_t checkpoint_due_ns;	/* next periodic checkpoint; 0 */
+	bool checkpoint_failed;		/* logged once */
+
+	struct wrk_timer *timers;	/* owned */
+	int ntimers;
+	uint64_t timer_seq;
+	int64_t idle_ms;		/* sup_set_timeout; 0: off */
+	int64_t idle_due_ns;
+
+	char status[16];		/* initializing, ready, degraded */
+	char status_text[256];
+	char stop_reason[256];
+	bool continuing;		/* handle_continue still to succeed */
+	int64_t retry_ms, retry_due_ns;
+	bool quit;
+	int exit_code;
+	uint64_t calls, casts, bad_messages;
+};
+
+/* --- fields.c --- */
+/* Applies defaults, then the checkpoint (if any), then the arguments.
+ * On error returns false with a message naming the field in why. */
+bool wrk_fields_load(sup_worker *w, int argc, char **argv, bool *recovered,
+    char *why, size_t n);
+/* True when some field differs from its last checkpoint. */
+bool wrk_fields_changed(sup_worker *w);
+/* Writes the changed fields in one transaction. */
+sup_err wrk_fields_checkpoint(sup_worker *w);
+/* Frees text and blob fields and the shadow. */
+void wrk_fields_free(sup_worker *w);
+
+/* --- timers.c --- */
+int64_t wrk_now_ns(void);
+/* Runs every timer that is due; returns after the first that stops. */
+void wrk_timers_run(sup_worker *w);
+/* Arms the timerfd to the earliest deadline of everything. */
+void wrk_timers_arm(sup_worker *w);
+
+/* --- runtime.c --- */
+/* Calls a callback's aftermath: status, checkpoint policy, stop. */
+void wrk_after(sup_worker *w, int ret);
+void wrk_log(sup_worker *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Publishes status (registry and supd). */
+void wrk_status_set(sup_worker *w, const char *status);
+/* handle_continue once more; used by timers.c for retries. */
+void wrk_continue_run(sup_worker *w);
+/* Commits a checkpoint now if anything changed. */
+void wrk_checkpoint_now(sup_worker *w);
+
+#endif
