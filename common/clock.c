@@ -16,6 +16,15 @@ clk_mono_ns(void)
 }
 
 int64_t
+clk_boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 clk_real_ms(void)
 {
 	struct timespec ts;

@@ -14,6 +14,9 @@
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t clk_mono_ns(void);
 
+/* CLOCK_BOOTTIME in milliseconds: the clock of /proc start times. */
+int64_t clk_boot_ms(void);
+
 /* CLOCK_REALTIME in milliseconds since the epoch. */
 int64_t clk_real_ms(void);
 

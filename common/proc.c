@@ -40,6 +40,19 @@ proc_start_time(pid_t pid, int64_t *ticks, bool *zombie)
 	return SUP_OK;
 }
 
+bool
+proc_same(pid_t pid, int64_t start_ms)
+{
+	int64_t ticks, ms;
+	bool zombie;
+
+	if (pid <= 0 || proc_start_time(pid, &ticks, &zombie) != SUP_OK ||
+	    zombie)
+		return false;
+	ms = ticks * 1000 / sysconf(_SC_CLK_TCK);
+	return ms >= start_ms - 2000 && ms <= start_ms + 2000;
+}
+
 void
 proc_boot_id(char *buf, size_t n)
 {

@@ -18,6 +18,13 @@
  */
 sup_err proc_start_time(pid_t pid, int64_t *ticks, bool *zombie);
 
+/*
+ * Whether pid is alive (not a zombie) and started within 2 s of start_ms
+ * (boot clock): the process recorded then, not one that took its pid.
+ * With the boot clock a wall-clock step changes nothing.
+ */
+bool proc_same(pid_t pid, int64_t start_ms);
+
 /* The kernel's boot id (36 characters) into buf; empty if unknown. */
 void proc_boot_id(char *buf, size_t n);
 

@@ -99,8 +99,11 @@ pragmas(st_db *db, bool power, int busy_ms, char *why, size_t n)
 	sqlite3_busy_timeout(db->h, busy_ms);
 	if (db->readonly)
 		return SUP_OK;
+	/* A small page cache: supd's rows are few and written in batches,
+	 * and every page of cache counts in supd's memory. */
 	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = %s;", power ? "FULL" : "NORMAL");
+	    "PRAGMA synchronous = %s; PRAGMA cache_size = -256;",
+	    power ? "FULL" : "NORMAL");
 	if ((e = exec(db, sql)) != SUP_OK)
 		snprintf(why, n, "%s", sqlite3_errmsg(db->h));
 	return e;
@@ -124,6 +127,10 @@ stmts_finalize(st_db *db)
 	for (int i = 0; i < ST_MAX_STMTS; i++) {
 		sqlite3_finalize(db->q[i]);
 		db->q[i] = NULL;
+	}
+	for (int i = 0; i < 3; i++) {
+		sqlite3_finalize(db->txn[i]);
+		db->txn[i] = NULL;
 	}
 }
 
@@ -268,21 +275,35 @@ st_col_text(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
+/* Transaction statements, prepared once: parsing SQL per commit would
+ * cost more than the commit. */
+static sup_err
+txn(st_db *db, int which, const char *sql)
+{
+	if (db->txn[which] == NULL) {
+		int rc = sqlite3_prepare_v3(db->h, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->txn[which], NULL);
+		if (rc != SQLITE_OK)
+			return SUP_EDB | rc;
+	}
+	return st_run(db->txn[which]);
+}
+
 sup_err
 st_begin(st_db *db)
 {
-	return exec(db, "BEGIN IMMEDIATE");
+	return txn(db, 0, "BEGIN IMMEDIATE");
 }
 
 sup_err
 st_commit(st_db *db)
 {
-	return exec(db, "COMMIT");
+	return txn(db, 1, "COMMIT");
 }
 
 void
 st_rollback(st_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		txn(db, 2, "ROLLBACK");
 }

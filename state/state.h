@@ -73,7 +73,7 @@ struct st_node {
 	bool pending_start, pending_stop, is_restart, user_stopped, done;
 	int64_t spawn_id;
 	int64_t pid;		/* 0: none */
-	int64_t pid_start;	/* /proc/PID/stat starttime, clock ticks */
+	int64_t pid_start;	/* its start, boot-clock ms (~/proc starttime) */
 	int64_t spawned_at;	/* wall ms */
 	bool ready;
 	int64_t restarts;

@@ -44,6 +44,7 @@ struct st_db {
 	bool readonly;
 	const struct st_schema *schema; /* static storage */
 	sqlite3_stmt *q[ST_MAX_STMTS]; /* owned: prepared once */
+	sqlite3_stmt *txn[3];	       /* owned: BEGIN, COMMIT, ROLLBACK */
 	int64_t hist_adds;	       /* since the last trim */
 };
 

@@ -90,28 +90,25 @@ is_own_var(const char *kv)
 }
 
 /*
- * First entry wins (env_push skips a key already present): supd's SUP_*
- * variables, then the config's env, then the user's identity, then supd's
- * own environment.
+ * The part of a worker's environment that is the same at every spawn:
+ * the config's env, the user's identity, then supd's own environment,
+ * first entry winning, SUP_* and NOTIFY_SOCKET left out. Built once per
+ * worker (pool instances share it): a spawn then costs no string work
+ * but its own SUP_* values.
  */
-static void
-env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
+static char **
+env_tail(struct supd *d, const struct cfg_worker *w)
 {
-	const struct cfg_worker *w = n->w;
-	const char *run = d->cfg->run_dir;
 	extern char **environ;
+	struct envbuf *e;
+	struct env_tail *t;
+	char **v;
 
-	e->n = e->ns = 0;
-	env_set(e, "SUP_NAME", "%s", n->name);
-	env_set(e, "SUP_RUN_DIR", "%s", run);
-	env_set(e, "SUP_ENDPOINT", "ipc://%s/w/%s", run, n->name);
-	env_set(e, "SUP_STATE_DB", "%s/state/%s.db", run, n->name);
-	env_set(e, "SUP_SPAWN_ID", "%" PRIx64 "-%" PRIu64,
-	    (uint64_t)d->start_real_ms, n->spawn_id);
-	if (n->instance >= 0)
-		env_set(e, "SUP_INSTANCE", "%d", n->instance);
-	if (w->ready != READY_NONE)
-		env_set(e, "NOTIFY_SOCKET", "%s", d->notify_addr);
+	for (int i = 0; i < d->ntails; i++)
+		if (d->tails[i].w == w)
+			return d->tails[i].v;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
 	for (int i = 0; i < w->nenv; i++)
 		env_push(e, w->env[i]);
 	if (w->has_user) {
@@ -122,6 +119,44 @@ env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
 	for (char **p = environ; *p != NULL; p++)
 		if (!is_own_var(*p))
 			env_push(e, *p);
+	t = realloc(d->tails, (size_t)(d->ntails + 1) * sizeof(*t));
+	v = calloc((size_t)e->n + 1, sizeof(*v));
+	if (t == NULL || v == NULL) {
+		free(v);
+		free(e);
+		d->tails = t ? t : d->tails;
+		return NULL;
+	}
+	for (int i = 0; i < e->n; i++)
+		if ((v[i] = strdup(e->v[i])) == NULL)
+			v[i] = (char *)"SUP_ENV_LOST=1";
+	d->tails = t;
+	d->tails[d->ntails++] = (struct env_tail){w, v};
+	free(e);
+	return v;
+}
+
+/* SUP_* and NOTIFY_SOCKET for this spawn, then the worker's tail. */
+static void
+env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
+{
+	const struct cfg_worker *w = n->w;
+	const char *run = d->cfg->run_dir;
+	char **tail = env_tail(d, w);
+
+	e->n = e->ns = 0;
+	env_set(e, "SUP_NAME", "%s", n->name);
+	env_set(e, "SUP_RUN_DIR", "%s", run);
+	env_set(e, "SUP_ENDPOINT", "ipc://%s/w/%s", run, n->name);
+	env_set(e, "SUP_STATE_DB", "%s/state/%s.db", run, n->name);
+	env_set(e, "SUP_SPAWN_ID", "%" PRIu64, n->spawn_id);
+	if (n->instance >= 0)
+		env_set(e, "SUP_INSTANCE", "%d", n->instance);
+	if (w->ready != READY_NONE)
+		env_set(e, "NOTIFY_SOCKET", "%s", d->notify_addr);
+	for (char **p = tail; p != NULL && *p != NULL &&
+	    e->n < (int)(sizeof(e->v) / sizeof(e->v[0])) - 1; p++)
+		e->v[e->n++] = *p; /* no key of the tail is one of ours */
 	e->v[e->n] = NULL;
 }
 
@@ -175,7 +210,8 @@ spawn_intent(struct supd *d, struct supd_node *n)
 	n->spawn_id = ++d->spawn_seq;
 	n->state = NS_STARTING;
 	n->pid = 0;
-	n->pid_start = 0;
+	/* The child starts now: its /proc start time is within moments. */
+	n->pid_start = clk_boot_ms();
 	n->adopted = false;
 	return d->cfg->state_off ? -1 : spawnfile_begin(d, n);
 }
@@ -184,14 +220,10 @@ static void
 spawn_done(struct supd *d, struct supd_node *n, pid_t pid, int exec_errno,
     int step)
 {
-	bool zombie;
-
 	n->pid = pid;
 	n->exec_errno = exec_errno;
 	n->exec_step = step;
 	n->spawned_real_ms = clk_real_ms();
-	if (proc_start_time(pid, &n->pid_start, &zombie) != SUP_OK)
-		n->pid_start = 0;
 	n->start_timed_out = n->shutdown_killed = false;
 	n->status_text[0] = n->sup_status[0] = '\0';
 	persist_event(d, n->name, n->spawn_is_restart ? "restart" : "start",
@@ -224,6 +256,8 @@ child_spawn(struct supd *d, struct supd_node *n)
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
 	e = spawn_run(&r, &pid, &exec_errno, &step);
+	if (r.pid_fd >= 0)
+		close(r.pid_fd);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
 	if (e != SUP_OK) {

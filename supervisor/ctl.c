@@ -113,6 +113,7 @@ void
 ctl_waiters_check(struct supd *d)
 {
 	struct supd_waiter **pp = &d->waiters, *w;
+	bool flushed = false;
 	char why[400];
 
 	while ((w = *pp) != NULL) {
@@ -125,6 +126,10 @@ ctl_waiters_check(struct supd *d)
 		if (done == 0) {
 			pp = &w->next;
 			continue;
+		}
+		if (!flushed) { /* an answer reports what is on disk */
+			persist_flush(d);
+			flushed = true;
 		}
 		if (done == 1)
 			reply_ok(w->req);
@@ -319,6 +324,8 @@ change_apply(struct supd *d, ipc_req *r, json_t *req, struct supd_node **t,
 		else
 			engine_user_restart(d, t[i]);
 	}
+	/* What a person asked for is on disk before anything is done. */
+	persist_flush(d);
 	if (json_is_true(json_object_get(req, "nowait")))
 		reply_ok(r);
 	else

@@ -111,12 +111,18 @@ deadlines_run(struct supd *d)
 	d->timer_armed_ns = 0;
 	for (int i = 0; i < d->nnodes; i++) {
 		struct supd_node *n = d->nodes[i];
-		if (n->deadline_ns != 0 && n->deadline_ns <= now)
+		if (n->deadline_ns != 0 && n->deadline_ns <= now) {
 			engine_deadline(d, n, now);
+			d->activity = true;
+		}
 	}
 	recover_ghost_deadlines(d, now);
 	if (d->heal_due_ns != 0 && d->heal_due_ns <= now)
 		ctl_heal_check(d);
+	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
+		d->flush_due_ns = 0;
+		persist_flush(d);
+	}
 }
 
 static void
@@ -127,6 +133,8 @@ timer_arm_earliest(struct supd *d)
 
 	if (d->heal_due_ns != 0 && (t == 0 || d->heal_due_ns < t))
 		t = d->heal_due_ns;
+	if (d->flush_due_ns != 0 && (t == 0 || d->flush_due_ns < t))
+		t = d->flush_due_ns;
 	for (int i = 0; i < d->nnodes; i++) {
 		int64_t dl = d->nodes[i]->deadline_ns;
 		if (dl != 0 && (t == 0 || dl < t))
@@ -170,11 +178,31 @@ ready_announce(struct supd *d)
 	}
 }
 
+/*
+ * Commits what changed, in batches: a burst of exits costs a commit every
+ * FLUSH_MS, not one per loop turn. Nothing is lost to a kill -9 meanwhile
+ * that recovery does not find again: a spawn is named by its spawn file,
+ * an exit is seen as a death while supd was down. Idle, nothing is armed.
+ */
+#define FLUSH_MS 10
+
+static void
+flush_schedule(struct supd *d)
+{
+	if (d->activity && d->db != NULL && d->flush_due_ns == 0)
+		d->flush_due_ns = clk_mono_ns() + FLUSH_MS * CLK_NS_PER_MS;
+	d->activity = false;
+}
+
 static void
 source_dispatch(struct supd *d, uint64_t tag)
 {
 	int index = (int)(uint32_t)tag;
 
+	/* Anything but the timer may change the tree; the timer says so
+	 * itself when a deadline of the tree passed. */
+	if ((enum loop_source)(tag >> 32) != SRC_TIMER)
+		d->activity = true;
 	switch ((enum loop_source)(tag >> 32)) {
 	case SRC_SIGNAL: signals_read(d); break;
 	case SRC_TIMER: deadlines_run(d); break;
@@ -207,7 +235,7 @@ loop_run(struct supd *d)
 		for (int i = 0; i < n; i++)
 			source_dispatch(d, ev[i].data.u64);
 		engine_settle(d);
-		persist_flush(d);
+		flush_schedule(d);
 	}
 	ctl_waiters_check(d);
 	persist_flush(d);

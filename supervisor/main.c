@@ -248,6 +248,7 @@ main(int argc, char **argv)
 	d.cfg_abs = cfg_path_join(getcwd(cwd, sizeof(cwd)) ? cwd : "/",
 	    o.config);
 	d.ready_fd = o.ready_fd;
+	d.seq_fd = -1;
 	if (d.ready_fd >= 0)
 		fcntl(d.ready_fd, F_SETFD, FD_CLOEXEC);
 	d.start_ns = clk_mono_ns();

@@ -48,6 +48,41 @@ snap_fill(const struct supd_node *n, struct node_snap *s)
 	    n->window.n - 1) % n->window.cap] : 0;
 }
 
+/*
+ * The snapshot of a row as read back from the database: only what
+ * differs from it is written again after a recovery. Fields of the row
+ * that are not in a snapshot (config hash, stop signal) are written with
+ * the next change of the node.
+ */
+void
+persist_saved_from_row(struct supd_node *n, const struct st_node *r)
+{
+	struct node_snap *s = &n->saved;
+	enum node_state st = NS_STOPPED;
+
+	for (int i = NS_STOPPED; i <= NS_FAILED; i++)
+		if (strcmp(r->state, node_state_name((enum node_state)i)) == 0)
+			st = (enum node_state)i;
+	memset(s, 0, sizeof(*s));
+	s->state = (int)st;
+	s->flags = (unsigned)r->pending_start | (unsigned)r->pending_stop << 1 |
+	    (unsigned)r->is_restart << 2 | (unsigned)r->user_stopped << 3 |
+	    (unsigned)r->done << 4 | (unsigned)r->ready << 5;
+	s->spawn_id = (uint64_t)r->spawn_id;
+	s->pid = r->pid;
+	s->pid_start = r->pid_start;
+	s->restarts = r->restarts;
+	s->backoff_step = r->backoff_step;
+	s->not_before = r->not_before * CLK_NS_PER_MS;
+	s->exit_at = r->has_exit ? r->exit_at : -1;
+	/* A group's window is compared by count and last time: take the
+	 * restored window as written. */
+	s->win_n = n->window.n;
+	s->win_head = n->window.head;
+	s->win_last = n->window.n ? n->window.t[(n->window.head +
+	    n->window.n - 1) % n->window.cap] : 0;
+}
+
 static void
 window_text(const struct rst_window *w, char *buf, size_t n)
 {

@@ -50,6 +50,8 @@ struct ghost {
 struct load {
 	struct supd *d;
 	bool same_boot;
+	bool files_needed; /* spawns newer than the database may exist */
+	int64_t max_spawn;  /* the highest spawn id of the rows */
 	bool continues;	/* the old supd died: take its tree over as it was */
 	int nghosts;
 	struct st_node *rows;	/* owned copies: see rows_copy() */
@@ -65,16 +67,6 @@ state_parse(const char *s)
 	return NS_STOPPED;
 }
 
-/* Whether pid is the very process recorded: same start, not a zombie. */
-static bool
-same_process(pid_t pid, int64_t start)
-{
-	int64_t now;
-	bool zombie;
-
-	return pid > 0 && proc_start_time(pid, &now, &zombie) == SUP_OK &&
-	    !zombie && now == start;
-}
 
 static void
 ghost_add(struct load *l, const struct st_node *r, pid_t pid)
@@ -131,15 +123,20 @@ static pid_t
 row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
     bool *newer)
 {
-	int64_t sid;
-	pid_t pid = spawnfile_read(l->d->cfg->run_dir, r->name, &sid, start);
+	int64_t sid = 0;
+	pid_t pid = 0;
 
-	*newer = sid > r->spawn_id;
+	*newer = false;
 	if (!l->same_boot)
 		return 0;
+	/* The spawn files matter only when some spawn may be missing from
+	 * the database (spawn.seq says), or the row has no pid. */
+	if (l->files_needed || r->pid <= 0)
+		pid = spawnfile_read(l->d->cfg->run_dir, r->name, &sid, start);
+	*newer = sid > r->spawn_id;
 	if (sid >= r->spawn_id && pid > 0)
 		return pid;
-	if (*newer || r->pid <= 0 || !same_process((pid_t)r->pid,
+	if (*newer || r->pid <= 0 || !proc_same((pid_t)r->pid,
 	    r->pid_start))
 		return 0;
 	*start = r->pid_start;
@@ -219,7 +216,6 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 		    n->w->start_timeout_ms * CLK_NS_PER_MS;
 	log_event("child.adopt", "name=%s pid=%d state=%s", n->name, (int)pid,
 	    node_state_name(n->state));
-	persist_event(d, n->name, "adopt", pid, NULL, NULL, "recovery");
 	d->adopted++;
 	return true;
 }
@@ -322,6 +318,8 @@ row_copy(void *arg, const struct st_node *r)
 	l->rows = v;
 	c = &v[l->nrows++];
 	*c = *r;
+	if (r->spawn_id > l->max_spawn)
+		l->max_spawn = r->spawn_id;
 	c->name = dup_or_null(r->name);
 	c->parent = dup_or_null(r->parent);
 	c->config_hash = dup_or_null(r->config_hash);
@@ -364,7 +362,8 @@ row_load(struct load *l, const struct st_node *r)
 	n->user_stopped = r->user_stopped;
 	if (n->is_group)
 		window_restore(l, n, r->window);
-	else
+	persist_saved_from_row(n, r);
+	if (!n->is_group)
 		worker_restore(l, n, r);
 	n->restored = true;
 }
@@ -424,6 +423,7 @@ recover_load(struct supd *d)
 	if ((e = st_nodes_each(d->db, row_copy, &l)) != SUP_OK)
 		log_event("state.error", "db=%s error=%s",
 		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
+	l.files_needed = spawnfile_seq(d->cfg->run_dir) > l.max_spawn;
 	for (int i = 0; i < l.nrows; i++)
 		row_load(&l, &l.rows[i]);
 	rows_free(&l);
@@ -442,9 +442,14 @@ recover_load(struct supd *d)
 		st_commit(d->db);
 	else
 		st_rollback(d->db);
-	if (l.continues)
+	if (l.continues) {
+		char what[64];
 		log_event("supd.recover", "adopted=%d ghosts=%d", d->adopted,
 		    l.nghosts);
+		snprintf(what, sizeof(what), "adopted %d children", d->adopted);
+		persist_event(d, "supd", "supd.recover", getpid(), NULL, what,
+		    "recovery");
+	}
 	else if (!d->fresh_db)
 		log_event("supd.restore", "note=%s", log_quote(l.same_boot ?
 		    "the previous supd stopped in order: starting anew, "

@@ -21,41 +21,58 @@
 #include "common/proc.h"
 #include "spawnfile.h"
 
-static int64_t
-boot_ns(void)
+void
+spawnfile_seq_note(struct supd *d, uint64_t spawn_id)
 {
-	struct timespec b;
+	char path[PATH_MAX], buf[24];
 
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	return (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
+	if (d->seq_fd < 0) {
+		snprintf(path, sizeof(path), "%s/spawn.seq", d->cfg->run_dir);
+		d->seq_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW, 0600);
+		if (d->seq_fd < 0)
+			return;
+	}
+	snprintf(buf, sizeof(buf), "%-22" PRIu64 "\n", spawn_id);
+	(void)!pwrite(d->seq_fd, buf, 23, 0);
+}
+
+int64_t
+spawnfile_seq(const char *run_dir)
+{
+	char path[PATH_MAX], buf[24] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/spawn.seq", run_dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return INT64_MAX; /* unknown: read every spawn file */
+	if (pread(fd, buf, sizeof(buf) - 1, 0) <= 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? atoll(buf) : INT64_MAX;
 }
 
 int
 spawnfile_begin(struct supd *d, struct supd_node *n)
 {
 	char path[PATH_MAX], buf[SPAWNFILE_SIZE + 1];
+	int fd;
 
-	if (n->spawn_fd < 0) {
-		snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir,
-		    n->name);
-		n->spawn_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
-		if (n->spawn_fd < 0)
-			return -1;
-	}
-	snprintf(buf, sizeof(buf), "%-15" PRIu64 " %-15lld%-31s\n",
-	    n->spawn_id, (long long)(boot_ns() / 1000000), "");
-	if (pwrite(n->spawn_fd, buf, SPAWNFILE_SIZE, 0) != SPAWNFILE_SIZE)
+	/* Opened per spawn, not kept: every clone copies supd's descriptor
+	 * table, and a descriptor per child would make each spawn pay for
+	 * all the others. */
+	spawnfile_seq_note(d, n->spawn_id);
+	snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir, n->name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
 		return -1;
-	return n->spawn_fd;
-}
-
-void
-spawnfile_close(struct supd_node *n)
-{
-	if (n->spawn_fd >= 0)
-		close(n->spawn_fd);
-	n->spawn_fd = -1;
+	snprintf(buf, sizeof(buf), "%-15" PRIu64 " %-15lld%-31s\n",
+	    n->spawn_id, (long long)n->pid_start, "");
+	if (pwrite(fd, buf, SPAWNFILE_SIZE, 0) != SPAWNFILE_SIZE) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 
@@ -64,8 +81,7 @@ spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
     int64_t *start)
 {
 	char path[PATH_MAX], buf[SPAWNFILE_SIZE + 1], *p;
-	long long sid, pid, at_ms, start_ms;
-	bool zombie;
+	long long sid, pid, at_ms;
 	ssize_t n;
 	int fd;
 
@@ -82,13 +98,10 @@ spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
 	at_ms = strtoll(p, NULL, 10);
 	pid = atoll(buf + SPAWNFILE_PID_OFF);
 	*spawn_id = sid > 0 ? sid : 0;
-	if (sid <= 0 || pid <= 0 ||
-	    proc_start_time((pid_t)pid, start, &zombie) != SUP_OK || zombie)
-		return 0;
 	/* The process started in the moment the spawn was written: a pid
 	 * recycled by another process started at another time. */
-	start_ms = *start * 1000 / sysconf(_SC_CLK_TCK);
-	if (start_ms < at_ms - 2000 || start_ms > at_ms + 2000)
+	if (sid <= 0 || pid <= 0 || !proc_same((pid_t)pid, at_ms))
 		return 0;
+	*start = at_ms;
 	return (pid_t)pid;
 }

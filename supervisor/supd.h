@@ -78,9 +78,8 @@ struct supd_node {
 	int exec_step;		/* worker: at which step (SPAWN_STEP_*) */
 
 	pid_t pid;		/* worker: 0 when no process */
-	int64_t pid_start;	/* its /proc start time (clock ticks) */
+	int64_t pid_start;	/* its start, boot clock ms (proc_same) */
 	int pidfd;		/* adopted worker: watched here; else -1 */
-	int spawn_fd;		/* RUN/spawn/NAME, kept open; -1 */
 	bool adopted;		/* pid is not our child: no wait status */
 	uint64_t spawn_id;
 	int64_t spawned_real_ms; /* wall clock of the spawn */
@@ -108,17 +107,23 @@ struct supd_node {
 
 struct ipc_server;
 struct supd_waiter;
+
+/* A worker's environment, but for its SUP_* variables (child.c). */
+struct env_tail {
+	const struct cfg_worker *w; /* borrowed */
+	char **v;		    /* owned, strings too */
+};
 struct st_db;
 struct ghost;
 
-#define PERSIST_MAX_EVENTS 256
+#define PERSIST_MAX_EVENTS 128
 
 /* A history event waiting for the next commit (strings owned here). */
 struct persist_ev {
-	char name[80];
-	char event[24];
-	char reason[200];
-	char decided_by[160];
+	char name[CFG_NAME_MAX + 16];
+	char event[16];
+	char reason[160];
+	char decided_by[128];
 	struct st_event ev;	/* its strings point into the above */
 };
 
@@ -129,16 +134,23 @@ struct supd {
 	struct supd_node *root;	  /* borrowed: nodes[0] */
 	struct supd_node **nodes; /* owned: every node, tree preorder */
 	int nnodes;
+	struct supd_node **by_name; /* owned: index by name (tree.c) */
+	size_t by_name_cap;
 
 	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
+	int seq_fd;		  /* RUN/spawn.seq, kept open (spawnfile.c) */
 	int ready_fd;		  /* --ready-fd: written once root is ready */
 	int nworkers;		  /* worker nodes (pool instances counted) */
+	struct env_tail *tails;	  /* owned: one per worker config */
+	int ntails;
 	sigset_t reset_sigs;	  /* dispositions children must reset */
 	struct rlimit nofile;	  /* the fd limit supd got, for children */
 	struct ipc_server *ctl;	  /* owned */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
 	int64_t relisten_ns;	  /* last ctl listener re-creation */
 	int64_t heal_due_ns;	  /* a listener check ends then; 0: none */
+	int64_t flush_due_ns;	  /* the next batch commit; 0: none */
+	bool activity;		  /* this loop turn may have changed the tree */
 
 	int64_t start_ns, start_real_ms;
 	uint64_t spawn_seq;
@@ -241,6 +253,8 @@ sup_err persist_open(struct supd *d, bool reset);
 void persist_close(struct supd *d, bool clean);
 /* Writes every changed node and the queued events in one transaction. */
 void persist_flush(struct supd *d);
+/* After a recovery: n as its row was, so only changes are written. */
+void persist_saved_from_row(struct supd_node *n, const struct st_node *r);
 /* Queues a history event (x, reason and decided_by may be NULL). */
 void persist_event(struct supd *d, const char *name, const char *event,
     pid_t pid, const struct exit_info *x, const char *reason,

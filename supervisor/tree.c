@@ -47,7 +47,6 @@ node_new(const char *name, int instance)
 	}
 	n->instance = instance;
 	n->pidfd = -1;
-	n->spawn_fd = -1;
 	return n;
 }
 
@@ -146,6 +145,8 @@ workers_add(struct supd_node *g, const struct cfg_worker *w)
 	return SUP_OK;
 }
 
+static void index_build(struct supd *d);
+
 static void
 preorder(struct supd *d, struct supd_node *n)
 {
@@ -197,6 +198,7 @@ tree_build(struct supd *d)
 	d->root = gn[0];
 	d->nnodes = d->nworkers = 0;
 	preorder(d, d->root);
+	index_build(d);
 out:
 	if (rv != SUP_OK && d->root == NULL) /* not yet in d->nodes */
 		for (int i = 0; i < c->ngroups; i++)
@@ -215,25 +217,67 @@ tree_free(struct supd *d)
 {
 	for (int i = 0; i < d->nnodes; i++) {
 		struct supd_node *n = d->nodes[i];
-		if (n->spawn_fd >= 0)
-			close(n->spawn_fd);
 		rst_window_fini(&n->window);
 		free(n->kids);
 		free(n->name);
 		free(n);
 	}
 	free(d->nodes);
+	free(d->by_name);
+	d->by_name = NULL;
+	d->by_name_cap = 0;
 	d->nodes = NULL;
 	d->nnodes = 0;
 	d->root = NULL;
 }
 
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* An open-addressing index of names: recovery looks up every row. */
+static void
+index_build(struct supd *d)
+{
+	size_t cap = 16;
+
+	while (cap < (size_t)d->nnodes * 2)
+		cap *= 2;
+	free(d->by_name);
+	if ((d->by_name = calloc(cap, sizeof(*d->by_name))) == NULL) {
+		d->by_name_cap = 0; /* tree_find scans instead */
+		return;
+	}
+	d->by_name_cap = cap;
+	for (int i = 0; i < d->nnodes; i++) {
+		size_t k = name_hash(d->nodes[i]->name) & (cap - 1);
+		while (d->by_name[k] != NULL)
+			k = (k + 1) & (cap - 1);
+		d->by_name[k] = d->nodes[i];
+	}
+}
+
 struct supd_node *
 tree_find(struct supd *d, const char *name)
 {
-	for (int i = 0; i < d->nnodes; i++)
-		if (strcmp(d->nodes[i]->name, name) == 0)
-			return d->nodes[i];
+	size_t cap = d->by_name_cap, k;
+
+	if (cap == 0) {
+		for (int i = 0; i < d->nnodes; i++)
+			if (strcmp(d->nodes[i]->name, name) == 0)
+				return d->nodes[i];
+		return NULL;
+	}
+	for (k = name_hash(name) & (cap - 1); d->by_name[k] != NULL;
+	    k = (k + 1) & (cap - 1))
+		if (strcmp(d->by_name[k]->name, name) == 0)
+			return d->by_name[k];
 	return NULL;
 }
 
