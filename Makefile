@@ -22,7 +22,9 @@ ifeq ($(CI),true)
 WARN += -Werror
 endif
 CPPFLAGS_SUP := -I. -Iinclude -D_GNU_SOURCE -MMD -MP
-ALL_CFLAGS = $(WARN) $(CPPFLAGS_SUP) $(CPPFLAGS) $(CFLAGS)
+# Every object can go into libsup.so; only SUP_API symbols are exported.
+ALL_CFLAGS = $(WARN) $(CPPFLAGS_SUP) -fPIC -fvisibility=hidden $(CPPFLAGS) \
+	$(CFLAGS)
 
 OBJ := $(BUILD)/obj
 BIN := $(BUILD)/bin
@@ -30,6 +32,7 @@ BIN := $(BUILD)/bin
 COMMON_SRC := $(wildcard common/*.c)
 IPC_SRC := $(wildcard ipc/*.c)
 STATE_SRC := $(wildcard state/*.c)
+WORKER_SRC := $(wildcard worker/*.c)
 SHARED_SRC := supervisor/config.c supervisor/config_keys.c supervisor/rundir.c
 PURE_SRC := supervisor/restart.c
 SUPCTL_SRC := $(wildcard supervisor/supctl*.c)
@@ -40,6 +43,11 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 COMMON_OBJ := $(call objs,$(COMMON_SRC))
 IPC_OBJ := $(call objs,$(IPC_SRC))
 STATE_OBJ := $(call objs,$(STATE_SRC))
+WORKER_OBJ := $(call objs,$(WORKER_SRC))
+LIBSUP_OBJ := $(WORKER_OBJ) $(IPC_OBJ) $(STATE_OBJ) $(COMMON_OBJ)
+LIBSUP_A := $(BUILD)/lib/libsup.a
+LIBSUP_SO := $(BUILD)/lib/libsup.so.0
+LIBS_LIBSUP := -lnng -lsqlite3 -lpthread
 SHARED_OBJ := $(call objs,$(SHARED_SRC))
 PURE_OBJ := $(call objs,$(PURE_SRC))
 SUPD_OBJ := $(call objs,$(SUPD_SRC))
@@ -68,7 +76,8 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 .PHONY: all test asan-test demo bench install clean deps man-lint check-deps
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/.deps-ok $(BIN)/supd $(BIN)/supctl $(EXAMPLES) tests
+all: $(BUILD)/.deps-ok $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO) \
+	$(EXAMPLES) tests
 
 $(BUILD)/.deps-ok: mk/deps.sh
 	@mk/deps.sh
@@ -86,15 +95,25 @@ $(BIN)/supd: $(SUPD_OBJ) $(SHARED_OBJ) $(PURE_OBJ) $(IPC_OBJ) $(STATE_OBJ) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
 
-$(BIN)/supctl: $(SUPCTL_OBJ) $(SHARED_OBJ) $(IPC_OBJ) $(STATE_OBJ) \
-		$(COMMON_OBJ)
+$(BIN)/supctl: $(SUPCTL_OBJ) $(SHARED_OBJ) $(LIBSUP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
 
-# Example programs are plain C for now; libsup workers join them later.
-$(BUILD)/examples/%: examples/%.c | $(BUILD)/.deps-ok
+# libsup: the worker runtime and the client calls (include/sup/sup.h).
+$(LIBSUP_A): $(LIBSUP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSUP_SO): $(LIBSUP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libsup.so.0 $(CFLAGS) $(LDFLAGS) $^ \
+		$(LIBS_LIBSUP) -o $@
+	ln -sf libsup.so.0 $(BUILD)/lib/libsup.so
+
+# Examples link libsup statically: they run from the build tree as is.
+$(BUILD)/examples/%: examples/%.c $(LIBSUP_A) | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBSUP_A) $(LIBS_LIBSUP) -o $@
 
 # --- tests ------------------------------------------------------------------
 # Criterion takes its IPC from nanomsg and libnng exports the same nn_*
@@ -135,9 +154,9 @@ $(BUILD)/tests/helpers/t-ctlpoke: tests/helpers/t-ctlpoke.c $(IPC_OBJ) \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -lnng -lpthread -o $@
 
-$(BUILD)/tests/helpers/%: tests/helpers/%.c
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBSUP_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBSUP_A) $(LIBS_LIBSUP) -o $@
 
 test: all man-lint
 	@tests/run.sh $(BUILD)
@@ -169,11 +188,16 @@ $(BUILD)/bench/%: bench/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -ljansson -o $@
 
-install: $(BIN)/supd $(BIN)/supctl
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+install: $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/sup
 	install -m 755 $(BIN)/supd $(BIN)/supctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBSUP_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSUP_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libsup.so.0 $(DESTDIR)$(PREFIX)/lib/libsup.so
+	install -m 644 include/sup/*.h $(DESTDIR)$(PREFIX)/include/sup/
+	sed -e 's|@PREFIX@|$(PREFIX)|' mk/libsup.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libsup.pc
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \

@@ -113,4 +113,22 @@ sup_err ipc_frame_check(const void *frame, size_t len, int want,
 sup_err ipc_call(const char *path, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms);
 
+/*
+ * A kept connection for many calls, from any number of threads: one REQ
+ * socket, a context per call (nng's way to run calls concurrently on one
+ * socket), never resending, redialling 10 ms after a peer restarts.
+ */
+typedef struct ipc_client ipc_client;
+
+/* Returns a new client of ipc://path; close it with ipc_client_close(). */
+sup_err ipc_client_open(const char *path, ipc_client **out);
+void ipc_client_close(ipc_client *c);
+/*
+ * One call on c, as ipc_call(). SUP_EDOWN when the connection the request
+ * went out on closed before the reply came (the peer died): the request
+ * is never sent again.
+ */
+sup_err ipc_client_call(ipc_client *c, const void *req, size_t len,
+    void **reply, size_t *rlen, int64_t timeout_ms);
+
 #endif

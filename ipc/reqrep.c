@@ -312,33 +312,144 @@ call_exchange(nng_socket s, const void *req, size_t len, void **reply,
 	return SUP_OK;
 }
 
+struct ipc_client {
+	nng_socket sock;
+};
+
+static sup_err
+req_socket(const char *path, nng_socket *s)
+{
+	char url[256 + 8];
+	int rv;
+
+	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
+		return SUP_ETOOBIG;
+	if ((rv = nng_req0_open(s)) != 0)
+		return SUP_EIPC | rv;
+	/* Never resend: a call must not run twice (DESIGN.md section 8). */
+	nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 10);
+	nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 200);
+	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 64u << 20);
+	/* Non-blocking dial: a server not there yet is retried until the
+	 * deadline instead of failing at once. */
+	if ((rv = nng_dial(*s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_close(*s);
+		return SUP_EIPC | rv;
+	}
+	return SUP_OK;
+}
+
+sup_err
+ipc_client_open(const char *path, ipc_client **out)
+{
+	ipc_client *c = calloc(1, sizeof(*c));
+	sup_err e;
+
+	if (c == NULL)
+		return SUP_ENOMEM;
+	if ((e = req_socket(path, &c->sock)) != SUP_OK) {
+		free(c);
+		return e;
+	}
+	*out = c;
+	return SUP_OK;
+}
+
+void
+ipc_client_close(ipc_client *c)
+{
+	if (c == NULL)
+		return;
+	nng_close(c->sock);
+	free(c);
+}
+
+static sup_err
+recv_err(int rv)
+{
+	if (rv == NNG_ETIMEDOUT)
+		return SUP_ETIMEDOUT;
+	if (rv == NNG_ECONNRESET || rv == NNG_ECLOSED || rv == NNG_ECONNSHUT)
+		return SUP_EDOWN;
+	return SUP_EIPC | rv;
+}
+
+/* One send or receive on a context, with nng's aio (1.5.2 has no
+ * nng_ctx_sendmsg). */
+static int
+ctx_io(nng_ctx ctx, nng_aio *aio, bool send, nng_duration t)
+{
+	nng_aio_set_timeout(aio, t);
+	if (send)
+		nng_ctx_send(ctx, aio);
+	else
+		nng_ctx_recv(ctx, aio);
+	nng_aio_wait(aio);
+	return nng_aio_result(aio);
+}
+
+sup_err
+ipc_client_call(ipc_client *c, const void *req, size_t len, void **reply,
+    size_t *rlen, int64_t timeout_ms)
+{
+	nng_duration t = timeout_ms >= INT32_MAX ? NNG_DURATION_INFINITE
+						 : (nng_duration)timeout_ms;
+	nng_aio *aio = NULL;
+	nng_msg *m = NULL;
+	nng_ctx ctx;
+	sup_err e;
+	int rv;
+
+	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0)
+		return SUP_EIPC | rv;
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0 ||
+	    (rv = nng_msg_alloc(&m, 0)) != 0 ||
+	    (rv = nng_msg_append(m, req, len)) != 0) {
+		e = SUP_EIPC | rv;
+		goto out;
+	}
+	nng_aio_set_msg(aio, m);
+	if ((rv = ctx_io(ctx, aio, true, t)) != 0) {
+		e = recv_err(rv); /* m is still ours: freed below */
+		goto out;
+	}
+	m = NULL;
+	if ((rv = ctx_io(ctx, aio, false, t)) != 0) {
+		e = recv_err(rv);
+		goto out;
+	}
+	m = nng_aio_get_msg(aio);
+	*rlen = nng_msg_len(m);
+	if ((*reply = malloc(*rlen ? *rlen : 1)) == NULL) {
+		e = SUP_ENOMEM;
+		goto out;
+	}
+	memcpy(*reply, nng_msg_body(m), *rlen);
+	e = SUP_OK;
+out:
+	/* Closing the context drops a late reply: nng matches replies to
+	 * requests by id. */
+	nng_ctx_close(ctx);
+	if (m != NULL)
+		nng_msg_free(m);
+	nng_aio_free(aio);
+	return e;
+}
+
 sup_err
 ipc_call(const char *path, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
 {
 	nng_time deadline;
-	char url[256 + 8];
 	nng_socket s;
 	sup_err err;
-	int rv;
 
 	deadline = timeout_ms == INT64_MAX ? (nng_time)-1
 					    : nng_clock() + (nng_time)timeout_ms;
-	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
-		return SUP_ETOOBIG;
-	if ((rv = nng_req0_open(&s)) != 0)
-		return SUP_EIPC | rv;
-	/* Never resend: a call must not run twice (DESIGN.md section 8). */
-	nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 10);
-	nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 200);
-	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 64u << 20);
-	/* Non-blocking dial: a server not there yet is retried until the
-	 * deadline instead of failing at once. */
-	if ((rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK)) != 0)
-		err = SUP_EIPC | rv;
-	else
-		err = call_exchange(s, req, len, reply, rlen, deadline);
+	if ((err = req_socket(path, &s)) != SUP_OK)
+		return err;
+	err = call_exchange(s, req, len, reply, rlen, deadline);
 	nng_close(s);
 	return err;
 }

@@ -157,6 +157,13 @@ sup_err st_wfield_put(st_db *db, const struct st_value *v);
 /* Calls cb for every field, in one short read transaction. */
 sup_err st_wfields_each(st_db *db,
     int (*cb)(void *arg, const struct st_value *), void *arg);
+/*
+ * The last words a worker left for its spawn spawn_id (why it exited), read
+ * from its database at path; SUP_ENOTFOUND if it left none for that spawn.
+ */
+sup_err st_wlast_words(const char *path, uint64_t spawn_id, char *buf,
+    size_t n);
+
 /* meta of a worker database (outside or inside a transaction). */
 sup_err st_wmeta_put(st_db *db, const char *key, const char *value);
 sup_err st_wmeta_get(st_db *db, const char *key, char *buf, size_t n);

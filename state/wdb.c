@@ -6,6 +6,7 @@
  * A checkpoint is one transaction over the fields that changed, so a
  * kill -9 in the middle leaves the previous checkpoint whole.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "state_int.h"
@@ -149,5 +150,23 @@ st_wmeta_get(st_db *db, const char *key, char *buf, size_t n)
 		e = SUP_EDB | rc;
 	}
 	st_done(s);
+	return e;
+}
+
+sup_err
+st_wlast_words(const char *path, uint64_t spawn_id, char *buf, size_t n)
+{
+	char why[128], sid[32] = "";
+	st_db *db;
+	sup_err e;
+
+	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
+		return e;
+	if ((e = st_wmeta_get(db, "last_words_spawn", sid, sizeof(sid))) ==
+	    SUP_OK && strtoull(sid, NULL, 10) != spawn_id)
+		e = SUP_ENOTFOUND; /* an older incarnation's */
+	if (e == SUP_OK)
+		e = st_wmeta_get(db, "last_words", buf, n);
+	st_close(db);
 	return e;
 }

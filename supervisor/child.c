@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/sig.h"
+#include "common/utf8.h"
 #include "rundir.h"
 #include "spawn.h"
 #include "spawnfile.h"
@@ -33,7 +34,7 @@
 /* Variables supd sets itself: never passed through from its own env. */
 static const char *const own_vars[] = {"SUP_NAME", "SUP_RUN_DIR",
     "SUP_ENDPOINT", "SUP_STATE_DB", "SUP_SPAWN_ID", "SUP_INSTANCE",
-    "NOTIFY_SOCKET", NULL};
+    "SUP_CHECKPOINT", "NOTIFY_SOCKET", NULL};
 
 static bool
 env_has_key(char *const *list, int n, const char *kv)
@@ -109,6 +110,8 @@ env_tail(struct supd *d, const struct cfg_worker *w)
 			return d->tails[i].v;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
+	if (w->checkpoint != NULL)
+		env_set(e, "SUP_CHECKPOINT", "%s", w->checkpoint);
 	for (int i = 0; i < w->nenv; i++)
 		env_push(e, w->env[i]);
 	if (w->has_user) {
@@ -361,10 +364,39 @@ exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 		rst_exit_describe(wstatus, x->reason, sizeof(x->reason));
 }
 
+/*
+ * A libsup worker leaves its last words in its database before it exits
+ * (a wrong argument, a stop reason): they make a better reason than an
+ * exit status. Read briefly, and only when the process could have
+ * written them (it exited, or it was adopted: no status at all).
+ */
+static void
+last_words_add(struct supd *d, struct supd_node *n, struct exit_info *x)
+{
+	char path[PATH_MAX + 128], words[128], clean[128], old[64];
+
+	if (n->w->ready != READY_SUP || (x->sig != 0 && !x->has_code &&
+	    !n->adopted) || n->exec_errno != 0)
+		return;
+	snprintf(path, sizeof(path), "%s/state/%s.db", d->cfg->run_dir,
+	    n->name);
+	if (st_wlast_words(path, n->spawn_id, words, sizeof(words)) != SUP_OK)
+		return;
+	utf8_clean(clean, sizeof(clean), words);
+	snprintf(old, sizeof(old), "%.60s", x->reason);
+	if (n->adopted)
+		snprintf(x->reason, sizeof(x->reason), "%.120s (adopted)",
+		    clean);
+	else
+		snprintf(x->reason, sizeof(x->reason), "%.60s: %.90s", old,
+		    clean);
+}
+
 void
-child_exited(struct supd *d, struct supd_node *n, const struct exit_info *x,
+child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
     bool normal)
 {
+	struct exit_info xs = *xin, *x = &xs;
 	pid_t pid = n->pid;
 	bool stopping = n->state == NS_STOPPING;
 	int64_t up = clk_mono_ns() - n->started_ns;
@@ -379,6 +411,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *x,
 		close(n->pidfd);
 		n->pidfd = -1;
 	}
+	last_words_add(d, n, x);
 	n->adopted = false;
 	n->last = *x;
 	if (x->has_code || x->sig)

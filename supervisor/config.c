@@ -486,6 +486,7 @@ worker_free(struct cfg_worker *w)
 	free(w->user);
 	free(w->groups);
 	free(w->home);
+	free(w->checkpoint);
 	for (int i = 0; i < w->nenv; i++)
 		free(w->env[i]);
 	free(w->env);

@@ -74,6 +74,7 @@ struct cfg_worker {
 	char **env;	   /* owned: NULL-terminated "KEY=VALUE" */
 	int nenv;
 	enum cfg_stdout out;
+	char *checkpoint;  /* owned: each | DURATION | manual, or NULL */
 };
 
 /* A section in file order: children start in this order within a group. */

@@ -596,6 +596,23 @@ set_stdout(struct parser *p, struct section *s, const char *k,
 		s->worker->out = (enum cfg_stdout)i;
 }
 
+/* A libsup worker's checkpoint policy, passed on as SUP_CHECKPOINT. */
+static void
+set_checkpoint(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	int64_t ms;
+
+	if (strcmp(v, "each") != 0 && strcmp(v, "manual") != 0 &&
+	    (dur_parse(v, &ms) != SUP_OK || ms == 0 || ms == DUR_INFINITY)) {
+		cfg_err(p, p->line, k, "\"%s\" is not each, manual or a "
+		    "duration (like 1s)", v);
+		return;
+	}
+	free(s->worker->checkpoint);
+	s->worker->checkpoint = xstrdup(v);
+}
+
 static const struct keydef keys[] = {
 	{"run_dir", IN_SUP, set_run_dir, false},
 	{"state", IN_SUP, set_state, false},
@@ -619,6 +636,7 @@ static const struct keydef keys[] = {
 	{"user", IN_WORKER, set_user, false},
 	{"env", IN_WORKER, set_env, true},
 	{"stdout", IN_WORKER, set_stdout, false},
+	{"checkpoint", IN_WORKER, set_checkpoint, false},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

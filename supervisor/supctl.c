@@ -52,6 +52,8 @@ usage(FILE *f)
 	      "  signal NAME SIG           signal a child's process group\n"
 	      "  tree                      groups, strategies and states\n"
 	      "  history [NAME] [--since D]  exits and restarts, with reasons\n"
+	      "  call NAME MSG [--timeout D] / cast NAME MSG   a libsup worker\n"
+	      "  state NAME                a libsup worker's last checkpoint\n"
 	      "See supctl(1).\n", f);
 }
 
@@ -384,6 +386,10 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_signal(o, argc, argv);
 	if (strcmp(verb, "history") == 0)
 		return verb_history(o, argc, argv);
+	if (strcmp(verb, "call") == 0 || strcmp(verb, "cast") == 0)
+		return verb_call(o, verb[1] == 'a' && verb[2] == 's', argc, argv);
+	if (strcmp(verb, "state") == 0)
+		return verb_state(o, argc, argv);
 	ctl_say("unknown command or wrong arguments: %s", verb);
 	usage(stderr);
 	return EX_USAGE;

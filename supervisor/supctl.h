@@ -55,6 +55,10 @@ void print_tree(const json_t *reply);
 /* True when every child in the reply is running. */
 bool status_all_running(const json_t *reply);
 
+/* supctl_call.c: call, cast and state of libsup workers */
+int verb_call(struct ctl_opts *o, bool cast, int argc, char **argv);
+int verb_state(struct ctl_opts *o, int argc, char **argv);
+
 /* supctl_history.c */
 int verb_history(struct ctl_opts *o, int argc, char **argv);
 

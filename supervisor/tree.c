@@ -117,6 +117,7 @@ worker_hash(const struct cfg_worker *w, char out[17])
 		h = fnv(h, w->env[i]);
 	h = fnv(h, w->directory);
 	h = fnv(h, w->has_user ? w->user : "");
+	h = fnv(h, w->checkpoint);
 	snprintf(num, sizeof(num), "%d", (int)w->out);
 	h = fnv(h, num);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);

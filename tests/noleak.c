@@ -4,7 +4,8 @@
  * condition) trade frees for readability. supd, supctl and the helpers
  * the tests run keep LeakSanitizer on, and unit tests too.
  */
-const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+    __attribute__((visibility("default")));
 
 const char *
 __asan_default_options(void)

@@ -100,12 +100,24 @@ value_parse(sup_worker *w, const struct sup_field *f, const char *v)
 	return "a known type";
 }
 
+/* Field names are C names; on the command line '-' may stand for '_'
+ * (--load-ms for load_ms). */
+static bool
+name_eq(const char *field, const char *arg, size_t len)
+{
+	if (strlen(field) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (field[i] != arg[i] && !(field[i] == '_' && arg[i] == '-'))
+			return false;
+	return true;
+}
+
 static const struct sup_field *
 field_find(const struct sup_ops *ops, const char *name, size_t len)
 {
 	for (size_t i = 0; i < ops->nfields; i++)
-		if (strlen(ops->fields[i].name) == len &&
-		    strncmp(ops->fields[i].name, name, len) == 0)
+		if (name_eq(ops->fields[i].name, name, len))
 			return &ops->fields[i];
 	return NULL;
 }

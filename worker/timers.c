@@ -6,6 +6,7 @@
  * Timers are few (a worker's periodic jobs): a small array scanned for
  * the earliest beats a heap in code and in time.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -99,14 +100,18 @@ wrk_timers_run(sup_worker *w)
 		memcpy(tag, w->timers[i].tag, sizeof(tag));
 		info.tag = tag;
 		w->timers[i] = w->timers[--w->ntimers]; /* fired: gone */
-		if (w->ops->handle_info != NULL)
+		if (w->ops->handle_info != NULL) {
+			w->in_callback = true;
 			wrk_after(w, w->ops->handle_info(w, w->state, &info));
+		}
 	}
 	if (!w->quit && w->idle_due_ns && w->idle_due_ns <= wrk_now_ns()) {
 		struct sup_info info = {.kind = SUP_TIMEOUT};
 		w->idle_due_ns = wrk_now_ns() + ms_ns(w->idle_ms);
-		if (w->ops->handle_info != NULL)
+		if (w->ops->handle_info != NULL) {
+			w->in_callback = true;
 			wrk_after(w, w->ops->handle_info(w, w->state, &info));
+		}
 	}
 }
 

@@ -1,5 +1,5 @@
 /*
- * worker/wrk.h — libsup's internals, shared by worker/*.c.
+ * worker/wrk.h — libsup's internals, shared by the files of worker/.
  *
  * The runtime (runtime.c) owns struct sup_worker and its loop; fields.c
  * owns the state schema (arguments, defaults, checkpoints); timers.c the
@@ -9,6 +9,7 @@
 #define WORKER_WRK_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,8 +48,8 @@ struct sup_worker {
 	struct wrk_shadow *shadow;	/* owned: one per field */
 	char name[96];
 	char run_dir[PATH_MAX];
-	char endpoint[PATH_MAX + 8];	/* ipc://... */
-	char db_path[PATH_MAX];
+	char endpoint[PATH_MAX + 128];	/* ipc://... */
+	char db_path[PATH_MAX + 128];
 	uint64_t spawn_id;
 	struct ipc_server *srv;		/* owned */
 	struct st_db *db;		/* owned; NULL if it cannot be opened */
@@ -72,6 +73,9 @@ struct sup_worker {
 	int64_t retry_ms, retry_due_ns;
 	bool quit;
 	int exit_code;
+	bool in_callback;		/* replies are held until it returns */
+	pthread_t thread;		/* the worker's loop */
+	struct sup_from *held;		/* replies held, sent after checkpoint */
 	uint64_t calls, casts, bad_messages;
 };
 

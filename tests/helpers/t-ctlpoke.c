@@ -1,7 +1,8 @@
 /*
  * t-ctlpoke — a misbehaving peer of supd's control socket.
  *
- *   t-ctlpoke RUN_DIR MODE
+ *   t-ctlpoke RUN_DIR MODE           to supd's control socket
+ *   t-ctlpoke --path SOCKET MODE     to any sup socket (a worker's)
  * MODE:
  *   garbage      random bytes
  *   empty        a zero-length message
@@ -126,7 +127,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: t-ctlpoke RUN_DIR MODE\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s/ctl", argv[1]);
+	if (strcmp(argv[1], "--path") == 0 && argc >= 4) {
+		snprintf(path, sizeof(path), "%s", argv[2]);
+		argv++;
+		argc--;
+	} else {
+		snprintf(path, sizeof(path), "%s/ctl", argv[1]);
+	}
 	if (strcmp(argv[2], "handshake") == 0)
 		return handshake_close(path, argc > 3 ? atoi(argv[3]) : 1);
 	if ((req = frame_for(argv[2], &len)) == NULL) {

@@ -134,14 +134,16 @@ Test(scenario_ctl, a_connection_closed_in_the_handshake_does_not_deafen_supd)
 	cr_assert(listener_break(), "the nng 1.5.2 trigger did not reproduce");
 	/* supctl's probe gets no answer, it wakes supd (SIGUSR1), supd
 	 * listens again, and the request gets through. */
-	cr_assert_str_eq(t_state(&env, "kv"), "running");
+	cr_assert_str_eq(t_state(&env, "kv"), "running", "%s\nlog:\n%s",
+	    t_status_err, t_read(env.log));
 	log = t_read(env.log);
 	cr_assert(strstr(log, "ctl.relisten") != NULL, "%s", log);
 	free(log);
 	cr_assert_eq(poke("probe", NULL), 0, "healed for every client");
 	/* And again, after the cure. */
 	cr_assert(listener_break(), "the nng 1.5.2 trigger did not reproduce");
-	cr_assert_str_eq(t_state(&env, "kv"), "running");
+	cr_assert_str_eq(t_state(&env, "kv"), "running", "%s\nlog:\n%s",
+	    t_status_err, t_read(env.log));
 }
 
 /* As uid 65534 but able to reach the 0700 run dir (CAP_DAC_OVERRIDE,

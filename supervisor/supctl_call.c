@@ -1,0 +1,173 @@
+/*
+ * supervisor/supctl_call.c — supctl call, cast and state: talking to a
+ * libsup worker directly (not through supd), and reading its last
+ * checkpoint from its own database.
+ *
+ * call prints the reply alone on stdout, so scripts can use it; every
+ * error goes to stderr with a non-zero exit: 4 no such worker, 1 down,
+ * timed out or failed, 2 usage.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "state/state.h"
+#include "sup/sup.h"
+#include "supctl.h"
+
+#define CALL_TIMEOUT_MS 5000
+
+static int
+call_error(const char *name, sup_err e, const char *text)
+{
+	switch (e) {
+	case SUP_ENOTFOUND:
+		ctl_say("no such worker: %s (a libsup worker that has run "
+		    "under this run dir)", name);
+		return EX_NO_CHILD;
+	case SUP_EDOWN:
+		ctl_say("%s is not running (or died before it answered)", name);
+		return EX_FAILED;
+	case SUP_ETIMEDOUT:
+		ctl_say("%s did not answer in time", name);
+		return EX_FAILED;
+	case SUP_EFAILED:
+		ctl_say("%s: %s", name, text ? text : "failed");
+		return EX_FAILED;
+	default:
+		ctl_say("%s: %s", name, sup_strerror(e));
+		return EX_FAILED;
+	}
+}
+
+int
+verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
+{
+	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : CALL_TIMEOUT_MS;
+	void *reply = NULL;
+	size_t rlen = 0;
+	sup_err e;
+	int code;
+
+	if (argc != 2) {
+		ctl_say("usage: supctl %s NAME MESSAGE", cast ? "cast" : "call");
+		return EX_USAGE;
+	}
+	sup_client_run_dir(o->run_dir);
+	if (cast)
+		e = sup_cast(argv[0], argv[1], strlen(argv[1]));
+	else
+		e = sup_call(argv[0], argv[1], strlen(argv[1]), &reply, &rlen,
+		    t);
+	if (e == SUP_OK) {
+		if (!cast) {
+			fwrite(reply, 1, rlen, stdout);
+			if (rlen == 0 || ((char *)reply)[rlen - 1] != '\n')
+				putchar('\n');
+		}
+		free(reply);
+		return EX_DONE;
+	}
+	code = call_error(argv[0], e, reply);
+	free(reply);
+	return code;
+}
+
+static int
+field_json(void *arg, const struct st_value *v)
+{
+	json_t *o = arg, *j;
+
+	switch (v->vt) {
+	case ST_INT:
+		j = strcmp(v->type, "bool") == 0 ? json_boolean(v->i)
+						 : json_integer(v->i);
+		break;
+	case ST_REAL:
+		j = json_real(v->r);
+		break;
+	case ST_TEXT:
+		j = json_string(v->p);
+		break;
+	case ST_BLOB: /* bytes, not text: their size */
+		j = json_pack("{s:I}", "blob_size", (json_int_t)v->len);
+		break;
+	default:
+		j = json_null();
+		break;
+	}
+	json_object_set_new(o, v->name, j ? j : json_null());
+	return 0;
+}
+
+static int
+field_print(void *arg, const struct st_value *v)
+{
+	(void)arg;
+	printf("%s = ", v->name);
+	switch (v->vt) {
+	case ST_INT:
+		if (strcmp(v->type, "bool") == 0)
+			printf("%s", v->i ? "true" : "false");
+		else
+			printf("%" PRId64, v->i);
+		break;
+	case ST_REAL:
+		printf("%g", v->r);
+		break;
+	case ST_TEXT:
+		printf("%s", (const char *)v->p);
+		break;
+	case ST_BLOB:
+		printf("(%zu bytes)", v->len);
+		break;
+	default:
+		printf("(none)");
+		break;
+	}
+	printf("  (%s)\n", v->type);
+	return 0;
+}
+
+int
+verb_state(struct ctl_opts *o, int argc, char **argv)
+{
+	char path[PATH_MAX + 128], why[256];
+	struct stat st;
+	json_t *fields;
+	st_db *db;
+	sup_err e;
+
+	if (argc != 1) {
+		ctl_say("usage: supctl state NAME [--json]");
+		return EX_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/state/%s.db", o->run_dir, argv[0]);
+	if (strchr(argv[0], '/') != NULL || stat(path, &st) != 0) {
+		ctl_say("no checkpoint of %s (no libsup worker of that name has "
+		    "run under %s)", argv[0], o->run_dir);
+		return EX_NO_CHILD;
+	}
+	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK) {
+		ctl_say("cannot read %s: %s", path, why);
+		return EX_FAILED;
+	}
+	fields = json_object();
+	e = o->json ? st_wfields_each(db, field_json, fields)
+		    : st_wfields_each(db, field_print, NULL);
+	st_close(db);
+	if (o->json) {
+		json_dumpf(fields, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+	}
+	json_decref(fields);
+	if (e != SUP_OK) {
+		ctl_say("cannot read %s: %s", path, sup_strerror(e));
+		return EX_FAILED;
+	}
+	return EX_DONE;
+}

@@ -1,0 +1,197 @@
+/*
+ * t-worker — a libsup worker built for tests. Calls (text):
+ *   incr            counter + 1, checkpointed; replies the new value
+ *   get             the counter
+ *   sleep MS        blocks the loop MS ms, then replies "slept"
+ *   defer MS        replies "deferred" MS ms later (loop not blocked)
+ *   ping            pong
+ *   set N           sets `value` (not checkpointed by itself when manual)
+ *   pair            a + 1 and b + 1 (always equal in any checkpoint)
+ *   spin            from now on a timer does `pair` every millisecond
+ *   idle MS         inactivity timeout of MS: timeouts + 1 each time
+ *   every MS        a periodic timer: ticks + 1 each time
+ *   stats           "counter=N value=N a=N b=N timeouts=N ticks=N"
+ *   stop            returns SUP_RET_STOP with reason "asked to stop"
+ * Fields: --need=N (required), --counter, --value, --load-ms, --slow-init.
+ * terminate() sets `terminated` to true (seen in the final checkpoint).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sup/sup.h"
+
+struct st {
+	int64_t need, counter, value, a, b, timeouts, ticks, load_ms;
+	bool terminated, spinning;
+	int64_t every_ms;
+};
+
+static const struct sup_field fields[] = {
+	SUP_FIELD(struct st, need, SUP_INT64, SUP_REQUIRED, NULL),
+	SUP_FIELD(struct st, counter, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, value, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, a, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, b, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, timeouts, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, ticks, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, load_ms, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct st, terminated, SUP_BOOL, SUP_OPTIONAL, "false"),
+};
+
+static void
+msleep(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&t, NULL);
+}
+
+static int
+t_init(sup_worker *w, void *state, bool recovering)
+{
+	struct st *s = state;
+
+	(void)w;
+	(void)recovering;
+	s->terminated = false;
+	s->spinning = false;
+	return s->load_ms > 0 ? SUP_RET_CONTINUE : SUP_RET_OK;
+}
+
+static int
+t_continue(sup_worker *w, void *state)
+{
+	msleep((long)((struct st *)state)->load_ms);
+	sup_status_text(w, "loaded");
+	return SUP_RET_OK;
+}
+
+static int
+reply_num(sup_from *from, int64_t v)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+
+	sup_reply(from, buf, (size_t)n);
+	return SUP_RET_OK;
+}
+
+static int
+t_call(sup_worker *w, void *state, const void *req, size_t len,
+    sup_from *from)
+{
+	struct st *s = state;
+	char m[128], out[256];
+	long arg;
+
+	snprintf(m, sizeof(m), "%.*s", (int)(len < 127 ? len : 127),
+	    (const char *)req);
+	arg = strchr(m, ' ') ? atol(strchr(m, ' ') + 1) : 0;
+	if (strcmp(m, "incr") == 0)
+		return reply_num(from, ++s->counter);
+	if (strcmp(m, "get") == 0)
+		return reply_num(from, s->counter);
+	if (strcmp(m, "ping") == 0)
+		return sup_reply(from, "pong", 4), SUP_RET_OK;
+	if (strncmp(m, "sleep ", 6) == 0) {
+		msleep(arg);
+		sup_reply(from, "slept", 5);
+		return SUP_RET_OK;
+	}
+	if (strncmp(m, "defer ", 6) == 0) {
+		char tag[32];
+		snprintf(tag, sizeof(tag), "%p", (void *)from);
+		sup_send_after(w, arg, tag);
+		return SUP_RET_OK;
+	}
+	if (strncmp(m, "set ", 4) == 0) {
+		s->value = arg;
+		return sup_reply(from, "ok", 2), SUP_RET_OK;
+	}
+	if (strcmp(m, "pair") == 0) {
+		s->a++;
+		s->b++;
+		return reply_num(from, s->a);
+	}
+	if (strcmp(m, "spin") == 0) {
+		s->spinning = true;
+		sup_send_after(w, 1, "spin");
+		return sup_reply(from, "spinning", 8), SUP_RET_OK;
+	}
+	if (strncmp(m, "idle ", 5) == 0) {
+		sup_set_timeout(w, arg);
+		return sup_reply(from, "ok", 2), SUP_RET_OK;
+	}
+	if (strncmp(m, "every ", 6) == 0) {
+		s->every_ms = arg;
+		sup_send_after(w, arg, "every");
+		return sup_reply(from, "ok", 2), SUP_RET_OK;
+	}
+	if (strcmp(m, "stats") == 0) {
+		int n = snprintf(out, sizeof(out), "counter=%lld value=%lld "
+		    "a=%lld b=%lld timeouts=%lld ticks=%lld",
+		    (long long)s->counter, (long long)s->value,
+		    (long long)s->a, (long long)s->b, (long long)s->timeouts,
+		    (long long)s->ticks);
+		return sup_reply(from, out, (size_t)n), SUP_RET_OK;
+	}
+	if (strcmp(m, "stop") == 0) {
+		sup_reply(from, "stopping", 8);
+		sup_stop_reason(w, "asked to stop");
+		return SUP_RET_STOP;
+	}
+	sup_reply_error(from, "unknown request");
+	return SUP_RET_OK;
+}
+
+static int
+t_info(sup_worker *w, void *state, const struct sup_info *info)
+{
+	struct st *s = state;
+	sup_from *from;
+
+	if (info->kind == SUP_TIMEOUT) {
+		s->timeouts++;
+		return SUP_RET_OK;
+	}
+	if (strcmp(info->tag, "spin") == 0) {
+		s->a++;
+		s->b++;
+		sup_send_after(w, 1, "spin");
+	} else if (strcmp(info->tag, "every") == 0) {
+		s->ticks++;
+		sup_send_after(w, s->every_ms, "every");
+	} else if (sscanf(info->tag, "%p", (void **)&from) == 1) {
+		sup_reply(from, "deferred", 8);
+	}
+	return SUP_RET_OK;
+}
+
+static void
+t_terminate(sup_worker *w, void *state, const char *reason)
+{
+	(void)w;
+	(void)reason;
+	((struct st *)state)->terminated = true;
+}
+
+static const struct sup_ops ops = {
+	.name = "t-worker",
+	.state_size = sizeof(struct st),
+	.fields = fields,
+	.nfields = sizeof(fields) / sizeof(fields[0]),
+	.checkpoint = SUP_CHECKPOINT_EACH,
+	.init = t_init,
+	.handle_continue = t_continue,
+	.handle_call = t_call,
+	.handle_info = t_info,
+	.terminate = t_terminate,
+};
+
+int
+main(int argc, char **argv)
+{
+	return sup_worker_main(&ops, argc, argv);
+}

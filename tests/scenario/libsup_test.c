@@ -1,0 +1,357 @@
+/*
+ * tests/scenario/libsup_test.c — GenServer workers under supd, as a user
+ * runs them: readiness before the slow load, required fields, checkpoints
+ * that survive kill -9 (and are never seen torn), calls that time out, fail
+ * fast when the worker dies, and never run twice, deferred replies,
+ * timers, the registry, terminate with a last checkpoint, and garbage.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/t.h"
+
+static struct t_env env;
+
+static void
+setup(void)
+{
+	t_env_init(&env);
+}
+
+static void
+teardown(void)
+{
+	t_env_fini(&env);
+}
+
+TestSuite(scenario_libsup, .init = setup, .fini = teardown, .timeout = 120);
+
+#define WORKER T_HELPER("t-worker")
+
+/* supctl call NAME MSG: the reply (static), or "" on error. */
+static const char *
+call(const char *name, const char *msg)
+{
+	static __thread char buf[512];
+	char *out = NULL;
+
+	buf[0] = '\0';
+	if (t_ctl(&env, &out, NULL, "call", name, msg, NULL) == 0)
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	return buf;
+}
+
+/* t-client RUN ARGS...: its output (new string). */
+static char *
+client(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+	char *argv[] = {T_HELPER("t-client"), env.run, (char *)a1, (char *)a2,
+	    (char *)a3, (char *)a4, NULL};
+	char *out = NULL;
+
+	t_run(&out, NULL, argv);
+	return out;
+}
+
+static void
+conf_worker(const char *extra)
+{
+	t_conf(&env, "intensity = 100\nperiod = 60s\n"
+	    "[worker w]\ncommand = " WORKER " --need=1\n"
+	    "ready = sup\nbackoff = 0 0\n%s", extra);
+}
+
+static int64_t
+field(const char *name, const char *f)
+{
+	char *out = NULL;
+	json_t *j;
+	int64_t v = -1;
+
+	if (t_ctl(&env, &out, NULL, "state", name, "--json", NULL) == 0 &&
+	    (j = json_loads(out, 0, NULL)) != NULL) {
+		json_t *x = json_object_get(j, f);
+		v = json_is_boolean(x) ? json_is_true(x) : json_integer_value(x);
+		json_decref(j);
+	}
+	free(out);
+	return v;
+}
+
+Test(scenario_libsup, init_is_ready_at_once_and_the_load_runs_after)
+{
+	char stamp[256], conf[1024];
+	json_t *s;
+
+	t_path(&env, "stamp.log", stamp, sizeof(stamp));
+	snprintf(conf, sizeof(conf),
+	    "[worker w]\ncommand = " WORKER " --need=1 --load-ms=1500\n"
+	    "ready = sup\n"
+	    "[worker next]\ncommand = " T_HELPER("t-child") " --stamp=%s\n",
+	    stamp);
+	t_conf(&env, "%s", conf);
+	t_supd_start(&env);
+	/* supd went on to `next` while w still loads. */
+	s = t_status(&env);
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "w"),
+	    "status")), "initializing");
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "next"),
+	    "state")), "running");
+	json_decref(s);
+	char *where = client("lookup", "w", NULL, NULL);
+	cr_assert(strstr(where, " initializing ipc://") != NULL, "%s", where);
+	free(where);
+	cr_assert(T_WAIT((s = t_status(&env)) && strcmp(json_string_value(
+	    json_object_get(t_kid(s, "w"), "status")), "ready") == 0 ?
+	    (json_decref(s), true) : (json_decref(s), false), T_WAIT_MS));
+}
+
+Test(scenario_libsup, a_missing_required_field_is_the_exit_reason)
+{
+	json_t *s;
+	const char *reason;
+
+	t_conf(&env, "intensity = 100\nperiod = 60s\n[worker w]\ncommand = "
+	    WORKER "\nready = sup\nbackoff = 1s 1s\n");
+	t_supd_spawn(&env);
+	cr_assert(T_WAIT(t_restarts(&env, "w") >= 1, T_WAIT_MS));
+	s = t_status(&env);
+	reason = json_string_value(json_object_get(json_object_get(t_kid(s,
+	    "w"), "last_exit"), "reason"));
+	cr_assert(reason && strstr(reason, "exited with status 78") &&
+	    strstr(reason, "field need is required"), "%s", reason);
+	json_decref(s);
+}
+
+Test(scenario_libsup, state_comes_back_from_the_checkpoint_after_kill_9)
+{
+	pid_t p0;
+
+	conf_worker("");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "incr"), "1");
+	cr_assert_str_eq(call("w", "incr"), "2");
+	p0 = t_pid(&env, "w");
+	kill(p0, SIGKILL);
+	cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p0 &&
+	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
+	cr_assert_str_eq(call("w", "get"), "2");
+	cr_assert_eq(field("w", "counter"), 2);
+}
+
+Test(scenario_libsup, a_checkpoint_torn_by_kill_9_is_never_seen)
+{
+	pid_t p;
+
+	conf_worker("");
+	t_supd_start(&env);
+	for (int round = 0; round < 6; round++) {
+		cr_assert_str_eq(call("w", "spin"), "spinning");
+		t_sleep_ms(20 + rand() % 80);
+		p = t_pid(&env, "w");
+		kill(p, SIGKILL);
+		cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p,
+		    T_WAIT_MS));
+		/* Each checkpoint moves a and b together: any committed one
+		 * has them equal. */
+		int64_t a = field("w", "a"), b = field("w", "b");
+		cr_assert(a > 0 && a == b, "round %d: a=%lld b=%lld", round,
+		    (long long)a, (long long)b);
+	}
+}
+
+Test(scenario_libsup, a_call_times_out)
+{
+	char *out;
+
+	conf_worker("");
+	t_supd_start(&env);
+	out = client("call", "w", "sleep 3000", "300");
+	cr_assert(strstr(out, "error timed out") != NULL, "%s", out);
+	free(out);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "--timeout", "200ms", "call", "w",
+	    "sleep 2000", NULL), 1);
+}
+
+Test(scenario_libsup, a_worker_dying_mid_call_fails_it_at_once)
+{
+	char *out = NULL, *argv[] = {T_HELPER("t-client"), env.run, "call",
+	    "w", "sleep 20000", "30000", NULL};
+	pid_t p, c;
+	int fds[2];
+
+	conf_worker("");
+	t_supd_start(&env);
+	p = t_pid(&env, "w");
+	cr_assert(pipe(fds) == 0);
+	if ((c = fork()) == 0) {
+		dup2(fds[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	t_sleep_ms(500); /* the call is in the worker's hands */
+	kill(p, SIGKILL);
+	char buf[256] = "";
+	ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	out = buf;
+	/* "error peer is down 5xxms": well before the 30 s timeout. */
+	cr_assert(strstr(out, "error peer is down") != NULL, "%s", out);
+	cr_assert(atol(strrchr(out, ' ') + 1) < 5000, "%s", out);
+	t_sleep_ms(1);
+	close(fds[0]);
+}
+
+Test(scenario_libsup, a_call_is_never_run_twice_across_a_restart)
+{
+	char *out;
+	long last = 0, oks = 0;
+	pid_t p;
+
+	conf_worker("");
+	t_supd_start(&env);
+	p = t_pid(&env, "w");
+	if (fork() == 0) { /* kill the worker in the middle of the calls */
+		usleep(100000);
+		kill(p, SIGKILL);
+		_exit(0);
+	}
+	out = client("calls", "w", "5000", "incr");
+	/* Every value a caller saw is new: none was counted twice, none was
+	 * lost after its reply (replies wait for the checkpoint). */
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
+		if (strncmp(l, "ok ", 3) != 0)
+			continue;
+		long v = atol(l + 3);
+		cr_assert(v > last, "value %ld after %ld", v, last);
+		last = v;
+		oks++;
+	}
+	free(out);
+	cr_assert(oks > 100, "only %ld calls got through", oks);
+	cr_assert(T_WAIT(strcmp(call("w", "get"), "") != 0, T_WAIT_MS));
+	cr_assert(atol(call("w", "get")) >= last);
+	cr_assert_eq(t_restarts(&env, "w"), 1, "the kill happened");
+}
+
+Test(scenario_libsup, a_deferred_reply_does_not_block_other_calls)
+{
+	char *slow;
+	int64_t t0;
+
+	conf_worker("");
+	t_supd_start(&env);
+	if (fork() == 0) {
+		char *argv[] = {T_HELPER("t-client"), env.run, "call", "w",
+		    "defer 2000", "10000", NULL};
+		int null = open("/dev/null", 1);
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	t_sleep_ms(200);
+	t0 = t_now_ms();
+	cr_assert_str_eq(call("w", "ping"), "pong");
+	cr_assert(t_now_ms() - t0 < 1500, "ping waited %lld ms",
+	    (long long)(t_now_ms() - t0));
+	slow = client("call", "w", "defer 300", "5000");
+	cr_assert(strstr(slow, "ok deferred") != NULL, "%s", slow);
+	free(slow);
+}
+
+Test(scenario_libsup, inactivity_timeouts_and_periodic_timers_fire)
+{
+	conf_worker("");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "idle 100"), "ok");
+	cr_assert_str_eq(call("w", "every 50"), "ok");
+	cr_assert(T_WAIT(field("w", "ticks") >= 5, T_WAIT_MS));
+	cr_assert(T_WAIT(field("w", "timeouts") >= 2, T_WAIT_MS));
+}
+
+Test(scenario_libsup, lookup_finds_the_worker_again_after_a_restart)
+{
+	char *before, *after;
+	pid_t p0, p1;
+
+	conf_worker("");
+	t_supd_start(&env);
+	p0 = t_pid(&env, "w");
+	before = client("lookup", "w", NULL, NULL);
+	cr_assert_eq(atoi(before), p0, "%s", before);
+	kill(p0, SIGKILL);
+	cr_assert(T_WAIT((p1 = t_pid(&env, "w")) > 0 && p1 != p0 &&
+	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
+	cr_assert(T_WAIT((after = client("lookup", "w", NULL, NULL)) &&
+	    atoi(after) == p1, T_WAIT_MS));
+	free(before);
+	free(after);
+	after = client("lookup", "nobody", NULL, NULL);
+	cr_assert_str_eq(after, "error not found\n");
+	free(after);
+	cr_assert_str_eq(call("w", "ping"), "pong");
+}
+
+Test(scenario_libsup, sigterm_runs_terminate_then_a_last_checkpoint)
+{
+	char *h;
+
+	conf_worker("checkpoint = manual\n");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "set 42"), "ok");
+	cr_assert_eq(field("w", "value"), 0, "manual: nothing written yet");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	cr_assert_eq(field("w", "value"), 42);
+	cr_assert_eq(field("w", "terminated"), 1);
+	json_t *s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+	    t_kid(s, "w"), "last_exit"), "code")), 0);
+	json_decref(s);
+	h = NULL;
+	cr_assert_eq(t_ctl(&env, &h, NULL, "history", "w", NULL), 0);
+	cr_assert(strstr(h, "terminated: shutdown") != NULL, "%s", h);
+	free(h);
+}
+
+Test(scenario_libsup, a_worker_that_stops_itself_says_why)
+{
+	json_t *s;
+
+	conf_worker("restart = transient\n");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "stop"), "stopping");
+	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "stopped") == 0,
+	    T_WAIT_MS));
+	s = t_status(&env);
+	const char *r = json_string_value(json_object_get(json_object_get(
+	    t_kid(s, "w"), "last_exit"), "reason"));
+	cr_assert(r && strstr(r, "asked to stop"), "%s", r);
+	json_decref(s);
+}
+
+Test(scenario_libsup, garbage_gets_an_error_and_the_worker_goes_on)
+{
+	static const char *modes[] = {"garbage", "empty", "version", "big"};
+	char ep[512], *out = NULL;
+	pid_t p;
+
+	conf_worker("");
+	t_supd_start(&env);
+	p = t_pid(&env, "w");
+	snprintf(ep, sizeof(ep), "%s/w/w", env.run);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *argv[] = {T_HELPER("t-ctlpoke"), "--path", ep,
+		    (char *)modes[i], NULL};
+		t_run(&out, NULL, argv);
+		cr_assert(strstr(out, "malformed") || strstr(out, "unknown"),
+		    "%s: %s", modes[i], out);
+		free(out);
+	}
+	cr_assert_eq(t_pid(&env, "w"), p);
+	cr_assert_str_eq(call("w", "ping"), "pong");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "call", "w", "nonsense", NULL), 1);
+}

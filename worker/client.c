@@ -1,0 +1,245 @@
+/*
+ * worker/client.c — calling workers by name, from any process and thread
+ * (sup_call, sup_cast, sup_lookup).
+ *
+ * The registry is each worker's own database (RUN/state/NAME.db): its pid,
+ * endpoint and status, read without going through supd. Connections are
+ * kept per name; nng redials 10 ms after a worker restarts. A worker whose
+ * registered pid is gone fails the call at once (SUP_EDOWN) instead of
+ * letting it wait out its timeout.
+ *
+ * A connection's first call is preceded by a quick ping: a worker whose
+ * listener caught the nng 1.5.2 handshake bug answers nothing on new
+ * connections, and SIGUSR1 makes it check and listen again.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "state/state.h"
+#include "wrk.h"
+
+#define PROBE_MS 300
+
+struct conn {
+	char name[96];
+	ipc_client *c; /* owned */
+	pid_t pid;     /* as the registry said; checked with kill(pid, 0) */
+	bool probed;
+	struct conn *next;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static char run_dir[PATH_MAX];
+static struct conn *conns;
+
+SUP_API void
+sup_client_run_dir(const char *dir)
+{
+	pthread_mutex_lock(&mu);
+	snprintf(run_dir, sizeof(run_dir), "%s", dir ? dir : "");
+	pthread_mutex_unlock(&mu);
+}
+
+/* Under mu. */
+static const char *
+run_dir_get(void)
+{
+	const char *env;
+
+	if (run_dir[0] == '\0' && (env = getenv("SUP_RUN_DIR")) != NULL)
+		snprintf(run_dir, sizeof(run_dir), "%s", env);
+	if (run_dir[0] == '\0')
+		snprintf(run_dir, sizeof(run_dir), "/tmp/sup-%u/run",
+		    (unsigned)getuid());
+	return run_dir;
+}
+
+static bool
+name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < 80 && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n && name[0] != '.';
+}
+
+SUP_API sup_err
+sup_lookup(const char *name, struct sup_where *where)
+{
+	char path[PATH_MAX + 128], why[256], pid[24] = "";
+	struct stat st;
+	st_db *db;
+	sup_err e;
+
+	if (!name_ok(name))
+		return SUP_ENOTFOUND;
+	pthread_mutex_lock(&mu);
+	snprintf(path, sizeof(path), "%s/state/%s.db", run_dir_get(), name);
+	pthread_mutex_unlock(&mu);
+	if (stat(path, &st) != 0)
+		return SUP_ENOTFOUND;
+	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
+		return e;
+	memset(where, 0, sizeof(*where));
+	e = st_wmeta_get(db, "pid", pid, sizeof(pid));
+	st_wmeta_get(db, "endpoint", where->endpoint, sizeof(where->endpoint));
+	st_wmeta_get(db, "status", where->status, sizeof(where->status));
+	st_close(db);
+	if (e != SUP_OK)
+		return SUP_ENOTFOUND; /* never got as far as running */
+	where->pid = (pid_t)atoi(pid);
+	if (where->pid <= 0 || (kill(where->pid, 0) != 0 && errno == ESRCH))
+		return SUP_EDOWN;
+	return SUP_OK;
+}
+
+/* The kept connection to name, made on first use. Under mu. */
+static struct conn *
+conn_get(const char *name, const struct sup_where *where, sup_err *e)
+{
+	struct conn *k;
+
+	for (k = conns; k != NULL; k = k->next)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	if (strncmp(where->endpoint, "ipc://", 6) != 0) {
+		*e = SUP_EPROTO;
+		return NULL;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		*e = SUP_ENOMEM;
+		return NULL;
+	}
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	if ((*e = ipc_client_open(where->endpoint + 6, &k->c)) != SUP_OK) {
+		free(k);
+		return NULL;
+	}
+	k->next = conns;
+	conns = k;
+	return k;
+}
+
+/*
+ * One exchange: a frame of type out, the payload of the answer back
+ * (NUL-terminated, for callers that print it). SUP_EFAILED when the worker
+ * answered with an error text (still in *reply).
+ */
+static sup_err
+frame_call(ipc_client *c, int type, const void *req, size_t len,
+    void **reply, size_t *rlen, int64_t timeout_ms)
+{
+	char *frame = malloc(len + 2);
+	unsigned char *r = NULL;
+	size_t n = 0;
+	bool failed;
+	sup_err e;
+
+	if (frame == NULL)
+		return SUP_ENOMEM;
+	frame[0] = IPC_VERSION;
+	frame[1] = (char)type;
+	if (len > 0)
+		memcpy(frame + 2, req, len);
+	e = ipc_client_call(c, frame, len + 2, (void **)&r, &n, timeout_ms);
+	free(frame);
+	if (e != SUP_OK)
+		return e;
+	if (n < 2 || r[0] != IPC_VERSION ||
+	    (r[1] != WRK_REPLY && r[1] != WRK_ERROR)) {
+		free(r);
+		return SUP_EPROTO;
+	}
+	failed = r[1] == WRK_ERROR;
+	memmove(r, r + 2, n - 2);
+	r[n - 2] = '\0';
+	if (reply != NULL) {
+		*reply = r;
+		*rlen = n - 2;
+	} else {
+		free(r);
+	}
+	return failed ? SUP_EFAILED : SUP_OK;
+}
+
+/*
+ * A new connection gets a ping first (see the top of this file). Under
+ * no lock: probing may take a while.
+ */
+static sup_err
+probe(struct conn *k, pid_t pid, int64_t timeout_ms)
+{
+	sup_err e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
+	    PROBE_MS < timeout_ms ? PROBE_MS : timeout_ms);
+
+	if (e == SUP_ETIMEDOUT && timeout_ms > PROBE_MS && kill(pid, SIGUSR1) ==
+	    0)
+		e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
+		    timeout_ms - PROBE_MS);
+	if (e == SUP_OK)
+		k->probed = true;
+	return e;
+}
+
+/* The kept connection, if its worker's pid still lives. Under mu. */
+static struct conn *
+conn_alive(const char *name)
+{
+	for (struct conn *k = conns; k != NULL; k = k->next)
+		if (strcmp(k->name, name) == 0)
+			return k->pid > 0 && (kill(k->pid, 0) == 0 ||
+			    errno != ESRCH) ? k : NULL;
+	return NULL;
+}
+
+static sup_err
+call(const char *name, int type, const void *req, size_t len, void **reply,
+    size_t *rlen, int64_t timeout_ms)
+{
+	struct sup_where where;
+	struct conn *k;
+	sup_err e;
+	pid_t pid;
+
+	if (len > SUP_MAX_MSG)
+		return SUP_ETOOBIG;
+	pthread_mutex_lock(&mu);
+	k = conn_alive(name);
+	pthread_mutex_unlock(&mu);
+	if (k == NULL) {
+		/* First call, or its pid is gone: ask the registry again. */
+		if ((e = sup_lookup(name, &where)) != SUP_OK)
+			return e;
+		pthread_mutex_lock(&mu);
+		if ((k = conn_get(name, &where, &e)) != NULL)
+			k->pid = where.pid;
+		pthread_mutex_unlock(&mu);
+		if (k == NULL)
+			return e;
+	}
+	pid = k->pid;
+	if (!k->probed && (e = probe(k, pid, timeout_ms)) != SUP_OK)
+		return e;
+	return frame_call(k->c, type, req, len, reply, rlen, timeout_ms);
+}
+
+SUP_API sup_err
+sup_call(const char *name, const void *req, size_t len, void **reply,
+    size_t *rlen, int64_t timeout_ms)
+{
+	return call(name, WRK_CALL, req, len, reply, rlen, timeout_ms);
+}
+
+SUP_API sup_err
+sup_cast(const char *name, const void *msg, size_t len)
+{
+	return call(name, WRK_CAST, msg, len, NULL, NULL, 5000);
+}

@@ -1,0 +1,714 @@
+/*
+ * worker/runtime.c — sup_worker_main(): a GenServer's life in one process.
+ *
+ * Order of a start: block the signals read from a signalfd (before nng
+ * starts a thread); find who we are (SUP_NAME, SUP_ENDPOINT, ...); open our
+ * database; fill the state (defaults, checkpoint, --field=value); init;
+ * listen; publish pid and status in the registry; tell supd we are ready
+ * (READY=1 on NOTIFY_SOCKET: ready = sup); then handle_continue if init
+ * asked for it; then serve.
+ *
+ * One loop: epoll over the endpoint's pollable fd, the signalfd and the
+ * timerfd. Callbacks run here, one message at a time. Replies may come
+ * from any thread (nng's send is thread-safe); everything else stays on
+ * this thread.
+ *
+ * Exit: SIGTERM (or SUP_RET_STOP) -> terminate(reason) -> last checkpoint
+ * -> last words in the database -> exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/dur.h"
+#include "common/utf8.h"
+#include "ipc/ipc.h"
+#include "state/state.h"
+#include "wrk.h"
+
+#define EX_CONFIG 78 /* sysexits: the arguments are wrong */
+
+struct sup_from {
+	ipc_req *req;	  /* owned until the reply */
+	sup_worker *w;	  /* borrowed: the worker (one per process) */
+	char *held;	  /* a reply made during a callback, sent after it */
+	size_t held_len;
+	int held_type;
+	struct sup_from *next_held;
+	struct sup_from *prev, *next; /* outstanding calls, under from_mu */
+};
+
+/* Calls not answered yet: answered "worker stopped" when it exits. */
+static pthread_mutex_t from_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sup_from *outstanding;
+
+static void
+from_track(sup_from *f)
+{
+	pthread_mutex_lock(&from_mu);
+	f->prev = NULL;
+	f->next = outstanding;
+	if (outstanding != NULL)
+		outstanding->prev = f;
+	outstanding = f;
+	pthread_mutex_unlock(&from_mu);
+}
+
+static void
+from_untrack(sup_from *f)
+{
+	pthread_mutex_lock(&from_mu);
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		outstanding = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	pthread_mutex_unlock(&from_mu);
+}
+
+enum { SRC_EP = 1, SRC_SIG, SRC_TIMER };
+
+void
+wrk_log(sup_worker *w, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", w->name[0] ? w->name : "worker", msg);
+}
+
+/* sd_notify, as supd reads it (ready = sup). */
+static void
+notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (path == NULL || strlen(path) >= sizeof(a.sun_path))
+		return;
+	strcpy(a.sun_path, path);
+	if (a.sun_path[0] == '@')
+		a.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	(void)!sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
+	close(fd);
+}
+
+static void
+meta_put(sup_worker *w, const char *key, const char *value)
+{
+	if (w->db == NULL || st_begin(w->db) != SUP_OK)
+		return;
+	if (st_wmeta_put(w->db, key, value) == SUP_OK)
+		st_commit(w->db);
+	else
+		st_rollback(w->db);
+}
+
+void
+wrk_status_set(sup_worker *w, const char *status)
+{
+	char msg[64];
+
+	snprintf(w->status, sizeof(w->status), "%s", status);
+	meta_put(w, "status", status);
+	snprintf(msg, sizeof(msg), "SUP_STATUS=%s", status);
+	notify(msg);
+}
+
+SUP_API void
+sup_status_text(sup_worker *w, const char *text)
+{
+	char msg[320];
+
+	utf8_clean(w->status_text, sizeof(w->status_text), text ? text : "");
+	snprintf(msg, sizeof(msg), "STATUS=%s", w->status_text);
+	notify(msg);
+}
+
+SUP_API void
+sup_stop_reason(sup_worker *w, const char *reason)
+{
+	utf8_clean(w->stop_reason, sizeof(w->stop_reason), reason ? reason
+								 : "");
+}
+
+SUP_API void
+sup_retry_after(sup_worker *w, int64_t ms)
+{
+	w->retry_ms = ms > 0 ? ms : 1000;
+}
+
+SUP_API const char *
+sup_self(const sup_worker *w)
+{
+	return w->name;
+}
+
+/* The reason supd will give for our exit (DESIGN.md: last words). */
+static void
+last_words(sup_worker *w, const char *words)
+{
+	char sid[32];
+
+	if (w->db == NULL || st_begin(w->db) != SUP_OK)
+		return;
+	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)w->spawn_id);
+	if (st_wmeta_put(w->db, "last_words", words) == SUP_OK &&
+	    st_wmeta_put(w->db, "last_words_spawn", sid) == SUP_OK)
+		st_commit(w->db);
+	else
+		st_rollback(w->db);
+}
+
+SUP_API sup_err
+sup_checkpoint(sup_worker *w)
+{
+	sup_err e = wrk_fields_checkpoint(w);
+
+	if (e != SUP_OK && !w->checkpoint_failed) {
+		wrk_log(w, "cannot checkpoint: %s", sup_strerror(e));
+		w->checkpoint_failed = true;
+	} else if (e == SUP_OK) {
+		w->checkpoint_failed = false;
+	}
+	return e;
+}
+
+void
+wrk_checkpoint_now(sup_worker *w)
+{
+	if (wrk_fields_changed(w))
+		sup_checkpoint(w);
+}
+
+static void held_send(sup_worker *w);
+
+/* After a callback: stop, checkpoint policy, then the held replies. */
+void
+wrk_after(sup_worker *w, int ret)
+{
+	w->in_callback = false;
+	if (ret == SUP_RET_STOP) {
+		w->quit = true;
+		if (w->stop_reason[0] == '\0')
+			sup_stop_reason(w, "stopped");
+	} else if (w->checkpoint_ms == SUP_CHECKPOINT_EACH) {
+		wrk_checkpoint_now(w);
+	} else if (w->checkpoint_ms > 0 && w->checkpoint_due_ns == 0 &&
+	    wrk_fields_changed(w)) {
+		w->checkpoint_due_ns = wrk_now_ns() +
+		    w->checkpoint_ms * 1000000;
+	}
+	held_send(w);
+}
+
+void
+wrk_continue_run(sup_worker *w)
+{
+	int ret;
+
+	if (w->ops->handle_continue == NULL) {
+		w->continuing = false;
+		wrk_status_set(w, "ready");
+		return;
+	}
+	w->in_callback = true;
+	ret = w->ops->handle_continue(w, w->state);
+	w->in_callback = false;
+	if (ret == SUP_RET_DEGRADED) {
+		int64_t ms = w->retry_ms > 0 ? w->retry_ms : 1000;
+		if (strcmp(w->status, "degraded") != 0)
+			wrk_status_set(w, "degraded");
+		w->retry_due_ns = wrk_now_ns() + ms * 1000000;
+		w->retry_ms = ms * 2 > 30000 ? 30000 : ms * 2;
+		return;
+	}
+	w->continuing = false;
+	if (ret != SUP_RET_STOP)
+		wrk_status_set(w, "ready");
+	wrk_after(w, ret);
+}
+
+/* --- messages ------------------------------------------------------------ */
+
+static sup_err
+answer(ipc_req *r, int type, const void *data, size_t len)
+{
+	char *frame = malloc(len + 2);
+	sup_err e;
+
+	if (frame == NULL) {
+		ipc_req_free(r);
+		return SUP_ENOMEM;
+	}
+	frame[0] = IPC_VERSION;
+	frame[1] = (char)type;
+	if (len > 0)
+		memcpy(frame + 2, data, len);
+	e = ipc_req_reply(r, frame, len + 2);
+	free(frame);
+	return e;
+}
+
+/*
+ * A reply made on the worker's thread while a callback runs is held until
+ * the callback returned and its checkpoint (checkpoint = each) is
+ * committed: a caller never sees a result the worker could lose in a
+ * kill -9 right after. Replies from other threads, or later, go at once.
+ */
+static sup_err
+reply(sup_from *from, int type, const void *data, size_t len)
+{
+	sup_worker *w = from->w;
+	sup_err e;
+
+	if (w->in_callback && pthread_equal(pthread_self(), w->thread)) {
+		if ((from->held = malloc(len ? len : 1)) != NULL) {
+			memcpy(from->held, data, len);
+			from->held_len = len;
+			from->held_type = type;
+			from->next_held = w->held;
+			w->held = from;
+			return SUP_OK;
+		}
+	}
+	from_untrack(from);
+	e = answer(from->req, type, data, len);
+	free(from);
+	return e;
+}
+
+/* At exit: every call still waiting gets an error now, not a timeout. */
+static void
+outstanding_fail(void)
+{
+	static const char msg[] = "the worker stopped before it answered";
+	sup_from *f;
+
+	pthread_mutex_lock(&from_mu);
+	while ((f = outstanding) != NULL) {
+		outstanding = f->next;
+		answer(f->req, WRK_ERROR, msg, sizeof(msg) - 1);
+		free(f);
+	}
+	pthread_mutex_unlock(&from_mu);
+}
+
+/* Sends the replies held during the callback that just returned. */
+static void
+held_send(sup_worker *w)
+{
+	sup_from *f;
+
+	while ((f = w->held) != NULL) {
+		w->held = f->next_held;
+		from_untrack(f);
+		answer(f->req, f->held_type, f->held, f->held_len);
+		free(f->held);
+		free(f);
+	}
+}
+
+SUP_API sup_err
+sup_reply(sup_from *from, const void *data, size_t len)
+{
+	if (from == NULL)
+		return SUP_EINVAL;
+	return reply(from, WRK_REPLY, data, len);
+}
+
+SUP_API sup_err
+sup_reply_error(sup_from *from, const char *text)
+{
+	if (from == NULL)
+		return SUP_EINVAL;
+	return reply(from, WRK_ERROR, text, strlen(text));
+}
+
+static void
+refuse(sup_worker *w, ipc_req *r, const char *why)
+{
+	w->bad_messages++;
+	answer(r, WRK_ERROR, why, strlen(why));
+}
+
+static void
+on_sys(sup_worker *w, ipc_req *r, const char *cmd, size_t len)
+{
+	char buf[512];
+	int n;
+
+	if (len == 4 && memcmp(cmd, "ping", 4) == 0) {
+		answer(r, WRK_REPLY, "pong", 4);
+		return;
+	}
+	if (len == 6 && memcmp(cmd, "status", 6) == 0) {
+		n = snprintf(buf, sizeof(buf), "{\"name\":\"%s\",\"pid\":%d,"
+		    "\"status\":\"%s\",\"calls\":%llu,\"casts\":%llu,"
+		    "\"bad_messages\":%llu}", w->name, (int)getpid(), w->status,
+		    (unsigned long long)w->calls, (unsigned long long)w->casts,
+		    (unsigned long long)w->bad_messages);
+		answer(r, WRK_REPLY, buf, (size_t)n);
+		return;
+	}
+	refuse(w, r, "unknown runtime command");
+}
+
+static void
+on_request(sup_worker *w, ipc_req *r)
+{
+	size_t len;
+	const unsigned char *f = ipc_req_data(r, &len);
+	sup_from *from;
+
+	if (len < 2 || f[0] != IPC_VERSION) {
+		refuse(w, r, "malformed message: bad frame header");
+		return;
+	}
+	if (len - 2 > SUP_MAX_MSG) {
+		refuse(w, r, "message too big");
+		return;
+	}
+	switch (f[1]) {
+	case WRK_CALL:
+		if (w->ops->handle_call == NULL ||
+		    (from = malloc(sizeof(*from))) == NULL) {
+			refuse(w, r, "this worker takes no calls");
+			return;
+		}
+		memset(from, 0, sizeof(*from));
+		from->req = r;
+		from->w = w;
+		from_track(from);
+		w->calls++;
+		w->in_callback = true;
+		wrk_after(w, w->ops->handle_call(w, w->state, f + 2, len - 2,
+		    from));
+		return;
+	case WRK_CAST:
+		w->casts++;
+		/* The ack says "received", before the cast runs. The request
+		 * memory goes with the reply: copy what the callback needs. */
+		if (w->ops->handle_cast != NULL) {
+			void *copy = malloc(len - 2 ? len - 2 : 1);
+			if (copy == NULL) {
+				refuse(w, r, "out of memory");
+				return;
+			}
+			memcpy(copy, f + 2, len - 2);
+			answer(r, WRK_REPLY, NULL, 0);
+			w->in_callback = true;
+			wrk_after(w, w->ops->handle_cast(w, w->state, copy,
+			    len - 2));
+			free(copy);
+		} else {
+			answer(r, WRK_REPLY, NULL, 0);
+		}
+		return;
+	case WRK_SYS:
+		on_sys(w, r, (const char *)f + 2, len - 2);
+		return;
+	default:
+		refuse(w, r, "malformed message: unknown type");
+	}
+}
+
+static void
+requests_read(sup_worker *w)
+{
+	ipc_req *r;
+
+	while (!w->quit && ipc_server_recv(w->srv, &r) == SUP_OK) {
+		if (w->idle_ms > 0)
+			w->idle_due_ns = wrk_now_ns() + w->idle_ms * 1000000;
+		on_request(w, r);
+	}
+}
+
+/* SIGUSR1: a client got no answer on a new connection; the listener may
+ * be stuck (nng 1.5.2). Check it by dialling it; re-listen if stuck. */
+static void
+listener_check(sup_worker *w)
+{
+	ipc_server_probe_start(w->srv);
+	for (int i = 0; i < 10 && !ipc_server_probe_ok(w->srv); i++)
+		usleep(10000); /* 100 ms at most, only on this rare signal */
+	if (!ipc_server_probe_ok(w->srv)) {
+		wrk_log(w, "endpoint stopped accepting: listening again");
+		ipc_server_relisten(w->srv);
+	}
+	ipc_server_probe_end(w->srv);
+}
+
+static void
+signals_read(sup_worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			w->quit = true;
+			sup_stop_reason(w, "shutdown");
+		} else if (si.ssi_signo == SIGUSR1) {
+			listener_check(w);
+		}
+	}
+}
+
+static void
+loop_run(sup_worker *w)
+{
+	struct epoll_event ev[16];
+
+	while (!w->quit) {
+		wrk_timers_arm(w);
+		int n = epoll_wait(w->epfd, ev, 16, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < n && !w->quit; i++) {
+			switch (ev[i].data.u32) {
+			case SRC_EP: requests_read(w); break;
+			case SRC_SIG: signals_read(w); break;
+			case SRC_TIMER: wrk_timers_run(w); break;
+			}
+		}
+	}
+}
+
+/* --- start and exit ------------------------------------------------------- */
+
+static void
+identity(sup_worker *w)
+{
+	const char *name = getenv("SUP_NAME"), *run = getenv("SUP_RUN_DIR");
+	const char *ep = getenv("SUP_ENDPOINT"), *db = getenv("SUP_STATE_DB");
+	const char *sid = getenv("SUP_SPAWN_ID");
+
+	snprintf(w->name, sizeof(w->name), "%s", name ? name :
+	    w->ops->name ? w->ops->name : "worker");
+	if (run != NULL && run[0] == '/')
+		snprintf(w->run_dir, sizeof(w->run_dir), "%s", run);
+	else
+		snprintf(w->run_dir, sizeof(w->run_dir), "/tmp/sup-%u/run",
+		    (unsigned)getuid());
+	if (ep != NULL)
+		snprintf(w->endpoint, sizeof(w->endpoint), "%s", ep);
+	else
+		snprintf(w->endpoint, sizeof(w->endpoint), "ipc://%s/w/%s",
+		    w->run_dir, w->name);
+	if (db != NULL)
+		snprintf(w->db_path, sizeof(w->db_path), "%s", db);
+	else
+		snprintf(w->db_path, sizeof(w->db_path), "%s/state/%s.db",
+		    w->run_dir, w->name);
+	w->spawn_id = sid ? strtoull(sid, NULL, 10) : 0;
+}
+
+static void
+policy_read(sup_worker *w)
+{
+	const char *p = getenv("SUP_CHECKPOINT");
+	int64_t ms;
+
+	w->checkpoint_ms = w->ops->checkpoint;
+	if (p == NULL || p[0] == '\0')
+		return;
+	if (strcmp(p, "each") == 0)
+		w->checkpoint_ms = SUP_CHECKPOINT_EACH;
+	else if (strcmp(p, "manual") == 0)
+		w->checkpoint_ms = SUP_CHECKPOINT_MANUAL;
+	else if (dur_parse(p, &ms) == SUP_OK && ms > 0 && ms != DUR_INFINITY)
+		w->checkpoint_ms = ms;
+	else
+		wrk_log(w, "SUP_CHECKPOINT=%s: not each, manual or a duration; "
+		    "keeping the worker's default", p);
+}
+
+static int
+fail(sup_worker *w, int code, const char *why)
+{
+	wrk_log(w, "%s", why);
+	last_words(w, why);
+	return code;
+}
+
+static bool
+fds_open(sup_worker *w)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	w->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->sigfd < 0 || w->timerfd < 0 || w->epfd < 0)
+		return false;
+	ev.data.u32 = SRC_SIG;
+	epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->sigfd, &ev);
+	ev.data.u32 = SRC_TIMER;
+	epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->timerfd, &ev);
+	return true;
+}
+
+/* Signals first: nng's threads inherit the mask of the thread that makes
+ * them, and SIGTERM must reach our signalfd, not kill us mid-checkpoint. */
+static void
+signals_block(void)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+static void
+usage(const struct sup_ops *ops)
+{
+	static const char *const types[] = {"int64", "double", "bool", "text",
+	    "blob"};
+
+	printf("usage: %s [--FIELD=VALUE ...]\nfields:\n", ops->name ?
+	    ops->name : "worker");
+	for (size_t i = 0; i < ops->nfields; i++)
+		printf("  --%s=%s%s%s%s\n", ops->fields[i].name,
+		    types[ops->fields[i].type],
+		    ops->fields[i].flags & SUP_REQUIRED ? "  (required)" : "",
+		    ops->fields[i].def ? "  default " : "",
+		    ops->fields[i].def ? ops->fields[i].def : "");
+}
+
+static int
+start(sup_worker *w, int argc, char **argv)
+{
+	char why[512], url_path[PATH_MAX + 128];
+	bool recovered;
+	int ret;
+
+	identity(w);
+	policy_read(w);
+	if (st_wopen(w->db_path, false, &w->db, why, sizeof(why)) != SUP_OK) {
+		wrk_log(w, "no checkpoints: cannot open %s: %s", w->db_path, why);
+		w->db = NULL;
+	}
+	if ((w->state = calloc(1, w->ops->state_size ? w->ops->state_size
+						     : 1)) == NULL)
+		return fail(w, 1, "out of memory");
+	if (!wrk_fields_load(w, argc, argv, &recovered, why, sizeof(why)))
+		return fail(w, EX_CONFIG, why);
+	if (!fds_open(w))
+		return fail(w, 1, "cannot make the event loop's descriptors");
+	snprintf(w->status, sizeof(w->status), "initializing");
+	w->thread = pthread_self();
+	ret = w->ops->init ? w->ops->init(w, w->state, recovered) : SUP_RET_OK;
+	if (ret == SUP_RET_STOP)
+		return fail(w, 1, w->stop_reason[0] ? w->stop_reason
+						     : "init failed");
+	w->continuing = ret == SUP_RET_CONTINUE;
+	if (strncmp(w->endpoint, "ipc://", 6) != 0)
+		return fail(w, 1, "SUP_ENDPOINT is not an ipc:// address");
+	snprintf(url_path, sizeof(url_path), "%s", w->endpoint + 6);
+	unlink(url_path); /* ours: supd runs one of each name */
+	if (ipc_server_open(url_path, SUP_MAX_MSG + 65536, &w->srv) != SUP_OK)
+		return fail(w, 1, "cannot listen on the endpoint");
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = SRC_EP};
+	epoll_ctl(w->epfd, EPOLL_CTL_ADD, ipc_server_fd(w->srv), &ev);
+	return 0;
+}
+
+static void
+registry_publish(sup_worker *w)
+{
+	char pid[24], sid[32];
+
+	if (w->db == NULL || st_begin(w->db) != SUP_OK)
+		return;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)w->spawn_id);
+	if (st_wmeta_put(w->db, "pid", pid) == SUP_OK &&
+	    st_wmeta_put(w->db, "spawn_id", sid) == SUP_OK &&
+	    st_wmeta_put(w->db, "endpoint", w->endpoint) == SUP_OK &&
+	    st_wmeta_put(w->db, "status", w->status) == SUP_OK)
+		st_commit(w->db);
+	else
+		st_rollback(w->db);
+}
+
+static void
+finish(sup_worker *w)
+{
+	char words[320];
+
+	if (w->ops->terminate != NULL)
+		w->ops->terminate(w, w->state, w->stop_reason);
+	if (w->checkpoint_ms != SUP_CHECKPOINT_MANUAL || wrk_fields_changed(w))
+		wrk_checkpoint_now(w);
+	snprintf(words, sizeof(words), "terminated: %s", w->stop_reason);
+	last_words(w, words);
+	outstanding_fail();
+	ipc_server_close(w->srv);
+	ipc_fini();
+	wrk_fields_free(w);
+	free(w->state);
+	free(w->timers);
+	st_close(w->db);
+}
+
+SUP_API int
+sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
+{
+	static sup_worker w;
+	int code;
+
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage(ops);
+		return 0;
+	}
+	signals_block();
+	w.ops = ops;
+	w.sigfd = w.timerfd = w.epfd = -1;
+	if ((code = start(&w, argc, argv)) != 0) {
+		st_close(w.db);
+		return code;
+	}
+	/* Ready as soon as init returned; a slow load comes after. */
+	snprintf(w.status, sizeof(w.status), "%s", w.continuing ?
+	    "initializing" : "ready");
+	registry_publish(&w);
+	notify(w.continuing ? "READY=1\nSUP_STATUS=initializing"
+			    : "READY=1\nSUP_STATUS=ready");
+	if (w.continuing)
+		wrk_continue_run(&w);
+	loop_run(&w);
+	finish(&w);
+	return 0;
+}
