@@ -176,17 +176,22 @@ man-lint: $(BUILD)/.deps-ok
 demo: all
 	@examples/demo.sh $(BUILD)
 
-bench: all $(BENCHES) $(BUILD)/bench/child/bench-stamp
+bench: all $(BENCHES) $(BUILD)/bench/child/bench-stamp \
+		$(BUILD)/bench/child/bench-worker
 	@for b in $(BENCHES); do $$b || exit 1; done
+
+$(BUILD)/bench/child/bench-worker: bench/child/bench-worker.c $(LIBSUP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBSUP_A) $(LIBS_LIBSUP) -o $@
 
 # Static: no dynamic loader runs before its first instruction.
 $(BUILD)/bench/child/bench-stamp: bench/child/bench-stamp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 -static $< -o $@
 
-$(BUILD)/bench/%: bench/%.c $(COMMON_OBJ)
+$(BUILD)/bench/%: bench/%.c $(LIBSUP_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -ljansson -o $@
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ $(LIBS_LIBSUP) -o $@
 
 install: $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

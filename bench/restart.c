@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define STAMP SUP_BUILD_DIR "/bench/child/bench-stamp"
 #define SUPD SUP_BUILD_DIR "/bin/supd"
 
@@ -36,15 +38,6 @@ extern char **environ;
 
 static char dir[64], fifo[128], conf[128];
 static FILE *stamps;
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Blocks until a child reports; returns its stamp, fills *pid. */
 static int64_t
@@ -59,21 +52,6 @@ stamp_read(pid_t *pid)
 	}
 	*pid = p;
 	return ns;
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median_us(int64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp64);
-	return (double)v[n / 2] / 1000.0;
 }
 
 static double

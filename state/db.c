@@ -132,6 +132,10 @@ stmts_finalize(st_db *db)
 		sqlite3_finalize(db->txn[i]);
 		db->txn[i] = NULL;
 	}
+	for (int i = 0; i <= ST_MULTI_MAX; i++) {
+		sqlite3_finalize(db->multi[i]);
+		db->multi[i] = NULL;
+	}
 }
 
 static sup_err

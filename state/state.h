@@ -152,8 +152,9 @@ struct st_value {
 	size_t len;
 };
 
-/* Writes the n values: inside a transaction (st_begin ... st_commit). */
+/* Writes one value, or n: inside a transaction (st_begin ... st_commit). */
 sup_err st_wfield_put(st_db *db, const struct st_value *v);
+sup_err st_wfields_put(st_db *db, const struct st_value *v, int n);
 /* Calls cb for every field, in one short read transaction. */
 sup_err st_wfields_each(st_db *db,
     int (*cb)(void *arg, const struct st_value *), void *arg);

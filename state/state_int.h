@@ -38,6 +38,7 @@ enum st_stmt {
 };
 
 #define ST_MAX_STMTS 16
+#define ST_MULTI_MAX 32
 
 struct st_db {
 	sqlite3 *h;		       /* owned */
@@ -45,6 +46,7 @@ struct st_db {
 	const struct st_schema *schema; /* static storage */
 	sqlite3_stmt *q[ST_MAX_STMTS]; /* owned: prepared once */
 	sqlite3_stmt *txn[3];	       /* owned: BEGIN, COMMIT, ROLLBACK */
+	sqlite3_stmt *multi[ST_MULTI_MAX + 1]; /* owned: wdb.c, by rows */
 	int64_t hist_adds;	       /* since the last trim */
 };
 

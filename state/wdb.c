@@ -6,6 +6,7 @@
  * A checkpoint is one transaction over the fields that changed, so a
  * kill -9 in the middle leaves the previous checkpoint whole.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,16 +16,14 @@ static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL,"
-	"  value);",
+	"  value) WITHOUT ROWID;",
 };
 
-enum { W_META_PUT, W_META_GET, W_FIELD_PUT, W_FIELDS_ALL, W_COUNT };
+enum { W_META_PUT, W_META_GET, W_FIELDS_ALL, W_COUNT };
 
 static const char *const sql[W_COUNT] = {
 	[W_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 	[W_META_GET] = "SELECT value FROM meta WHERE key = ?",
-	[W_FIELD_PUT] = "INSERT OR REPLACE INTO fields (name, type, value) "
-	    "VALUES (?, ?, ?)",
 	[W_FIELDS_ALL] = "SELECT name, type, value FROM fields",
 };
 
@@ -45,32 +44,77 @@ st_wopen(const char *path, bool readonly, st_db **out, char *why, size_t n)
 	    readonly ? 1000 : 100, out, why, n);
 }
 
-sup_err
-st_wfield_put(st_db *db, const struct st_value *v)
+static void
+value_bind(sqlite3_stmt *s, int i, const struct st_value *v)
 {
-	sqlite3_stmt *s = db->q[W_FIELD_PUT];
-
-	st_bind_text(s, 1, v->name);
-	st_bind_text(s, 2, v->type);
+	st_bind_text(s, i, v->name);
+	st_bind_text(s, i + 1, v->type);
 	switch (v->vt) {
 	case ST_INT:
-		sqlite3_bind_int64(s, 3, v->i);
+		sqlite3_bind_int64(s, i + 2, v->i);
 		break;
 	case ST_REAL:
-		sqlite3_bind_double(s, 3, v->r);
+		sqlite3_bind_double(s, i + 2, v->r);
 		break;
 	case ST_TEXT:
-		sqlite3_bind_text(s, 3, v->p, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i + 2, v->p, -1, SQLITE_STATIC);
 		break;
 	case ST_BLOB:
-		sqlite3_bind_blob64(s, 3, v->p, v->len, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, i + 2, v->p, v->len, SQLITE_STATIC);
 		break;
 	case ST_NULL:
 	default:
-		sqlite3_bind_null(s, 3);
+		sqlite3_bind_null(s, i + 2);
 		break;
 	}
-	return st_run(s);
+}
+
+sup_err
+st_wfield_put(st_db *db, const struct st_value *v)
+{
+	return st_wfields_put(db, v, 1);
+}
+
+/* The statement writing k rows at once, prepared on first use. */
+static sqlite3_stmt *
+multi_stmt(st_db *db, int k)
+{
+	char text[96 + ST_MULTI_MAX * 12];
+	int o;
+
+	if (db->multi[k] != NULL)
+		return db->multi[k];
+	o = snprintf(text, sizeof(text), "INSERT OR REPLACE INTO fields (name, "
+	    "type, value) VALUES ");
+	for (int i = 0; i < k; i++)
+		o += snprintf(text + o, sizeof(text) - (size_t)o, "%s(?, ?, ?)",
+		    i ? ", " : "");
+	if (sqlite3_prepare_v3(db->h, text, -1, SQLITE_PREPARE_PERSISTENT,
+	    &db->multi[k], NULL) != SQLITE_OK)
+		db->multi[k] = NULL;
+	return db->multi[k];
+}
+
+/* One statement for many fields: a checkpoint's cost is its commit, not
+ * one statement per field. */
+sup_err
+st_wfields_put(st_db *db, const struct st_value *v, int n)
+{
+	while (n > 0) {
+		int k = n < ST_MULTI_MAX ? n : ST_MULTI_MAX;
+		sqlite3_stmt *s = multi_stmt(db, k);
+		sup_err e;
+
+		if (s == NULL)
+			return SUP_EDB | sqlite3_errcode(db->h);
+		for (int i = 0; i < k; i++)
+			value_bind(s, 1 + 3 * i, &v[i]);
+		if ((e = st_run(s)) != SUP_OK)
+			return e;
+		v += k;
+		n -= k;
+	}
+	return SUP_OK;
 }
 
 sup_err

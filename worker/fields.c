@@ -356,20 +356,24 @@ wrk_fields_changed(sup_worker *w)
 sup_err
 wrk_fields_checkpoint(sup_worker *w)
 {
-	struct st_value v;
+	struct st_value v[256];
+	int n = 0;
 	sup_err e;
 
 	if (w->db == NULL)
 		return SUP_ECLOSED;
+	for (size_t i = 0; i < w->ops->nfields; i++) {
+		value_of(w, &w->ops->fields[i], &v[n]);
+		if (shadow_differs(&w->shadow[i], &v[n]))
+			n++;
+	}
+	if (n == 0)
+		return SUP_OK;
 	if ((e = st_begin(w->db)) != SUP_OK)
 		return e;
-	for (size_t i = 0; i < w->ops->nfields; i++) {
-		value_of(w, &w->ops->fields[i], &v);
-		if (shadow_differs(&w->shadow[i], &v) &&
-		    (e = st_wfield_put(w->db, &v)) != SUP_OK) {
-			st_rollback(w->db);
-			return e;
-		}
+	if ((e = st_wfields_put(w->db, v, n)) != SUP_OK) {
+		st_rollback(w->db);
+		return e;
 	}
 	if ((e = st_commit(w->db)) != SUP_OK) {
 		st_rollback(w->db);
@@ -377,9 +381,9 @@ wrk_fields_checkpoint(sup_worker *w)
 	}
 	/* Committed: what the shadow holds is now what the database has. */
 	for (size_t i = 0; i < w->ops->nfields; i++) {
-		value_of(w, &w->ops->fields[i], &v);
-		if (shadow_differs(&w->shadow[i], &v) &&
-		    !shadow_take(&w->shadow[i], &v))
+		value_of(w, &w->ops->fields[i], &v[0]);
+		if (shadow_differs(&w->shadow[i], &v[0]) &&
+		    !shadow_take(&w->shadow[i], &v[0]))
 			w->shadow[i].valid = false; /* written again next time */
 	}
 	return SUP_OK;

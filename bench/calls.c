@@ -1,0 +1,361 @@
+/*
+ * bench/calls.c — libsup calls and checkpoints, beside their floors
+ * measured in the same run:
+ *   call round trip (64-byte request and reply) vs a raw AF_UNIX
+ *     request/response round trip between two processes
+ *   both again over bare nng 1.5.2 REQ/REP (a one-thread raw REP echo
+ *     server in another process): what nng alone costs on this machine
+ *   calls/s with 8 concurrent callers (one process, 8 threads) vs the same
+ *     8 callers on bare nng
+ *   checkpoints/s of a 10-field state vs raw SQLite single-row commits/s
+ *     (WAL, synchronous=NORMAL: the worker's own settings)
+ *   restart to ready of a libsup worker after kill -9, and its RSS and
+ *     threads
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "sup/sup.h"
+#include "bench.h"
+
+#define WORKER SUP_BUILD_DIR "/bench/child/bench-worker"
+#define SUPD SUP_BUILD_DIR "/bin/supd"
+
+static char dir[64], run[128];
+
+/* The floor: 64 bytes there and back over a Unix socket pair. */
+static double
+floor_rtt(int rounds)
+{
+	int sv[2];
+	char buf[64] = {0};
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat));
+	pid_t pid;
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		while (read(sv[1], buf, 64) == 64)
+			(void)!write(sv[1], buf, 64);
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int i = 0; i < rounds; i++) {
+		int64_t t0 = now_ns();
+		(void)!write(sv[0], buf, 64);
+		(void)!read(sv[0], buf, 64);
+		lat[i] = now_ns() - t0;
+	}
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
+/* The nng floor's server: a raw REP socket echoing in one thread, like a
+ * worker's loop without anything in it. Forked before this process starts
+ * any nng thread (nng must not run in a forked child that has not exec'd). */
+static pid_t
+nng_echo_start(const char *url)
+{
+	pid_t pid = fork();
+	nng_socket s;
+	nng_msg *m;
+
+	if (pid != 0)
+		return pid;
+	if (nng_rep0_open_raw(&s) != 0 || nng_listen(s, url, NULL, 0) != 0)
+		_exit(1);
+	while (nng_recvmsg(s, &m, 0) == 0)
+		if (nng_sendmsg(s, m, 0) != 0)
+			nng_msg_free(m);
+	_exit(0);
+}
+
+static nng_socket
+nng_req_dial(const char *url)
+{
+	nng_socket s;
+
+	if (nng_req0_open(&s) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)
+	    != 0 || nng_dial(s, url, NULL, 0) != 0) {
+		fprintf(stderr, "bench: cannot dial %s\n", url);
+		exit(1);
+	}
+	return s;
+}
+
+static int
+nng_round_trip(nng_socket s, const char *req)
+{
+	char rep[64];
+	size_t n = sizeof(rep);
+
+	if (nng_send(s, (void *)req, 64, 0) != 0)
+		return -1;
+	return nng_recv(s, rep, &n, 0) == 0 && n == 64 ? 0 : -1;
+}
+
+static double
+nng_rtt(const char *url, int rounds)
+{
+	nng_socket s = nng_req_dial(url);
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat));
+	char req[64];
+
+	memset(req, 'z', sizeof(req));
+	for (int i = 0; i < rounds; i++) {
+		int64_t t0 = now_ns();
+		if (nng_round_trip(s, req) != 0) {
+			fprintf(stderr, "bench: bare nng call failed\n");
+			exit(1);
+		}
+		lat[i] = now_ns() - t0;
+	}
+	nng_close(s);
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
+static double
+call_rtt(int rounds)
+{
+	char req[64];
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat));
+	void *r;
+	size_t n;
+
+	memset(req, 'x', sizeof(req));
+	for (int i = 0; i < rounds; i++) {
+		int64_t t0 = now_ns();
+		if (sup_call("bench", req, 64, &r, &n, 5000) != SUP_OK) {
+			fprintf(stderr, "bench: call failed\n");
+			exit(1);
+		}
+		lat[i] = now_ns() - t0;
+		free(r);
+	}
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
+static atomic_int stop;
+static long counts[8];
+static char echo_url[160];
+
+static void *
+caller(void *arg)
+{
+	long *count = arg;
+	char req[64];
+	void *r;
+	size_t n;
+
+	memset(req, 'y', sizeof(req));
+	while (!atomic_load(&stop))
+		if (sup_call("bench", req, 64, &r, &n, 5000) == SUP_OK) {
+			free(r);
+			(*count)++;
+		}
+	return NULL;
+}
+
+static void *
+caller_nng(void *arg)
+{
+	long *count = arg;
+	nng_socket s = nng_req_dial(echo_url);
+	char req[64];
+
+	memset(req, 'y', sizeof(req));
+	while (!atomic_load(&stop))
+		if (nng_round_trip(s, req) == 0)
+			(*count)++;
+	nng_close(s);
+	return NULL;
+}
+
+static double
+throughput(void *(*fn)(void *), int threads, int ms)
+{
+	pthread_t t[8];
+	long total = 0;
+
+	atomic_store(&stop, 0);
+	for (int i = 0; i < threads; i++) {
+		counts[i] = 0;
+		pthread_create(&t[i], NULL, fn, &counts[i]);
+	}
+	usleep((useconds_t)ms * 1000);
+	atomic_store(&stop, 1);
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		total += counts[i];
+	}
+	return (double)total * 1000.0 / ms;
+}
+
+/* The floor: single-row commits in WAL with synchronous=NORMAL. */
+static double
+floor_commits(int n)
+{
+	char path[192];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t t0;
+
+	snprintf(path, sizeof(path), "%s/floor.db", dir);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	    "CREATE TABLE t (k INTEGER PRIMARY KEY, v);", NULL, NULL, NULL);
+	sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO t VALUES (1, ?)", -1,
+	    &s, NULL);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_bind_int(s, 1, i);
+		sqlite3_step(s);
+		sqlite3_reset(s);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	double per_s = (double)n * 1e9 / (double)(now_ns() - t0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return per_s;
+}
+
+static double
+checkpoints(int n)
+{
+	char req[32];
+	void *r;
+	size_t len;
+	double ns;
+
+	snprintf(req, sizeof(req), "ckpt %d", n);
+	if (sup_call("bench", req, strlen(req), &r, &len, 60000) != SUP_OK)
+		return 0;
+	ns = atof(r);
+	free(r);
+	return (double)n * 1e9 / ns;
+}
+
+static long
+status_field(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key));
+	fclose(f);
+	return v;
+}
+
+/* kill -9 of the worker until a call answers again. */
+static double
+restart_to_ready(void)
+{
+	struct sup_where w;
+	int64_t t0;
+	void *r;
+	size_t n;
+
+	sup_lookup("bench", &w);
+	t0 = now_ns();
+	kill(w.pid, SIGKILL);
+	while (sup_call("bench", "ping", 4, &r, &n, 1000) != SUP_OK)
+		usleep(200);
+	free(r);
+	return (double)(now_ns() - t0) / 1e6;
+}
+
+static pid_t
+supd_start(void)
+{
+	char conf[192];
+	FILE *f;
+	pid_t pid;
+	struct sup_where w;
+
+	snprintf(conf, sizeof(conf), "%s/sup.conf", dir);
+	f = fopen(conf, "w");
+	fprintf(f, "[supervisor]\nrun_dir = %s\nintensity = 100\n"
+	    "[worker bench]\ncommand = %s\nready = sup\nstdout = null\n"
+	    "backoff = 0 0\n", run, WORKER);
+	fclose(f);
+	if ((pid = fork()) == 0) {
+		int null = fileno(fopen("/dev/null", "w"));
+		dup2(null, 2);
+		execl(SUPD, "supd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	sup_client_run_dir(run);
+	for (int i = 0; i < 500 && sup_lookup("bench", &w) != SUP_OK; i++)
+		usleep(10000);
+	return pid;
+}
+
+int
+main(void)
+{
+	double f, fn, c, tp, ftp, fc, ck, rr;
+	struct sup_where w;
+	pid_t supd, echo;
+	char cmd[128];
+
+	strcpy(dir, "/tmp/sup-bench-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(echo_url, sizeof(echo_url), "ipc://%s/echo", dir);
+	echo = nng_echo_start(echo_url);
+	supd = supd_start();
+	f = floor_rtt(20000);
+	fn = nng_rtt(echo_url, 20000);
+	c = call_rtt(20000);
+	printf("call_rtt_64b_median %.1f us (floor %.1f us raw AF_UNIX, ratio "
+	    "%.2f; bare nng %.1f us, ratio %.2f)\n", c, f, c / f, fn, c / fn);
+	ftp = throughput(caller_nng, 8, 2000);
+	tp = throughput(caller, 8, 2000);
+	printf("calls_per_s_8_callers %.0f calls/s (floor: bare nng %.0f "
+	    "calls/s, ratio %.2f)\n", tp, ftp, tp / ftp);
+	fc = floor_commits(20000);
+	ck = checkpoints(20000);
+	printf("checkpoints_per_s_10_fields %.0f /s (floor %.0f single-row "
+	    "commits/s, ratio %.2f)\n", ck, fc, ck / fc);
+	rr = restart_to_ready();
+	printf("worker_restart_to_ready_after_kill9 %.1f ms (floor: none)\n",
+	    rr);
+	sup_lookup("bench", &w);
+	printf("worker_rss %ld kB, threads %ld (floor: none)\n",
+	    status_field(w.pid, "VmRSS:"), status_field(w.pid, "Threads:"));
+	kill(supd, SIGTERM);
+	kill(echo, SIGKILL);
+	waitpid(supd, NULL, 0);
+	waitpid(echo, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}

@@ -1,0 +1,60 @@
+/*
+ * bench-worker — the libsup worker the call benchmarks talk to.
+ *   any message      echoed back (the round-trip and throughput figures)
+ *   "ckpt N"         N checkpoints of its 10-field state, each changing
+ *                    every field; replies the nanoseconds they took
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sup/sup.h"
+#include "../bench.h"
+
+struct st {
+	int64_t f0, f1, f2, f3, f4, f5, f6, f7, f8, f9;
+};
+
+#define F(m) SUP_FIELD(struct st, m, SUP_INT64, SUP_OPTIONAL, "0")
+static const struct sup_field fields[] = {F(f0), F(f1), F(f2), F(f3), F(f4),
+    F(f5), F(f6), F(f7), F(f8), F(f9)};
+
+static int
+b_call(sup_worker *w, void *state, const void *req, size_t len,
+    sup_from *from)
+{
+	int64_t *f = state, t0;
+	char out[32];
+	long n;
+
+	if (len > 5 && memcmp(req, "ckpt ", 5) == 0) {
+		n = atol((const char *)req + 5);
+		t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			for (int k = 0; k < 10; k++)
+				f[k]++;
+			sup_checkpoint(w);
+		}
+		snprintf(out, sizeof(out), "%lld", (long long)(now_ns() - t0));
+		sup_reply(from, out, strlen(out));
+		return SUP_RET_OK;
+	}
+	sup_reply(from, req, len);
+	return SUP_RET_OK;
+}
+
+static const struct sup_ops ops = {
+	.name = "bench",
+	.state_size = sizeof(struct st),
+	.fields = fields,
+	.nfields = 10,
+	.checkpoint = SUP_CHECKPOINT_MANUAL,
+	.handle_call = b_call,
+};
+
+int
+main(int argc, char **argv)
+{
+	return sup_worker_main(&ops, argc, argv);
+}
