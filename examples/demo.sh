@@ -10,13 +10,18 @@ sup demo: supd runs examples/demo.conf in the foreground; its log follows.
 Children's output is in run/log/NAME.log. In another terminal, try:
 
   export PATH=$bin:\$PATH
-  supctl -r ./run status              # children, pids, restarts, last exit
+  supctl -r ./run status              # children, pids, restarts, status, last exit
   supctl -r ./run status --json
   supctl -r ./run tree                # groups, strategies, states
   kill -9 PID                         # any PID from status: it comes back
   supctl -r ./run stop db             # rest_for_one: db stays stopped
   supctl -r ./run start db
   supctl -r ./run restart api         # one_for_all group edge
+  supctl -r ./run call kv "put user:1 alice"    # -> ok
+  supctl -r ./run call kv "get user:1"          # -> alice
+  pkill -9 -x kv-worker; supctl -r ./run call kv "get user:1"   # -> alice
+  supctl -r ./run state kv            # kv's checkpointed fields
+  supctl -r ./run call slow "work 3000" & supctl -r ./run call slow ping
   supctl -r ./run stop                # orderly shutdown; supd exits 0
 
 Ctrl-C here stops everything too.

@@ -4,6 +4,7 @@
  *
  *   work MS   -> "done MS", MS milliseconds later
  *   ping      -> pong, at once, even while work is pending
+ *   pending   -> how many works are in flight
  *
  * The loop is never blocked: each "work" call arms a timer and returns;
  * the timer's handle_info answers the caller it kept.
@@ -45,8 +46,17 @@ slow_call(sup_worker *w, void *state, const void *req, size_t len,
 		sup_reply(from, "pong", 4);
 		return SUP_RET_OK;
 	}
+	if (strcmp(msg, "pending") == 0) {
+		char out[16];
+		int n = 0;
+		for (int i = 0; i < MAX_PENDING; i++)
+			n += pending[i].from != NULL;
+		n = snprintf(out, sizeof(out), "%d", n);
+		sup_reply(from, out, (size_t)n);
+		return SUP_RET_OK;
+	}
 	if (strncmp(msg, "work ", 5) != 0) {
-		sup_reply_error(from, "expected work MS or ping");
+		sup_reply_error(from, "expected work MS, ping or pending");
 		return SUP_RET_OK;
 	}
 	for (int i = 0; i < MAX_PENDING; i++)

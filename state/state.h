@@ -160,10 +160,12 @@ sup_err st_wfields_each(st_db *db,
     int (*cb)(void *arg, const struct st_value *), void *arg);
 /*
  * The last words a worker left for its spawn spawn_id (why it exited), read
- * from its database at path; SUP_ENOTFOUND if it left none for that spawn.
+ * from its database at path, and in *status the exit status it said it
+ * would exit with (-1 when it did not say); SUP_ENOTFOUND if it left none
+ * for that spawn.
  */
 sup_err st_wlast_words(const char *path, uint64_t spawn_id, char *buf,
-    size_t n);
+    size_t n, int *status);
 
 /* meta of a worker database (outside or inside a transaction). */
 sup_err st_wmeta_put(st_db *db, const char *key, const char *value);

@@ -198,12 +198,14 @@ st_wmeta_get(st_db *db, const char *key, char *buf, size_t n)
 }
 
 sup_err
-st_wlast_words(const char *path, uint64_t spawn_id, char *buf, size_t n)
+st_wlast_words(const char *path, uint64_t spawn_id, char *buf, size_t n,
+    int *status)
 {
-	char why[128], sid[32] = "";
+	char why[128], sid[32] = "", code[16] = "";
 	st_db *db;
 	sup_err e;
 
+	*status = -1;
 	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
 		return e;
 	if ((e = st_wmeta_get(db, "last_words_spawn", sid, sizeof(sid))) ==
@@ -211,6 +213,9 @@ st_wlast_words(const char *path, uint64_t spawn_id, char *buf, size_t n)
 		e = SUP_ENOTFOUND; /* an older incarnation's */
 	if (e == SUP_OK)
 		e = st_wmeta_get(db, "last_words", buf, n);
+	if (e == SUP_OK && st_wmeta_get(db, "last_words_status", code,
+	    sizeof(code)) == SUP_OK && code[0] >= '0' && code[0] <= '9')
+		*status = atoi(code) & 0xff;
 	st_close(db);
 	return e;
 }

@@ -370,26 +370,36 @@ exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
  * exit status. Read briefly, and only when the process could have
  * written them (it exited, or it was adopted: no status at all).
  */
+/* A libsup worker's last words for its current spawn, made printable,
+ * and the status it said it exits with (-1: unknown). */
+static bool
+last_words_get(struct supd *d, struct supd_node *n, char *buf, size_t len,
+    int *status)
+{
+	char path[PATH_MAX + 128], words[128];
+
+	if (n->w->ready != READY_SUP)
+		return false;
+	snprintf(path, sizeof(path), "%s/state/%s.db", d->cfg->run_dir,
+	    n->name);
+	if (st_wlast_words(path, n->spawn_id, words, sizeof(words), status) !=
+	    SUP_OK)
+		return false;
+	utf8_clean(buf, len, words);
+	return true;
+}
+
 static void
 last_words_add(struct supd *d, struct supd_node *n, struct exit_info *x)
 {
-	char path[PATH_MAX + 128], words[128], clean[128], old[64];
+	char words[128], old[64];
+	int status;
 
-	if (n->w->ready != READY_SUP || (x->sig != 0 && !x->has_code &&
-	    !n->adopted) || n->exec_errno != 0)
+	if (n->adopted || (x->sig != 0 && !x->has_code) || n->exec_errno != 0 ||
+	    !last_words_get(d, n, words, sizeof(words), &status))
 		return;
-	snprintf(path, sizeof(path), "%s/state/%s.db", d->cfg->run_dir,
-	    n->name);
-	if (st_wlast_words(path, n->spawn_id, words, sizeof(words)) != SUP_OK)
-		return;
-	utf8_clean(clean, sizeof(clean), words);
 	snprintf(old, sizeof(old), "%.60s", x->reason);
-	if (n->adopted)
-		snprintf(x->reason, sizeof(x->reason), "%.120s (adopted)",
-		    clean);
-	else
-		snprintf(x->reason, sizeof(x->reason), "%.60s: %.90s", old,
-		    clean);
+	snprintf(x->reason, sizeof(x->reason), "%.60s: %.90s", old, words);
 }
 
 void
@@ -412,6 +422,8 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 		n->pidfd = -1;
 	}
 	last_words_add(d, n, x);
+	/* What the process said of itself went with it. */
+	n->status_text[0] = n->sup_status[0] = '\0';
 	n->adopted = false;
 	n->last = *x;
 	if (x->has_code || x->sig)
@@ -463,8 +475,23 @@ void
 child_adopted_gone(struct supd *d, struct supd_node *n)
 {
 	struct exit_info x = {.valid = true, .at_ms = clk_real_ms()};
+	char words[128];
+	int status;
 
-	/* Not our child: no wait status. Unknown counts as abnormal. */
+	/* Not our child: no wait status. A libsup worker says in its last
+	 * words how it exits; otherwise unknown counts as abnormal. */
+	if (last_words_get(d, n, words, sizeof(words), &status)) {
+		x.has_code = status >= 0;
+		x.code = status;
+		if (status >= 0)
+			snprintf(x.reason, sizeof(x.reason), "exited with "
+			    "status %d: %.100s (adopted)", status, words);
+		else
+			snprintf(x.reason, sizeof(x.reason), "%.120s (adopted)",
+			    words);
+		child_exited(d, n, &x, status == 0 && !n->start_timed_out);
+		return;
+	}
 	snprintf(x.reason, sizeof(x.reason), "%s",
 	    n->start_timed_out ? "not ready in time (start_timeout), "
 	    "status unknown: adopted" : n->state == NS_STOPPING ?

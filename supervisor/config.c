@@ -22,6 +22,7 @@
 #include <ini.h>
 
 #include "common/mem.h"
+#include "common/rundef.h"
 #include "common/suggest.h"
 #include "config_parse.h"
 
@@ -527,16 +528,9 @@ cfg_group_find(const struct sup_config *c, const char *name)
 char *
 cfg_default_run_dir(void)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char buf[PATH_MAX];
 
-	if (geteuid() == 0)
-		return strdup("/run/sup");
-	if (xdg != NULL && xdg[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/sup", xdg);
-	else
-		snprintf(buf, sizeof(buf), "/tmp/sup-%u", (unsigned)geteuid());
-	return strdup(buf);
+	return strdup(run_dir_default(buf, sizeof(buf)));
 }
 
 char *

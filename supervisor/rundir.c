@@ -9,30 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/rundef.h"
 #include "rundir.h"
 
 bool
 rundir_path(const char *dir, const char *name, char *buf, size_t n)
 {
 	return (size_t)snprintf(buf, n, "%s/%s", dir, name) < n;
-}
-
-static int
-mkdir_parents(const char *dir)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return ENAMETOOLONG;
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	return 0;
 }
 
 static sup_err
@@ -71,7 +54,7 @@ rundir_prepare(const char *dir, const char **why)
 	sup_err rv;
 	int e;
 
-	if ((e = mkdir_parents(dir)) != 0) {
+	if ((e = mkdir_parents(dir, 0755)) != 0) {
 		*why = "cannot create its parent directories";
 		return SUP_ESYS | e;
 	}

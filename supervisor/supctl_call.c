@@ -57,6 +57,10 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		ctl_say("usage: supctl %s NAME MESSAGE", cast ? "cast" : "call");
 		return EX_USAGE;
 	}
+	if (!cast && t == 0) {
+		ctl_say("--timeout 0: a call needs some time for its reply");
+		return EX_USAGE;
+	}
 	sup_client_run_dir(o->run_dir);
 	if (cast)
 		e = sup_cast(argv[0], argv[1], strlen(argv[1]));
@@ -104,6 +108,29 @@ field_json(void *arg, const struct st_value *v)
 	return 0;
 }
 
+/* A text field on one line, quoted, with C escapes for what is not
+ * printable. */
+static void
+text_print(const char *t)
+{
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
+		switch (*c) {
+		case '"': fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		default:
+			if (*c < 0x20 || *c == 0x7f)
+				printf("\\x%02x", *c);
+			else
+				putchar(*c);
+		}
+	}
+	putchar('"');
+}
+
 static int
 field_print(void *arg, const struct st_value *v)
 {
@@ -120,7 +147,7 @@ field_print(void *arg, const struct st_value *v)
 		printf("%g", v->r);
 		break;
 	case ST_TEXT:
-		printf("%s", (const char *)v->p);
+		text_print(v->p);
 		break;
 	case ST_BLOB:
 		printf("(%zu bytes)", v->len);

@@ -50,6 +50,17 @@ void t_env_init(struct t_env *e);
 /* Stops supd (TERM, then KILL), kills what is left, removes the dir. */
 void t_env_fini(struct t_env *e);
 
+/*
+ * A suite of scenario tests: each test gets `env` fresh (its own dir, its
+ * own supd) and leaves nothing behind. timeout: seconds per test.
+ */
+#define T_SCENARIO_SUITE(suite, timeout_s)                                \
+	static struct t_env env;                                          \
+	static void t_setup_(void) { t_env_init(&env); }                  \
+	static void t_teardown_(void) { t_env_fini(&env); }               \
+	TestSuite(suite, .init = t_setup_, .fini = t_teardown_,          \
+	    .timeout = (timeout_s))
+
 /* Writes the config (printf-style); run_dir is set for you. */
 void t_conf(struct t_env *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -5,8 +5,9 @@
  * The registry is each worker's own database (RUN/state/NAME.db): its pid,
  * endpoint and status, read without going through supd. Connections are
  * kept per name; nng redials 10 ms after a worker restarts. A worker whose
- * registered pid is gone fails the call at once (SUP_EDOWN) instead of
- * letting it wait out its timeout.
+ * registered pid is gone is given RESTART_GRACE_MS to be back (a first
+ * restart takes milliseconds: `kill -9` then a call just works); then the
+ * call fails (SUP_EDOWN) instead of waiting out its timeout.
  *
  * A connection's first call is preceded by a quick ping: a worker whose
  * listener caught the nng 1.5.2 handshake bug answers nothing on new
@@ -22,11 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/rundef.h"
 #include "ipc/ipc.h"
 #include "state/state.h"
 #include "wrk.h"
 
 #define PROBE_MS 300
+#define RESTART_GRACE_MS 250
 
 struct conn {
 	char name[96];
@@ -57,8 +61,7 @@ run_dir_get(void)
 	if (run_dir[0] == '\0' && (env = getenv("SUP_RUN_DIR")) != NULL)
 		snprintf(run_dir, sizeof(run_dir), "%s", env);
 	if (run_dir[0] == '\0')
-		snprintf(run_dir, sizeof(run_dir), "/tmp/sup-%u/run",
-		    (unsigned)getuid());
+		run_dir_default(run_dir, sizeof(run_dir));
 	return run_dir;
 }
 
@@ -200,6 +203,20 @@ conn_alive(const char *name)
 	return NULL;
 }
 
+/* sup_lookup, waiting a little for a worker that is being restarted. */
+static sup_err
+lookup_alive(const char *name, struct sup_where *where, int64_t timeout_ms)
+{
+	int64_t end = clk_mono_ns() / 1000000 + (timeout_ms < RESTART_GRACE_MS
+	    ? timeout_ms : RESTART_GRACE_MS);
+	sup_err e;
+
+	while ((e = sup_lookup(name, where)) == SUP_EDOWN &&
+	    clk_mono_ns() / 1000000 < end)
+		usleep(5000);
+	return e;
+}
+
 static sup_err
 call(const char *name, int type, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
@@ -208,19 +225,27 @@ call(const char *name, int type, const void *req, size_t len, void **reply,
 	struct conn *k;
 	sup_err e;
 	pid_t pid;
+	int64_t deadline, left;
 
 	if (len > SUP_MAX_MSG)
 		return SUP_ETOOBIG;
+	if (timeout_ms <= 0)
+		return SUP_EINVAL;
+	deadline = timeout_ms > INT64_MAX / 2 ? INT64_MAX /* no limit */
+					      : clk_mono_ns() / 1000000 + timeout_ms;
 	pthread_mutex_lock(&mu);
 	k = conn_alive(name);
 	pthread_mutex_unlock(&mu);
 	if (k == NULL) {
 		/* First call, or its pid is gone: ask the registry again. */
-		if ((e = sup_lookup(name, &where)) != SUP_OK)
+		if ((e = lookup_alive(name, &where, timeout_ms)) != SUP_OK)
 			return e;
 		pthread_mutex_lock(&mu);
-		if ((k = conn_get(name, &where, &e)) != NULL)
-			k->pid = where.pid;
+		if ((k = conn_get(name, &where, &e)) != NULL &&
+		    k->pid != where.pid) {
+			k->pid = where.pid; /* a new process: a new listener */
+			k->probed = false;
+		}
 		pthread_mutex_unlock(&mu);
 		if (k == NULL)
 			return e;
@@ -228,7 +253,10 @@ call(const char *name, int type, const void *req, size_t len, void **reply,
 	pid = k->pid;
 	if (!k->probed && (e = probe(k, pid, timeout_ms)) != SUP_OK)
 		return e;
-	return frame_call(k->c, type, req, len, reply, rlen, timeout_ms);
+	/* timeout_ms bounds the whole call, the probe included. */
+	if ((left = deadline - (clk_mono_ns() / 1000000)) <= 0)
+		return SUP_ETIMEDOUT;
+	return frame_call(k->c, type, req, len, reply, rlen, left);
 }
 
 SUP_API sup_err

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "common/dur.h"
+#include "common/rundef.h"
 #include "common/utf8.h"
 #include "ipc/ipc.h"
 #include "state/state.h"
@@ -165,17 +166,20 @@ sup_self(const sup_worker *w)
 	return w->name;
 }
 
-/* The reason supd will give for our exit (DESIGN.md: last words). */
+/* The reason supd will give for our exit (DESIGN.md: last words), and
+ * the status we exit with: a supd that adopted us has no wait status. */
 static void
-last_words(sup_worker *w, const char *words)
+last_words(sup_worker *w, const char *words, int code)
 {
-	char sid[32];
+	char sid[32], status[16];
 
 	if (w->db == NULL || st_begin(w->db) != SUP_OK)
 		return;
 	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)w->spawn_id);
+	snprintf(status, sizeof(status), "%d", code);
 	if (st_wmeta_put(w->db, "last_words", words) == SUP_OK &&
-	    st_wmeta_put(w->db, "last_words_spawn", sid) == SUP_OK)
+	    st_wmeta_put(w->db, "last_words_spawn", sid) == SUP_OK &&
+	    st_wmeta_put(w->db, "last_words_status", status) == SUP_OK)
 		st_commit(w->db);
 	else
 		st_rollback(w->db);
@@ -195,32 +199,50 @@ sup_checkpoint(sup_worker *w)
 	return e;
 }
 
-void
+sup_err
 wrk_checkpoint_now(sup_worker *w)
 {
-	if (wrk_fields_changed(w))
-		sup_checkpoint(w);
+	return wrk_fields_changed(w) ? sup_checkpoint(w) : SUP_OK;
 }
 
 static void held_send(sup_worker *w);
+static void held_fail(sup_worker *w, const char *text);
 
-/* After a callback: stop, checkpoint policy, then the held replies. */
+/*
+ * After a callback: stop or the checkpoint policy, then the held replies.
+ * Replies go out only once what they answer is committed; when a
+ * checkpoint the policy asked for fails, they become errors and the worker
+ * stops, to be restarted from its last committed state, as a gen_server
+ * whose storage failed would crash.
+ */
 void
 wrk_after(sup_worker *w, int ret)
 {
+	sup_err e = SUP_OK;
+
 	w->in_callback = false;
 	if (ret == SUP_RET_STOP) {
 		w->quit = true;
 		if (w->stop_reason[0] == '\0')
 			sup_stop_reason(w, "stopped");
+		e = wrk_checkpoint_now(w);
 	} else if (w->checkpoint_ms == SUP_CHECKPOINT_EACH) {
-		wrk_checkpoint_now(w);
+		e = wrk_checkpoint_now(w);
 	} else if (w->checkpoint_ms > 0 && w->checkpoint_due_ns == 0 &&
 	    wrk_fields_changed(w)) {
 		w->checkpoint_due_ns = wrk_now_ns() +
 		    w->checkpoint_ms * 1000000;
 	}
-	held_send(w);
+	if (e == SUP_OK) {
+		held_send(w);
+		return;
+	}
+	char why[160];
+	snprintf(why, sizeof(why), "cannot checkpoint: %s", sup_strerror(e));
+	held_fail(w, why);
+	sup_stop_reason(w, why);
+	w->quit = true;
+	w->exit_code = 1;
 }
 
 void
@@ -235,18 +257,18 @@ wrk_continue_run(sup_worker *w)
 	}
 	w->in_callback = true;
 	ret = w->ops->handle_continue(w, w->state);
-	w->in_callback = false;
 	if (ret == SUP_RET_DEGRADED) {
 		int64_t ms = w->retry_ms > 0 ? w->retry_ms : 1000;
 		if (strcmp(w->status, "degraded") != 0)
 			wrk_status_set(w, "degraded");
 		w->retry_due_ns = wrk_now_ns() + ms * 1000000;
-		w->retry_ms = ms * 2 > 30000 ? 30000 : ms * 2;
-		return;
+		int64_t cap = ms > 30000 ? ms : 30000; /* or what was asked */
+		w->retry_ms = ms * 2 > cap ? cap : ms * 2;
+	} else {
+		w->continuing = false;
+		if (ret != SUP_RET_STOP)
+			wrk_status_set(w, "ready");
 	}
-	w->continuing = false;
-	if (ret != SUP_RET_STOP)
-		wrk_status_set(w, "ready");
 	wrk_after(w, ret);
 }
 
@@ -313,6 +335,21 @@ outstanding_fail(void)
 		free(f);
 	}
 	pthread_mutex_unlock(&from_mu);
+}
+
+/* The held replies become this error: what they answer is not saved. */
+static void
+held_fail(sup_worker *w, const char *text)
+{
+	sup_from *f;
+
+	while ((f = w->held) != NULL) {
+		w->held = f->next_held;
+		from_untrack(f);
+		answer(f->req, WRK_ERROR, text, strlen(text));
+		free(f->held);
+		free(f);
+	}
 }
 
 /* Sends the replies held during the callback that just returned. */
@@ -434,15 +471,22 @@ on_request(sup_worker *w, ipc_req *r)
 	}
 }
 
+static void signals_read(sup_worker *w);
+
+/* Drains the requests; a SIGTERM under a steady load is seen within 64
+ * requests, not when the load stops. */
 static void
 requests_read(sup_worker *w)
 {
 	ipc_req *r;
 
-	while (!w->quit && ipc_server_recv(w->srv, &r) == SUP_OK) {
+	for (unsigned n = 1; !w->quit && ipc_server_recv(w->srv, &r) ==
+	    SUP_OK; n++) {
 		if (w->idle_ms > 0)
 			w->idle_due_ns = wrk_now_ns() + w->idle_ms * 1000000;
 		on_request(w, r);
+		if (n % 64 == 0)
+			signals_read(w);
 	}
 }
 
@@ -510,8 +554,7 @@ identity(sup_worker *w)
 	if (run != NULL && run[0] == '/')
 		snprintf(w->run_dir, sizeof(w->run_dir), "%s", run);
 	else
-		snprintf(w->run_dir, sizeof(w->run_dir), "/tmp/sup-%u/run",
-		    (unsigned)getuid());
+		run_dir_default(w->run_dir, sizeof(w->run_dir));
 	if (ep != NULL)
 		snprintf(w->endpoint, sizeof(w->endpoint), "%s", ep);
 	else
@@ -549,7 +592,7 @@ static int
 fail(sup_worker *w, int code, const char *why)
 {
 	wrk_log(w, "%s", why);
-	last_words(w, why);
+	last_words(w, why, code);
 	return code;
 }
 
@@ -616,9 +659,14 @@ start(sup_worker *w, int argc, char **argv)
 
 	identity(w);
 	policy_read(w);
+	mkdir_parents(w->db_path, 0700); /* run by hand, without supd */
 	if (st_wopen(w->db_path, false, &w->db, why, sizeof(why)) != SUP_OK) {
-		wrk_log(w, "no checkpoints: cannot open %s: %s", w->db_path, why);
+		/* No registry, no checkpoint: nothing it promises would hold. */
+		char msg[sizeof(w->db_path) + sizeof(why) + 32];
 		w->db = NULL;
+		snprintf(msg, sizeof(msg), "cannot open its database %s: %s",
+		    w->db_path, why);
+		return fail(w, 1, msg);
 	}
 	if ((w->state = calloc(1, w->ops->state_size ? w->ops->state_size
 						     : 1)) == NULL)
@@ -638,6 +686,7 @@ start(sup_worker *w, int argc, char **argv)
 		return fail(w, 1, "SUP_ENDPOINT is not an ipc:// address");
 	snprintf(url_path, sizeof(url_path), "%s", w->endpoint + 6);
 	unlink(url_path); /* ours: supd runs one of each name */
+	mkdir_parents(url_path, 0700);
 	if (ipc_server_open(url_path, SUP_MAX_MSG + 65536, &w->srv) != SUP_OK)
 		return fail(w, 1, "cannot listen on the endpoint");
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = SRC_EP};
@@ -645,23 +694,28 @@ start(sup_worker *w, int argc, char **argv)
 	return 0;
 }
 
-static void
+/* Without its entry nobody finds the worker: a failure stops the start. */
+static sup_err
 registry_publish(sup_worker *w)
 {
 	char pid[24], sid[32];
+	sup_err e;
 
-	if (w->db == NULL || st_begin(w->db) != SUP_OK)
-		return;
+	if ((e = st_begin(w->db)) != SUP_OK)
+		return e;
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)w->spawn_id);
-	if (st_wmeta_put(w->db, "pid", pid) == SUP_OK &&
-	    st_wmeta_put(w->db, "spawn_id", sid) == SUP_OK &&
-	    st_wmeta_put(w->db, "endpoint", w->endpoint) == SUP_OK &&
-	    st_wmeta_put(w->db, "status", w->status) == SUP_OK)
-		st_commit(w->db);
-	else
-		st_rollback(w->db);
+	if ((e = st_wmeta_put(w->db, "pid", pid)) == SUP_OK &&
+	    (e = st_wmeta_put(w->db, "spawn_id", sid)) == SUP_OK &&
+	    (e = st_wmeta_put(w->db, "endpoint", w->endpoint)) == SUP_OK &&
+	    (e = st_wmeta_put(w->db, "status", w->status)) == SUP_OK &&
+	    (e = st_commit(w->db)) == SUP_OK)
+		return SUP_OK;
+	st_rollback(w->db);
+	return e;
 }
+
+static void teardown(sup_worker *w);
 
 static void
 finish(sup_worker *w)
@@ -670,10 +724,22 @@ finish(sup_worker *w)
 
 	if (w->ops->terminate != NULL)
 		w->ops->terminate(w, w->state, w->stop_reason);
-	if (w->checkpoint_ms != SUP_CHECKPOINT_MANUAL || wrk_fields_changed(w))
-		wrk_checkpoint_now(w);
-	snprintf(words, sizeof(words), "terminated: %s", w->stop_reason);
-	last_words(w, words);
+	if (wrk_checkpoint_now(w) != SUP_OK && w->exit_code == 0) {
+		w->exit_code = 1;
+		snprintf(words, sizeof(words), "terminated: %s; the final "
+		    "checkpoint failed", w->stop_reason);
+	} else {
+		snprintf(words, sizeof(words), "terminated: %s",
+		    w->stop_reason);
+	}
+	last_words(w, words, w->exit_code);
+	teardown(w);
+}
+
+/* Everything the start made, freed; calls still open get an error. */
+static void
+teardown(sup_worker *w)
+{
 	outstanding_fail();
 	ipc_server_close(w->srv);
 	ipc_fini();
@@ -688,6 +754,7 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 {
 	static sup_worker w;
 	int code;
+	sup_err e;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		usage(ops);
@@ -703,12 +770,19 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	/* Ready as soon as init returned; a slow load comes after. */
 	snprintf(w.status, sizeof(w.status), "%s", w.continuing ?
 	    "initializing" : "ready");
-	registry_publish(&w);
+	if ((e = registry_publish(&w)) != SUP_OK) {
+		char why[160];
+		snprintf(why, sizeof(why), "cannot publish its entry in its "
+		    "database: %s", sup_strerror(e));
+		code = fail(&w, 1, why);
+		teardown(&w);
+		return code;
+	}
 	notify(w.continuing ? "READY=1\nSUP_STATUS=initializing"
 			    : "READY=1\nSUP_STATUS=ready");
 	if (w.continuing)
 		wrk_continue_run(&w);
 	loop_run(&w);
 	finish(&w);
-	return 0;
+	return w.exit_code;
 }

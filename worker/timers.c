@@ -87,13 +87,16 @@ wrk_timers_run(sup_worker *w)
 	w->armed_ns = 0;
 	if (w->checkpoint_due_ns && w->checkpoint_due_ns <= now) {
 		w->checkpoint_due_ns = 0;
-		wrk_checkpoint_now(w);
+		if (wrk_checkpoint_now(w) != SUP_OK) /* try again later */
+			w->checkpoint_due_ns = now + w->checkpoint_ms * 1000000;
 	}
 	if (w->retry_due_ns && w->retry_due_ns <= now && !w->quit) {
 		w->retry_due_ns = 0;
 		wrk_continue_run(w);
 	}
-	while (!w->quit && (i = timer_due(w, wrk_now_ns())) >= 0) {
+	/* Only what was due when we woke: a timer re-armed at 0 ms from its
+	 * own handle_info waits for the next turn, after the requests. */
+	while (!w->quit && (i = timer_due(w, now)) >= 0) {
 		struct sup_info info = {.kind = SUP_TIMER,
 		    .timer = w->timers[i].id};
 		char tag[64];

@@ -72,7 +72,7 @@ struct sup_worker {
 	bool continuing;		/* handle_continue still to succeed */
 	int64_t retry_ms, retry_due_ns;
 	bool quit;
-	int exit_code;
+	int exit_code;			/* of sup_worker_main */
 	bool in_callback;		/* replies are held until it returns */
 	pthread_t thread;		/* the worker's loop */
 	struct sup_from *held;		/* replies held, sent after checkpoint */
@@ -108,6 +108,6 @@ void wrk_status_set(sup_worker *w, const char *status);
 /* handle_continue once more; used by timers.c for retries. */
 void wrk_continue_run(sup_worker *w);
 /* Commits a checkpoint now if anything changed. */
-void wrk_checkpoint_now(sup_worker *w);
+sup_err wrk_checkpoint_now(sup_worker *w);
 
 #endif

@@ -138,7 +138,9 @@ struct sup_ops {
 	    size_t len);
 	int (*handle_info)(sup_worker *w, void *state,
 	    const struct sup_info *info);
-	/* Before exit: SIGTERM ("shutdown"), SUP_RET_STOP, or an error. */
+	/* Before exit, with why: "shutdown" (SIGTERM or SIGINT), the text of
+	 * sup_stop_reason() or "stopped" (SUP_RET_STOP), or "cannot
+	 * checkpoint: ..." (a checkpoint the policy asked for failed). */
 	void (*terminate)(sup_worker *w, void *state, const char *reason);
 };
 
@@ -147,7 +149,8 @@ struct sup_ops {
  * checkpoint, calls init, serves until SIGTERM or SUP_RET_STOP, calls
  * terminate, checkpoints a last time, and returns the exit status for
  * main: 0 after an orderly stop; 78 when the arguments are wrong (the
- * message names the field); 1 on other failures.
+ * message names the field); 1 on other failures, a checkpoint that failed
+ * included.
  */
 SUP_API int sup_worker_main(const struct sup_ops *ops, int argc,
     char **argv);
@@ -159,7 +162,11 @@ SUP_API sup_err sup_reply(sup_from *from, const void *data, size_t len);
 /* Answers a call with an error text: the caller gets SUP_EFAILED. */
 SUP_API sup_err sup_reply_error(sup_from *from, const char *text);
 
-/* Commits the state now, in one transaction. */
+/* Commits the state now, in one transaction. With checkpoint = each, the
+ * runtime does it after each callback that changed the state, and holds
+ * that callback's replies until it is committed; if it fails, they become
+ * errors and the worker stops ("cannot checkpoint: ..."), to be restarted
+ * from its last committed state. */
 SUP_API sup_err sup_checkpoint(sup_worker *w);
 
 /* Inactivity: handle_info(SUP_TIMEOUT) after ms without a message
@@ -187,11 +194,14 @@ SUP_API const char *sup_self(const sup_worker *w);
 
 /*
  * Calls worker name and waits for its reply until timeout_ms. The reply
- * is a new buffer (free() it). Errors: SUP_ENOTFOUND (no such worker),
- * SUP_EDOWN (it is not running, or died before replying: the call was
- * not run, or not finished), SUP_ETIMEDOUT, SUP_EFAILED (it answered
- * with sup_reply_error(): *reply holds the text), SUP_ETOOBIG. A call is
- * delivered at most once. Thread-safe; connections are cached.
+ * is a new buffer (free() it). timeout_ms (> 0) bounds the whole call.
+ * Errors: SUP_ENOTFOUND (no such worker), SUP_EDOWN (it is not running
+ * and was not back within 250 ms, or died before replying: the call was
+ * not run, or not finished),
+ * SUP_ETIMEDOUT, SUP_EFAILED (it answered with sup_reply_error(), or
+ * stopped in an orderly way before answering: *reply holds the text),
+ * SUP_ETOOBIG, SUP_EINVAL. A call is delivered at most once.
+ * Thread-safe; connections are cached.
  */
 SUP_API sup_err sup_call(const char *name, const void *req, size_t len,
     void **reply, size_t *rlen, int64_t timeout_ms);

@@ -4,11 +4,16 @@
  *   t-client RUN calls NAME N MSG     N calls; prints each reply or error
  *   t-client RUN call NAME MSG MS     one call with a timeout; prints the
  *                                     reply, the error, and the elapsed ms
+ *   t-client RUN dblock NAME MS       holds the write lock of NAME's
+ *                                     database for MS ms; prints "locked"
+ *                                     once it has it (a busy disk, a backup)
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sup/sup.h"
 
@@ -38,6 +43,28 @@ one(const char *name, const char *msg, long timeout)
 	free(r);
 }
 
+static int
+dblock(const char *run, const char *name, long ms)
+{
+	char path[4096];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/state/%s.db", run, name);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK
+	    || sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		printf("error %s\n", sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return 1;
+	}
+	printf("locked\n");
+	fflush(stdout);
+	usleep((useconds_t)ms * 1000);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -65,5 +92,7 @@ main(int argc, char **argv)
 		one(argv[3], argv[4], atol(argv[5]));
 		return 0;
 	}
+	if (strcmp(argv[2], "dblock") == 0 && argc == 5)
+		return dblock(argv[1], argv[3], atol(argv[4]));
 	return 2;
 }

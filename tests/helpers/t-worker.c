@@ -7,7 +7,7 @@
  *   ping            pong
  *   set N           sets `value` (not checkpointed by itself when manual)
  *   pair            a + 1 and b + 1 (always equal in any checkpoint)
- *   spin            from now on a timer does `pair` every millisecond
+ *   spin [MS]       from now on a timer does `pair` every MS ms (1)
  *   idle MS         inactivity timeout of MS: timeouts + 1 each time
  *   every MS        a periodic timer: ticks + 1 each time
  *   stats           "counter=N value=N a=N b=N timeouts=N ticks=N"
@@ -25,7 +25,7 @@
 struct st {
 	int64_t need, counter, value, a, b, timeouts, ticks, load_ms;
 	bool terminated, spinning;
-	int64_t every_ms;
+	int64_t every_ms, spin_ms;
 };
 
 static const struct sup_field fields[] = {
@@ -115,9 +115,10 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 		s->b++;
 		return reply_num(from, s->a);
 	}
-	if (strcmp(m, "spin") == 0) {
+	if (strncmp(m, "spin", 4) == 0) {
 		s->spinning = true;
-		sup_send_after(w, 1, "spin");
+		s->spin_ms = strchr(m, ' ') ? arg : 1;
+		sup_send_after(w, s->spin_ms, "spin");
 		return sup_reply(from, "spinning", 8), SUP_RET_OK;
 	}
 	if (strncmp(m, "idle ", 5) == 0) {
@@ -159,7 +160,7 @@ t_info(sup_worker *w, void *state, const struct sup_info *info)
 	if (strcmp(info->tag, "spin") == 0) {
 		s->a++;
 		s->b++;
-		sup_send_after(w, 1, "spin");
+		sup_send_after(w, s->spin_ms, "spin");
 	} else if (strcmp(info->tag, "every") == 0) {
 		s->ticks++;
 		sup_send_after(w, s->every_ms, "every");

@@ -10,21 +10,7 @@
 
 #include "tests/t.h"
 
-static struct t_env env;
-
-static void
-setup(void)
-{
-	t_env_init(&env);
-}
-
-static void
-teardown(void)
-{
-	t_env_fini(&env);
-}
-
-TestSuite(scenario_basic, .init = setup, .fini = teardown, .timeout = 90);
+T_SCENARIO_SUITE(scenario_basic, 90);
 
 #define SLEEPER T_HELPER("t-child")
 

@@ -14,21 +14,7 @@
 
 #include "tests/t.h"
 
-static struct t_env env;
-
-static void
-setup(void)
-{
-	t_env_init(&env);
-}
-
-static void
-teardown(void)
-{
-	t_env_fini(&env);
-}
-
-TestSuite(scenario_chaos, .init = setup, .fini = teardown, .timeout = 240);
+T_SCENARIO_SUITE(scenario_chaos, 240);
 
 #define CHILD T_HELPER("t-child")
 #define ROUNDS 12

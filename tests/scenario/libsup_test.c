@@ -12,21 +12,7 @@
 
 #include "tests/t.h"
 
-static struct t_env env;
-
-static void
-setup(void)
-{
-	t_env_init(&env);
-}
-
-static void
-teardown(void)
-{
-	t_env_fini(&env);
-}
-
-TestSuite(scenario_libsup, .init = setup, .fini = teardown, .timeout = 120);
+T_SCENARIO_SUITE(scenario_libsup, 120);
 
 #define WORKER T_HELPER("t-worker")
 
@@ -126,19 +112,55 @@ Test(scenario_libsup, a_missing_required_field_is_the_exit_reason)
 	json_decref(s);
 }
 
-Test(scenario_libsup, state_comes_back_from_the_checkpoint_after_kill_9)
+/* w running, its counter at 2 (committed); returns its pid. */
+static pid_t
+started_at_2(void)
 {
-	pid_t p0;
-
 	conf_worker("");
 	t_supd_start(&env);
 	cr_assert_str_eq(call("w", "incr"), "1");
 	cr_assert_str_eq(call("w", "incr"), "2");
-	p0 = t_pid(&env, "w");
+	return t_pid(&env, "w");
+}
+
+Test(scenario_libsup, state_comes_back_from_the_checkpoint_after_kill_9)
+{
+	pid_t p0;
+
+	p0 = started_at_2();
 	kill(p0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p0 &&
 	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
 	cr_assert_str_eq(call("w", "get"), "2");
+	cr_assert_eq(field("w", "counter"), 2);
+}
+
+/*
+ * Another process holds the database's write lock (a backup, a stuck
+ * tool): the checkpoint of the next change fails, so its caller gets an
+ * error, not an "ok" the worker could not keep; the worker stops and comes
+ * back from its last committed state once the lock is gone.
+ */
+Test(scenario_libsup, a_failed_checkpoint_fails_the_call_and_restarts)
+{
+	char cmd[1024], line[64] = "", *err = NULL;
+	FILE *lock;
+	pid_t p0;
+
+	p0 = started_at_2();
+	snprintf(cmd, sizeof(cmd), "%s %s dblock w 1500", T_HELPER("t-client"),
+	    env.run);
+	cr_assert((lock = popen(cmd, "r")) != NULL);
+	cr_assert(fgets(line, sizeof(line), lock) != NULL);
+	cr_assert_str_eq(line, "locked\n");
+	cr_assert_eq(t_ctl(&env, NULL, &err, "call", "w", "incr", NULL), 1);
+	cr_assert(strstr(err, "cannot checkpoint") != NULL, "%s", err);
+	free(err);
+	cr_assert_eq(pclose(lock), 0);
+	cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p0 &&
+	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
+	cr_assert(T_WAIT(strcmp(call("w", "get"), "2") == 0, T_WAIT_MS),
+	    "the unsaved third incr came back: %s", call("w", "get"));
 	cr_assert_eq(field("w", "counter"), 2);
 }
 
@@ -273,6 +295,17 @@ Test(scenario_libsup, inactivity_timeouts_and_periodic_timers_fire)
 	cr_assert(T_WAIT(field("w", "timeouts") >= 2, T_WAIT_MS));
 }
 
+/* handle_info re-arming a 0 ms timer, forever: calls still get in. */
+Test(scenario_libsup, a_timer_rearmed_at_0_ms_does_not_starve_calls)
+{
+	conf_worker("");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "spin 0"), "spinning");
+	for (int i = 0; i < 3; i++)
+		cr_assert_str_eq(call("w", "ping"), "pong");
+	cr_assert(T_WAIT(field("w", "a") > 100, T_WAIT_MS));
+}
+
 Test(scenario_libsup, lookup_finds_the_worker_again_after_a_restart)
 {
 	char *before, *after;
@@ -310,6 +343,8 @@ Test(scenario_libsup, sigterm_runs_terminate_then_a_last_checkpoint)
 	json_t *s = t_status(&env);
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
 	    t_kid(s, "w"), "last_exit"), "code")), 0);
+	cr_assert(json_is_null(json_object_get(t_kid(s, "w"), "status")),
+	    "a stopped worker reports nothing");
 	json_decref(s);
 	h = NULL;
 	cr_assert_eq(t_ctl(&env, &h, NULL, "history", "w", NULL), 0);
@@ -330,6 +365,31 @@ Test(scenario_libsup, a_worker_that_stops_itself_says_why)
 	const char *r = json_string_value(json_object_get(json_object_get(
 	    t_kid(s, "w"), "last_exit"), "reason"));
 	cr_assert(r && strstr(r, "asked to stop"), "%s", r);
+	json_decref(s);
+}
+
+/* A supd that adopted the worker has no wait status; the worker's last
+ * words say it exited 0, so a transient worker is not restarted. */
+Test(scenario_libsup, an_adopted_worker_that_stops_itself_is_a_normal_exit)
+{
+	json_t *s, *k;
+
+	conf_worker("restart = transient\n");
+	t_supd_start(&env);
+	kill(env.supd, SIGKILL);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 128 + SIGKILL);
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "stop"), "stopping");
+	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "stopped") == 0,
+	    T_WAIT_MS), "state %s", t_state(&env, "w"));
+	s = t_status(&env);
+	k = json_object_get(t_kid(s, "w"), "last_exit");
+	cr_assert_eq(json_integer_value(json_object_get(k, "code")), 0);
+	const char *r = json_string_value(json_object_get(k, "reason"));
+	cr_assert(r && strstr(r, "exited with status 0: terminated: asked to "
+	    "stop (adopted)"), "%s", r);
+	cr_assert_eq(json_integer_value(json_object_get(t_kid(s, "w"),
+	    "restarts")), 0);
 	json_decref(s);
 }
 

@@ -12,21 +12,7 @@
 
 #include "tests/t.h"
 
-static struct t_env env;
-
-static void
-setup(void)
-{
-	t_env_init(&env);
-}
-
-static void
-teardown(void)
-{
-	t_env_fini(&env);
-}
-
-TestSuite(scenario_lifecycle, .init = setup, .fini = teardown, .timeout = 90);
+T_SCENARIO_SUITE(scenario_lifecycle, 90);
 
 #define CHILD T_HELPER("t-child")
 

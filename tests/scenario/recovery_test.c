@@ -13,21 +13,7 @@
 
 #include "tests/t.h"
 
-static struct t_env env;
-
-static void
-setup(void)
-{
-	t_env_init(&env);
-}
-
-static void
-teardown(void)
-{
-	t_env_fini(&env);
-}
-
-TestSuite(scenario_recovery, .init = setup, .fini = teardown, .timeout = 120);
+T_SCENARIO_SUITE(scenario_recovery, 120);
 
 #define CHILD T_HELPER("t-child")
 
