@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "ipc.h"
+
+/* One-shot closes not finished (close_bounded): no nng_fini then. */
+static atomic_int closing;
 
 struct ipc_server {
 	nng_socket sock;
@@ -186,7 +190,10 @@ ipc_server_probe_end(ipc_server *s)
 void
 ipc_fini(void)
 {
-	nng_fini();
+	/* A close still stuck (see close_bounded) would make nng_fini wait
+	 * on it, or pull nng away under it: leave nng to the exit then. */
+	if (atomic_load(&closing) == 0)
+		nng_fini();
 }
 
 void
@@ -484,6 +491,7 @@ closer_run(void *arg)
 	struct closer *c = arg;
 
 	nng_close(c->s);
+	atomic_fetch_sub(&closing, 1);
 	pthread_mutex_lock(&c->mu);
 	c->done = true;
 	pthread_cond_signal(&c->cv);
@@ -497,6 +505,7 @@ close_bounded(nng_socket s)
 {
 	struct closer *c = calloc(1, sizeof(*c));
 	struct timespec until;
+	pthread_condattr_t ca;
 	pthread_attr_t a;
 	pthread_t t;
 	int rv = -1;
@@ -505,18 +514,26 @@ close_bounded(nng_socket s)
 		c->s = s;
 		c->refs = 2;
 		pthread_mutex_init(&c->mu, NULL);
-		pthread_cond_init(&c->cv, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->cv, &ca);
+		pthread_condattr_destroy(&ca);
+		atomic_fetch_add(&closing, 1);
 		pthread_attr_init(&a);
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 		rv = pthread_create(&t, &a, closer_run, c);
 		pthread_attr_destroy(&a);
 	}
 	if (rv != 0) { /* no thread: close here, as before */
-		free(c);
+		if (c != NULL) {
+			atomic_fetch_sub(&closing, 1);
+			closer_put(c);
+			closer_put(c);
+		}
 		nng_close(s);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += CLOSE_WAIT_MS / 1000;
 	pthread_mutex_lock(&c->mu);
 	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)

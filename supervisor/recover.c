@@ -117,16 +117,18 @@ removed_add(struct supd *d, const char *name)
  * The live process of a worker's row, if any: the spawn file's when it is
  * as new as the row or newer (the database may not have heard of the last
  * spawn), else the row's own pid if it is still the same process.
- * *newer: the spawn file records a spawn the row does not know.
+ * *newer: the spawn file records a spawn the row does not know; *spawn:
+ * the id of the last spawn, the one the process (if any) is.
  */
 static pid_t
 row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
-    bool *newer)
+    bool *newer, int64_t *spawn)
 {
 	int64_t sid = 0;
 	pid_t pid = 0;
 
 	*newer = false;
+	*spawn = r->spawn_id;
 	if (!l->same_boot)
 		return 0;
 	/* The spawn files matter only when some spawn may be missing from
@@ -134,6 +136,8 @@ row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
 	if (l->files_needed || r->pid <= 0)
 		pid = spawnfile_read(l->d->cfg->run_dir, r->name, &sid, start);
 	*newer = sid > r->spawn_id;
+	if (*newer)
+		*spawn = sid; /* the process is that spawn: its id, its words */
 	if (sid >= r->spawn_id && pid > 0)
 		return pid;
 	if (*newer || r->pid <= 0 || !proc_same((pid_t)r->pid,
@@ -147,9 +151,10 @@ row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
 static void
 row_removed(struct load *l, const struct st_node *r)
 {
-	int64_t start;
+	int64_t start, spawn;
 	bool newer;
-	pid_t pid = r->is_group ? 0 : row_live_pid(l, r, &start, &newer);
+	pid_t pid = r->is_group ? 0 : row_live_pid(l, r, &start, &newer,
+	    &spawn);
 
 	if (pid > 0)
 		ghost_add(l, r, pid);
@@ -246,10 +251,10 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	enum node_state was = state_parse(r->state);
 	bool was_alive = was == NS_STARTING || was == NS_RUNNING ||
 	    was == NS_STOPPING, newer;
-	int64_t start = 0;
-	pid_t pid = row_live_pid(l, r, &start, &newer);
+	int64_t start = 0, spawn;
+	pid_t pid = row_live_pid(l, r, &start, &newer, &spawn);
 
-	n->spawn_id = (uint64_t)r->spawn_id;
+	n->spawn_id = (uint64_t)spawn;
 	exit_restore(n, r);
 	if (!l->continues) {
 		/* After an orderly stop, or a reboot, the tree starts anew:

@@ -346,6 +346,13 @@ t_restarts(struct t_env *e, const char *name)
 	return r;
 }
 
+void
+t_kill(pid_t pid, int sig)
+{
+	cr_assert(pid > 1, "no such process to signal: pid %d", (int)pid);
+	kill(pid, sig);
+}
+
 bool
 t_pid_alive(pid_t pid)
 {

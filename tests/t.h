@@ -114,6 +114,9 @@ void t_sleep_ms(int ms);
 	})
 
 bool t_pid_alive(pid_t pid);
+/* kill(pid, sig), failing the test on a pid that is not one process's
+ * (0 or -1 would signal the test's own group, or everything). */
+void t_kill(pid_t pid, int sig);
 /* The content of a file (new string), or NULL. */
 char *t_read(const char *path);
 /* Lines of path (new vector of strings, NULL-terminated); count in *n. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/proc.h"
 #include "common/rundef.h"
 #include "ipc/ipc.h"
 #include "state/state.h"
@@ -36,7 +37,8 @@ struct conn {
 	char name[96];
 	ipc_client *c; /* owned */
 	pid_t pid;     /* as the registry said; checked with kill(pid, 0) */
-	bool probed;
+	int64_t start; /* pid's start time, as the registry said */
+	pid_t probed;  /* the pid whose listener answered a ping */
 	struct conn *next;
 };
 
@@ -74,10 +76,24 @@ name_ok(const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n && name[0] != '.';
 }
 
-SUP_API sup_err
-sup_lookup(const char *name, struct sup_where *where)
+/* Whether pid is alive and is the process the registry recorded (started
+ * at start, in clock ticks since boot; 0: not recorded), not a zombie and
+ * not another that took its pid. */
+static bool
+same_process(pid_t pid, int64_t start)
 {
-	char path[PATH_MAX + 128], why[256], pid[24] = "";
+	int64_t ticks;
+	bool zombie;
+
+	return pid > 0 && proc_start_time(pid, &ticks, &zombie) == SUP_OK &&
+	    !zombie && (start == 0 || ticks == start);
+}
+
+/* sup_lookup, with the start time the registry gives for the pid. */
+static sup_err
+lookup(const char *name, struct sup_where *where, int64_t *start)
+{
+	char path[PATH_MAX + 128], why[256], pid[24] = "", ticks[24] = "";
 	struct stat st;
 	st_db *db;
 	sup_err e;
@@ -89,19 +105,30 @@ sup_lookup(const char *name, struct sup_where *where)
 	pthread_mutex_unlock(&mu);
 	if (stat(path, &st) != 0)
 		return SUP_ENOTFOUND;
+	/* Another uid's file could name any pid and endpoint. */
+	if (st.st_uid != geteuid())
+		return SUP_EREFUSED;
 	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
 		return e;
 	memset(where, 0, sizeof(*where));
 	e = st_wmeta_get(db, "pid", pid, sizeof(pid));
+	st_wmeta_get(db, "start", ticks, sizeof(ticks));
 	st_wmeta_get(db, "endpoint", where->endpoint, sizeof(where->endpoint));
 	st_wmeta_get(db, "status", where->status, sizeof(where->status));
 	st_close(db);
 	if (e != SUP_OK)
 		return SUP_ENOTFOUND; /* never got as far as running */
 	where->pid = (pid_t)atoi(pid);
-	if (where->pid <= 0 || (kill(where->pid, 0) != 0 && errno == ESRCH))
-		return SUP_EDOWN;
-	return SUP_OK;
+	*start = atoll(ticks);
+	return same_process(where->pid, *start) ? SUP_OK : SUP_EDOWN;
+}
+
+SUP_API sup_err
+sup_lookup(const char *name, struct sup_where *where)
+{
+	int64_t start;
+
+	return lookup(name, where, &start);
 }
 
 /* The kept connection to name, made on first use. Under mu. */
@@ -175,20 +202,19 @@ frame_call(ipc_client *c, int type, const void *req, size_t len,
 
 /*
  * A new connection gets a ping first (see the top of this file). Under
- * no lock: probing may take a while.
+ * no lock: probing may take a while. SIGUSR1 goes to pid only if it is
+ * still the process the registry named.
  */
 static sup_err
-probe(struct conn *k, pid_t pid, int64_t timeout_ms)
+probe(struct conn *k, pid_t pid, int64_t start, int64_t timeout_ms)
 {
 	sup_err e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
 	    PROBE_MS < timeout_ms ? PROBE_MS : timeout_ms);
 
-	if (e == SUP_ETIMEDOUT && timeout_ms > PROBE_MS && kill(pid, SIGUSR1) ==
-	    0)
+	if (e == SUP_ETIMEDOUT && timeout_ms > PROBE_MS &&
+	    same_process(pid, start) && kill(pid, SIGUSR1) == 0)
 		e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
 		    timeout_ms - PROBE_MS);
-	if (e == SUP_OK)
-		k->probed = true;
 	return e;
 }
 
@@ -203,60 +229,96 @@ conn_alive(const char *name)
 	return NULL;
 }
 
-/* sup_lookup, waiting a little for a worker that is being restarted. */
-static sup_err
-lookup_alive(const char *name, struct sup_where *where, int64_t timeout_ms)
+static int64_t
+ms_now(void)
 {
-	int64_t end = clk_mono_ns() / 1000000 + (timeout_ms < RESTART_GRACE_MS
-	    ? timeout_ms : RESTART_GRACE_MS);
+	return clk_mono_ns() / 1000000;
+}
+
+/* lookup, waiting a little for a worker that is being restarted. */
+static sup_err
+lookup_alive(const char *name, struct sup_where *where, int64_t *start,
+    int64_t timeout_ms)
+{
+	int64_t end = ms_now() + (timeout_ms < RESTART_GRACE_MS ? timeout_ms
+								: RESTART_GRACE_MS);
 	sup_err e;
 
-	while ((e = sup_lookup(name, where)) == SUP_EDOWN &&
-	    clk_mono_ns() / 1000000 < end)
+	while ((e = lookup(name, where, start)) == SUP_EDOWN && ms_now() < end)
 		usleep(5000);
 	return e;
+}
+
+/* The connection to name and its worker's pid, start and whether its
+ * listener answered already; looked up again when that pid is gone. */
+static sup_err
+conn_for(const char *name, int64_t deadline, struct conn **kp, pid_t *pid,
+    int64_t *start, bool *probed)
+{
+	struct sup_where where;
+	struct conn *k;
+	sup_err e = SUP_OK;
+
+	pthread_mutex_lock(&mu);
+	k = conn_alive(name);
+	pthread_mutex_unlock(&mu);
+	if (k == NULL) {
+		/* First call, or its pid is gone: ask the registry again. */
+		if ((e = lookup_alive(name, &where, start, deadline - ms_now()))
+		    != SUP_OK)
+			return e;
+		pthread_mutex_lock(&mu);
+		if ((k = conn_get(name, &where, &e)) != NULL) {
+			k->pid = where.pid; /* a new process: a new listener */
+			k->start = *start;
+		}
+		pthread_mutex_unlock(&mu);
+		if (k == NULL)
+			return e;
+	}
+	pthread_mutex_lock(&mu);
+	*pid = k->pid;
+	*start = k->start;
+	*probed = k->probed == k->pid;
+	pthread_mutex_unlock(&mu);
+	*kp = k;
+	return SUP_OK;
 }
 
 static sup_err
 call(const char *name, int type, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
 {
-	struct sup_where where;
+	int64_t deadline, start;
 	struct conn *k;
+	bool probed;
 	sup_err e;
 	pid_t pid;
-	int64_t deadline, left;
 
 	if (len > SUP_MAX_MSG)
 		return SUP_ETOOBIG;
 	if (timeout_ms <= 0)
 		return SUP_EINVAL;
+	/* timeout_ms bounds the whole call: lookup, probe, exchange. */
 	deadline = timeout_ms > INT64_MAX / 2 ? INT64_MAX /* no limit */
-					      : clk_mono_ns() / 1000000 + timeout_ms;
-	pthread_mutex_lock(&mu);
-	k = conn_alive(name);
-	pthread_mutex_unlock(&mu);
-	if (k == NULL) {
-		/* First call, or its pid is gone: ask the registry again. */
-		if ((e = lookup_alive(name, &where, timeout_ms)) != SUP_OK)
+					      : ms_now() + timeout_ms;
+	if ((e = conn_for(name, deadline, &k, &pid, &start, &probed)) !=
+	    SUP_OK)
+		return e;
+	if (!probed) {
+		if (deadline - ms_now() <= 0)
+			return SUP_ETIMEDOUT;
+		if ((e = probe(k, pid, start, deadline - ms_now())) != SUP_OK)
 			return e;
 		pthread_mutex_lock(&mu);
-		if ((k = conn_get(name, &where, &e)) != NULL &&
-		    k->pid != where.pid) {
-			k->pid = where.pid; /* a new process: a new listener */
-			k->probed = false;
-		}
+		if (k->pid == pid)
+			k->probed = pid;
 		pthread_mutex_unlock(&mu);
-		if (k == NULL)
-			return e;
 	}
-	pid = k->pid;
-	if (!k->probed && (e = probe(k, pid, timeout_ms)) != SUP_OK)
-		return e;
-	/* timeout_ms bounds the whole call, the probe included. */
-	if ((left = deadline - (clk_mono_ns() / 1000000)) <= 0)
+	if (deadline - ms_now() <= 0)
 		return SUP_ETIMEDOUT;
-	return frame_call(k->c, type, req, len, reply, rlen, left);
+	return frame_call(k->c, type, req, len, reply, rlen,
+	    deadline - ms_now());
 }
 
 SUP_API sup_err

@@ -9,9 +9,9 @@
  * asked for it; then serve.
  *
  * One loop: epoll over the endpoint's pollable fd, the signalfd and the
- * timerfd. Callbacks run here, one message at a time. Replies may come
- * from any thread (nng's send is thread-safe); everything else stays on
- * this thread.
+ * timerfd. Callbacks run here, one message at a time. Replies (reply.c)
+ * may come from any thread (nng's send is thread-safe); everything else
+ * stays on this thread.
  *
  * Exit: SIGTERM (or SUP_RET_STOP) -> terminate(reason) -> last checkpoint
  * -> last words in the database -> exit 0.
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "common/dur.h"
+#include "common/proc.h"
 #include "common/rundef.h"
 #include "common/utf8.h"
 #include "ipc/ipc.h"
@@ -41,45 +42,6 @@
 #include "wrk.h"
 
 #define EX_CONFIG 78 /* sysexits: the arguments are wrong */
-
-struct sup_from {
-	ipc_req *req;	  /* owned until the reply */
-	sup_worker *w;	  /* borrowed: the worker (one per process) */
-	char *held;	  /* a reply made during a callback, sent after it */
-	size_t held_len;
-	int held_type;
-	struct sup_from *next_held;
-	struct sup_from *prev, *next; /* outstanding calls, under from_mu */
-};
-
-/* Calls not answered yet: answered "worker stopped" when it exits. */
-static pthread_mutex_t from_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct sup_from *outstanding;
-
-static void
-from_track(sup_from *f)
-{
-	pthread_mutex_lock(&from_mu);
-	f->prev = NULL;
-	f->next = outstanding;
-	if (outstanding != NULL)
-		outstanding->prev = f;
-	outstanding = f;
-	pthread_mutex_unlock(&from_mu);
-}
-
-static void
-from_untrack(sup_from *f)
-{
-	pthread_mutex_lock(&from_mu);
-	if (f->prev != NULL)
-		f->prev->next = f->next;
-	else
-		outstanding = f->next;
-	if (f->next != NULL)
-		f->next->prev = f->prev;
-	pthread_mutex_unlock(&from_mu);
-}
 
 enum { SRC_EP = 1, SRC_SIG, SRC_TIMER };
 
@@ -205,9 +167,6 @@ wrk_checkpoint_now(sup_worker *w)
 	return wrk_fields_changed(w) ? sup_checkpoint(w) : SUP_OK;
 }
 
-static void held_send(sup_worker *w);
-static void held_fail(sup_worker *w, const char *text);
-
 /*
  * After a callback: stop or the checkpoint policy, then the held replies.
  * Replies go out only once what they answer is committed; when a
@@ -234,15 +193,16 @@ wrk_after(sup_worker *w, int ret)
 		    w->checkpoint_ms * 1000000;
 	}
 	if (e == SUP_OK) {
-		held_send(w);
+		wrk_held_send(w);
 		return;
 	}
 	char why[160];
 	snprintf(why, sizeof(why), "cannot checkpoint: %s", sup_strerror(e));
-	held_fail(w, why);
+	wrk_held_fail(w, why);
 	sup_stop_reason(w, why);
 	w->quit = true;
 	w->exit_code = 1;
+	w->unsaved = true;
 }
 
 void
@@ -274,120 +234,11 @@ wrk_continue_run(sup_worker *w)
 
 /* --- messages ------------------------------------------------------------ */
 
-static sup_err
-answer(ipc_req *r, int type, const void *data, size_t len)
-{
-	char *frame = malloc(len + 2);
-	sup_err e;
-
-	if (frame == NULL) {
-		ipc_req_free(r);
-		return SUP_ENOMEM;
-	}
-	frame[0] = IPC_VERSION;
-	frame[1] = (char)type;
-	if (len > 0)
-		memcpy(frame + 2, data, len);
-	e = ipc_req_reply(r, frame, len + 2);
-	free(frame);
-	return e;
-}
-
-/*
- * A reply made on the worker's thread while a callback runs is held until
- * the callback returned and its checkpoint (checkpoint = each) is
- * committed: a caller never sees a result the worker could lose in a
- * kill -9 right after. Replies from other threads, or later, go at once.
- */
-static sup_err
-reply(sup_from *from, int type, const void *data, size_t len)
-{
-	sup_worker *w = from->w;
-	sup_err e;
-
-	if (w->in_callback && pthread_equal(pthread_self(), w->thread)) {
-		if ((from->held = malloc(len ? len : 1)) != NULL) {
-			memcpy(from->held, data, len);
-			from->held_len = len;
-			from->held_type = type;
-			from->next_held = w->held;
-			w->held = from;
-			return SUP_OK;
-		}
-	}
-	from_untrack(from);
-	e = answer(from->req, type, data, len);
-	free(from);
-	return e;
-}
-
-/* At exit: every call still waiting gets an error now, not a timeout. */
-static void
-outstanding_fail(void)
-{
-	static const char msg[] = "the worker stopped before it answered";
-	sup_from *f;
-
-	pthread_mutex_lock(&from_mu);
-	while ((f = outstanding) != NULL) {
-		outstanding = f->next;
-		answer(f->req, WRK_ERROR, msg, sizeof(msg) - 1);
-		free(f);
-	}
-	pthread_mutex_unlock(&from_mu);
-}
-
-/* The held replies become this error: what they answer is not saved. */
-static void
-held_fail(sup_worker *w, const char *text)
-{
-	sup_from *f;
-
-	while ((f = w->held) != NULL) {
-		w->held = f->next_held;
-		from_untrack(f);
-		answer(f->req, WRK_ERROR, text, strlen(text));
-		free(f->held);
-		free(f);
-	}
-}
-
-/* Sends the replies held during the callback that just returned. */
-static void
-held_send(sup_worker *w)
-{
-	sup_from *f;
-
-	while ((f = w->held) != NULL) {
-		w->held = f->next_held;
-		from_untrack(f);
-		answer(f->req, f->held_type, f->held, f->held_len);
-		free(f->held);
-		free(f);
-	}
-}
-
-SUP_API sup_err
-sup_reply(sup_from *from, const void *data, size_t len)
-{
-	if (from == NULL)
-		return SUP_EINVAL;
-	return reply(from, WRK_REPLY, data, len);
-}
-
-SUP_API sup_err
-sup_reply_error(sup_from *from, const char *text)
-{
-	if (from == NULL)
-		return SUP_EINVAL;
-	return reply(from, WRK_ERROR, text, strlen(text));
-}
-
 static void
 refuse(sup_worker *w, ipc_req *r, const char *why)
 {
 	w->bad_messages++;
-	answer(r, WRK_ERROR, why, strlen(why));
+	wrk_answer(r, WRK_ERROR, why, strlen(why));
 }
 
 static void
@@ -397,7 +248,7 @@ on_sys(sup_worker *w, ipc_req *r, const char *cmd, size_t len)
 	int n;
 
 	if (len == 4 && memcmp(cmd, "ping", 4) == 0) {
-		answer(r, WRK_REPLY, "pong", 4);
+		wrk_answer(r, WRK_REPLY, "pong", 4);
 		return;
 	}
 	if (len == 6 && memcmp(cmd, "status", 6) == 0) {
@@ -406,7 +257,7 @@ on_sys(sup_worker *w, ipc_req *r, const char *cmd, size_t len)
 		    "\"bad_messages\":%llu}", w->name, (int)getpid(), w->status,
 		    (unsigned long long)w->calls, (unsigned long long)w->casts,
 		    (unsigned long long)w->bad_messages);
-		answer(r, WRK_REPLY, buf, (size_t)n);
+		wrk_answer(r, WRK_REPLY, buf, (size_t)n);
 		return;
 	}
 	refuse(w, r, "unknown runtime command");
@@ -429,15 +280,14 @@ on_request(sup_worker *w, ipc_req *r)
 	}
 	switch (f[1]) {
 	case WRK_CALL:
-		if (w->ops->handle_call == NULL ||
-		    (from = malloc(sizeof(*from))) == NULL) {
+		if (w->ops->handle_call == NULL) {
 			refuse(w, r, "this worker takes no calls");
 			return;
 		}
-		memset(from, 0, sizeof(*from));
-		from->req = r;
-		from->w = w;
-		from_track(from);
+		if ((from = wrk_from_new(w, r)) == NULL) {
+			refuse(w, r, "out of memory");
+			return;
+		}
 		w->calls++;
 		w->in_callback = true;
 		wrk_after(w, w->ops->handle_call(w, w->state, f + 2, len - 2,
@@ -454,13 +304,13 @@ on_request(sup_worker *w, ipc_req *r)
 				return;
 			}
 			memcpy(copy, f + 2, len - 2);
-			answer(r, WRK_REPLY, NULL, 0);
+			wrk_answer(r, WRK_REPLY, NULL, 0);
 			w->in_callback = true;
 			wrk_after(w, w->ops->handle_cast(w, w->state, copy,
 			    len - 2));
 			free(copy);
 		} else {
-			answer(r, WRK_REPLY, NULL, 0);
+			wrk_answer(r, WRK_REPLY, NULL, 0);
 		}
 		return;
 	case WRK_SYS:
@@ -650,6 +500,34 @@ usage(const struct sup_ops *ops)
 		    ops->fields[i].def ? ops->fields[i].def : "");
 }
 
+/*
+ * One process per name, for its life: a worker started by hand under the
+ * name of a running one must not take its endpoint nor write its
+ * database. A POSIX lock, dropped by the kernel however we die.
+ */
+static bool
+lock_take(sup_worker *w, char *why, size_t n)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char path[sizeof(w->db_path) + 8];
+
+	snprintf(path, sizeof(path), "%s.lock", w->db_path);
+	if ((w->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(why, n, "cannot open %.300s: %s", path,
+		    strerror(errno));
+		return false;
+	}
+	if (fcntl(w->lockfd, F_SETLK, &fl) == 0)
+		return true;
+	if (fcntl(w->lockfd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		snprintf(why, n, "another process (pid %d) runs as %s: %.300s "
+		    "is held", (int)fl.l_pid, w->name, path);
+	else
+		snprintf(why, n, "cannot lock %.300s: %s", path,
+		    strerror(errno));
+	return false;
+}
+
 static int
 start(sup_worker *w, int argc, char **argv)
 {
@@ -660,6 +538,8 @@ start(sup_worker *w, int argc, char **argv)
 	identity(w);
 	policy_read(w);
 	mkdir_parents(w->db_path, 0700); /* run by hand, without supd */
+	if (!lock_take(w, why, sizeof(why)))
+		return fail(w, 1, why);
 	if (st_wopen(w->db_path, false, &w->db, why, sizeof(why)) != SUP_OK) {
 		/* No registry, no checkpoint: nothing it promises would hold. */
 		char msg[sizeof(w->db_path) + sizeof(why) + 32];
@@ -685,7 +565,7 @@ start(sup_worker *w, int argc, char **argv)
 	if (strncmp(w->endpoint, "ipc://", 6) != 0)
 		return fail(w, 1, "SUP_ENDPOINT is not an ipc:// address");
 	snprintf(url_path, sizeof(url_path), "%s", w->endpoint + 6);
-	unlink(url_path); /* ours: supd runs one of each name */
+	unlink(url_path); /* ours: we hold the name's lock */
 	mkdir_parents(url_path, 0700);
 	if (ipc_server_open(url_path, SUP_MAX_MSG + 65536, &w->srv) != SUP_OK)
 		return fail(w, 1, "cannot listen on the endpoint");
@@ -698,14 +578,21 @@ start(sup_worker *w, int argc, char **argv)
 static sup_err
 registry_publish(sup_worker *w)
 {
-	char pid[24], sid[32];
+	char pid[24], sid[32], start[24] = "0";
+	int64_t ticks;
+	bool zombie;
 	sup_err e;
 
 	if ((e = st_begin(w->db)) != SUP_OK)
 		return e;
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)w->spawn_id);
+	/* With the pid, names this process: clients never take a recycled
+	 * pid for us. */
+	if (proc_start_time(getpid(), &ticks, &zombie) == SUP_OK)
+		snprintf(start, sizeof(start), "%lld", (long long)ticks);
 	if ((e = st_wmeta_put(w->db, "pid", pid)) == SUP_OK &&
+	    (e = st_wmeta_put(w->db, "start", start)) == SUP_OK &&
 	    (e = st_wmeta_put(w->db, "spawn_id", sid)) == SUP_OK &&
 	    (e = st_wmeta_put(w->db, "endpoint", w->endpoint)) == SUP_OK &&
 	    (e = st_wmeta_put(w->db, "status", w->status)) == SUP_OK &&
@@ -715,37 +602,42 @@ registry_publish(sup_worker *w)
 	return e;
 }
 
-static void teardown(sup_worker *w);
-
-static void
-finish(sup_worker *w)
-{
-	char words[320];
-
-	if (w->ops->terminate != NULL)
-		w->ops->terminate(w, w->state, w->stop_reason);
-	if (wrk_checkpoint_now(w) != SUP_OK && w->exit_code == 0) {
-		w->exit_code = 1;
-		snprintf(words, sizeof(words), "terminated: %s; the final "
-		    "checkpoint failed", w->stop_reason);
-	} else {
-		snprintf(words, sizeof(words), "terminated: %s",
-		    w->stop_reason);
-	}
-	last_words(w, words, w->exit_code);
-	teardown(w);
-}
-
-/* Everything the start made, freed; calls still open get an error. */
+/* Everything the start made, freed but the database; calls still open get
+ * an error. */
 static void
 teardown(sup_worker *w)
 {
-	outstanding_fail();
+	wrk_outstanding_fail();
 	ipc_server_close(w->srv);
 	ipc_fini();
 	wrk_fields_free(w);
 	free(w->state);
 	free(w->timers);
+}
+
+/*
+ * The end of a worker that served: terminate, the last checkpoint, the
+ * rest freed, and the last words as the very last act, so that they say
+ * the status the process exits with.
+ */
+static void
+finish(sup_worker *w)
+{
+	char words[320];
+	bool saved = true;
+
+	if (w->ops->terminate != NULL)
+		w->ops->terminate(w, w->state, w->stop_reason);
+	/* After a failed policy checkpoint, what memory holds was refused
+	 * to its callers: it must not be committed now. */
+	if (!w->unsaved && wrk_checkpoint_now(w) != SUP_OK) {
+		w->exit_code = 1;
+		saved = false;
+	}
+	snprintf(words, sizeof(words), "terminated: %s%s", w->stop_reason,
+	    saved ? "" : "; the final checkpoint failed");
+	teardown(w);
+	last_words(w, words, w->exit_code);
 	st_close(w->db);
 }
 
@@ -762,7 +654,7 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	}
 	signals_block();
 	w.ops = ops;
-	w.sigfd = w.timerfd = w.epfd = -1;
+	w.sigfd = w.timerfd = w.epfd = w.lockfd = -1;
 	if ((code = start(&w, argc, argv)) != 0) {
 		st_close(w.db);
 		return code;
@@ -774,9 +666,11 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 		char why[160];
 		snprintf(why, sizeof(why), "cannot publish its entry in its "
 		    "database: %s", sup_strerror(e));
-		code = fail(&w, 1, why);
-		teardown(&w);
-		return code;
+		wrk_log(&w, "%s", why);
+		sup_stop_reason(&w, why);
+		w.exit_code = 1;
+		finish(&w); /* init ran: terminate runs too */
+		return w.exit_code;
 	}
 	notify(w.continuing ? "READY=1\nSUP_STATUS=initializing"
 			    : "READY=1\nSUP_STATUS=ready");

@@ -1,9 +1,10 @@
 /*
  * worker/wrk.h — libsup's internals, shared by the files of worker/.
  *
- * The runtime (runtime.c) owns struct sup_worker and its loop; fields.c
- * owns the state schema (arguments, defaults, checkpoints); timers.c the
- * one timer source; client.c the calls any process makes.
+ * The runtime (runtime.c) owns struct sup_worker and its loop; reply.c
+ * the answers to calls; fields.c the state schema (arguments, defaults,
+ * checkpoints); timers.c the one timer source; client.c the calls any
+ * process makes.
  */
 #ifndef WORKER_WRK_H
 #define WORKER_WRK_H
@@ -54,11 +55,14 @@ struct sup_worker {
 	struct ipc_server *srv;		/* owned */
 	struct st_db *db;		/* owned; NULL if it cannot be opened */
 	int epfd, sigfd, timerfd;
+	int lockfd;			/* RUN/state/NAME.db.lock, held */
 	int64_t armed_ns;		/* what timerfd is set to */
 
 	int64_t checkpoint_ms;		/* policy: enum sup_checkpoint */
 	int64_t checkpoint_due_ns;	/* next periodic checkpoint; 0 */
 	bool checkpoint_failed;		/* logged once */
+	bool unsaved;			/* a policy checkpoint failed: what is
+					 * in memory is never to be committed */
 
 	struct wrk_timer *timers;	/* owned */
 	int ntimers;
@@ -97,6 +101,20 @@ int64_t wrk_now_ns(void);
 void wrk_timers_run(sup_worker *w);
 /* Arms the timerfd to the earliest deadline of everything. */
 void wrk_timers_arm(sup_worker *w);
+
+/* --- reply.c --- */
+struct ipc_req;
+/* A call's handle, on the list of calls not answered yet; NULL: no memory. */
+sup_from *wrk_from_new(sup_worker *w, struct ipc_req *r);
+/* Sends a frame of type with data; consumes r. */
+sup_err wrk_answer(struct ipc_req *r, int type, const void *data,
+    size_t len);
+/* The replies held during the callback that just returned: sent as made,
+ * or each replaced by the error text. */
+void wrk_held_send(sup_worker *w);
+void wrk_held_fail(sup_worker *w, const char *text);
+/* At exit: an error for every call still open; later replies refused. */
+void wrk_outstanding_fail(void);
 
 /* --- runtime.c --- */
 /* Calls a callback's aftermath: status, checkpoint policy, stop. */

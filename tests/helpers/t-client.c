@@ -4,9 +4,10 @@
  *   t-client RUN calls NAME N MSG     N calls; prints each reply or error
  *   t-client RUN call NAME MSG MS     one call with a timeout; prints the
  *                                     reply, the error, and the elapsed ms
- *   t-client RUN dblock NAME MS       holds the write lock of NAME's
- *                                     database for MS ms; prints "locked"
- *                                     once it has it (a busy disk, a backup)
+ *   t-client RUN dblock NAME          holds the write lock of NAME's
+ *                                     database until its stdin closes;
+ *                                     prints "locked" once it has it (a
+ *                                     backup, a stuck tool)
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -44,8 +45,9 @@ one(const char *name, const char *msg, long timeout)
 }
 
 static int
-dblock(const char *run, const char *name, long ms)
+dblock(const char *run, const char *name)
 {
+	char c;
 	char path[4096];
 	sqlite3 *db;
 
@@ -59,7 +61,8 @@ dblock(const char *run, const char *name, long ms)
 	}
 	printf("locked\n");
 	fflush(stdout);
-	usleep((useconds_t)ms * 1000);
+	while (read(0, &c, 1) > 0)
+		;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 	return 0;
@@ -92,7 +95,7 @@ main(int argc, char **argv)
 		one(argv[3], argv[4], atol(argv[5]));
 		return 0;
 	}
-	if (strcmp(argv[2], "dblock") == 0 && argc == 5)
-		return dblock(argv[1], argv[3], atol(argv[4]));
+	if (strcmp(argv[2], "dblock") == 0)
+		return dblock(argv[1], argv[3]);
 	return 2;
 }

@@ -62,7 +62,7 @@ Test(scenario_basic, kill_9_brings_the_child_back_with_one_more_restart)
 	t_supd_start(&env);
 	old = t_pid(&env, "kv");
 	cr_assert(old > 0);
-	kill(old, SIGKILL);
+	t_kill(old, SIGKILL);
 	cr_assert(T_WAIT((now = t_pid(&env, "kv")) > 0 && now != old,
 	    T_WAIT_MS));
 	s = t_status(&env);

@@ -108,7 +108,7 @@ Test(scenario_edge, an_inherited_ignored_sigchld_does_not_blind_supd)
 		_exit(127);
 	}
 	cr_assert(T_WAIT((a0 = t_pid(&env, "a")) > 0, T_WAIT_MS));
-	kill(a0, SIGKILL);
+	t_kill(a0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "a") > 0 && t_pid(&env, "a") != a0,
 	    T_WAIT_MS), "the exit was seen and the child restarted");
 }

@@ -13,13 +13,14 @@
 T_SCENARIO_SUITE(scenario_examples, 120);
 
 /* supctl call NAME MSG: exit status; the reply or the error in *text
- * (first line, static). */
+ * (first line, static). Patient: through a restart and a 5 s load. */
 static int
 call(const char *name, const char *msg, const char **text)
 {
 	static char buf[512];
 	char *out = NULL, *err = NULL;
-	int rc = t_ctl(&env, &out, &err, "call", name, msg, NULL);
+	int rc = t_ctl(&env, &out, &err, "call", name, msg, "--timeout", "60s",
+	    NULL);
 	const char *t = rc == 0 ? out : err;
 
 	snprintf(buf, sizeof(buf), "%.*s", t ? (int)strcspn(t, "\n") : 0,
@@ -37,6 +38,7 @@ reply(const char *name, const char *msg)
 
 	return call(name, msg, &t) == 0 ? t : "(error)";
 }
+
 
 static const char *
 status_of(const char *name)
@@ -56,7 +58,7 @@ Test(scenario_examples, kv_keeps_its_table_across_kill_9)
 	char *out = NULL;
 	pid_t p0;
 
-	t_conf(&env, "[worker kv]\ncommand = %s --capacity=2 --load-ms=3000\n"
+	t_conf(&env, "[worker kv]\ncommand = %s --capacity=2 --load-ms=5000\n"
 	    "ready = sup\n[worker next]\ncommand = %s\n",
 	    T_EXAMPLE("kv-worker"), T_EXAMPLE("ticker"));
 	t_supd_start(&env);
@@ -73,7 +75,7 @@ Test(scenario_examples, kv_keeps_its_table_across_kill_9)
 	cr_assert(strstr(t, "expected put K V") != NULL, "%s", t);
 
 	p0 = t_pid(&env, "kv");
-	kill(p0, SIGKILL);
+	t_kill(p0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "kv") > 0 && t_pid(&env, "kv") != p0,
 	    T_WAIT_MS));
 	cr_assert_str_eq(reply("kv", "get user:1"), "alice");
@@ -98,7 +100,7 @@ Test(scenario_examples, slow_worker_answers_a_ping_while_work_is_pending)
 	t_conf(&env, "[worker slow]\ncommand = %s\nready = sup\n",
 	    T_EXAMPLE("slow-worker"));
 	t_supd_start(&env);
-	snprintf(cmd, sizeof(cmd), "%s -r %s call slow 'work 5000' "
+	snprintf(cmd, sizeof(cmd), "%s -r %s call slow 'work 8000' "
 	    "--timeout 60s", T_BIN("supctl"), env.run);
 	cr_assert((slow = popen(cmd, "r")) != NULL);
 	/* The work call is in the worker, waiting for its reply... */
@@ -108,7 +110,7 @@ Test(scenario_examples, slow_worker_answers_a_ping_while_work_is_pending)
 	cr_assert_str_eq(reply("slow", "ping"), "pong");
 	cr_assert_str_eq(reply("slow", "pending"), "1");
 	cr_assert(fgets(line, sizeof(line), slow) != NULL);
-	cr_assert_str_eq(line, "done 5000\n");
+	cr_assert_str_eq(line, "done 8000\n");
 	cr_assert_eq(pclose(slow), 0);
 	cr_assert_str_eq(reply("slow", "pending"), "0");
 }

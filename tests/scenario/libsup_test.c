@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/t.h"
@@ -116,11 +117,14 @@ Test(scenario_libsup, a_missing_required_field_is_the_exit_reason)
 static pid_t
 started_at_2(void)
 {
+	pid_t p;
+
 	conf_worker("");
 	t_supd_start(&env);
 	cr_assert_str_eq(call("w", "incr"), "1");
 	cr_assert_str_eq(call("w", "incr"), "2");
-	return t_pid(&env, "w");
+	cr_assert((p = t_pid(&env, "w")) > 1);
+	return p;
 }
 
 Test(scenario_libsup, state_comes_back_from_the_checkpoint_after_kill_9)
@@ -128,39 +132,64 @@ Test(scenario_libsup, state_comes_back_from_the_checkpoint_after_kill_9)
 	pid_t p0;
 
 	p0 = started_at_2();
-	kill(p0, SIGKILL);
+	t_kill(p0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p0 &&
 	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
 	cr_assert_str_eq(call("w", "get"), "2");
 	cr_assert_eq(field("w", "counter"), 2);
 }
 
+/* t-client dblock w: holds w's write lock until *release is closed. */
+static pid_t
+lock_hold(int *release)
+{
+	int to[2], from[2];
+	char buf[16] = "";
+	pid_t p;
+
+	cr_assert(pipe(to) == 0 && pipe(from) == 0);
+	if ((p = fork()) == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl(T_HELPER("t-client"), "t-client", env.run, "dblock", "w",
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	cr_assert(read(from[0], buf, sizeof(buf) - 1) > 0);
+	cr_assert_str_eq(buf, "locked\n");
+	close(from[0]);
+	*release = to[1];
+	return p;
+}
+
 /*
  * Another process holds the database's write lock (a backup, a stuck
  * tool): the checkpoint of the next change fails, so its caller gets an
- * error, not an "ok" the worker could not keep; the worker stops and comes
- * back from its last committed state once the lock is gone.
+ * error, not an "ok" the worker could not keep; the worker stops without
+ * committing that change, even once the lock is gone, and comes back from
+ * its last committed state.
  */
 Test(scenario_libsup, a_failed_checkpoint_fails_the_call_and_restarts)
 {
-	char cmd[1024], line[64] = "", *err = NULL;
-	FILE *lock;
-	pid_t p0;
+	char *err = NULL;
+	int release, st;
+	pid_t p0, locker;
 
 	p0 = started_at_2();
-	snprintf(cmd, sizeof(cmd), "%s %s dblock w 1500", T_HELPER("t-client"),
-	    env.run);
-	cr_assert((lock = popen(cmd, "r")) != NULL);
-	cr_assert(fgets(line, sizeof(line), lock) != NULL);
-	cr_assert_str_eq(line, "locked\n");
+	locker = lock_hold(&release);
 	cr_assert_eq(t_ctl(&env, NULL, &err, "call", "w", "incr", NULL), 1);
 	cr_assert(strstr(err, "cannot checkpoint") != NULL, "%s", err);
 	free(err);
-	cr_assert_eq(pclose(lock), 0);
+	close(release); /* at once: the worker may still be on its way out */
+	cr_assert_eq(waitpid(locker, &st, 0), locker);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p0 &&
 	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
-	cr_assert(T_WAIT(strcmp(call("w", "get"), "2") == 0, T_WAIT_MS),
-	    "the unsaved third incr came back: %s", call("w", "get"));
+	cr_assert_str_eq(call("w", "get"), "2", "the refused incr was kept");
 	cr_assert_eq(field("w", "counter"), 2);
 }
 
@@ -174,7 +203,7 @@ Test(scenario_libsup, a_checkpoint_torn_by_kill_9_is_never_seen)
 		cr_assert_str_eq(call("w", "spin"), "spinning");
 		t_sleep_ms(20 + rand() % 80);
 		p = t_pid(&env, "w");
-		kill(p, SIGKILL);
+		t_kill(p, SIGKILL);
 		cr_assert(T_WAIT(t_pid(&env, "w") > 0 && t_pid(&env, "w") != p,
 		    T_WAIT_MS));
 		/* Each checkpoint moves a and b together: any committed one
@@ -216,7 +245,7 @@ Test(scenario_libsup, a_worker_dying_mid_call_fails_it_at_once)
 	}
 	close(fds[1]);
 	t_sleep_ms(500); /* the call is in the worker's hands */
-	kill(p, SIGKILL);
+	t_kill(p, SIGKILL);
 	char buf[256] = "";
 	ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
@@ -236,7 +265,7 @@ Test(scenario_libsup, a_call_is_never_run_twice_across_a_restart)
 
 	conf_worker("");
 	t_supd_start(&env);
-	p = t_pid(&env, "w");
+	cr_assert((p = t_pid(&env, "w")) > 1);
 	if (fork() == 0) { /* kill the worker in the middle of the calls */
 		usleep(100000);
 		kill(p, SIGKILL);
@@ -316,7 +345,7 @@ Test(scenario_libsup, lookup_finds_the_worker_again_after_a_restart)
 	p0 = t_pid(&env, "w");
 	before = client("lookup", "w", NULL, NULL);
 	cr_assert_eq(atoi(before), p0, "%s", before);
-	kill(p0, SIGKILL);
+	t_kill(p0, SIGKILL);
 	cr_assert(T_WAIT((p1 = t_pid(&env, "w")) > 0 && p1 != p0 &&
 	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
 	cr_assert(T_WAIT((after = client("lookup", "w", NULL, NULL)) &&
@@ -391,6 +420,26 @@ Test(scenario_libsup, an_adopted_worker_that_stops_itself_is_a_normal_exit)
 	cr_assert_eq(json_integer_value(json_object_get(t_kid(s, "w"),
 	    "restarts")), 0);
 	json_decref(s);
+}
+
+/* A second process under a running worker's name takes neither its
+ * endpoint nor its database. */
+Test(scenario_libsup, a_second_worker_under_the_same_name_is_refused)
+{
+	char *argv[] = {WORKER, "--need=1", NULL}, *err = NULL, want[64];
+	pid_t p = started_at_2();
+
+	setenv("SUP_RUN_DIR", env.run, 1);
+	setenv("SUP_NAME", "w", 1);
+	cr_assert_eq(t_run(NULL, &err, argv), 1);
+	unsetenv("SUP_RUN_DIR");
+	unsetenv("SUP_NAME");
+	snprintf(want, sizeof(want), "another process (pid %d) runs as w",
+	    (int)p);
+	cr_assert(strstr(err, want) != NULL, "%s", err);
+	free(err);
+	cr_assert_str_eq(call("w", "incr"), "3");
+	cr_assert_eq(t_pid(&env, "w"), p);
 }
 
 Test(scenario_libsup, garbage_gets_an_error_and_the_worker_goes_on)

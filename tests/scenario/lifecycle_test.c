@@ -102,7 +102,7 @@ Test(scenario_lifecycle, a_grandchild_does_not_outlive_its_parents_crash)
 {
 	pid_t gc = grandchild_conf_start(), w = t_pid(&env, "w");
 
-	kill(w, SIGKILL);
+	t_kill(w, SIGKILL);
 	cr_assert(T_WAIT(!t_pid_alive(gc), T_WAIT_MS),
 	    "the rest of the process group is killed with the child");
 }

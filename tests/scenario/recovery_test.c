@@ -72,7 +72,7 @@ Test(scenario_recovery, a_new_supd_adopts_live_children_with_their_counts)
 	conf_three();
 	t_supd_start(&env);
 	a0 = t_pid(&env, "a");
-	kill(a0, SIGKILL); /* one restart to remember */
+	t_kill(a0, SIGKILL); /* one restart to remember */
 	cr_assert(T_WAIT((a1 = t_pid(&env, "a")) > 0 && a1 != a0, T_WAIT_MS));
 	nb = tree_procs(before, 16);
 	cr_assert_eq(nb, 4);
@@ -102,7 +102,7 @@ Test(scenario_recovery, a_new_supd_adopts_live_children_with_their_counts)
 	}
 	/* Adopted children are supervised: kill one, it comes back. */
 	pid_t c0 = t_pid(&env, "c");
-	kill(c0, SIGKILL);
+	t_kill(c0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "c") > 0 && t_pid(&env, "c") != c0,
 	    T_WAIT_MS));
 	cr_assert_eq(t_restarts(&env, "c"), 1);
@@ -121,7 +121,7 @@ Test(scenario_recovery, a_child_that_died_while_supd_was_down_is_restarted)
 	t_supd_start(&env);
 	b0 = t_pid(&env, "b.1");
 	supd_kill9();
-	kill(b0, SIGKILL);
+	t_kill(b0, SIGKILL);
 	cr_assert(T_WAIT(!t_pid_alive(b0), T_WAIT_MS));
 	t_supd_start(&env);
 	b1 = t_pid(&env, "b.1");
@@ -230,7 +230,7 @@ Test(scenario_recovery, a_damaged_database_is_kept_and_supd_supervises)
 	json_decref(s);
 	/* It supervises anyway. */
 	pid_t a0 = t_pid(&env, "a");
-	kill(a0, SIGKILL);
+	t_kill(a0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "a") > 0 && t_pid(&env, "a") != a0,
 	    T_WAIT_MS));
 	after = t_read(db);
@@ -327,7 +327,7 @@ Test(scenario_recovery, a_restart_the_database_never_heard_of_is_adopted_and_cou
 	t_conf(&env, "[worker a]\ncommand = " CHILD "\nbackoff = 0 0\n");
 	t_supd_start(&env);
 	pid_t a0 = t_pid(&env, "a");
-	kill(a0, SIGKILL);
+	t_kill(a0, SIGKILL);
 	cr_assert(T_WAIT((a1 = t_pid(&env, "a")) > 0 && a1 != a0, T_WAIT_MS));
 	supd_kill9();
 	/* As if supd died right after the fork, before its batch commit:
@@ -416,7 +416,7 @@ Test(scenario_recovery, after_a_reboot_nothing_counts_as_a_failure)
 	supd_kill9();
 	n = tree_procs(procs, 16);
 	for (int i = 0; i < n; i++) /* what a reboot does to them */
-		kill(procs[i], SIGKILL);
+		t_kill(procs[i], SIGKILL);
 	snprintf(db, sizeof(db), "%s/state.db", env.run);
 	cr_assert_eq(t_run(NULL, NULL, argv), 0);
 	t_supd_start(&env);

@@ -110,7 +110,7 @@ Test(scenario_strategy, one_for_one_replaces_only_the_victim)
 	conf_four("one_for_one");
 	t_supd_start(&env);
 	pids_of(old);
-	kill(old[1], SIGKILL);
+	t_kill(old[1], SIGKILL);
 	cr_assert(T_WAIT(all_running_again(old, 1, 1), T_WAIT_MS));
 	pids_of(now);
 	cr_assert(now[0] == old[0] && now[2] == old[2] && now[3] == old[3]);
@@ -128,7 +128,7 @@ Test(scenario_strategy, one_for_all_replaces_everyone_in_config_order)
 	conf_four("one_for_all");
 	t_supd_start(&env);
 	pids_of(old);
-	kill(old[1], SIGKILL);
+	t_kill(old[1], SIGKILL);
 	cr_assert(T_WAIT(all_running_again(old, 4, 1), T_WAIT_MS));
 	pids_of(now);
 	for (int i = 0; i < 4; i++)
@@ -161,7 +161,7 @@ Test(scenario_strategy, rest_for_one_replaces_the_victim_and_those_after_it)
 	conf_four("rest_for_one");
 	t_supd_start(&env);
 	pids_of(old);
-	kill(old[1], SIGKILL);
+	t_kill(old[1], SIGKILL);
 	cr_assert(T_WAIT(all_running_again(old, 3, 1), T_WAIT_MS));
 	pids_of(now);
 	cr_assert_eq(now[0], old[0], "a started before b: untouched");
@@ -250,7 +250,7 @@ Test(scenario_strategy, temporary_sibling_is_not_restarted_by_one_for_all)
 	t_supd_start(&env);
 	t0 = t_pid(&env, "tmp");
 	b0 = t_pid(&env, "b");
-	kill(b0, SIGKILL);
+	t_kill(b0, SIGKILL);
 	cr_assert(T_WAIT(t_pid(&env, "b") > 0 && t_pid(&env, "b") != b0,
 	    T_WAIT_MS));
 	cr_assert(!t_pid_alive(t0), "stopped by the strategy");
