@@ -337,7 +337,7 @@ req_socket(const char *path, nng_socket *s)
 		return SUP_EIPC | rv;
 	/* Never resend: a call must not run twice (DESIGN.md section 8). */
 	nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 10);
+	nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 2);
 	nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 200);
 	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 64u << 20);
 	/* Non-blocking dial: a server not there yet is retried until the

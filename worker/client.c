@@ -4,7 +4,7 @@
  *
  * The registry is each worker's own database (RUN/state/NAME.db): its pid,
  * endpoint and status, read without going through supd. Connections are
- * kept per name; nng redials 10 ms after a worker restarts. A worker whose
+ * kept per name; nng redials 2 ms after a worker restarts. A worker whose
  * registered pid is gone is given RESTART_GRACE_MS to be back (a first
  * restart takes milliseconds: `kill -9` then a call just works); then the
  * call fails (SUP_EDOWN) instead of waiting out its timeout.
@@ -245,7 +245,7 @@ lookup_alive(const char *name, struct sup_where *where, int64_t *start,
 	sup_err e;
 
 	while ((e = lookup(name, where, start)) == SUP_EDOWN && ms_now() < end)
-		usleep(5000);
+		usleep(1000); /* a restart takes a few ms: be there soon after */
 	return e;
 }
 
