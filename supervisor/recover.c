@@ -196,6 +196,30 @@ exit_restore(struct supd_node *n, const struct st_node *r)
 }
 
 /* Takes over pid as n's process. */
+/*
+ * A libsup worker publishes its status in its registry as it sends it to
+ * supd; the dead supd had it, the new one reads it there. A status means
+ * the worker also sent READY=1. False when it has none for this pid.
+ */
+static bool
+sup_status_read(struct supd *d, struct supd_node *n, pid_t pid)
+{
+	char path[PATH_MAX + 128], why[128], p[24] = "", status[16] = "";
+	st_db *db;
+
+	if (n->w->ready != READY_SUP)
+		return false;
+	snprintf(path, sizeof(path), "%s/state/%s.db", d->cfg->run_dir,
+	    n->name);
+	if (st_wopen(path, true, &db, why, sizeof(why)) != SUP_OK)
+		return false;
+	if (st_wmeta_get(db, "pid", p, sizeof(p)) == SUP_OK && atoi(p) == pid)
+		st_wmeta_get(db, "status", status, sizeof(status));
+	st_close(db);
+	snprintf(n->sup_status, sizeof(n->sup_status), "%s", status);
+	return status[0] != '\0';
+}
+
 static bool
 worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
     bool ready, int64_t spawned_at)
@@ -204,6 +228,8 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 
 	if (child_adopt(d, n, pid, start) != SUP_OK)
 		return false;
+	if (sup_status_read(d, n, pid))
+		ready = true;
 	n->spawned_real_ms = spawned_at ? spawned_at : clk_real_ms();
 	/* Its age counts from its spawn, not from its adoption (uptime,
 	 * backoff_reset). */

@@ -387,6 +387,10 @@ Test(scenario_libsup, a_worker_that_stops_itself_says_why)
 
 	conf_worker("restart = transient\n");
 	t_supd_start(&env);
+	s = t_status(&env);
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "w"),
+	    "status")) ?: "(null)", "ready", "read back from its registry");
+	json_decref(s);
 	cr_assert_str_eq(call("w", "stop"), "stopping");
 	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "stopped") == 0,
 	    T_WAIT_MS));
@@ -408,6 +412,10 @@ Test(scenario_libsup, an_adopted_worker_that_stops_itself_is_a_normal_exit)
 	kill(env.supd, SIGKILL);
 	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 128 + SIGKILL);
 	t_supd_start(&env);
+	s = t_status(&env);
+	cr_assert_str_eq(json_string_value(json_object_get(t_kid(s, "w"),
+	    "status")) ?: "(null)", "ready", "read back from its registry");
+	json_decref(s);
 	cr_assert_str_eq(call("w", "stop"), "stopping");
 	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "stopped") == 0,
 	    T_WAIT_MS), "state %s", t_state(&env, "w"));
