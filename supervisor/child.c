@@ -279,20 +279,28 @@ child_spawn(struct supd *d, struct supd_node *n)
 		    w->start_timeout_ms * CLK_NS_PER_MS;
 }
 
-/* The group first; a child that left its group still gets the signal. */
-static void
-group_signal(pid_t pid, int sig)
+/*
+ * The group first; a child that left its group still gets the signal,
+ * through its pidfd when it has one (an adopted child is not ours: its
+ * pid alone could name a process that took it over).
+ */
+int
+child_signal(struct supd_node *n, int sig)
 {
-	if (pid <= 0)
-		return;
-	if (kill(-pid, sig) != 0 && errno == ESRCH)
-		kill(pid, sig);
+	if (n->pid <= 0)
+		return -1;
+	if (kill(-n->pid, sig) == 0 || errno != ESRCH)
+		return 0;
+	if (n->pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, n->pidfd, sig, NULL,
+		    0);
+	return kill(n->pid, sig);
 }
 
 void
 child_kill(struct supd_node *n)
 {
-	group_signal(n->pid, SIGKILL);
+	child_signal(n, SIGKILL);
 }
 
 void
@@ -304,9 +312,9 @@ child_signal_stop(struct supd *d, struct supd_node *n)
 	(void)d;
 	log_event("child.stop", "name=%s pid=%d signal=%s", n->name,
 	    (int)n->pid, sig_name(sig));
-	group_signal(n->pid, sig);
+	child_signal(n, sig);
 	if (sig != SIGKILL) /* a stopped (SIGSTOP) process cannot act on it */
-		group_signal(n->pid, SIGCONT);
+		child_signal(n, SIGCONT);
 	n->deadline_ns = 0;
 	if (!w->brutal_kill && w->shutdown_ms != DUR_INFINITY)
 		n->deadline_ns = clk_mono_ns() + w->shutdown_ms * CLK_NS_PER_MS;

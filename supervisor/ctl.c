@@ -344,7 +344,7 @@ signal_node(struct supd_node *n, int sig, json_t *done)
 	}
 	if (n->pid <= 0)
 		return 0;
-	if (kill(-n->pid, sig) != 0 && kill(n->pid, sig) != 0)
+	if (child_signal(n, sig) != 0)
 		return 0;
 	json_array_append_new(done, json_string(n->name));
 	return 1;

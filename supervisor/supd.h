@@ -233,6 +233,9 @@ void child_signal_stop(struct supd *d, struct supd_node *n);
 void child_reaped(struct supd *d, struct supd_node *n, int wstatus);
 /* SIGKILL to n's process group now. */
 void child_kill(struct supd_node *n);
+/* sig to n's process group, or to n alone if it left it (through its
+ * pidfd when it has one). 0, or -1 with errno. */
+int child_signal(struct supd_node *n, int sig);
 
 /* The exit of n's process, described by x; normal: exit status 0. */
 void child_exited(struct supd *d, struct supd_node *n,
