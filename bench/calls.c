@@ -212,6 +212,45 @@ throughput(void *(*fn)(void *), int threads, int ms)
 	return (double)total * 1000.0 / ms;
 }
 
+/*
+ * Reads of the worker's published table by procs processes at once, for
+ * ms: reads/s in all. Forked children use SQLite only, never nng (which
+ * must not run in a forked child), and the parent has read nothing yet.
+ */
+static double
+table_reads(int procs, int ms)
+{
+	long total = 0, n;
+	int fds[2];
+	pid_t pids[8];
+
+	if (procs > 8 || pipe(fds) != 0)
+		return 0;
+	for (int i = 0; i < procs; i++) {
+		if ((pids[i] = fork()) != 0)
+			continue;
+		int64_t end = now_ns() + (int64_t)ms * 1000000;
+		void *v;
+		size_t len;
+		n = 0;
+		while (now_ns() < end)
+			if (sup_table_get("bench", "t", "k", &v, &len) ==
+			    SUP_OK) {
+				free(v);
+				n++;
+			}
+		(void)!write(fds[1], &n, sizeof(n));
+		_exit(0);
+	}
+	close(fds[1]);
+	while (read(fds[0], &n, sizeof(n)) == sizeof(n))
+		total += n;
+	close(fds[0]);
+	for (int i = 0; i < procs; i++)
+		waitpid(pids[i], NULL, 0);
+	return (double)total * 1000.0 / ms;
+}
+
 /* The floor: single-row commits in WAL with synchronous=NORMAL. */
 static double
 floor_commits(int n)
@@ -327,7 +366,7 @@ supd_start(void)
 int
 main(void)
 {
-	double f, fn, c, tp, ftp, fc, ck, rr;
+	double f, fn, c, tp, ftp, fc, ck, rr, t1, t2, tc;
 	struct sup_where w;
 	pid_t supd, echo;
 	char cmd[128];
@@ -348,6 +387,12 @@ main(void)
 	tp = throughput(caller, 8, 2000);
 	printf("calls_per_s_8_callers %.0f calls/s (floor: bare nng %.0f "
 	    "calls/s, ratio %.2f)\n", tp, ftp, tp / ftp);
+	t1 = table_reads(1, 2000);
+	t2 = table_reads(2, 2000);
+	tc = throughput(caller, 2, 2000);
+	printf("table_reads_per_s %.0f with 1 process, %.0f with 2 (floor: "
+	    "calls/s for the same 64 bytes, 2 callers: %.0f; ratio %.2f)\n",
+	    t1, t2, tc, t2 / tc);
 	fc = floor_commits(20000);
 	ck = checkpoints(20000);
 	printf("checkpoints_per_s_10_fields %.0f /s (floor %.0f single-row "

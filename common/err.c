@@ -28,6 +28,7 @@ static const char *const plain[] = {
 	[SUP_EEXIST] = "already exists",
 	[SUP_ESTATE] = "not allowed in the current state",
 	[SUP_EFAILED] = "operation failed",
+	[SUP_ENOKEY] = "no such key",
 };
 
 const char *

@@ -20,7 +20,8 @@ Children's output is in run/log/NAME.log. In another terminal, try:
   supctl -r ./run call kv "put user:1 alice"    # -> ok
   supctl -r ./run call kv "get user:1"          # -> alice
   pkill -9 -x kv-worker; supctl -r ./run call kv "get user:1"   # -> alice
-  supctl -r ./run state kv            # kv's checkpointed fields
+  supctl -r ./run state kv            # kv's checkpointed fields and its table
+  $build/examples/kv-read -r ./run user:1        # kv's table, read without calling kv
   supctl -r ./run call slow "work 3000" & supctl -r ./run call slow ping
   supctl -r ./run stop                # orderly shutdown; supd exits 0
 

@@ -9,11 +9,15 @@
  *   del KEY         -> ok
  *   stats           -> keys=N puts=N gets=N dels=N (gets: since start)
  *
- * The whole state is the struct below, described by its schema: the
- * runtime fills it from --field=value arguments, checkpoints it after each
- * call that changed it (checkpoint = each, the default), and gives it back
- * after a kill -9. init returns at once; the (simulated) slow load runs in
- * handle_continue after supd was told we are ready.
+ * The pairs live in a published table, "kv": the worker writes it, and
+ * any process can read it without calling the worker (examples/kv-read.c),
+ * also while the worker is busy or down. The counters are the state
+ * struct below, described by its schema: the runtime fills it from
+ * --field=value arguments, checkpoints it after each call that changed it
+ * (checkpoint = each, the default) in the same transaction as the table,
+ * and gives it back after a kill -9. init returns at once; the
+ * (simulated) slow load runs in handle_continue after supd was told we
+ * are ready.
  *
  * In sup.conf:
  *   [worker kv]
@@ -28,68 +32,59 @@
 #include "sup/sup.h"
 
 struct kv {
-	int64_t capacity;  /* required */
-	int64_t load_ms;   /* how long the load takes, for the demo */
-	char *data;	   /* the table: "KEY\tVALUE\n" lines */
+	int64_t capacity; /* required */
+	int64_t load_ms;  /* how long the load takes, for the demo */
 	int64_t keys, puts, dels;
-	int64_t gets;	   /* not in the schema: a read costs no checkpoint */
+	int64_t gets;	  /* not in the schema: a read costs no checkpoint */
 };
 
 static const struct sup_field fields[] = {
 	SUP_FIELD(struct kv, capacity, SUP_INT64, SUP_REQUIRED, NULL),
 	SUP_FIELD(struct kv, load_ms, SUP_INT64, SUP_OPTIONAL, "0"),
-	SUP_FIELD(struct kv, data, SUP_TEXT, SUP_OPTIONAL, ""),
 	SUP_FIELD(struct kv, keys, SUP_INT64, SUP_OPTIONAL, "0"),
 	SUP_FIELD(struct kv, puts, SUP_INT64, SUP_OPTIONAL, "0"),
 	SUP_FIELD(struct kv, dels, SUP_INT64, SUP_OPTIONAL, "0"),
 };
 
-/* The line "KEY\t..." of the table, or NULL. */
-static char *
-line_find(const char *data, const char *key)
+static bool
+has(sup_worker *w, const char *key)
 {
-	size_t n = strlen(key);
+	void *v;
+	size_t n;
 
-	for (const char *p = data; p && *p; p = strchr(p, '\n') + 1) {
-		if (strncmp(p, key, n) == 0 && p[n] == '\t')
-			return (char *)p;
-		if (strchr(p, '\n') == NULL)
-			break;
-	}
-	return NULL;
-}
-
-/* The table without the line of key. */
-static void
-line_del(struct kv *s, const char *key)
-{
-	char *p = line_find(s->data, key), *end;
-
-	if (p == NULL)
-		return;
-	end = strchr(p, '\n');
-	memmove(p, end + 1, strlen(end + 1) + 1);
-	s->keys--;
+	if (sup_table_get(sup_self(w), "kv", key, &v, &n) != SUP_OK)
+		return false;
+	free(v);
+	return true;
 }
 
 static const char *
-put(struct kv *s, const char *key, const char *value)
+put(sup_worker *w, struct kv *s, const char *key, const char *value)
 {
-	size_t old = strlen(s->data);
-	char *grown;
+	bool new = !has(w, key);
 
-	line_del(s, key);
-	if (s->keys >= s->capacity)
+	if (new && s->keys >= s->capacity)
 		return "full";
-	grown = malloc(old + strlen(key) + strlen(value) + 3);
-	if (grown == NULL)
-		return "out of memory";
-	sprintf(grown, "%s%s\t%s\n", s->data, key, value);
-	free(s->data);
-	s->data = grown; /* the runtime owns it from here on */
-	s->keys++;
+	if (sup_table_put(w, "kv", key, value, strlen(value)) != SUP_OK)
+		return "error: the key is longer than 255 bytes, or no memory";
+	s->keys += new;
 	s->puts++;
 	return "ok";
+}
+
+static void
+get(sup_worker *w, struct kv *s, const char *key, sup_from *from)
+{
+	void *v;
+	size_t n;
+
+	s->gets++;
+	if (sup_table_get(sup_self(w), "kv", key, &v, &n) != SUP_OK) {
+		sup_reply(from, "not_found", 9);
+		return;
+	}
+	sup_reply(from, v, n);
+	free(v);
 }
 
 static int
@@ -110,7 +105,7 @@ kv_continue(sup_worker *w, void *state)
 	struct timespec t = {s->load_ms / 1000, (s->load_ms % 1000) * 1000000};
 	char text[64];
 
-	nanosleep(&t, NULL); /* loading an index from disk, say */
+	nanosleep(&t, NULL); /* warming a cache from disk, say */
 	snprintf(text, sizeof(text), "loaded, %lld keys", (long long)s->keys);
 	sup_status_text(w, text);
 	return SUP_RET_OK;
@@ -121,9 +116,8 @@ kv_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
 	struct kv *s = state;
-	char msg[4096], *key, *value, *line, out[4200];
+	char msg[4096], *key, *value, out[128];
 
-	(void)w;
 	if (len >= sizeof(msg)) {
 		sup_reply_error(from, "message too long");
 		return SUP_RET_OK;
@@ -133,25 +127,17 @@ kv_call(sup_worker *w, void *state, const void *req, size_t len,
 	key = strchr(msg, ' ');
 	if (key != NULL)
 		*key++ = '\0';
-	if (key != NULL && strpbrk(key, "\t\n") != NULL) {
-		sup_reply_error(from, "no tabs or newlines");
-		return SUP_RET_OK;
-	}
+	if (key != NULL && (key[0] == '\0' || key[0] == ' '))
+		key = NULL; /* no empty key */
 	if (strcmp(msg, "put") == 0 && key && (value = strchr(key, ' '))) {
 		*value++ = '\0';
-		const char *r = put(s, key, value);
+		const char *r = put(w, s, key, value);
 		sup_reply(from, r, strlen(r));
 	} else if (strcmp(msg, "get") == 0 && key) {
-		s->gets++;
-		if ((line = line_find(s->data, key)) == NULL) {
-			sup_reply(from, "not_found", 9);
-		} else {
-			value = strchr(line, '\t') + 1;
-			sup_reply(from, value, (size_t)(strchr(value, '\n') -
-			    value));
-		}
+		get(w, s, key, from);
 	} else if (strcmp(msg, "del") == 0 && key) {
-		line_del(s, key);
+		s->keys -= has(w, key);
+		sup_table_del(w, "kv", key);
 		s->dels++;
 		sup_reply(from, "ok", 2);
 	} else if (strcmp(msg, "stats") == 0) {

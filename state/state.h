@@ -130,11 +130,12 @@ int st_user_version(st_db *db);
  *
  * Written by the worker only (libsup), read briefly by others: supd
  * (last words), supctl state, sup_lookup (the registry). Tables:
- *   meta    key/value: pid, spawn_id, status, status_text, endpoint,
- *           last_words, last_words_spawn
+ *   meta    key/value: pid, start, spawn_id, status, endpoint,
+ *           last_words, last_words_spawn, last_words_status
  *   fields  one row per field of the state schema: name, type, value
+ *   tables  published tables (sup_table_put): tab, key, value
  */
-#define ST_WORKER_SCHEMA_VERSION 1
+#define ST_WORKER_SCHEMA_VERSION 2
 
 /* Opens a worker's database: rw (created, migrated) or read-only. */
 sup_err st_wopen(const char *path, bool readonly, st_db **out, char *why,
@@ -168,6 +169,18 @@ sup_err st_wlast_words(const char *path, uint64_t spawn_id, char *buf,
     size_t n, int *status);
 
 /* meta of a worker database (outside or inside a transaction). */
+/* Published tables: one row per (table, key); the value is a blob. get
+ * returns a new buffer (free() it, NUL-terminated past len) or
+ * SUP_ENOTFOUND. */
+sup_err st_wtable_put(st_db *db, const char *tab, const char *key,
+    const void *value, size_t len);
+sup_err st_wtable_del(st_db *db, const char *tab, const char *key);
+sup_err st_wtable_get(st_db *db, const char *tab, const char *key,
+    void **value, size_t *len);
+/* Each table's name and row count; cb returns non-zero to stop. */
+sup_err st_wtables_each(st_db *db, int (*cb)(void *, const char *, int64_t),
+    void *arg);
+
 sup_err st_wmeta_put(st_db *db, const char *key, const char *value);
 sup_err st_wmeta_get(st_db *db, const char *key, char *buf, size_t n);
 

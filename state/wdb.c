@@ -1,6 +1,6 @@
 /*
  * state/wdb.c — a worker's own database (state.h): its checkpointed
- * fields and its registry entry.
+ * fields, its published tables and its registry entry.
  *
  * One writer, the worker; everyone else opens it read-only for a moment.
  * A checkpoint is one transaction over the fields that changed, so a
@@ -17,14 +17,25 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL,"
 	"  value) WITHOUT ROWID;",
+	/* 1 -> 2: published tables (sup_table_put) */
+	"CREATE TABLE tables (tab TEXT NOT NULL, key TEXT NOT NULL,"
+	"  value BLOB NOT NULL, PRIMARY KEY (tab, key)) WITHOUT ROWID;",
 };
 
-enum { W_META_PUT, W_META_GET, W_FIELDS_ALL, W_COUNT };
+enum {
+	W_META_PUT, W_META_GET, W_FIELDS_ALL,
+	W_TAB_PUT, W_TAB_DEL, W_TAB_GET, W_TAB_COUNTS, W_COUNT
+};
 
 static const char *const sql[W_COUNT] = {
 	[W_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
 	[W_META_GET] = "SELECT value FROM meta WHERE key = ?",
 	[W_FIELDS_ALL] = "SELECT name, type, value FROM fields",
+	[W_TAB_PUT] = "INSERT OR REPLACE INTO tables (tab, key, value) "
+	    "VALUES (?, ?, ?)",
+	[W_TAB_DEL] = "DELETE FROM tables WHERE tab = ? AND key = ?",
+	[W_TAB_GET] = "SELECT value FROM tables WHERE tab = ? AND key = ?",
+	[W_TAB_COUNTS] = "SELECT tab, count(*) FROM tables GROUP BY tab",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -218,4 +229,77 @@ st_wlast_words(const char *path, uint64_t spawn_id, char *buf, size_t n,
 		*status = atoi(code) & 0xff;
 	st_close(db);
 	return e;
+}
+
+sup_err
+st_wtable_put(st_db *db, const char *tab, const char *key, const void *value,
+    size_t len)
+{
+	sqlite3_stmt *s = db->q[W_TAB_PUT];
+
+	st_bind_text(s, 1, tab);
+	st_bind_text(s, 2, key);
+	/* Never NULL, even empty: NOT NULL, and a get tells "" from none. */
+	sqlite3_bind_blob64(s, 3, len ? value : "", len, SQLITE_STATIC);
+	return st_run(s);
+}
+
+sup_err
+st_wtable_del(st_db *db, const char *tab, const char *key)
+{
+	sqlite3_stmt *s = db->q[W_TAB_DEL];
+
+	st_bind_text(s, 1, tab);
+	st_bind_text(s, 2, key);
+	return st_run(s);
+}
+
+sup_err
+st_wtable_get(st_db *db, const char *tab, const char *key, void **value,
+    size_t *len)
+{
+	sqlite3_stmt *s = db->q[W_TAB_GET];
+	sup_err e = SUP_ENOTFOUND;
+	int rc;
+
+	st_bind_text(s, 1, tab);
+	st_bind_text(s, 2, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		const void *v = sqlite3_column_blob(s, 0);
+		char *copy = malloc(n + 1);
+		if (copy == NULL) {
+			e = SUP_ENOMEM;
+		} else {
+			if (n > 0)
+				memcpy(copy, v, n);
+			copy[n] = '\0'; /* for callers that print it */
+			*value = copy;
+			*len = n;
+			e = SUP_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		e = SUP_EDB | rc;
+	}
+	st_done(s); /* no read transaction left open */
+	return e;
+}
+
+sup_err
+st_wtables_each(st_db *db, int (*cb)(void *, const char *, int64_t),
+    void *arg)
+{
+	sqlite3_stmt *s = db->q[W_TAB_COUNTS];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *tab = st_col_text(s, 0);
+		if (tab != NULL && cb(arg, tab, sqlite3_column_int64(s, 1))) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	st_done(s);
+	return rc == SQLITE_DONE ? SUP_OK : SUP_EDB | rc;
 }

@@ -92,7 +92,10 @@ frame_json(json_t *req, size_t *len)
  * STALL_MS means its listener may have caught the nng 1.5.2 bug
  * (DESIGN.md section 8): SIGUSR1 makes supd listen again. A probe that
  * raced the cure (it reached the old listener, which supd then closed)
- * fails too: probing again is harmless, so probe until the deadline.
+ * fails too: probing again is harmless, so probe until the deadline,
+ * and wake supd again each time: a listener caught again after the cure
+ * (by another client) is cured again. supd re-listens only when its own
+ * dial finds the listener deaf, so a slow supd is not disturbed.
  */
 static sup_err
 supd_probe(const char *path, pid_t pid, int64_t timeout_ms, void **reply,
@@ -106,9 +109,8 @@ supd_probe(const char *path, pid_t pid, int64_t timeout_ms, void **reply,
 	if (ping == NULL)
 		return SUP_ENOMEM;
 	e = ipc_call(path, ping, len, reply, rlen, STALL_MS);
-	if (e == SUP_ETIMEDOUT || e == SUP_EDOWN)
-		kill(pid, SIGUSR1);
 	while ((e == SUP_ETIMEDOUT || e == SUP_EDOWN) && spent < timeout_ms) {
+		kill(pid, SIGUSR1);
 		if (wait > timeout_ms - spent)
 			wait = timeout_ms - spent;
 		e = ipc_call(path, ping, len, reply, rlen, wait);

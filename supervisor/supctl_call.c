@@ -160,6 +160,15 @@ field_print(void *arg, const struct st_value *v)
 	return 0;
 }
 
+static int
+table_print(void *arg, const char *tab, int64_t rows)
+{
+	(void)arg;
+	printf("table %s: %" PRId64 " key%s\n", tab, rows, rows == 1 ? "" :
+	    "s");
+	return 0;
+}
+
 int
 verb_state(struct ctl_opts *o, int argc, char **argv)
 {
@@ -186,6 +195,8 @@ verb_state(struct ctl_opts *o, int argc, char **argv)
 	fields = json_object();
 	e = o->json ? st_wfields_each(db, field_json, fields)
 		    : st_wfields_each(db, field_print, NULL);
+	if (e == SUP_OK && !o->json)
+		e = st_wtables_each(db, table_print, NULL);
 	st_close(db);
 	if (o->json) {
 		json_dumpf(fields, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);

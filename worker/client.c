@@ -76,6 +76,19 @@ name_ok(const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n && name[0] != '.';
 }
 
+sup_err
+wrk_db_path(const char *name, char *buf, size_t n)
+{
+	int len;
+
+	if (!name_ok(name))
+		return SUP_ENOTFOUND;
+	pthread_mutex_lock(&mu);
+	len = snprintf(buf, n, "%s/state/%s.db", run_dir_get(), name);
+	pthread_mutex_unlock(&mu);
+	return len >= 0 && (size_t)len < n ? SUP_OK : SUP_ETOOBIG;
+}
+
 /* Whether pid is alive and is the process the registry recorded (started
  * at start, in clock ticks since boot; 0: not recorded), not a zombie and
  * not another that took its pid. */
@@ -98,11 +111,8 @@ lookup(const char *name, struct sup_where *where, int64_t *start)
 	st_db *db;
 	sup_err e;
 
-	if (!name_ok(name))
-		return SUP_ENOTFOUND;
-	pthread_mutex_lock(&mu);
-	snprintf(path, sizeof(path), "%s/state/%s.db", run_dir_get(), name);
-	pthread_mutex_unlock(&mu);
+	if ((e = wrk_db_path(name, path, sizeof(path))) != SUP_OK)
+		return e;
 	if (stat(path, &st) != 0)
 		return SUP_ENOTFOUND;
 	/* Another uid's file could name any pid and endpoint. */

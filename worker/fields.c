@@ -354,7 +354,7 @@ wrk_fields_changed(sup_worker *w)
 }
 
 sup_err
-wrk_fields_checkpoint(sup_worker *w)
+wrk_commit(sup_worker *w, bool fields)
 {
 	struct st_value v[256];
 	int n = 0;
@@ -362,23 +362,24 @@ wrk_fields_checkpoint(sup_worker *w)
 
 	if (w->db == NULL)
 		return SUP_ECLOSED;
-	for (size_t i = 0; i < w->ops->nfields; i++) {
+	for (size_t i = 0; fields && i < w->ops->nfields; i++) {
 		value_of(w, &w->ops->fields[i], &v[n]);
 		if (shadow_differs(&w->shadow[i], &v[n]))
 			n++;
 	}
-	if (n == 0)
+	if (n == 0 && !wrk_tables_pending(w))
 		return SUP_OK;
 	if ((e = st_begin(w->db)) != SUP_OK)
 		return e;
-	if ((e = st_wfields_put(w->db, v, n)) != SUP_OK) {
+	if ((e = wrk_tables_apply(w)) != SUP_OK ||
+	    (n > 0 && (e = st_wfields_put(w->db, v, n)) != SUP_OK) ||
+	    (e = st_commit(w->db)) != SUP_OK) {
 		st_rollback(w->db);
 		return e;
 	}
-	if ((e = st_commit(w->db)) != SUP_OK) {
-		st_rollback(w->db);
-		return e;
-	}
+	wrk_tables_clear(w);
+	if (n == 0)
+		return SUP_OK;
 	/* Committed: what the shadow holds is now what the database has. */
 	for (size_t i = 0; i < w->ops->nfields; i++) {
 		value_of(w, &w->ops->fields[i], &v[0]);

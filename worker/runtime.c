@@ -150,7 +150,7 @@ last_words(sup_worker *w, const char *words, int code)
 SUP_API sup_err
 sup_checkpoint(sup_worker *w)
 {
-	sup_err e = wrk_fields_checkpoint(w);
+	sup_err e = wrk_commit(w, true);
 
 	if (e != SUP_OK && !w->checkpoint_failed) {
 		wrk_log(w, "cannot checkpoint: %s", sup_strerror(e));
@@ -164,7 +164,8 @@ sup_checkpoint(sup_worker *w)
 sup_err
 wrk_checkpoint_now(sup_worker *w)
 {
-	return wrk_fields_changed(w) ? sup_checkpoint(w) : SUP_OK;
+	return wrk_fields_changed(w) || wrk_tables_pending(w) ?
+	    sup_checkpoint(w) : SUP_OK;
 }
 
 /*
@@ -187,10 +188,13 @@ wrk_after(sup_worker *w, int ret)
 		e = wrk_checkpoint_now(w);
 	} else if (w->checkpoint_ms == SUP_CHECKPOINT_EACH) {
 		e = wrk_checkpoint_now(w);
-	} else if (w->checkpoint_ms > 0 && w->checkpoint_due_ns == 0 &&
-	    wrk_fields_changed(w)) {
-		w->checkpoint_due_ns = wrk_now_ns() +
-		    w->checkpoint_ms * 1000000;
+	} else {
+		if (w->checkpoint_ms > 0 && w->checkpoint_due_ns == 0 &&
+		    wrk_fields_changed(w))
+			w->checkpoint_due_ns = wrk_now_ns() +
+			    w->checkpoint_ms * 1000000;
+		/* Published tables are published now, whatever the policy. */
+		e = wrk_commit(w, false);
 	}
 	if (e == SUP_OK) {
 		wrk_held_send(w);
@@ -533,6 +537,7 @@ start(sup_worker *w, int argc, char **argv)
 {
 	char why[512], url_path[PATH_MAX + 128];
 	bool recovered;
+	sup_err e;
 	int ret;
 
 	identity(w);
@@ -561,6 +566,11 @@ start(sup_worker *w, int argc, char **argv)
 	if (ret == SUP_RET_STOP)
 		return fail(w, 1, w->stop_reason[0] ? w->stop_reason
 						     : "init failed");
+	if ((e = wrk_commit(w, false)) != SUP_OK) { /* init's table writes */
+		snprintf(why, sizeof(why), "cannot publish its tables: %s",
+		    sup_strerror(e));
+		return fail(w, 1, why);
+	}
 	w->continuing = ret == SUP_RET_CONTINUE;
 	if (strncmp(w->endpoint, "ipc://", 6) != 0)
 		return fail(w, 1, "SUP_ENDPOINT is not an ipc:// address");
@@ -611,6 +621,7 @@ teardown(sup_worker *w)
 	ipc_server_close(w->srv);
 	ipc_fini();
 	wrk_fields_free(w);
+	wrk_tables_free(w);
 	free(w->state);
 	free(w->timers);
 }

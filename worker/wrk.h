@@ -80,6 +80,8 @@ struct sup_worker {
 	bool in_callback;		/* replies are held until it returns */
 	pthread_t thread;		/* the worker's loop */
 	struct sup_from *held;		/* replies held, sent after checkpoint */
+	struct wrk_tabop *tabops;	/* owned: table writes not committed */
+	int ntabops, captabops;
 	uint64_t calls, casts, bad_messages;
 };
 
@@ -90,8 +92,9 @@ bool wrk_fields_load(sup_worker *w, int argc, char **argv, bool *recovered,
     char *why, size_t n);
 /* True when some field differs from its last checkpoint. */
 bool wrk_fields_changed(sup_worker *w);
-/* Writes the changed fields in one transaction. */
-sup_err wrk_fields_checkpoint(sup_worker *w);
+/* One transaction: the queued table writes, and the changed fields too
+ * when fields is true. */
+sup_err wrk_commit(sup_worker *w, bool fields);
 /* Frees text and blob fields and the shadow. */
 void wrk_fields_free(sup_worker *w);
 
@@ -101,6 +104,18 @@ int64_t wrk_now_ns(void);
 void wrk_timers_run(sup_worker *w);
 /* Arms the timerfd to the earliest deadline of everything. */
 void wrk_timers_arm(sup_worker *w);
+
+/* --- tables.c --- */
+bool wrk_tables_pending(const sup_worker *w);
+/* Writes the queued table operations (inside a transaction). */
+sup_err wrk_tables_apply(sup_worker *w);
+/* Forgets them (after their commit). */
+void wrk_tables_clear(sup_worker *w);
+void wrk_tables_free(sup_worker *w);
+
+/* --- client.c --- */
+/* RUN/state/NAME.db; SUP_ENOTFOUND for a name no worker can have. */
+sup_err wrk_db_path(const char *name, char *buf, size_t n);
 
 /* --- reply.c --- */
 struct ipc_req;

@@ -44,8 +44,22 @@ b_call(sup_worker *w, void *state, const void *req, size_t len,
 	return SUP_RET_OK;
 }
 
+/* A 64-byte value in table "t", for the published-table readers. */
+static int
+b_init(sup_worker *w, void *state, bool recovering)
+{
+	char v[64];
+
+	(void)state;
+	(void)recovering;
+	memset(v, 'v', sizeof(v));
+	sup_table_put(w, "t", "k", v, sizeof(v));
+	return SUP_RET_OK;
+}
+
 static const struct sup_ops ops = {
 	.name = "bench",
+	.init = b_init,
 	.state_size = sizeof(struct st),
 	.fields = fields,
 	.nfields = 10,

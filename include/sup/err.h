@@ -30,6 +30,7 @@ enum {
 	SUP_EEXIST = 11,   /* already exists */
 	SUP_ESTATE = 12,   /* not allowed in the current state */
 	SUP_EFAILED = 13,  /* the operation ran and failed */
+	SUP_ENOKEY = 14,   /* no such key in a published table */
 
 	SUP_ETAG_MASK = 0x70000000,
 	SUP_ESYS = 0x10000000, /* | errno */

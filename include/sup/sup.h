@@ -188,6 +188,31 @@ SUP_API void sup_retry_after(sup_worker *w, int64_t ms);
 /* The worker's name ("kv", "pool.3"). Static storage. */
 SUP_API const char *sup_self(const sup_worker *w);
 
+/* --- published tables: the worker writes, anyone reads ------------------ */
+
+/*
+ * Sets key to the len bytes at value in the worker's table (created on
+ * first use). Names: 1 to 255 bytes. On the worker's thread only
+ * (SUP_ESTATE otherwise). Written when the callback returns, before its
+ * replies go out, with the checkpoint if one is due: durable across
+ * kill -9 from then on, whatever the checkpoint policy.
+ */
+SUP_API sup_err sup_table_put(sup_worker *w, const char *table,
+    const char *key, const void *value, size_t len);
+/* Removes key from the table (no error if it is not there). */
+SUP_API sup_err sup_table_del(sup_worker *w, const char *table,
+    const char *key);
+
+/*
+ * Any process: the value of key in worker name's table, read from its
+ * database without calling it (also while it is busy, restarting or
+ * stopped): a new buffer (free() it; NUL-terminated past *len).
+ * SUP_ENOKEY when the key is not there, SUP_ENOTFOUND when no worker of
+ * that name ever ran, SUP_EREFUSED when its database is another uid's.
+ */
+SUP_API sup_err sup_table_get(const char *name, const char *table,
+    const char *key, void **value, size_t *len);
+
 /* --- clients: any process ----------------------------------------------- */
 
 #define SUP_MAX_MSG (1024 * 1024) /* larger messages are refused */

@@ -4,6 +4,8 @@
  *   t-client RUN calls NAME N MSG     N calls; prints each reply or error
  *   t-client RUN call NAME MSG MS     one call with a timeout; prints the
  *                                     reply, the error, and the elapsed ms
+ *   t-client RUN tget NAME KEY        NAME's table "t": "value V" or the
+ *                                     error, and the elapsed ms
  *   t-client RUN dblock NAME          holds the write lock of NAME's
  *                                     database until its stdin closes;
  *                                     prints "locked" once it has it (a
@@ -93,6 +95,19 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[2], "call") == 0 && argc == 6) {
 		one(argv[3], argv[4], atol(argv[5]));
+		return 0;
+	}
+	if (strcmp(argv[2], "tget") == 0 && argc == 5) {
+		void *v = NULL;
+		size_t n = 0;
+		long long t0 = ms_now();
+		e = sup_table_get(argv[3], "t", argv[4], &v, &n);
+		if (e == SUP_OK)
+			printf("value %.*s", (int)n, (char *)v);
+		else
+			printf("error %s", sup_strerror(e));
+		printf(" %lldms\n", ms_now() - t0);
+		free(v);
 		return 0;
 	}
 	if (strcmp(argv[2], "dblock") == 0)

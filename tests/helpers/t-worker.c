@@ -11,6 +11,8 @@
  *   idle MS         inactivity timeout of MS: timeouts + 1 each time
  *   every MS        a periodic timer: ticks + 1 each time
  *   stats           "counter=N value=N a=N b=N timeouts=N ticks=N"
+ *   tput K V        K = V in the published table "t"
+ *   tdel K          K out of table "t"
  *   stop            returns SUP_RET_STOP with reason "asked to stop"
  * Fields: --need=N (required), --counter, --value, --load-ms, --slow-init.
  * terminate() sets `terminated` to true (seen in the final checkpoint).
@@ -137,6 +139,17 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 		    (long long)s->a, (long long)s->b, (long long)s->timeouts,
 		    (long long)s->ticks);
 		return sup_reply(from, out, (size_t)n), SUP_RET_OK;
+	}
+	if (strncmp(m, "tput ", 5) == 0 && strchr(m + 5, ' ') != NULL) {
+		char *v = strchr(m + 5, ' ');
+		*v++ = '\0';
+		if (sup_table_put(w, "t", m + 5, v, strlen(v)) != SUP_OK)
+			return sup_reply_error(from, "put failed"), SUP_RET_OK;
+		return sup_reply(from, "ok", 2), SUP_RET_OK;
+	}
+	if (strncmp(m, "tdel ", 5) == 0) {
+		sup_table_del(w, "t", m + 5);
+		return sup_reply(from, "ok", 2), SUP_RET_OK;
 	}
 	if (strcmp(m, "stop") == 0) {
 		sup_reply(from, "stopping", 8);

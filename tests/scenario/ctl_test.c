@@ -111,12 +111,33 @@ listener_break(void)
 	return false;
 }
 
+/*
+ * Under make asan-test: a client whose connection nng 1.5.2 left stuck
+ * in the handshake (the bug this test triggers on purpose) cannot free
+ * that connection when it closes its socket: nng keeps the pipe and its
+ * dialer referencing each other, and LeakSanitizer reports the cycle
+ * when supctl exits. That is nng's, seen only here; supd, started
+ * before, keeps its leak checks (tests/lsan.supp has its one exception).
+ */
+static void
+no_leak_checks_for_clients(void)
+{
+	const char *a = getenv("ASAN_OPTIONS");
+	char *v;
+
+	if (asprintf(&v, "%s:detect_leaks=0", a ? a : "") > 0) {
+		setenv("ASAN_OPTIONS", v, 1);
+		free(v);
+	}
+}
+
 Test(scenario_ctl, a_connection_closed_in_the_handshake_does_not_deafen_supd)
 {
 	char *log;
 
 	t_conf(&env, "[worker kv]\ncommand = " CHILD "\n");
 	t_supd_start(&env);
+	no_leak_checks_for_clients();
 	cr_assert(listener_break(), "the nng 1.5.2 trigger did not reproduce");
 	/* supctl's probe gets no answer, it wakes supd (SIGUSR1), supd
 	 * listens again, and the request gets through. */

@@ -6,6 +6,7 @@
  * timers, the registry, terminate with a last checkpoint, and garbage.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -448,6 +449,63 @@ Test(scenario_libsup, a_second_worker_under_the_same_name_is_refused)
 	free(err);
 	cr_assert_str_eq(call("w", "incr"), "3");
 	cr_assert_eq(t_pid(&env, "w"), p);
+}
+
+/* t-client tget: the value of KEY in w's table "t", or "error ...",
+ * without the elapsed time (static). */
+static char *
+tget(const char *key)
+{
+	static char buf[128];
+	char *out = client("tget", "w", key, NULL), *ms;
+
+	snprintf(buf, sizeof(buf), "%s", out);
+	free(out);
+	if ((ms = strrchr(buf, ' ')) != NULL)
+		*ms = '\0';
+	if (strncmp(buf, "value ", 6) == 0)
+		memmove(buf, buf + 6, strlen(buf + 6) + 1);
+	return buf;
+}
+
+/*
+ * The ETS pattern: another process reads the worker's published table
+ * without calling it: right after the reply, while the worker is busy in
+ * a long call, after its kill -9 and while it is stopped.
+ */
+Test(scenario_libsup, a_published_table_is_read_without_the_worker)
+{
+	char cmd[1024];
+	struct pollfd pf;
+	FILE *busy;
+	pid_t p;
+
+	p = started_at_2();
+	cr_assert_eq(strcmp(tget("user:1"), "error no such key"), 0, "%s",
+	    tget("user:1"));
+	cr_assert_str_eq(call("w", "tput user:1 alice"), "ok");
+	cr_assert_str_eq(tget("user:1"), "alice", "visible once answered");
+	snprintf(cmd, sizeof(cmd), "%s -r %s call w 'sleep 10000' --timeout "
+	    "60s", T_BIN("supctl"), env.run);
+	cr_assert((busy = popen(cmd, "r")) != NULL);
+	t_sleep_ms(300); /* the call is in the worker */
+	cr_assert_str_eq(tget("user:1"), "alice");
+	pf = (struct pollfd){.fd = fileno(busy), .events = POLLIN};
+	cr_assert_eq(poll(&pf, 1, 0), 0, "read while the worker was busy");
+	char line[64] = "";
+	cr_assert(fgets(line, sizeof(line), busy) != NULL);
+	cr_assert_str_eq(line, "slept\n");
+	cr_assert_eq(pclose(busy), 0);
+	cr_assert_str_eq(call("w", "tput user:2 bob"), "ok");
+	cr_assert_str_eq(call("w", "tdel user:1"), "ok");
+	t_kill(p, SIGKILL);
+	cr_assert_str_eq(tget("user:2"), "bob", "durable across kill -9");
+	cr_assert_str_eq(tget("user:1"), "error no such key");
+	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "running") == 0,
+	    T_WAIT_MS));
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	cr_assert_str_eq(tget("user:2"), "bob", "and while it is stopped");
+	cr_assert_str_eq(call("w", "get"), "", "the worker is stopped");
 }
 
 Test(scenario_libsup, garbage_gets_an_error_and_the_worker_goes_on)

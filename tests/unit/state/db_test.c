@@ -236,3 +236,56 @@ Test(st_db, moving_aside_renames_and_never_deletes)
 	cr_assert_neq(stat(wal, &st), 0);
 	cr_assert_eq(st_move_aside(path, moved, sizeof(moved)), SUP_ENOTFOUND);
 }
+
+static int
+field_count(void *arg, const struct st_value *v)
+{
+	if (strcmp(v->name, "count") == 0)
+		*(int64_t *)arg = v->i;
+	return 0;
+}
+
+/* A worker database written by the first libsup (schema 1): its
+ * checkpoint and registry survive the migration, and tables work. */
+Test(st_db, a_worker_database_of_version_1_migrates_keeping_its_checkpoint)
+{
+	char why[256] = "", pid[16] = "";
+	st_db *db = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int64_t count = -1;
+
+	raw("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL,"
+	    "  value);"
+	    "INSERT INTO meta VALUES ('pid', '4242');"
+	    "INSERT INTO fields VALUES ('count', 'int64', 7);"
+	    "PRAGMA user_version = 1;");
+	cr_assert_eq(st_wopen(path, false, &db, why, sizeof(why)), SUP_OK,
+	    "%s", why);
+	cr_assert_eq(st_user_version(db), ST_WORKER_SCHEMA_VERSION);
+	cr_assert_eq(st_wmeta_get(db, "pid", pid, sizeof(pid)), SUP_OK);
+	cr_assert_str_eq(pid, "4242");
+	cr_assert_eq(st_wfields_each(db, field_count, &count), SUP_OK);
+	cr_assert_eq(count, 7);
+	cr_assert_eq(st_wtable_get(db, "t", "k", &v, &n), SUP_ENOTFOUND);
+	cr_assert_eq(SUP_OK, st_begin(db));
+	cr_assert_eq(SUP_OK, st_wtable_put(db, "t", "k", "", 0));
+	cr_assert_eq(SUP_OK, st_wtable_put(db, "t", "k2", "two", 3));
+	cr_assert_eq(SUP_OK, st_wtable_put(db, "t", "gone", "x", 1));
+	cr_assert_eq(SUP_OK, st_wtable_del(db, "t", "gone"));
+	cr_assert_eq(SUP_OK, st_commit(db));
+	cr_assert_eq(st_wtable_get(db, "t", "gone", &v, &n), SUP_ENOTFOUND);
+	cr_assert_eq(st_wtable_get(db, "t", "k", &v, &n), SUP_OK);
+	cr_assert_eq(n, 0, "an empty value is a value, not a missing key");
+	free(v);
+	st_close(db);
+	/* And as a reader sees it. */
+	cr_assert_eq(st_wopen(path, true, &db, why, sizeof(why)), SUP_OK,
+	    "%s", why);
+	cr_assert_eq(st_wtable_get(db, "t", "k2", &v, &n), SUP_OK);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(v, "two");
+	free(v);
+	st_close(db);
+}

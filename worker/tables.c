@@ -1,0 +1,247 @@
+/*
+ * worker/tables.c — published tables, the ETS pattern: the worker writes
+ * (sup_table_put, sup_table_del), any process reads (sup_table_get)
+ * without calling it, also while it is busy, restarting or stopped.
+ *
+ * A table lives in the worker's own database. The worker's writes are
+ * queued during a callback and committed when it returns, in the same
+ * transaction as the checkpoint when one is due (fields.c), before the
+ * callback's replies go out: a caller that got its answer finds the
+ * table as that callback left it, and so does everyone after. Readers
+ * keep one read-only connection per worker, and each read is one short
+ * read transaction.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "state/state.h"
+#include "wrk.h"
+
+#define NAME_MAX_LEN 255 /* of a table and of a key */
+#define RECHECK_NS (100 * 1000000LL)
+
+struct wrk_tabop {
+	char *tab, *key; /* owned */
+	void *value;	 /* owned; NULL: a delete */
+	size_t len;
+};
+
+static bool
+name_ok(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strlen(s) <= NAME_MAX_LEN;
+}
+
+static sup_err
+queue(sup_worker *w, const char *tab, const char *key, const void *value,
+    size_t len, bool del)
+{
+	struct wrk_tabop *op;
+
+	if (!name_ok(tab) || !name_ok(key) || (!del && value == NULL && len))
+		return SUP_EINVAL;
+	if (!pthread_equal(pthread_self(), w->thread))
+		return SUP_ESTATE; /* the worker's database is its thread's */
+	if (len > SUP_MAX_MSG)
+		return SUP_ETOOBIG;
+	if (w->ntabops == w->captabops) {
+		int cap = w->captabops ? 2 * w->captabops : 16;
+		void *p = realloc(w->tabops, (size_t)cap * sizeof(*op));
+		if (p == NULL)
+			return SUP_ENOMEM;
+		w->tabops = p;
+		w->captabops = cap;
+	}
+	op = &w->tabops[w->ntabops];
+	op->tab = strdup(tab);
+	op->key = strdup(key);
+	op->value = del ? NULL : malloc(len ? len : 1);
+	op->len = len;
+	if (op->tab == NULL || op->key == NULL || (!del && op->value == NULL)) {
+		free(op->tab);
+		free(op->key);
+		free(op->value);
+		return SUP_ENOMEM;
+	}
+	if (len > 0)
+		memcpy(op->value, value, len);
+	w->ntabops++;
+	return SUP_OK;
+}
+
+SUP_API sup_err
+sup_table_put(sup_worker *w, const char *table, const char *key,
+    const void *value, size_t len)
+{
+	return queue(w, table, key, value, len, false);
+}
+
+SUP_API sup_err
+sup_table_del(sup_worker *w, const char *table, const char *key)
+{
+	return queue(w, table, key, NULL, 0, true);
+}
+
+bool
+wrk_tables_pending(const sup_worker *w)
+{
+	return w->ntabops > 0;
+}
+
+sup_err
+wrk_tables_apply(sup_worker *w)
+{
+	sup_err e = SUP_OK;
+
+	for (int i = 0; i < w->ntabops && e == SUP_OK; i++) {
+		struct wrk_tabop *op = &w->tabops[i];
+		e = op->value == NULL ? st_wtable_del(w->db, op->tab, op->key)
+				      : st_wtable_put(w->db, op->tab, op->key,
+					    op->value, op->len);
+	}
+	return e;
+}
+
+void
+wrk_tables_clear(sup_worker *w)
+{
+	for (int i = 0; i < w->ntabops; i++) {
+		free(w->tabops[i].tab);
+		free(w->tabops[i].key);
+		free(w->tabops[i].value);
+	}
+	w->ntabops = 0;
+}
+
+void
+wrk_tables_free(sup_worker *w)
+{
+	wrk_tables_clear(w);
+	free(w->tabops);
+	w->tabops = NULL;
+	w->captabops = 0;
+}
+
+/* --- readers: any process --------------------------------------------- */
+
+struct reader {
+	char path[PATH_MAX + 128];
+	dev_t dev; /* of the file it opened: a replaced file is reopened */
+	ino_t ino;
+	int64_t checked_ns; /* when the file was last looked at */
+	st_db *db; /* owned; read-only */
+	struct reader *next;
+};
+
+static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
+static struct reader *readers; /* under rmu; kept until exit */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* A forked child must not use its parent's SQLite connections (nor a
+ * mutex another thread held at the fork): it starts with none. The
+ * parent's are left to it, unused. */
+static void
+readers_forget(void)
+{
+	pthread_mutex_init(&rmu, NULL);
+	readers = NULL;
+}
+
+static void
+fork_hook(void)
+{
+	pthread_atfork(NULL, NULL, readers_forget);
+}
+
+static sup_err
+reader_open(const char *path, const struct stat *st, struct reader **out)
+{
+	char why[256];
+	struct reader *r;
+	sup_err e;
+
+	if (st->st_uid != geteuid())
+		return SUP_EREFUSED; /* as sup_lookup: not ours to trust */
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return SUP_ENOMEM;
+	if ((e = st_wopen(path, true, &r->db, why, sizeof(why))) != SUP_OK) {
+		free(r);
+		return e;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	*out = r;
+	return SUP_OK;
+}
+
+/*
+ * The read-only connection to name's database in the current run dir,
+ * opened on first use, and again when the file was replaced (removed to
+ * start from nothing, then made anew by the worker): that is noticed
+ * within RECHECK_NS (a stat on every read would halve the read rate).
+ * Under rmu.
+ */
+static sup_err
+reader_get(const char *name, st_db **db)
+{
+	char path[PATH_MAX + 128];
+	struct reader *r, **rp;
+	struct stat st;
+	int64_t now;
+	sup_err e;
+
+	pthread_once(&fork_once, fork_hook);
+	if ((e = wrk_db_path(name, path, sizeof(path))) != SUP_OK)
+		return e;
+	for (rp = &readers; (r = *rp) != NULL; rp = &r->next)
+		if (strcmp(r->path, path) == 0)
+			break;
+	now = clk_mono_ns();
+	if (r != NULL && now - r->checked_ns < RECHECK_NS) {
+		*db = r->db;
+		return SUP_OK;
+	}
+	if (stat(path, &st) != 0)
+		return SUP_ENOTFOUND;
+	if (r != NULL && (r->dev != st.st_dev || r->ino != st.st_ino)) {
+		*rp = r->next; /* a new file under the old name */
+		st_close(r->db);
+		free(r);
+		r = NULL;
+	}
+	if (r == NULL) {
+		if ((e = reader_open(path, &st, &r)) != SUP_OK)
+			return e;
+		r->next = readers;
+		readers = r;
+	}
+	r->checked_ns = now;
+	*db = r->db;
+	return SUP_OK;
+}
+
+SUP_API sup_err
+sup_table_get(const char *name, const char *table, const char *key,
+    void **value, size_t *len)
+{
+	st_db *db;
+	sup_err e;
+
+	if (!name_ok(table) || !name_ok(key) || value == NULL || len == NULL)
+		return SUP_EINVAL;
+	pthread_mutex_lock(&rmu);
+	if ((e = reader_get(name, &db)) == SUP_OK) {
+		e = st_wtable_get(db, table, key, value, len);
+		if (e == SUP_ENOTFOUND)
+			e = SUP_ENOKEY;
+	}
+	pthread_mutex_unlock(&rmu);
+	return e;
+}
