@@ -179,6 +179,32 @@ waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
 	d->waiters = w;
 }
 
+/*
+ * A start or restart of n asked for while a stop of n is still under way:
+ * n will not reach stopped, so each stop waiting on it is answered now,
+ * and says why.
+ */
+static void
+stops_supersede(struct supd *d, const struct supd_node *n)
+{
+	struct supd_waiter **pp = &d->waiters, *w;
+	bool hit;
+
+	while ((w = *pp) != NULL) {
+		hit = false;
+		for (int i = 0; i < w->n && w->op == WAIT_STOP; i++)
+			hit |= w->nodes[i] == n;
+		if (!hit) {
+			pp = &w->next;
+			continue;
+		}
+		reply_error(w->req, 1, NULL, "%s did not stay stopped: a start "
+		    "was asked for before it had stopped", n->name);
+		*pp = w->next;
+		free(w);
+	}
+}
+
 /* --- commands ----------------------------------------------------------- */
 
 /*
@@ -317,6 +343,8 @@ change_apply(struct supd *d, ipc_req *r, json_t *req, struct supd_node **t,
 		    (long long)ipc_req_peer_uid(r));
 		log_event("ctl.request", "cmd=%s name=%s", what, t[i]->name);
 		persist_event(d, t[i]->name, what, 0, NULL, "requested", who);
+		if (op != WAIT_STOP)
+			stops_supersede(d, t[i]);
 		if (op == WAIT_STOP)
 			engine_user_stop(d, t[i]);
 		else if (op == WAIT_START)

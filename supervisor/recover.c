@@ -322,8 +322,13 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	n->state = NS_STOPPED;
 	/* It was alive, should still run, and nobody was stopping it. */
 	if (was_alive && !n->user_stopped && !n->pending_stop &&
-	    was != NS_STOPPING)
+	    was != NS_STOPPING) {
 		n->lost_while_down = true;
+		log_debug("recover: %s lost: row spawn %lld pid %lld, last "
+		    "spawn %lld%s", n->name, (long long)r->spawn_id,
+		    (long long)r->pid, (long long)spawn,
+		    l->files_needed ? " (spawn files read)" : "");
+	}
 }
 
 static char *
@@ -396,6 +401,8 @@ row_load(struct load *l, const struct st_node *r)
 	persist_saved_from_row(n, r);
 	if (!n->is_group)
 		worker_restore(l, n, r);
+	if (n->spawn_id > d->spawn_seq) /* from its spawn file */
+		d->spawn_seq = n->spawn_id;
 	n->restored = true;
 }
 
@@ -436,6 +443,7 @@ recover_load(struct supd *d)
 {
 	struct load l = {.d = d};
 	char boot[64] = "", was[64] = "", clean[8] = "";
+	int64_t seq;
 	sup_err e;
 
 	if (d->cfg->state_off)
@@ -454,7 +462,13 @@ recover_load(struct supd *d)
 	if ((e = st_nodes_each(d->db, row_copy, &l)) != SUP_OK)
 		log_event("state.error", "db=%s error=%s",
 		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
-	l.files_needed = spawnfile_seq(d->cfg->run_dir) > l.max_spawn;
+	seq = spawnfile_seq(d->cfg->run_dir);
+	l.files_needed = seq > l.max_spawn;
+	/* Ids are never given twice, not even those of spawns the database
+	 * never heard of: a reused id would hide a newer spawn from the
+	 * next recovery, which trusts spawn.seq against the rows. */
+	if (seq != INT64_MAX && seq > 0 && (uint64_t)seq > d->spawn_seq)
+		d->spawn_seq = (uint64_t)seq;
 	for (int i = 0; i < l.nrows; i++)
 		row_load(&l, &l.rows[i]);
 	rows_free(&l);

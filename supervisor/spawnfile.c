@@ -14,12 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/proc.h"
 #include "spawnfile.h"
+
+#define LOCK_WAIT_MS 2000
 
 void
 spawnfile_seq_note(struct supd *d, uint64_t spawn_id)
@@ -66,6 +70,11 @@ spawnfile_begin(struct supd *d, struct supd_node *n)
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
+	/* Held by this open file, which the child shares until its exec
+	 * closes it: a recovering supd waits on it for a child caught
+	 * between fork and exec (see spawnfile_read). Never contended
+	 * here: only a recovery reads, before any spawn. */
+	(void)flock(fd, LOCK_EX);
 	snprintf(buf, sizeof(buf), "%-15" PRIu64 " %-15lld%-31s\n",
 	    n->spawn_id, (long long)n->pid_start, "");
 	if (pwrite(fd, buf, SPAWNFILE_SIZE, 0) != SPAWNFILE_SIZE) {
@@ -75,6 +84,26 @@ spawnfile_begin(struct supd *d, struct supd_node *n)
 	return fd;
 }
 
+
+/*
+ * The old supd died between a fork and the child's exec: the child still
+ * holds the file's lock and may not have written its pid yet. Waits for
+ * its exec (a few ms; LOCK_WAIT_MS at most, for a child stuck there),
+ * so that its pid is read, not taken for missing.
+ */
+static void
+unlocked_wait(int fd, const char *name)
+{
+	struct timespec ms = {0, 1000000};
+
+	for (int i = 0; i < LOCK_WAIT_MS; i++) {
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+			return;
+		nanosleep(&ms, NULL);
+	}
+	log_warn("spawn of %s: its child has not exec'd after %d ms; "
+	    "reading its spawn file as it is", name, LOCK_WAIT_MS);
+}
 
 pid_t
 spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
@@ -89,6 +118,7 @@ spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
 	snprintf(path, sizeof(path), "%s/spawn/%s", run_dir, name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
+	unlocked_wait(fd, name);
 	n = pread(fd, buf, SPAWNFILE_SIZE, 0);
 	close(fd);
 	if (n != SPAWNFILE_SIZE)

@@ -3,8 +3,9 @@
  *
  * Before each fork supd writes the spawn id at the start of the file
  * (one open and one pwrite); the child writes its own pid at
- * SPAWNFILE_PID_OFF before it execs. The file therefore always
- * names a node's newest incarnation, even when supd dies before its
+ * SPAWNFILE_PID_OFF before it execs, and holds the file's flock until
+ * then, so that a recovery never reads it half-way. The file therefore
+ * always names a node's newest incarnation, even when supd dies before its
  * database learns of it: recovery trusts it over the database, and no
  * SQLite commit sits between an exit and the fork that replaces it.
  * Programs may overwrite their environment, so /proc/PID/environ is no

@@ -80,9 +80,18 @@ invariants_check(int round)
 			continue; /* gone meanwhile */
 		bool known = pid_in(s1, name) == procs[i] ||
 		    pid_in(s2, name) == procs[i];
-		cr_assert(known || !t_pid_alive(procs[i]), "round %d: pid %d "
-		    "(%s) is alive and unknown to supd", round, (int)procs[i],
-		    name);
+		if (!known && t_pid_alive(procs[i])) {
+			char sid[32] = "?", path[300];
+			t_proc_env(procs[i], "SUP_SPAWN_ID", sid, sizeof(sid));
+			snprintf(path, sizeof(path), "%s/spawn/%s", env.run,
+			    name);
+			cr_assert_fail("round %d: pid %d (%s, spawn %s) is alive "
+			    "and unknown to supd (status: pid %d, then %d; "
+			    "spawn file: %s)\nlog:\n%s", round,
+			    (int)procs[i], name, sid, (int)pid_in(s1, name),
+			    (int)pid_in(s2, name), t_read(path),
+			    t_read(env.log));
+		}
 		for (int j = i + 1; j < n; j++) {
 			char other[80];
 			if (t_proc_env(procs[j], "SUP_NAME", other,

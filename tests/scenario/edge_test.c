@@ -137,8 +137,9 @@ Test(scenario_edge, a_start_sent_during_a_stop_starts_it_after)
 	cr_assert(T_WAIT(strcmp(t_state(&env, "a"), "stopping") == 0,
 	    T_WAIT_MS));
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "start", "a", NULL), 0);
-	exit_of(p);
-	cr_assert_str_eq(t_state(&env, "a"), "running");
+	cr_assert_eq(exit_of(p), 1, "the stop is answered: overridden");
+	cr_assert_str_eq(t_state(&env, "a"), "running", "%s\nlog:\n%s",
+	    t_status_err, t_read(env.log));
 }
 
 Test(scenario_edge, a_status_line_that_is_not_utf8_keeps_the_child_listed)
