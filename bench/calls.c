@@ -7,6 +7,10 @@
  *     server in another process): what nng alone costs on this machine
  *   calls/s with 8 concurrent callers (one process, 8 threads) vs the same
  *     8 callers on bare nng
+ *   a pool of 4 under 8 callers routing by key, each call 500 us of CPU
+ *     and a checkpoint, vs one worker taking the same calls
+ *   published-table reads/s from 1 and 2 processes vs calls/s for the
+ *     same data
  *   checkpoints/s of a 10-field state vs raw SQLite single-row commits/s
  *     (WAL, synchronous=NORMAL: the worker's own settings)
  *   restart to ready of a libsup worker after kill -9, and its RSS and
@@ -174,6 +178,44 @@ caller(void *arg)
 			free(r);
 			(*count)++;
 		}
+	return NULL;
+}
+
+/* A call with work in it: 500 us of CPU, then a 10-field checkpoint. */
+#define WORK_REQ "work 500"
+static void *
+caller_work(void *arg)
+{
+	long *count = arg;
+	void *r;
+	size_t n;
+
+	while (!atomic_load(&stop))
+		if (sup_call("bench", WORK_REQ, strlen(WORK_REQ), &r, &n, 5000) ==
+		    SUP_OK) {
+			free(r);
+			(*count)++;
+		}
+	return NULL;
+}
+
+/* The same calls, each to the shard of pool its key goes to. */
+static void *
+caller_work_key(void *arg)
+{
+	long *count = arg;
+	char key[32];
+	void *r;
+	size_t n;
+
+	for (long i = 0; !atomic_load(&stop); i++) {
+		snprintf(key, sizeof(key), "%p-%ld", arg, i);
+		if (sup_call_key("pool", key, WORK_REQ, strlen(WORK_REQ), &r, &n,
+		    5000) == SUP_OK) {
+			free(r);
+			(*count)++;
+		}
+	}
 	return NULL;
 }
 
@@ -349,7 +391,8 @@ supd_start(void)
 	f = fopen(conf, "w");
 	fprintf(f, "[supervisor]\nrun_dir = %s\nintensity = 100\n"
 	    "[worker bench]\ncommand = %s\nready = sup\nstdout = null\n"
-	    "backoff = 0 0\n", run, WORKER);
+	    "backoff = 0 0\n[worker pool]\ncommand = %s\nready = sup\n"
+	    "stdout = null\ninstances = 4\n", run, WORKER, WORKER);
 	fclose(f);
 	if ((pid = fork()) == 0) {
 		int null = fileno(fopen("/dev/null", "w"));
@@ -358,7 +401,8 @@ supd_start(void)
 		_exit(127);
 	}
 	sup_client_run_dir(run);
-	for (int i = 0; i < 500 && sup_lookup("bench", &w) != SUP_OK; i++)
+	for (int i = 0; i < 500 && (sup_lookup("bench", &w) != SUP_OK ||
+	    sup_lookup("pool.3", &w) != SUP_OK); i++)
 		usleep(10000);
 	return pid;
 }
@@ -366,7 +410,7 @@ supd_start(void)
 int
 main(void)
 {
-	double f, fn, c, tp, ftp, fc, ck, rr, t1, t2, tc;
+	double f, fn, c, tp, ftp, fc, ck, rr, t1, t2, tc, pw, sw;
 	struct sup_where w;
 	pid_t supd, echo;
 	char cmd[128];
@@ -393,6 +437,12 @@ main(void)
 	printf("table_reads_per_s %.0f with 1 process, %.0f with 2 (floor: "
 	    "calls/s for the same 64 bytes, 2 callers: %.0f; ratio %.2f)\n",
 	    t1, t2, tc, t2 / tc);
+	pw = throughput(caller_work_key, 8, 2000);
+	sw = throughput(caller_work, 8, 2000);
+	printf("pool4_calls_per_s_8_callers %.0f calls/s, each 500 us of work "
+	    "and a checkpoint (floor: one worker, same calls %.0f calls/s; "
+	    "ratio %.2f, bound by %ld cores)\n", pw, sw, pw / sw,
+	    sysconf(_SC_NPROCESSORS_ONLN));
 	fc = floor_commits(20000);
 	ck = checkpoints(20000);
 	printf("checkpoints_per_s_10_fields %.0f /s (floor %.0f single-row "

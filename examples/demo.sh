@@ -23,6 +23,8 @@ Children's output is in run/log/NAME.log. In another terminal, try:
   supctl -r ./run state kv            # kv's checkpointed fields and its table
   $build/examples/kv-read -r ./run user:1        # kv's table, read without calling kv
   supctl -r ./run call slow "work 3000" & supctl -r ./run call slow ping
+  supctl -r ./run call counter --key user:1 "incr user:1"   # one shard of 4
+  $build/examples/counter-client -r ./run count user:1       # all 4, summed
   supctl -r ./run stop                # orderly shutdown; supd exits 0
 
 Ctrl-C here stops everything too.

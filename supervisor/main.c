@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "ctl.h"
 #include "ipc/ipc.h"
+#include "pools.h"
 #include "rundir.h"
 #include "supd.h"
 
@@ -255,6 +256,7 @@ main(int argc, char **argv)
 	d.start_real_ms = clk_real_ms();
 	d.rng = (uint64_t)d.start_ns ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
 	rundir_take(&d);
+	pools_publish(d.cfg);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fd_limit_raise(&d);
 	open_all(&d);

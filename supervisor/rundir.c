@@ -49,7 +49,7 @@ dir_own(const char *dir, mode_t mode, const char **why)
 sup_err
 rundir_prepare(const char *dir, const char **why)
 {
-	static const char *const subs[] = {"log", "w", "state", "spawn"};
+	static const char *const subs[] = {"log", "w", "state", "spawn", "pool"};
 	char buf[PATH_MAX];
 	sup_err rv;
 	int e;

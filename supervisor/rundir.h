@@ -2,8 +2,8 @@
  * supervisor/rundir.h — the run directory and supd's single-instance lock.
  *
  * RUN/ holds the control socket (ctl), the lock (supd.lock), children's
- * logs (log/), worker endpoints (w/) and worker databases (state/). It is
- * 0700 and owned by supd's uid. The lock is a POSIX record lock on
+ * logs (log/), worker endpoints (w/), worker databases (state/) and pool
+ * sizes (pool/). It is 0700 and owned by supd's uid. The lock is a POSIX record lock on
  * RUN/supd.lock: the kernel drops it when supd dies, however it dies, and
  * F_GETLK names the holder's pid, so supctl knows whether supd runs and
  * which pid it has without touching the control socket (a probe of a live
@@ -21,7 +21,7 @@
  * Creates dir (and missing parents, 0755) with mode 0700, or tightens an
  * existing one we own to 0700. Refuses (SUP_EREFUSED) a dir owned by
  * another uid or that is not a directory; *why then says which. Creates
- * the log/, w/, state/ and spawn/ subdirectories.
+ * the log/, w/, state/, spawn/ and pool/ subdirectories.
  */
 sup_err rundir_prepare(const char *dir, const char **why);
 

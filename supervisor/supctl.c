@@ -53,6 +53,8 @@ usage(FILE *f)
 	      "  tree                      groups, strategies and states\n"
 	      "  history [NAME] [--since D]  exits and restarts, with reasons\n"
 	      "  call NAME MSG [--timeout D] / cast NAME MSG   a libsup worker\n"
+	      "  call POOL MSG --key K     the shard of a pool that K goes to\n"
+	      "  call POOL MSG --all       every shard of a pool\n"
 	      "  state NAME                a libsup worker's last checkpoint\n"
 	      "See supctl(1).\n", f);
 }
@@ -334,6 +336,8 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'},
 		{"since", required_argument, NULL, 's'},
+		{"key", required_argument, NULL, 'k'},
+		{"all", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -347,6 +351,8 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		case 'r': o->run_dir_arg = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'j': o->json = true; break;
+		case 'k': o->key = optarg; break;
+		case 'a': o->all = true; break;
 		case 't':
 			if (dur_parse(optarg, &o->timeout_ms) != SUP_OK) {
 				ctl_say("--timeout %s: not a duration (like "
@@ -372,6 +378,11 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 static int
 verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 {
+	if ((o->key != NULL || o->all) && strcmp(verb, "call") != 0 &&
+	    strcmp(verb, "cast") != 0) {
+		ctl_say("--key and --all go with call and cast only");
+		return EX_USAGE;
+	}
 	if (strcmp(verb, "status") == 0)
 		return verb_status(o, argc, argv);
 	if (strcmp(verb, "tree") == 0 && argc == 0)

@@ -27,6 +27,8 @@ struct ctl_opts {
 	bool json;		 /* --json */
 	int64_t timeout_ms;	 /* --timeout; -1: the verb's default */
 	int64_t since_ms;	 /* --since; -1: all */
+	const char *key;	 /* --key: call the shard it goes to */
+	bool all;		 /* --all: call every shard */
 	char *run_dir;		 /* owned: resolved */
 };
 

@@ -44,17 +44,52 @@ call_error(const char *name, sup_err e, const char *text)
 	}
 }
 
+static void
+reply_print(const void *reply, size_t rlen)
+{
+	fwrite(reply, 1, rlen, stdout);
+	if (rlen == 0 || ((const char *)reply)[rlen - 1] != '\n')
+		putchar('\n');
+}
+
+/* --all: "SHARD: reply" per shard, in shard order; the failed ones on
+ * stderr. Exit 1 when one failed, 4 when the pool is unknown. */
+static int
+call_all(const char *pool, const char *msg, int64_t t)
+{
+	struct sup_mreply *r;
+	int n, code = EX_DONE;
+	sup_err e = sup_multicall(pool, msg, strlen(msg), &r, &n, t);
+
+	if (r == NULL)
+		return call_error(pool, e, NULL);
+	for (int i = 0; i < n; i++) {
+		if (r[i].err == SUP_OK) {
+			printf("%s: ", r[i].name);
+			reply_print(r[i].reply, r[i].len);
+		} else {
+			fflush(stdout);
+			call_error(r[i].name, r[i].err, r[i].reply);
+			code = EX_FAILED;
+		}
+	}
+	sup_mreplies_free(r, n);
+	return code;
+}
+
 int
 verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 {
 	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : CALL_TIMEOUT_MS;
+	char name[96];
 	void *reply = NULL;
 	size_t rlen = 0;
 	sup_err e;
 	int code;
 
-	if (argc != 2) {
-		ctl_say("usage: supctl %s NAME MESSAGE", cast ? "cast" : "call");
+	if (argc != 2 || (o->key != NULL && o->all)) {
+		ctl_say("usage: supctl %s NAME MESSAGE [--key K | --all]",
+		    cast ? "cast" : "call");
 		return EX_USAGE;
 	}
 	if (!cast && t == 0) {
@@ -62,21 +97,36 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		return EX_USAGE;
 	}
 	sup_client_run_dir(o->run_dir);
+	if (o->all && !cast)
+		return call_all(argv[0], argv[1], t);
+	if (o->all) {
+		ctl_say("cast --all: not supported; use call --all");
+		return EX_USAGE;
+	}
+	snprintf(name, sizeof(name), "%s", argv[0]);
+	if (o->key != NULL &&
+	    (e = sup_route_key(argv[0], o->key, name, sizeof(name))) != SUP_OK)
+		return call_error(argv[0], e, NULL);
 	if (cast)
-		e = sup_cast(argv[0], argv[1], strlen(argv[1]));
+		e = sup_cast(name, argv[1], strlen(argv[1]));
 	else
-		e = sup_call(argv[0], argv[1], strlen(argv[1]), &reply, &rlen,
-		    t);
+		e = sup_call(name, argv[1], strlen(argv[1]), &reply, &rlen, t);
 	if (e == SUP_OK) {
-		if (!cast) {
-			fwrite(reply, 1, rlen, stdout);
-			if (rlen == 0 || ((char *)reply)[rlen - 1] != '\n')
-				putchar('\n');
-		}
+		if (!cast)
+			reply_print(reply, rlen);
 		free(reply);
 		return EX_DONE;
 	}
-	code = call_error(argv[0], e, reply);
+	if (e == SUP_ENOTFOUND && o->key == NULL &&
+	    sup_route_key(argv[0], "", name, sizeof(name)) == SUP_OK &&
+	    strcmp(name, argv[0]) != 0) {
+		ctl_say("%s is a pool: call one shard with --key K (or by its "
+		    "name, %s.0 ...), or every shard with --all", argv[0],
+		    argv[0]);
+		free(reply);
+		return EX_NO_CHILD;
+	}
+	code = call_error(name, e, reply);
 	free(reply);
 	return code;
 }

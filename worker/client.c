@@ -76,17 +76,30 @@ name_ok(const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n && name[0] != '.';
 }
 
-sup_err
-wrk_db_path(const char *name, char *buf, size_t n)
+/* RUN/FMT with name in it, for a valid name. */
+static sup_err
+run_path(const char *fmt, const char *name, char *buf, size_t n)
 {
 	int len;
 
 	if (!name_ok(name))
 		return SUP_ENOTFOUND;
 	pthread_mutex_lock(&mu);
-	len = snprintf(buf, n, "%s/state/%s.db", run_dir_get(), name);
+	len = snprintf(buf, n, fmt, run_dir_get(), name);
 	pthread_mutex_unlock(&mu);
 	return len >= 0 && (size_t)len < n ? SUP_OK : SUP_ETOOBIG;
+}
+
+sup_err
+wrk_db_path(const char *name, char *buf, size_t n)
+{
+	return run_path("%s/state/%s.db", name, buf, n);
+}
+
+sup_err
+wrk_pool_path(const char *pool, char *buf, size_t n)
+{
+	return run_path("%s/pool/%s", pool, buf, n);
 }
 
 /* Whether pid is alive and is the process the registry recorded (started

@@ -116,6 +116,8 @@ void wrk_tables_free(sup_worker *w);
 /* --- client.c --- */
 /* RUN/state/NAME.db; SUP_ENOTFOUND for a name no worker can have. */
 sup_err wrk_db_path(const char *name, char *buf, size_t n);
+/* RUN/pool/POOL: the size of pool POOL, written by supd (pool.c). */
+sup_err wrk_pool_path(const char *pool, char *buf, size_t n);
 
 /* --- reply.c --- */
 struct ipc_req;

@@ -40,6 +40,18 @@ b_call(sup_worker *w, void *state, const void *req, size_t len,
 		sup_reply(from, out, strlen(out));
 		return SUP_RET_OK;
 	}
+	if (len > 5 && memcmp(req, "work ", 5) == 0) {
+		/* US microseconds of CPU, then a checkpoint: a call with
+		 * real work in it. */
+		t0 = now_ns() + atol((const char *)req + 5) * 1000;
+		while (now_ns() < t0)
+			;
+		for (int k = 0; k < 10; k++)
+			f[k]++;
+		sup_checkpoint(w);
+		sup_reply(from, "ok", 2);
+		return SUP_RET_OK;
+	}
 	sup_reply(from, req, len);
 	return SUP_RET_OK;
 }

@@ -247,6 +247,45 @@ struct sup_where {
  */
 SUP_API sup_err sup_lookup(const char *name, struct sup_where *where);
 
+/* --- pools (instances = N in sup.conf: POOL.0 ... POOL.N-1) ----------- */
+
+/*
+ * The shard of pool that key goes to, written to name (n bytes):
+ * "POOL.I" with I = jump_hash(fnv1a_64(key), N), N the pool's size as
+ * supd runs it (read from RUN/pool/POOL, without going through supd), or
+ * pool itself when it is a single worker. The same key goes to the same
+ * shard from every process and across restarts while N stays; when N
+ * grows to N+1, about 1/(N+1) of the keys move. SUP_ENOTFOUND when pool
+ * is neither a pool nor a worker that ran.
+ */
+SUP_API sup_err sup_route_key(const char *pool, const char *key, char *name,
+    size_t n);
+
+/* sup_call to the shard of pool that key goes to. */
+SUP_API sup_err sup_call_key(const char *pool, const char *key,
+    const void *req, size_t len, void **reply, size_t *rlen,
+    int64_t timeout_ms);
+
+/* One shard's answer to a multicall. */
+struct sup_mreply {
+	char name[96]; /* "POOL.I" */
+	sup_err err;   /* SUP_OK, or this shard's error (as sup_call's) */
+	void *reply;   /* the reply, or the error text, or NULL */
+	size_t len;
+};
+
+/*
+ * Calls every shard of pool in parallel with the same request and waits
+ * for all within timeout_ms. *replies (free with sup_mreplies_free) gets
+ * one entry per shard, in shard order, and *n their count, whatever
+ * happened. Returns SUP_OK when every shard answered, else the error of
+ * the first shard that did not: never a partial result that looks whole.
+ * SUP_ENOTFOUND (and *replies NULL) when pool is unknown.
+ */
+SUP_API sup_err sup_multicall(const char *pool, const void *req, size_t len,
+    struct sup_mreply **replies, int *n, int64_t timeout_ms);
+SUP_API void sup_mreplies_free(struct sup_mreply *replies, int n);
+
 /* The run dir clients use: $SUP_RUN_DIR by default. Call before any
  * sup_call from this process. */
 SUP_API void sup_client_run_dir(const char *dir);

@@ -1,0 +1,92 @@
+/*
+ * supervisor/pools.c — the size of each pool, published for clients.
+ *
+ * sup_call_key() and sup_multicall() route to POOL.0 ... POOL.N-1
+ * without going through supd, so they must know N as supd runs it, not
+ * as a config file on disk says now. supd writes RUN/pool/POOL ("N\n",
+ * 0600, replaced atomically) for every worker with instances > 1 when it
+ * starts, and removes the files of pools no longer configured.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "pools.h"
+
+static const struct cfg_worker *
+pool_find(const struct sup_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nworkers; i++)
+		if (cfg->workers[i]->instances > 1 &&
+		    strcmp(cfg->workers[i]->name, name) == 0)
+			return cfg->workers[i];
+	return NULL;
+}
+
+static int
+pool_write(const char *dir, const struct cfg_worker *w)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[24];
+	int fd, n, ok;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, w->name) >=
+	    (int)sizeof(path))
+		return ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
+	    0)
+		return errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", w->instances);
+	errno = 0;
+	ok = write(fd, buf, (size_t)n) == n;
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		/* An older size left there would route keys wrongly: no file
+		 * at all makes clients fail plainly instead. */
+		unlink(path);
+		return e;
+	}
+	return 0;
+}
+
+/* Removes what is not a configured pool's file (a .tmp left by a kill
+ * between write and rename included). */
+static void
+stale_remove(const char *dir, const struct sup_config *cfg)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || pool_find(cfg, de->d_name) != NULL)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+void
+pools_publish(const struct sup_config *cfg)
+{
+	char dir[PATH_MAX];
+	int e;
+
+	snprintf(dir, sizeof(dir), "%s/pool", cfg->run_dir);
+	stale_remove(dir, cfg);
+	for (int i = 0; i < cfg->nworkers; i++)
+		if (cfg->workers[i]->instances > 1 &&
+		    (e = pool_write(dir, cfg->workers[i])) != 0)
+			log_error("cannot publish the size of pool %s in %s: %s;"
+			    " sup_call_key and sup_multicall will not find it",
+			    cfg->workers[i]->name, dir, strerror(e));
+}

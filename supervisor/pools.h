@@ -1,0 +1,14 @@
+/*
+ * supervisor/pools.h — the size of each pool, published in RUN/pool/ for
+ * sup_call_key() and sup_multicall() (see pools.c).
+ */
+#ifndef SUPD_POOLS_H
+#define SUPD_POOLS_H
+
+#include "config.h"
+
+/* Writes RUN/pool/POOL for every pool of cfg and removes the others'.
+ * Failures are logged: supervision goes on without them. */
+void pools_publish(const struct sup_config *cfg);
+
+#endif

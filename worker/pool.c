@@ -1,0 +1,235 @@
+/*
+ * worker/pool.c — pools of workers from any process: a key routed to one
+ * shard (sup_route_key, sup_call_key), a request fanned out to every
+ * shard (sup_multicall).
+ *
+ * A pool's size is what supd runs, not what a client guesses: supd
+ * writes N to RUN/pool/POOL when it starts (supervisor/pools.c), and
+ * clients read it from there, without going through supd. A name with no
+ * such file is a single worker.
+ *
+ * Routing is jump consistent hashing (Lamping and Veach, 2014) of the
+ * key's 64-bit FNV-1a hash: the same in every process, on every machine,
+ * across restarts; when N grows by one, only the keys that must move to
+ * the new shard move.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "wrk.h"
+
+#define MAX_FANOUT 64 /* threads of one multicall */
+#define MAX_POOL 10000 /* instances, as sup.conf allows */
+
+static uint64_t
+fnv1a_64(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The bucket of key among n: each step jumps ahead to the next bucket
+ * count at which the key would move, until it passes n. */
+static int
+jump_hash(uint64_t key, int n)
+{
+	int64_t b = -1, j = 0;
+
+	while (j < n) {
+		b = j;
+		key = key * 2862933555777941757ull + 1;
+		j = (int64_t)((double)(b + 1) *
+		    ((double)(1ll << 31) / (double)((key >> 33) + 1)));
+	}
+	return (int)b;
+}
+
+/*
+ * The size of pool: *n = N for a pool, 0 for a single worker of that
+ * name. SUP_ENOTFOUND when it is neither.
+ */
+/* The number in a pool file, as supd writes it ("N\n"); -1 otherwise. */
+static int
+pool_file_read(FILE *f)
+{
+	char buf[32], *end;
+	long v;
+
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		return -1;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') ||
+	    v < 1 || v > MAX_POOL)
+		return -1;
+	return (int)v;
+}
+
+/*
+ * The size of pool: *n = N for a pool, 0 for a single worker of that
+ * name. SUP_ENOTFOUND when it is neither; SUP_EREFUSED when the file is
+ * another uid's (as the registry: not ours to trust); SUP_EPROTO when it
+ * is not what supd writes.
+ */
+static sup_err
+pool_size(const char *pool, int *n)
+{
+	char path[PATH_MAX + 128];
+	struct stat st;
+	FILE *f;
+	sup_err e;
+
+	if ((e = wrk_pool_path(pool, path, sizeof(path))) != SUP_OK)
+		return e;
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fstat(fileno(f), &st) != 0 || st.st_uid != geteuid()) {
+			fclose(f);
+			return SUP_EREFUSED;
+		}
+		*n = pool_file_read(f);
+		fclose(f);
+		return *n > 0 ? SUP_OK : SUP_EPROTO;
+	}
+	if (errno != ENOENT)
+		return SUP_ESYS | errno;
+	*n = 0;
+	if ((e = wrk_db_path(pool, path, sizeof(path))) != SUP_OK)
+		return e;
+	return stat(path, &st) == 0 ? SUP_OK : SUP_ENOTFOUND;
+}
+
+static sup_err
+shard_name(const char *pool, int npool, int i, char *name, size_t n)
+{
+	int len = npool == 0 ? snprintf(name, n, "%s", pool)
+			     : snprintf(name, n, "%s.%d", pool, i);
+
+	return len >= 0 && (size_t)len < n ? SUP_OK : SUP_ETOOBIG;
+}
+
+SUP_API sup_err
+sup_route_key(const char *pool, const char *key, char *name, size_t n)
+{
+	int npool;
+	sup_err e;
+
+	if (pool == NULL || key == NULL || name == NULL)
+		return SUP_EINVAL;
+	if ((e = pool_size(pool, &npool)) != SUP_OK)
+		return e;
+	return shard_name(pool, npool,
+	    npool == 0 ? 0 : jump_hash(fnv1a_64(key), npool), name, n);
+}
+
+SUP_API sup_err
+sup_call_key(const char *pool, const char *key, const void *req, size_t len,
+    void **reply, size_t *rlen, int64_t timeout_ms)
+{
+	char name[96];
+	sup_err e;
+
+	if ((e = sup_route_key(pool, key, name, sizeof(name))) != SUP_OK)
+		return e;
+	return sup_call(name, req, len, reply, rlen, timeout_ms);
+}
+
+/* --- multicall ---------------------------------------------------------- */
+
+struct fanout {
+	const void *req;
+	size_t len;
+	int64_t deadline_ms; /* CLOCK_MONOTONIC */
+	struct sup_mreply *r;
+	int n;
+	atomic_int next; /* the next shard to call */
+};
+
+static void *
+fan_run(void *arg)
+{
+	struct fanout *f = arg;
+	int i;
+
+	while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
+		struct sup_mreply *m = &f->r[i];
+		int64_t left = f->deadline_ms - clk_mono_ns() / 1000000;
+
+		m->err = left <= 0 ? SUP_ETIMEDOUT
+				   : sup_call(m->name, f->req, f->len,
+					 &m->reply, &m->len, left);
+	}
+	return NULL;
+}
+
+/* Calls every shard of f, with up to MAX_FANOUT threads; the calling
+ * thread takes its share when threads run out. */
+static void
+fan_out(struct fanout *f)
+{
+	pthread_t t[MAX_FANOUT];
+	int nt = 0, want = f->n < MAX_FANOUT ? f->n : MAX_FANOUT;
+
+	while (nt < want - 1 && pthread_create(&t[nt], NULL, fan_run, f) == 0)
+		nt++;
+	fan_run(f);
+	while (nt > 0)
+		pthread_join(t[--nt], NULL);
+}
+
+SUP_API sup_err
+sup_multicall(const char *pool, const void *req, size_t len,
+    struct sup_mreply **replies, int *n, int64_t timeout_ms)
+{
+	struct fanout f = {.req = req, .len = len};
+	int npool;
+	sup_err e;
+
+	if (replies == NULL || n == NULL)
+		return SUP_EINVAL;
+	*replies = NULL;
+	*n = 0;
+	if (pool == NULL || (req == NULL && len > 0) || timeout_ms <= 0)
+		return SUP_EINVAL;
+	if ((e = pool_size(pool, &npool)) != SUP_OK)
+		return e;
+	f.n = npool == 0 ? 1 : npool;
+	if ((f.r = calloc((size_t)f.n, sizeof(*f.r))) == NULL)
+		return SUP_ENOMEM;
+	for (int i = 0; i < f.n; i++)
+		if ((e = shard_name(pool, npool, i, f.r[i].name,
+		    sizeof(f.r[i].name))) != SUP_OK) {
+			free(f.r);
+			return e;
+		}
+	f.deadline_ms = timeout_ms > INT64_MAX / 2
+	    ? INT64_MAX
+	    : clk_mono_ns() / 1000000 + timeout_ms;
+	fan_out(&f);
+	*replies = f.r;
+	*n = f.n;
+	for (int i = 0; i < f.n; i++)
+		if (f.r[i].err != SUP_OK)
+			return f.r[i].err;
+	return SUP_OK;
+}
+
+SUP_API void
+sup_mreplies_free(struct sup_mreply *replies, int n)
+{
+	for (int i = 0; replies != NULL && i < n; i++)
+		free(replies[i].reply);
+	free(replies);
+}
