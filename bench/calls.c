@@ -9,12 +9,14 @@
  *     8 callers on bare nng
  *   a pool of 4 under 8 callers routing by key, each call 500 us of CPU
  *     and a checkpoint, vs one worker taking the same calls
+ *   call round trip with telemetry on (a subscriber to the event stream)
+ *     vs off, and the events/s one worker emits
  *   published-table reads/s from 1 and 2 processes vs calls/s for the
  *     same data
  *   checkpoints/s of a 10-field state vs raw SQLite single-row commits/s
  *     (WAL, synchronous=NORMAL: the worker's own settings)
  *   restart to ready of a libsup worker after kill -9, and its RSS and
- *     threads
+ *     threads; its RSS with 100 MB of cache, then hibernated
  */
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +32,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "sup/sup.h"
@@ -160,6 +163,75 @@ call_rtt(int rounds)
 	return m;
 }
 
+/* A subscriber to supd's event stream, draining it in a thread. */
+static atomic_int sub_stop;
+static atomic_long sub_got;
+
+static void *
+sub_drain(void *arg)
+{
+	nng_socket *s = arg;
+	nng_msg *m;
+
+	while (!atomic_load(&sub_stop))
+		if (nng_recvmsg(*s, &m, 0) == 0) {
+			nng_msg_free(m);
+			atomic_fetch_add(&sub_got, 1);
+		}
+	return NULL;
+}
+
+static nng_socket sub_sock;
+static pthread_t sub_thread;
+
+static void
+subscriber_start(void)
+{
+	char url[200];
+
+	snprintf(url, sizeof(url), "ipc://%s/events", run);
+	nng_sub0_open(&sub_sock);
+	nng_socket_set(sub_sock, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	nng_socket_set_ms(sub_sock, NNG_OPT_RECVTIMEO, 100);
+	nng_socket_set_int(sub_sock, NNG_OPT_RECVBUF, 8192);
+	nng_dial(sub_sock, url, NULL, 0);
+	atomic_store(&sub_stop, 0);
+	pthread_create(&sub_thread, NULL, sub_drain, &sub_sock);
+	/* Connected through supd to the worker: its events arrive. */
+	for (int i = 0; i < 500 && atomic_load(&sub_got) == 0; i++) {
+		void *r;
+		size_t n;
+		if (sup_call("bench", "x", 1, &r, &n, 5000) == SUP_OK)
+			free(r);
+		usleep(10000);
+	}
+}
+
+static void
+subscriber_stop(void)
+{
+	atomic_store(&sub_stop, 1);
+	pthread_join(sub_thread, NULL);
+	nng_close(sub_sock);
+}
+
+/* Events/s the worker emits with a subscriber listening. */
+static double
+emit_rate(long n)
+{
+	char req[32];
+	void *r;
+	size_t len;
+	double ns = 0;
+
+	snprintf(req, sizeof(req), "emit %ld", n);
+	if (sup_call("bench", req, strlen(req), &r, &len, 60000) == SUP_OK) {
+		ns = atof(r);
+		free(r);
+	}
+	return ns > 0 ? n * 1e9 / ns : 0;
+}
+
 static atomic_int stop;
 static long counts[8];
 static char echo_url[160];
@@ -252,6 +324,31 @@ throughput(void *(*fn)(void *), int threads, int ms)
 		total += counts[i];
 	}
 	return (double)total * 1000.0 / ms;
+}
+
+static long status_field(pid_t pid, const char *key);
+
+/* RSS of the worker holding 100 MB of cache, then hibernated; the floor
+ * is the RSS it had before the cache. */
+static void
+hibernation(struct sup_where *w)
+{
+	long base = status_field(w->pid, "VmRSS:"), full, after;
+	void *r;
+	size_t n;
+
+	if (sup_call("bench", "cache 100", 9, &r, &n, 60000) == SUP_OK)
+		free(r);
+	full = status_field(w->pid, "VmRSS:");
+	if (sup_call("bench", "hibernate", 9, &r, &n, 60000) == SUP_OK)
+		free(r);
+	/* The reply leaves before the worker hibernates: the next call is
+	 * answered once it has. */
+	if (sup_call("bench", "x", 1, &r, &n, 60000) == SUP_OK)
+		free(r);
+	after = status_field(w->pid, "VmRSS:");
+	printf("hibernate_rss %ld kB with 100 MB of cache, %ld kB hibernated "
+	    "(floor: %ld kB before the cache)\n", full, after, base);
 }
 
 /*
@@ -410,7 +507,7 @@ supd_start(void)
 int
 main(void)
 {
-	double f, fn, c, tp, ftp, fc, ck, rr, t1, t2, tc, pw, sw;
+	double f, fn, c, tp, ftp, fc, ck, rr, t1, t2, tc, pw, sw, c1, c2, er;
 	struct sup_where w;
 	pid_t supd, echo;
 	char cmd[128];
@@ -443,6 +540,16 @@ main(void)
 	    "and a checkpoint (floor: one worker, same calls %.0f calls/s; "
 	    "ratio %.2f, bound by %ld cores)\n", pw, sw, pw / sw,
 	    sysconf(_SC_NPROCESSORS_ONLN));
+	subscriber_start();
+	c2 = call_rtt(20000);
+	er = emit_rate(200000);
+	subscriber_stop();
+	c1 = call_rtt(20000);
+	printf("telemetry_call_rtt_64b_median %.1f us with a subscriber "
+	    "(floor: %.1f us with none; overhead %.1f%%)\n", c2, c1,
+	    (c2 / c1 - 1) * 100);
+	printf("telemetry_events_per_s %.0f events/s emitted by one worker "
+	    "with a subscriber (floor: none)\n", er);
 	fc = floor_commits(20000);
 	ck = checkpoints(20000);
 	printf("checkpoints_per_s_10_fields %.0f /s (floor %.0f single-row "
@@ -453,6 +560,7 @@ main(void)
 	sup_lookup("bench", &w);
 	printf("worker_rss %ld kB, threads %ld (floor: none)\n",
 	    status_field(w.pid, "VmRSS:"), status_field(w.pid, "Threads:"));
+	hibernation(&w);
 	kill(supd, SIGTERM);
 	kill(echo, SIGKILL);
 	waitpid(supd, NULL, 0);

@@ -44,18 +44,30 @@ line_write(char *buf, size_t len, size_t cap)
 	}
 }
 
+static void (*log_sink)(const char *event, const char *text);
+
+void
+log_set_sink(void (*sink)(const char *event, const char *text))
+{
+	log_sink = sink;
+}
+
 void
 log_event(const char *event, const char *fmt, ...)
 {
 	char buf[2048], ts[32];
 	va_list ap;
-	int n;
+	int n, head;
 
 	clk_iso8601(clk_real_ms(), ts);
-	n = snprintf(buf, sizeof(buf), "%s %s %s ", ts, log_prog, event);
+	head = n = snprintf(buf, sizeof(buf), "%s %s %s ", ts, log_prog, event);
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	if (log_sink != NULL)
+		log_sink(event, buf + head);
 	line_write(buf, (size_t)n, sizeof(buf));
 }
 

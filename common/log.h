@@ -23,6 +23,10 @@ bool log_verbose(void);
  * the caller's key=value pairs (fmt). Values with spaces must be quoted by
  * the caller, e.g. with log_quote().
  */
+/* A function that also gets every log_event() (its event and the text
+ * after it), or NULL. supd publishes them (supervisor/events.c). */
+void log_set_sink(void (*sink)(const char *event, const char *text));
+
 void log_event(const char *event, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

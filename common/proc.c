@@ -64,3 +64,24 @@ proc_boot_id(char *buf, size_t n)
 	buf[r > 0 ? r : 0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 }
+
+long long
+proc_rss_kb(pid_t pid)
+{
+	char path[64], buf[128];
+	long long size, resident;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
+		return -1;
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}

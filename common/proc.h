@@ -28,4 +28,7 @@ bool proc_same(pid_t pid, int64_t start_ms);
 /* The kernel's boot id (36 characters) into buf; empty if unknown. */
 void proc_boot_id(char *buf, size_t n);
 
+/* Resident memory of pid in kB (/proc/PID/statm), or -1. */
+long long proc_rss_kb(pid_t pid);
+
 #endif

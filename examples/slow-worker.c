@@ -1,91 +1,95 @@
 /*
- * slow-worker — replying later without blocking (a GenServer that keeps
- * its `from` and answers with sup_reply() when the work is done).
+ * slow-worker — compute-heavy calls offloaded to task threads (sup_task),
+ * so that the worker keeps serving while they run.
  *
- *   work MS   -> "done MS", MS milliseconds later
- *   ping      -> pong, at once, even while work is pending
- *   pending   -> how many works are in flight
+ *   work MS   -> "done MS", after MS milliseconds of CPU on a task thread
+ *   ping      -> pong, at once, even while work is running
+ *   pending   -> how many works are started and not answered yet
+ *   stats     -> works=N: how many works this worker ever accepted
  *
- * The loop is never blocked: each "work" call arms a timer and returns;
- * the timer's handle_info answers the caller it kept.
+ * handle_call hands "work" to sup_task() and returns: the loop is free for
+ * the next message, and the task answers its caller with sup_reply()
+ * when done. A task must not touch the state (the loop owns it): it works
+ * on its own argument. Two tasks run at once (task_threads = 2); more
+ * wait their turn.
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sup/sup.h"
 
-#define MAX_PENDING 1024
-
-struct pending {
-	uint64_t timer;
-	sup_from *from;
-	long ms;
-};
-
 struct slow {
-	int64_t done; /* works finished, checkpointed */
+	int64_t works; /* accepted, checkpointed */
 };
-
-static struct pending pending[MAX_PENDING];
 
 static const struct sup_field fields[] = {
-	SUP_FIELD(struct slow, done, SUP_INT64, SUP_OPTIONAL, "0"),
+	SUP_FIELD(struct slow, works, SUP_INT64, SUP_OPTIONAL, "0"),
 };
+
+static atomic_int pending;
+
+static int64_t
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* On a task thread: ms of CPU (a render, a hash, a compression...). */
+static void
+work(void *arg, sup_from *from)
+{
+	long ms = (long)(intptr_t)arg;
+	int64_t end = now_ms() + ms;
+	volatile uint64_t x = 1;
+	char out[32];
+	int n;
+
+	while (now_ms() < end)
+		for (int i = 0; i < 10000; i++)
+			x = x * 6364136223846793005u + 1;
+	n = snprintf(out, sizeof(out), "done %ld", ms);
+	atomic_fetch_sub(&pending, 1);
+	sup_reply(from, out, (size_t)n);
+}
 
 static int
 slow_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
-	char msg[64];
+	struct slow *s = state;
+	char msg[64], out[32];
+	long ms;
 
-	(void)state;
 	snprintf(msg, sizeof(msg), "%.*s", (int)(len < 63 ? len : 63),
 	    (const char *)req);
 	if (strcmp(msg, "ping") == 0) {
 		sup_reply(from, "pong", 4);
-		return SUP_RET_OK;
-	}
-	if (strcmp(msg, "pending") == 0) {
-		char out[16];
-		int n = 0;
-		for (int i = 0; i < MAX_PENDING; i++)
-			n += pending[i].from != NULL;
-		n = snprintf(out, sizeof(out), "%d", n);
-		sup_reply(from, out, (size_t)n);
-		return SUP_RET_OK;
-	}
-	if (strncmp(msg, "work ", 5) != 0) {
-		sup_reply_error(from, "expected work MS, ping or pending");
-		return SUP_RET_OK;
-	}
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (pending[i].from == NULL) {
-			pending[i].ms = atol(msg + 5);
-			pending[i].from = from; /* answered later */
-			pending[i].timer = sup_send_after(w, pending[i].ms,
-			    "work");
-			return SUP_RET_OK;
+	} else if (strcmp(msg, "pending") == 0) {
+		snprintf(out, sizeof(out), "%d", atomic_load(&pending));
+		sup_reply(from, out, strlen(out));
+	} else if (strcmp(msg, "stats") == 0) {
+		snprintf(out, sizeof(out), "works=%lld", (long long)s->works);
+		sup_reply(from, out, strlen(out));
+	} else if (sscanf(msg, "work %ld", &ms) == 1 && ms >= 0 &&
+	    ms <= 3600000) {
+		atomic_fetch_add(&pending, 1);
+		if (sup_task(w, work, (void *)(intptr_t)ms, from) != SUP_OK) {
+			atomic_fetch_sub(&pending, 1);
+			sup_reply_error(from, "busy: too much work waiting");
+		} else {
+			s->works++;
 		}
-	sup_reply_error(from, "busy: too much work pending");
-	return SUP_RET_OK;
-}
-
-static int
-slow_info(sup_worker *w, void *state, const struct sup_info *info)
-{
-	struct slow *s = state;
-	char out[64];
-
-	(void)w;
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (pending[i].from != NULL && pending[i].timer == info->timer) {
-			int n = snprintf(out, sizeof(out), "done %ld",
-			    pending[i].ms);
-			sup_reply(pending[i].from, out, (size_t)n);
-			pending[i].from = NULL;
-			s->done++;
-		}
+	} else {
+		sup_reply_error(from, "expected work MS, ping, pending or "
+		    "stats");
+	}
 	return SUP_RET_OK;
 }
 
@@ -96,7 +100,7 @@ static const struct sup_ops ops = {
 	.nfields = 1,
 	.checkpoint = 1000, /* at most once a second */
 	.handle_call = slow_call,
-	.handle_info = slow_info,
+	.task_threads = 2,
 };
 
 int

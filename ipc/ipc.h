@@ -131,4 +131,32 @@ void ipc_client_close(ipc_client *c);
 sup_err ipc_client_call(ipc_client *c, const void *req, size_t len,
     void **reply, size_t *rlen, int64_t timeout_ms);
 
+/* --- publish/subscribe (pubsub.c): telemetry ------------------------- */
+
+typedef struct ipc_pub ipc_pub;
+typedef struct ipc_sub ipc_sub;
+
+/* Publishes on ipc://path (0600). Sends never wait: a subscriber too slow
+ * to take a message loses it. notify_fd (an eventfd, or -1) is written
+ * to whenever a subscriber comes or goes. */
+sup_err ipc_pub_open(const char *path, int notify_fd, ipc_pub **out);
+/* How many subscribers are connected now (publish nothing when 0). */
+int ipc_pub_subscribers(const ipc_pub *p);
+sup_err ipc_pub_send(ipc_pub *p, const void *data, size_t len);
+void ipc_pub_close(ipc_pub *p);
+
+/* A subscriber keeping up to recv_buf messages (at most 8192) before
+ * nng drops new ones. Dial any number of publishers; each is redialled
+ * when it goes away and comes back. */
+sup_err ipc_sub_open(size_t recv_buf, ipc_sub **out);
+/* Receives the messages that start with prefix (len 0: all). */
+sup_err ipc_sub_subscribe(ipc_sub *s, const void *prefix, size_t len);
+sup_err ipc_sub_dial(ipc_sub *s, const char *path);
+/* Polls readable when a message may be waiting. Borrowed. */
+int ipc_sub_fd(const ipc_sub *s);
+/* The next message (NUL-terminated copy; free it), waiting up to
+ * timeout_ms (0: not at all; -1: for ever). SUP_EBUSY when none came. */
+sup_err ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms);
+void ipc_sub_close(ipc_sub *s);
+
 #endif

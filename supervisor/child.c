@@ -34,7 +34,7 @@
 /* Variables supd sets itself: never passed through from its own env. */
 static const char *const own_vars[] = {"SUP_NAME", "SUP_RUN_DIR",
     "SUP_ENDPOINT", "SUP_STATE_DB", "SUP_SPAWN_ID", "SUP_INSTANCE",
-    "SUP_CHECKPOINT", "NOTIFY_SOCKET", NULL};
+    "SUP_CHECKPOINT", "SUP_HIBERNATE_AFTER", "NOTIFY_SOCKET", NULL};
 
 static bool
 env_has_key(char *const *list, int n, const char *kv)
@@ -112,6 +112,8 @@ env_tail(struct supd *d, const struct cfg_worker *w)
 		return NULL;
 	if (w->checkpoint != NULL)
 		env_set(e, "SUP_CHECKPOINT", "%s", w->checkpoint);
+	if (w->hibernate_after != NULL)
+		env_set(e, "SUP_HIBERNATE_AFTER", "%s", w->hibernate_after);
 	for (int i = 0; i < w->nenv; i++)
 		env_push(e, w->env[i]);
 	if (w->has_user) {

@@ -488,6 +488,7 @@ worker_free(struct cfg_worker *w)
 	free(w->groups);
 	free(w->home);
 	free(w->checkpoint);
+	free(w->hibernate_after);
 	for (int i = 0; i < w->nenv; i++)
 		free(w->env[i]);
 	free(w->env);

@@ -75,6 +75,7 @@ struct cfg_worker {
 	int nenv;
 	enum cfg_stdout out;
 	char *checkpoint;  /* owned: each | DURATION | manual, or NULL */
+	char *hibernate_after; /* owned: DURATION, or NULL (off) */
 };
 
 /* A section in file order: children start in this order within a group. */

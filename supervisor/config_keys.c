@@ -613,6 +613,28 @@ set_checkpoint(struct parser *p, struct section *s, const char *k,
 	s->worker->checkpoint = xstrdup(v);
 }
 
+/* A libsup worker's idle hibernation, passed on as SUP_HIBERNATE_AFTER. */
+static void
+set_hibernate_after(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	int64_t ms;
+
+	if (dur_parse(v, &ms) != SUP_OK) {
+		cfg_err(p, p->line, k, "\"%s\" is not a duration (like 30s, "
+		    "or infinity for never)", v);
+		return;
+	}
+	if (ms == 0) {
+		cfg_err(p, p->line, k, "must be more than 0 (infinity for "
+		    "never)");
+		return;
+	}
+	free(s->worker->hibernate_after);
+	s->worker->hibernate_after = xstrdup(v); /* infinity: never, whatever
+						  * the program's default */
+}
+
 static const struct keydef keys[] = {
 	{"run_dir", IN_SUP, set_run_dir, false},
 	{"state", IN_SUP, set_state, false},
@@ -637,6 +659,7 @@ static const struct keydef keys[] = {
 	{"env", IN_WORKER, set_env, true},
 	{"stdout", IN_WORKER, set_stdout, false},
 	{"checkpoint", IN_WORKER, set_checkpoint, false},
+	{"hibernate_after", IN_WORKER, set_hibernate_after, false},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

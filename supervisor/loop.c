@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/sig.h"
 #include "ctl.h"
+#include "events.h"
 #include "ipc/ipc.h"
 #include "supd.h"
 
@@ -69,6 +70,9 @@ loop_init(struct supd *d)
 	    (e = loop_watch(d, d->timerfd, SRC_TIMER, 0)) != SUP_OK ||
 	    (e = loop_watch(d, d->notifyfd, SRC_NOTIFY, 0)) != SUP_OK ||
 	    (e = loop_watch(d, ipc_server_fd(d->ctl), SRC_CTL, 0)) != SUP_OK)
+		return e;
+	if (d->events_subs_fd >= 0 &&
+	    (e = loop_watch(d, events_fd(d), SRC_EVENTS_SUBS, 0)) != SUP_OK)
 		return e;
 	return SUP_OK;
 }
@@ -208,6 +212,8 @@ source_dispatch(struct supd *d, uint64_t tag)
 	case SRC_TIMER: deadlines_run(d); break;
 	case SRC_NOTIFY: notify_read(d); break;
 	case SRC_CTL: ctl_read(d); break;
+	case SRC_EVENTS: events_read(d); break;
+	case SRC_EVENTS_SUBS: events_subscribers(d); break;
 	case SRC_PIDFD:
 		if (index < d->nnodes && d->nodes[index]->pidfd >= 0)
 			child_adopted_gone(d, d->nodes[index]);

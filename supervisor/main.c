@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "ctl.h"
+#include "events.h"
 #include "ipc/ipc.h"
 #include "pools.h"
 #include "rundir.h"
@@ -176,6 +177,9 @@ open_all(struct supd *d)
 		    " (the run dir path is too long for a socket)" : "");
 		exit(2);
 	}
+	if ((e = events_open(d)) != SUP_OK)
+		log_warn("no event stream on %s/events: %s", d->cfg->run_dir,
+		    sup_strerror(e)); /* supervision goes on without it */
 	if ((e = loop_init(d)) != SUP_OK) {
 		fprintf(stderr, "supd: cannot set up the event loop: %s\n",
 		    sup_strerror(e));
@@ -250,6 +254,7 @@ main(int argc, char **argv)
 	    o.config);
 	d.ready_fd = o.ready_fd;
 	d.seq_fd = -1;
+	d.events_subs_fd = -1;
 	if (d.ready_fd >= 0)
 		fcntl(d.ready_fd, F_SETFD, FD_CLOEXEC);
 	d.start_ns = clk_mono_ns();
@@ -275,6 +280,7 @@ main(int argc, char **argv)
 	    d.exit_code ? "root gave up" : "orderly shutdown", NULL);
 	persist_close(&d, true);
 	ctl_close(&d);
+	events_close(&d);
 	ipc_fini();
 	log_event("supd.exit", "code=%d", d.exit_code);
 	tree_free(&d);

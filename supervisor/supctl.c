@@ -56,6 +56,8 @@ usage(FILE *f)
 	      "  call POOL MSG --key K     the shard of a pool that K goes to\n"
 	      "  call POOL MSG --all       every shard of a pool\n"
 	      "  state NAME                a libsup worker's last checkpoint\n"
+	      "  events [NAME...] [--count N]  live lifecycle events and "
+	      "telemetry\n"
 	      "See supctl(1).\n", f);
 }
 
@@ -338,6 +340,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"since", required_argument, NULL, 's'},
 		{"key", required_argument, NULL, 'k'},
 		{"all", no_argument, NULL, 'a'},
+		{"count", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -353,6 +356,13 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		case 'j': o->json = true; break;
 		case 'k': o->key = optarg; break;
 		case 'a': o->all = true; break;
+		case 'n':
+			if ((o->count = atoll(optarg)) <= 0) {
+				ctl_say("--count %s: not a number of events "
+				    "(1 or more)", optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 't':
 			if (dur_parse(optarg, &o->timeout_ms) != SUP_OK) {
 				ctl_say("--timeout %s: not a duration (like "
@@ -403,6 +413,8 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_call(o, verb[1] == 'a' && verb[2] == 's', argc, argv);
 	if (strcmp(verb, "state") == 0)
 		return verb_state(o, argc, argv);
+	if (strcmp(verb, "events") == 0)
+		return verb_events(o, argc, argv);
 	ctl_say("unknown command or wrong arguments: %s", verb);
 	usage(stderr);
 	return EX_USAGE;

@@ -29,6 +29,7 @@ struct ctl_opts {
 	int64_t since_ms;	 /* --since; -1: all */
 	const char *key;	 /* --key: call the shard it goes to */
 	bool all;		 /* --all: call every shard */
+	long long count;	 /* --count: events to show; 0: no end */
 	char *run_dir;		 /* owned: resolved */
 };
 
@@ -60,6 +61,9 @@ bool status_all_running(const json_t *reply);
 /* supctl_call.c: call, cast and state of libsup workers */
 int verb_call(struct ctl_opts *o, bool cast, int argc, char **argv);
 int verb_state(struct ctl_opts *o, int argc, char **argv);
+
+/* supctl_events.c */
+int verb_events(struct ctl_opts *o, int argc, char **argv);
 
 /* supctl_history.c */
 int verb_history(struct ctl_opts *o, int argc, char **argv);

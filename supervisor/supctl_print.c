@@ -11,10 +11,10 @@
 #include "common/dur.h"
 #include "supctl.h"
 
-#define NCOLS 7
+#define NCOLS 8
 
 static const char *const heads[NCOLS] = {"NAME", "GROUP", "STATE", "PID",
-    "RESTARTS", "UPTIME", "LAST EXIT"};
+    "RESTARTS", "UPTIME", "RSS", "LAST EXIT"};
 
 struct row {
 	char cell[NCOLS][200];
@@ -53,7 +53,12 @@ row_fill(struct row *r, json_t *c)
 		    "backoff_ms")), dbuf, sizeof(dbuf)));
 	else
 		strcpy(r->cell[5], "-");
-	snprintf(r->cell[6], sizeof(r->cell[6]), "%s", json_is_object(last) ?
+	if (json_is_integer(json_object_get(c, "rss_kb")))
+		snprintf(r->cell[6], sizeof(r->cell[6]), "%.1fM", (double)
+		    json_integer_value(json_object_get(c, "rss_kb")) / 1024);
+	else
+		strcpy(r->cell[6], "-");
+	snprintf(r->cell[7], sizeof(r->cell[7]), "%s", json_is_object(last) ?
 	    json_string_value(json_object_get(last, "reason")) : "-");
 }
 

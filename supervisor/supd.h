@@ -146,6 +146,9 @@ struct supd {
 	sigset_t reset_sigs;	  /* dispositions children must reset */
 	struct rlimit nofile;	  /* the fd limit supd got, for children */
 	struct ipc_server *ctl;	  /* owned */
+	struct ipc_sub *events_in; /* owned: workers' telemetry, while
+				    * someone subscribes to RUN/events */
+	int events_subs_fd;	  /* eventfd: subscribers came or went */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
 	int64_t relisten_ns;	  /* last ctl listener re-creation */
 	int64_t heal_due_ns;	  /* a listener check ends then; 0: none */
@@ -282,7 +285,7 @@ int recover_ghost_fd(struct supd *d, int index);
 
 /* --- loop.c (event sources) --- */
 enum loop_source { SRC_SIGNAL = 1, SRC_TIMER, SRC_NOTIFY, SRC_CTL, SRC_PIDFD,
-	SRC_GHOST };
+	SRC_GHOST, SRC_EVENTS, SRC_EVENTS_SUBS };
 /* Adds fd to the loop; index says which node or ghost it is about. */
 sup_err loop_watch(struct supd *d, int fd, enum loop_source src, int index);
 void loop_unwatch(struct supd *d, int fd);

@@ -118,6 +118,8 @@ worker_hash(const struct cfg_worker *w, char out[17])
 	h = fnv(h, w->directory);
 	h = fnv(h, w->has_user ? w->user : "");
 	h = fnv(h, w->checkpoint);
+	if (w->hibernate_after != NULL) /* hashes made before it stay */
+		h = fnv(h, w->hibernate_after);
 	snprintf(num, sizeof(num), "%d", (int)w->out);
 	h = fnv(h, num);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);

@@ -357,7 +357,8 @@ sup_err
 wrk_commit(sup_worker *w, bool fields)
 {
 	struct st_value v[256];
-	int n = 0;
+	int n = 0, ntab;
+	int64_t t0;
 	sup_err e;
 
 	if (w->db == NULL)
@@ -369,6 +370,8 @@ wrk_commit(sup_worker *w, bool fields)
 	}
 	if (n == 0 && !wrk_tables_pending(w))
 		return SUP_OK;
+	t0 = wrk_telemetry_on() ? wrk_now_ns() : 0;
+	ntab = w->ntabops;
 	if ((e = st_begin(w->db)) != SUP_OK)
 		return e;
 	if ((e = wrk_tables_apply(w)) != SUP_OK ||
@@ -378,6 +381,12 @@ wrk_commit(sup_worker *w, bool fields)
 		return e;
 	}
 	wrk_tables_clear(w);
+	if (t0 != 0) {
+		struct sup_measure m[3] = {
+			{"duration_us", (double)(wrk_now_ns() - t0) / 1000.0},
+			{"fields", n}, {"table_writes", ntab}};
+		sup_telemetry_emit("checkpoint", m, 3, NULL, 0);
+	}
 	if (n == 0)
 		return SUP_OK;
 	/* Committed: what the shadow holds is now what the database has. */

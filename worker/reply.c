@@ -27,6 +27,7 @@ struct sup_from {
 static pthread_mutex_t from_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct sup_from *outstanding; /* under from_mu */
 static bool closing;		     /* under from_mu: the worker exits */
+static int noutstanding;	     /* under from_mu */
 
 /* Under from_mu. */
 static void
@@ -38,6 +39,18 @@ untrack(sup_from *f)
 		outstanding = f->next;
 	if (f->next != NULL)
 		f->next->prev = f->prev;
+	noutstanding--;
+}
+
+int
+wrk_outstanding_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&from_mu);
+	n = noutstanding;
+	pthread_mutex_unlock(&from_mu);
+	return n;
 }
 
 sup_from *
@@ -54,6 +67,7 @@ wrk_from_new(sup_worker *w, ipc_req *r)
 	if (outstanding != NULL)
 		outstanding->prev = f;
 	outstanding = f;
+	noutstanding++;
 	pthread_mutex_unlock(&from_mu);
 	return f;
 }

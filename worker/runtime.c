@@ -198,11 +198,19 @@ wrk_after(sup_worker *w, int ret)
 	}
 	if (e == SUP_OK) {
 		wrk_held_send(w);
+		if (w->quit) /* stopping: no new work starts */
+			wrk_tasks_fail(w, "the worker stopped before this "
+			    "task started");
+		else
+			wrk_tasks_release(w);
+		if (ret == SUP_RET_HIBERNATE)
+			wrk_hibernate(w);
 		return;
 	}
 	char why[160];
 	snprintf(why, sizeof(why), "cannot checkpoint: %s", sup_strerror(e));
 	wrk_held_fail(w, why);
+	wrk_tasks_fail(w, why);
 	sup_stop_reason(w, why);
 	w->quit = true;
 	w->exit_code = 1;
@@ -268,6 +276,37 @@ on_sys(sup_worker *w, ipc_req *r, const char *cmd, size_t len)
 }
 
 static void
+cast_measured(const void *msg, size_t len, int64_t t0)
+{
+	char type[32];
+	struct sup_measure m[1] = {{"duration_us",
+	    (double)(wrk_now_ns() - t0) / 1000.0}};
+	struct sup_meta md[1] = {{"type", type}};
+
+	wrk_message_type(msg, len, type, sizeof(type));
+	sup_telemetry_emit("cast", m, 1, md, 1);
+}
+
+/* A call with its telemetry: how long its callback and commit took,
+ * and how many calls wait for an answer. */
+static void
+call_measured(sup_worker *w, const void *req, size_t len, sup_from *from)
+{
+	char type[32];
+	int64_t t0 = wrk_now_ns();
+	struct sup_measure m[2];
+	struct sup_meta md[1] = {{"type", type}};
+
+	wrk_message_type(req, len, type, sizeof(type));
+	w->in_callback = true;
+	wrk_after(w, w->ops->handle_call(w, w->state, req, len, from));
+	m[0] = (struct sup_measure){"duration_us",
+	    (double)(wrk_now_ns() - t0) / 1000.0};
+	m[1] = (struct sup_measure){"mailbox", wrk_outstanding_count()};
+	sup_telemetry_emit("call", m, 2, md, 1);
+}
+
+static void
 on_request(sup_worker *w, ipc_req *r)
 {
 	size_t len;
@@ -293,6 +332,10 @@ on_request(sup_worker *w, ipc_req *r)
 			return;
 		}
 		w->calls++;
+		if (wrk_telemetry_on()) {
+			call_measured(w, f + 2, len - 2, from);
+			return;
+		}
 		w->in_callback = true;
 		wrk_after(w, w->ops->handle_call(w, w->state, f + 2, len - 2,
 		    from));
@@ -308,10 +351,14 @@ on_request(sup_worker *w, ipc_req *r)
 				return;
 			}
 			memcpy(copy, f + 2, len - 2);
+			len -= 2;
 			wrk_answer(r, WRK_REPLY, NULL, 0);
+			int64_t t0 = wrk_telemetry_on() ? wrk_now_ns() : 0;
 			w->in_callback = true;
 			wrk_after(w, w->ops->handle_cast(w, w->state, copy,
-			    len - 2));
+			    len));
+			if (t0 != 0)
+				cast_measured(copy, len, t0);
 			free(copy);
 		} else {
 			wrk_answer(r, WRK_REPLY, NULL, 0);
@@ -338,6 +385,7 @@ requests_read(sup_worker *w)
 	    SUP_OK; n++) {
 		if (w->idle_ms > 0)
 			w->idle_due_ns = wrk_now_ns() + w->idle_ms * 1000000;
+		wrk_wake(w);
 		on_request(w, r);
 		if (n % 64 == 0)
 			signals_read(w);
@@ -446,6 +494,7 @@ static int
 fail(sup_worker *w, int code, const char *why)
 {
 	wrk_log(w, "%s", why);
+	wrk_tasks_stop(w); /* any that init started */
 	last_words(w, why, code);
 	return code;
 }
@@ -542,6 +591,7 @@ start(sup_worker *w, int argc, char **argv)
 
 	identity(w);
 	policy_read(w);
+	wrk_hibernate_policy(w);
 	mkdir_parents(w->db_path, 0700); /* run by hand, without supd */
 	if (!lock_take(w, why, sizeof(why)))
 		return fail(w, 1, why);
@@ -581,6 +631,7 @@ start(sup_worker *w, int argc, char **argv)
 		return fail(w, 1, "cannot listen on the endpoint");
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = SRC_EP};
 	epoll_ctl(w->epfd, EPOLL_CTL_ADD, ipc_server_fd(w->srv), &ev);
+	wrk_telemetry_open(w);
 	return 0;
 }
 
@@ -618,6 +669,7 @@ static void
 teardown(sup_worker *w)
 {
 	wrk_outstanding_fail();
+	wrk_telemetry_close(w);
 	ipc_server_close(w->srv);
 	ipc_fini();
 	wrk_fields_free(w);
@@ -637,6 +689,7 @@ finish(sup_worker *w)
 	char words[320];
 	bool saved = true;
 
+	wrk_tasks_stop(w); /* running tasks answer before terminate */
 	if (w->ops->terminate != NULL)
 		w->ops->terminate(w, w->state, w->stop_reason);
 	/* After a failed policy checkpoint, what memory holds was refused
@@ -687,6 +740,7 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 			    : "READY=1\nSUP_STATUS=ready");
 	if (w.continuing)
 		wrk_continue_run(&w);
+	wrk_wake(&w); /* the idle clock starts with the loop */
 	loop_run(&w);
 	finish(&w);
 	return w.exit_code;

@@ -85,6 +85,8 @@ wrk_timers_run(sup_worker *w)
 
 	(void)!read(w->timerfd, &ticks, sizeof(ticks));
 	w->armed_ns = 0;
+	if (wrk_telemetry_due() != 0 && wrk_telemetry_due() <= now)
+		wrk_telemetry_flush();
 	if (w->checkpoint_due_ns && w->checkpoint_due_ns <= now) {
 		w->checkpoint_due_ns = 0;
 		if (wrk_checkpoint_now(w) != SUP_OK) /* try again later */
@@ -92,6 +94,7 @@ wrk_timers_run(sup_worker *w)
 	}
 	if (w->retry_due_ns && w->retry_due_ns <= now && !w->quit) {
 		w->retry_due_ns = 0;
+		wrk_wake(w);
 		wrk_continue_run(w);
 	}
 	/* Only what was due when we woke: a timer re-armed at 0 ms from its
@@ -103,13 +106,17 @@ wrk_timers_run(sup_worker *w)
 		memcpy(tag, w->timers[i].tag, sizeof(tag));
 		info.tag = tag;
 		w->timers[i] = w->timers[--w->ntimers]; /* fired: gone */
+		wrk_wake(w); /* a message like any other */
 		if (w->ops->handle_info != NULL) {
 			w->in_callback = true;
 			wrk_after(w, w->ops->handle_info(w, w->state, &info));
 		}
 	}
+	if (!w->quit && w->hib_due_ns && w->hib_due_ns <= wrk_now_ns())
+		wrk_hibernate(w);
 	if (!w->quit && w->idle_due_ns && w->idle_due_ns <= wrk_now_ns()) {
 		struct sup_info info = {.kind = SUP_TIMEOUT};
+		wrk_wake(w);
 		w->idle_due_ns = wrk_now_ns() + ms_ns(w->idle_ms);
 		if (w->ops->handle_info != NULL) {
 			w->in_callback = true;
@@ -135,6 +142,8 @@ wrk_timers_arm(sup_worker *w)
 	int64_t t = earliest(w->checkpoint_due_ns, w->retry_due_ns);
 
 	t = earliest(t, w->idle_due_ns);
+	t = earliest(t, w->hib_due_ns);
+	t = earliest(t, wrk_telemetry_due());
 	for (int i = 0; i < w->ntimers; i++)
 		t = earliest(t, w->timers[i].due_ns);
 	if (t == w->armed_ns)

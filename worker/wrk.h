@@ -67,6 +67,11 @@ struct sup_worker {
 	struct wrk_timer *timers;	/* owned */
 	int ntimers;
 	uint64_t timer_seq;
+	int64_t hib_after_ms;		/* idle hibernation; 0: off */
+	int64_t hib_due_ns;
+	bool hibernated;		/* until the next message */
+	char hib_text[256];		/* status_text before it */
+	uint64_t hibernations;
 	int64_t idle_ms;		/* sup_set_timeout; 0: off */
 	int64_t idle_due_ns;
 
@@ -80,6 +85,9 @@ struct sup_worker {
 	bool in_callback;		/* replies are held until it returns */
 	pthread_t thread;		/* the worker's loop */
 	struct sup_from *held;		/* replies held, sent after checkpoint */
+	struct wrk_task *tasks_held;	/* owned: started after the commit */
+	struct wrk_task *tasks_held_tail;
+	int ntasks_held;
 	struct wrk_tabop *tabops;	/* owned: table writes not committed */
 	int ntabops, captabops;
 	uint64_t calls, casts, bad_messages;
@@ -112,6 +120,39 @@ sup_err wrk_tables_apply(sup_worker *w);
 /* Forgets them (after their commit). */
 void wrk_tables_clear(sup_worker *w);
 void wrk_tables_free(sup_worker *w);
+
+/* --- hibernate.c --- */
+/* Reads SUP_HIBERNATE_AFTER (else the ops' default). */
+void wrk_hibernate_policy(sup_worker *w);
+/* Checkpoint, the hook, memory back to the OS. */
+void wrk_hibernate(sup_worker *w);
+/* A message came: awake again; the idle clock restarts. */
+void wrk_wake(sup_worker *w);
+
+/* --- telemetry.c --- */
+/* Publishes on RUN/w/NAME.ev (telemetry is off when it cannot). */
+void wrk_telemetry_open(sup_worker *w);
+void wrk_telemetry_close(sup_worker *w);
+/* Someone subscribes: events are worth making. */
+bool wrk_telemetry_on(void);
+/* Events of the loop are held a few ms: when they are due (0: none),
+ * and sending them. */
+int64_t wrk_telemetry_due(void);
+void wrk_telemetry_flush(void);
+/* The first word of a text message, else "call". */
+void wrk_message_type(const void *req, size_t len, char *out, size_t n);
+
+/* --- reply.c (count) --- */
+/* Calls received and not answered yet. */
+int wrk_outstanding_count(void);
+
+/* --- task.c --- */
+/* After a callback's commit: its tasks go to the task threads. */
+void wrk_tasks_release(sup_worker *w);
+/* Its commit failed: its tasks never run; their calls get text. */
+void wrk_tasks_fail(sup_worker *w, const char *text);
+/* Orderly stop: tasks not started get an error, running ones finish. */
+void wrk_tasks_stop(sup_worker *w);
 
 /* --- client.c --- */
 /* RUN/state/NAME.db; SUP_ENOTFOUND for a name no worker can have. */

@@ -20,6 +20,33 @@ struct st {
 static const struct sup_field fields[] = {F(f0), F(f1), F(f2), F(f3), F(f4),
     F(f5), F(f6), F(f7), F(f8), F(f9)};
 
+/* A cache of small blocks (freed by hibernation). */
+static void **cache;
+static size_t ncache;
+
+static void
+b_hibernate(sup_worker *w, void *state)
+{
+	(void)w;
+	(void)state;
+	while (ncache > 0)
+		free(cache[--ncache]);
+	free(cache);
+	cache = NULL;
+}
+
+static void
+cache_fill(long mb)
+{
+	size_t n = (size_t)mb * 256;
+
+	if ((cache = realloc(cache, (ncache + n) * sizeof(*cache))) == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if ((cache[ncache] = malloc(4000)) != NULL)
+			memset(cache[ncache++], 'c', 4000);
+}
+
 static int
 b_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
@@ -35,6 +62,27 @@ b_call(sup_worker *w, void *state, const void *req, size_t len,
 			for (int k = 0; k < 10; k++)
 				f[k]++;
 			sup_checkpoint(w);
+		}
+		snprintf(out, sizeof(out), "%lld", (long long)(now_ns() - t0));
+		sup_reply(from, out, strlen(out));
+		return SUP_RET_OK;
+	}
+	if (len > 6 && memcmp(req, "cache ", 6) == 0) {
+		cache_fill(atol((const char *)req + 6));
+		sup_reply(from, "ok", 2);
+		return SUP_RET_OK;
+	}
+	if (len == 9 && memcmp(req, "hibernate", 9) == 0) {
+		sup_reply(from, "ok", 2);
+		return SUP_RET_HIBERNATE;
+	}
+	if (len > 5 && memcmp(req, "emit ", 5) == 0) {
+		/* N telemetry events; replies the ns they took. */
+		n = atol((const char *)req + 5);
+		t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			struct sup_measure x = {"i", (double)i};
+			sup_telemetry_emit("tick", &x, 1, NULL, 0);
 		}
 		snprintf(out, sizeof(out), "%lld", (long long)(now_ns() - t0));
 		sup_reply(from, out, strlen(out));
@@ -77,6 +125,7 @@ static const struct sup_ops ops = {
 	.nfields = 10,
 	.checkpoint = SUP_CHECKPOINT_MANUAL,
 	.handle_call = b_call,
+	.hibernate = b_hibernate,
 };
 
 int

@@ -88,7 +88,8 @@ enum sup_ret {
 	SUP_RET_CONTINUE,    /* init: ready now, then handle_continue */
 	SUP_RET_DEGRADED,    /* handle_continue: failed; retried later */
 	SUP_RET_STOP,	     /* terminate(reason) and exit normally */
-	SUP_RET_HIBERNATE,   /* reserved for hibernation (checkpoint, sleep) */
+	SUP_RET_HIBERNATE,   /* go on, hibernated: checkpoint, the hibernate
+			      * hook, memory back to the OS */
 };
 
 /* What handle_info receives. */
@@ -142,6 +143,21 @@ struct sup_ops {
 	 * sup_stop_reason() or "stopped" (SUP_RET_STOP), or "cannot
 	 * checkpoint: ..." (a checkpoint the policy asked for failed). */
 	void (*terminate)(sup_worker *w, void *state, const char *reason);
+	/* Threads that run sup_task() work (default 2, at most 64),
+	 * started at the first task. */
+	int task_threads;
+	/*
+	 * Hibernation: drops what can be rebuilt (caches) and frees it; the
+	 * state in the schema stays. Called after a callback returned
+	 * SUP_RET_HIBERNATE, or after hibernate_after ms without a message,
+	 * once the state is checkpointed; then the runtime gives freed
+	 * memory back to the OS (malloc_trim). The next message is served
+	 * as usual: the worker rebuilds its caches as it needs them.
+	 */
+	void (*hibernate)(sup_worker *w, void *state);
+	/* Idle time before hibernating, in ms (0: never). sup.conf's
+	 * hibernate_after overrides it. */
+	int64_t hibernate_after;
 };
 
 /*
@@ -187,6 +203,52 @@ SUP_API void sup_status_text(sup_worker *w, const char *text);
 SUP_API void sup_retry_after(sup_worker *w, int64_t ms);
 /* The worker's name ("kv", "pool.3"). Static storage. */
 SUP_API const char *sup_self(const sup_worker *w);
+
+/* --- offloaded work ----------------------------------------------------- */
+
+/* Runs on a task thread: answers from (when not NULL) with sup_reply()
+ * or sup_reply_error(), exactly once. Must not touch the worker's state
+ * (the loop owns it): work on what arg holds. */
+typedef void (*sup_task_fn)(void *arg, sup_from *from);
+
+/*
+ * Runs fn(arg, from) on one of the worker's task threads, while its loop
+ * goes on serving. Asked for during a callback, it starts once that
+ * callback's changes are committed (if the commit fails it never runs and
+ * from gets the error). A crash in fn is the worker's crash. On an orderly
+ * stop, tasks not started are answered with an error and running ones
+ * finish before terminate. SUP_EBUSY when 4096 tasks are waiting;
+ * SUP_ECLOSED once the worker is stopping.
+ */
+SUP_API sup_err sup_task(sup_worker *w, sup_task_fn fn, void *arg,
+    sup_from *from);
+
+/* --- telemetry ------------------------------------------------------------ */
+
+struct sup_measure {
+	const char *name;
+	double value;
+};
+
+struct sup_meta {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * Publishes an event (like :telemetry.execute): its name, numbers
+ * (measurements) and text (metadata). Never waits: with no subscriber
+ * (supd relays to `supctl events`) it does nothing; events a subscriber
+ * is too slow to take are lost to it, and it sees how many from the gaps
+ * in their sequence numbers. Any thread. The runtime emits its own:
+ * "call" (duration_us, mailbox: calls not answered yet; metadata type:
+ * the first word of a text message), "cast" (duration_us; type),
+ * "checkpoint" (duration_us, fields, table_writes),
+ * "hibernate". SUP_ETOOBIG when the event exceeds 4 KB.
+ */
+SUP_API sup_err sup_telemetry_emit(const char *event,
+    const struct sup_measure *m, size_t nm, const struct sup_meta *md,
+    size_t nmd);
 
 /* --- published tables: the worker writes, anyone reads ------------------ */
 

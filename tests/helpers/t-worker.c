@@ -14,13 +14,21 @@
  *   tput K V        K = V in the published table "t"
  *   tdel K          K out of table "t"
  *   stop            returns SUP_RET_STOP with reason "asked to stop"
+ *   task MS         a task thread sleeps MS ms, then replies "tasked MS"
+ *   cache MB        holds MB of cache in 4 KB blocks (freed by hibernate)
+ *   rss             this process's VmRSS in kB
+ *   hibernate       replies "ok", then returns SUP_RET_HIBERNATE
+ *   emit N          N telemetry events "tick" (i); replies the ms it took
+ *   taskcrash       a task thread crashes the process (abort: SIGABRT)
  * Fields: --need=N (required), --counter, --value, --load-ms, --slow-init.
  * terminate() sets `terminated` to true (seen in the final checkpoint).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sup/sup.h"
 
@@ -80,6 +88,70 @@ reply_num(sup_from *from, int64_t v)
 	return SUP_RET_OK;
 }
 
+static void
+task_sleep(void *arg, sup_from *from)
+{
+	char out[32];
+	int n = snprintf(out, sizeof(out), "tasked %ld", (long)arg);
+
+	msleep((long)arg);
+	sup_reply(from, out, (size_t)n);
+}
+
+static void
+task_crash(void *arg, sup_from *from)
+{
+	(void)arg;
+	(void)from;
+	abort(); /* the process dies of a signal, as from a fault */
+}
+
+/* A cache: small blocks, which stay in malloc's heap when freed until
+ * malloc_trim gives their pages back. */
+static void **cache;
+static size_t ncache;
+
+static void
+cache_fill(long mb)
+{
+	size_t n = (size_t)mb * 256;
+	void **c = realloc(cache, (ncache + n) * sizeof(*c));
+
+	if (c == NULL)
+		return;
+	cache = c;
+	for (size_t i = 0; i < n; i++)
+		if ((cache[ncache] = malloc(4000)) != NULL)
+			memset(cache[ncache++], 'c', 4000);
+}
+
+static void
+t_hibernate(sup_worker *w, void *state)
+{
+	(void)w;
+	(void)state;
+	for (size_t i = 0; i < ncache; i++)
+		free(cache[i]);
+	free(cache);
+	cache = NULL;
+	ncache = 0;
+}
+
+static long
+rss_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
 static int
 t_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
@@ -97,6 +169,34 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 		return reply_num(from, s->counter);
 	if (strcmp(m, "ping") == 0)
 		return sup_reply(from, "pong", 4), SUP_RET_OK;
+	if (strncmp(m, "task ", 5) == 0) {
+		if (sup_task(w, task_sleep, (void *)arg, from) != SUP_OK)
+			sup_reply_error(from, "no task");
+		return SUP_RET_OK;
+	}
+	if (strncmp(m, "cache ", 6) == 0) {
+		cache_fill(arg);
+		return sup_reply(from, "ok", 2), SUP_RET_OK;
+	}
+	if (strncmp(m, "emit ", 5) == 0) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (long i = 0; i < arg; i++) {
+			struct sup_measure x = {"i", (double)i};
+			sup_telemetry_emit("tick", &x, 1, NULL, 0);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		return reply_num(from, (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	if (strcmp(m, "rss") == 0)
+		return reply_num(from, rss_kb());
+	if (strcmp(m, "hibernate") == 0)
+		return sup_reply(from, "ok", 2), SUP_RET_HIBERNATE;
+	if (strcmp(m, "taskcrash") == 0) {
+		sup_task(w, task_crash, NULL, from);
+		return SUP_RET_OK;
+	}
 	if (strncmp(m, "sleep ", 6) == 0) {
 		msleep(arg);
 		sup_reply(from, "slept", 5);
@@ -202,6 +302,7 @@ static const struct sup_ops ops = {
 	.handle_call = t_call,
 	.handle_info = t_info,
 	.terminate = t_terminate,
+	.hibernate = t_hibernate,
 };
 
 int

@@ -108,7 +108,7 @@ Test(scenario_examples, slow_worker_answers_a_ping_while_work_is_pending)
 	t_conf(&env, "[worker slow]\ncommand = %s\nready = sup\n",
 	    T_EXAMPLE("slow-worker"));
 	t_supd_start(&env);
-	snprintf(cmd, sizeof(cmd), "%s -r %s call slow 'work 8000' "
+	snprintf(cmd, sizeof(cmd), "%s -r %s call slow 'work 4000' "
 	    "--timeout 60s", T_BIN("supctl"), env.run);
 	cr_assert((slow = popen(cmd, "r")) != NULL);
 	/* The work call is in the worker, waiting for its reply... */
@@ -118,7 +118,36 @@ Test(scenario_examples, slow_worker_answers_a_ping_while_work_is_pending)
 	cr_assert_str_eq(reply("slow", "ping"), "pong");
 	cr_assert_str_eq(reply("slow", "pending"), "1");
 	cr_assert(fgets(line, sizeof(line), slow) != NULL);
-	cr_assert_str_eq(line, "done 8000\n");
+	cr_assert_str_eq(line, "done 4000\n");
 	cr_assert_eq(pclose(slow), 0);
 	cr_assert_str_eq(reply("slow", "pending"), "0");
+}
+
+static long
+rss_of(const char *name)
+{
+	json_t *s = t_status(&env);
+	long kb = s ? (long)json_integer_value(json_object_get(t_kid(s, name),
+	    "rss_kb")) : -1;
+
+	json_decref(s);
+	return kb;
+}
+
+Test(scenario_examples, memo_gives_its_memory_back_when_it_hibernates)
+{
+	long full;
+
+	t_conf(&env, "[worker memo]\ncommand = %s\nready = sup\n",
+	    T_EXAMPLE("memo-worker"));
+	t_supd_start(&env);
+	cr_assert_str_eq(reply("memo", "load 64"), "ok");
+	full = rss_of("memo");
+	cr_assert(full > 60 * 1024, "RSS %ld kB with 64 MB loaded", full);
+	cr_assert_str_eq(reply("memo", "hibernate"), "ok");
+	/* The next call is served once it has hibernated. */
+	cr_assert_str_eq(reply("memo", "size"), "0");
+	cr_assert(!T_RSS_REAL || rss_of("memo") < full - 48 * 1024,
+	    "RSS %ld kB, then %ld kB", full, rss_of("memo"));
+	cr_assert_str_eq(reply("memo", "stats"), "loads=1");
 }

@@ -530,3 +530,128 @@ Test(scenario_libsup, garbage_gets_an_error_and_the_worker_goes_on)
 	cr_assert_str_eq(call("w", "ping"), "pong");
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "call", "w", "nonsense", NULL), 1);
 }
+
+/* t-client RUN call NAME MSG MS in the background: a pipe to read its
+ * line from. */
+static int
+call_bg(const char *msg, const char *ms)
+{
+	char *argv[] = {T_HELPER("t-client"), env.run, "call", "w",
+	    (char *)msg, (char *)ms, NULL};
+	int fds[2];
+
+	cr_assert(pipe(fds) == 0);
+	if (fork() == 0) {
+		dup2(fds[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	return fds[0];
+}
+
+static const char *
+line_of(int fd)
+{
+	static char buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return buf;
+}
+
+Test(scenario_libsup, a_task_runs_beside_the_loop_and_its_crash_is_the_workers)
+{
+	int64_t t0;
+	int fd;
+	char *out;
+	json_t *s;
+
+	conf_worker("");
+	t_supd_start(&env);
+	fd = call_bg("task 3000", "20000");
+	cr_assert(T_WAIT(strcmp(call("w", "ping"), "pong") == 0, T_WAIT_MS));
+	t_sleep_ms(300); /* the task is running */
+	t0 = t_now_ms();
+	cr_assert_str_eq(call("w", "incr"), "1");
+	cr_assert(t_now_ms() - t0 < 2000, "a call waited %lld ms for the task",
+	    (long long)(t_now_ms() - t0));
+	cr_assert(strncmp(line_of(fd), "ok tasked 3000", 14) == 0);
+	/* A task that crashes takes the worker down, like any crash. */
+	out = client("call", "w", "taskcrash", "20000");
+	cr_assert(strstr(out, "error peer is down") != NULL, "%s", out);
+	free(out);
+	cr_assert(T_WAIT(t_restarts(&env, "w") == 1 &&
+	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
+	s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+	    t_kid(s, "w"), "last_exit"), "signal")), SIGABRT);
+	json_decref(s);
+	cr_assert_str_eq(call("w", "get"), "1", "the state came back");
+}
+
+Test(scenario_libsup, an_orderly_stop_lets_running_tasks_answer)
+{
+	int fd;
+	json_t *s;
+
+	conf_worker("shutdown = 20s\n");
+	t_supd_start(&env);
+	fd = call_bg("task 1500", "20000");
+	cr_assert(T_WAIT(strcmp(call("w", "ping"), "pong") == 0, T_WAIT_MS));
+	t_sleep_ms(300);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	cr_assert(strncmp(line_of(fd), "ok tasked 1500", 14) == 0);
+	s = t_status(&env);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+	    t_kid(s, "w"), "last_exit"), "code")), 0);
+	json_decref(s);
+}
+
+static const char *
+status_text_of(const char *name)
+{
+	static char buf[128];
+	json_t *s = t_status(&env);
+	const char *t = json_string_value(json_object_get(t_kid(s, name),
+	    "status_text"));
+
+	snprintf(buf, sizeof(buf), "%s", t ? t : "");
+	json_decref(s);
+	return buf;
+}
+
+Test(scenario_libsup, hibernate_gives_memory_back_and_keeps_the_state)
+{
+	long before, after;
+
+	conf_worker("checkpoint = manual\n");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "set 42"), "ok");
+	cr_assert_str_eq(call("w", "cache 64"), "ok");
+	before = atol(call("w", "rss"));
+	cr_assert_str_eq(call("w", "hibernate"), "ok");
+	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
+	    T_WAIT_MS));
+	cr_assert_eq(field("w", "value"), 42, "checkpointed on the way");
+	/* The next call wakes it, with its state. */
+	after = atol(call("w", "rss"));
+	cr_assert(!T_RSS_REAL || (after > 0 && after < before - 32 * 1024),
+	    "RSS %ld kB, then %ld kB", before, after);
+	cr_assert(strstr(call("w", "stats"), "value=42") != NULL);
+	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") != 0,
+	    T_WAIT_MS));
+}
+
+Test(scenario_libsup, an_idle_worker_hibernates_after_its_time)
+{
+	conf_worker("hibernate_after = 300ms\n");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "incr"), "1");
+	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
+	    T_WAIT_MS));
+	cr_assert_str_eq(call("w", "incr"), "2");
+	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
+	    T_WAIT_MS), "and again after the next idle spell");
+}

@@ -1282,6 +1282,26 @@ Test(supd_config, a_bad_duration_says_what_a_duration_looks_like)
 	cfg_errors_fini(&e);
 }
 
+Test(supd_config, hibernate_after_takes_a_duration_or_infinity)
+{
+	struct cfg_errors e;
+	struct sup_config *c;
+
+	load_bad("[worker w]\ncommand = /bin/true\nhibernate_after = later\n",
+	    &e);
+	ERR_ONLY(&e, at(3, "hibernate_after"), "\"later\" is not a duration",
+	    "infinity");
+	cfg_errors_fini(&e);
+	load_bad("[worker w]\ncommand = /bin/true\nhibernate_after = 0\n", &e);
+	ERR_ONLY(&e, at(3, "hibernate_after"), "must be more than 0");
+	cfg_errors_fini(&e);
+	c = load_ok("[worker w]\ncommand = /bin/true\nhibernate_after = 30s\n"
+	    "[worker v]\ncommand = /bin/true\nhibernate_after = infinity\n");
+	cr_assert_str_eq(c->workers[0]->hibernate_after, "30s");
+	cr_assert_str_eq(c->workers[1]->hibernate_after, "infinity");
+	cfg_free(c);
+}
+
 Test(supd_config, a_bad_shutdown_mentions_infinity_and_brutal_kill)
 {
 	struct cfg_errors e;

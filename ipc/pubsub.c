@@ -1,0 +1,193 @@
+/*
+ * ipc/pubsub.c — publish/subscribe over nng IPC, for telemetry: a
+ * publisher never waits for its subscribers (nng's PUB drops what a slow
+ * one cannot take), and subscribers dial, so that a publisher that comes
+ * and goes (a restarting worker) is found again by nng's redial.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
+
+#include "ipc.h"
+
+struct ipc_pub {
+	nng_socket sock;
+	nng_listener l;
+	volatile int subscribers; /* pipes attached (nng's threads) */
+	int notify_fd;		  /* written to when that changes; or -1 */
+};
+
+struct ipc_sub {
+	nng_socket sock;
+	int fd;
+};
+
+static void
+pub_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct ipc_pub *pub = arg;
+
+	uint64_t one = 1;
+
+	(void)p;
+	__atomic_add_fetch(&pub->subscribers, ev == NNG_PIPE_EV_ADD_POST ? 1
+	    : -1, __ATOMIC_RELAXED);
+	if (pub->notify_fd >= 0)
+		(void)!write(pub->notify_fd, &one, sizeof(one));
+}
+
+sup_err
+ipc_pub_open(const char *path, int notify_fd, ipc_pub **out)
+{
+	char url[4200];
+	ipc_pub *p;
+	int rv;
+
+	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
+		return SUP_ETOOBIG;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return SUP_ENOMEM;
+	p->notify_fd = notify_fd;
+	if ((rv = nng_pub0_open(&p->sock)) != 0) {
+		free(p);
+		return SUP_EIPC | rv;
+	}
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_ADD_POST, pub_pipe, p);
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, pub_pipe, p);
+	if ((rv = nng_listener_create(&p->l, p->sock, url)) != 0 ||
+	    (rv = nng_listener_set_int(p->l, NNG_OPT_IPC_PERMISSIONS, 0600)) !=
+		0 ||
+	    (rv = nng_listener_start(p->l, 0)) != 0) {
+		nng_close(p->sock);
+		free(p);
+		return SUP_EIPC | rv;
+	}
+	*out = p;
+	return SUP_OK;
+}
+
+int
+ipc_pub_subscribers(const ipc_pub *p)
+{
+	return p == NULL ? 0 : __atomic_load_n(&p->subscribers,
+	    __ATOMIC_RELAXED);
+}
+
+sup_err
+ipc_pub_send(ipc_pub *p, const void *data, size_t len)
+{
+	nng_msg *m;
+	int rv;
+
+	if ((rv = nng_msg_alloc(&m, 0)) != 0)
+		return SUP_EIPC | rv;
+	if ((rv = nng_msg_append(m, data, len)) != 0 ||
+	    (rv = nng_sendmsg(p->sock, m, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_msg_free(m);
+		return SUP_EIPC | rv;
+	}
+	return SUP_OK;
+}
+
+void
+ipc_pub_close(ipc_pub *p)
+{
+	if (p == NULL)
+		return;
+	nng_close(p->sock);
+	free(p);
+}
+
+sup_err
+ipc_sub_open(size_t recv_buf, ipc_sub **out)
+{
+	ipc_sub *s = calloc(1, sizeof(*s));
+	int rv;
+
+	if (s == NULL)
+		return SUP_ENOMEM;
+	if ((rv = nng_sub0_open(&s->sock)) != 0) {
+		free(s);
+		return SUP_EIPC | rv;
+	}
+	if ((rv = nng_socket_set_int(s->sock, NNG_OPT_RECVBUF,
+	    (int)(recv_buf > 8192 ? 8192 : recv_buf ? recv_buf : 1))) != 0 ||
+	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_RECONNMINT, 10)) != 0 ||
+	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 200)) != 0 ||
+	    (rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ,
+		64 * 1024)) != 0 ||
+	    (rv = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &s->fd)) != 0) {
+		nng_close(s->sock);
+		free(s);
+		return SUP_EIPC | rv;
+	}
+	*out = s;
+	return SUP_OK;
+}
+
+sup_err
+ipc_sub_subscribe(ipc_sub *s, const void *prefix, size_t len)
+{
+	int rv = nng_socket_set(s->sock, NNG_OPT_SUB_SUBSCRIBE, prefix, len);
+
+	return rv == 0 ? SUP_OK : SUP_EIPC | rv;
+}
+
+sup_err
+ipc_sub_dial(ipc_sub *s, const char *path)
+{
+	char url[4200];
+	int rv;
+
+	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
+		return SUP_ETOOBIG;
+	/* Non-blocking: a publisher not there yet is dialled again. */
+	rv = nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	return rv == 0 ? SUP_OK : SUP_EIPC | rv;
+}
+
+int
+ipc_sub_fd(const ipc_sub *s)
+{
+	return s->fd;
+}
+
+sup_err
+ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms)
+{
+	nng_msg *m;
+	int rv;
+
+	if (timeout_ms >= 0)
+		nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO,
+		    timeout_ms > INT32_MAX ? NNG_DURATION_INFINITE
+					   : (nng_duration)timeout_ms);
+	rv = nng_recvmsg(s->sock, &m, timeout_ms == 0 ? NNG_FLAG_NONBLOCK : 0);
+	if (rv == NNG_EAGAIN || rv == NNG_ETIMEDOUT)
+		return SUP_EBUSY;
+	if (rv != 0)
+		return SUP_EIPC | rv;
+	*len = nng_msg_len(m);
+	if ((*buf = malloc(*len + 1)) == NULL) {
+		nng_msg_free(m);
+		return SUP_ENOMEM;
+	}
+	memcpy(*buf, nng_msg_body(m), *len);
+	((char *)*buf)[*len] = '\0';
+	nng_msg_free(m);
+	return SUP_OK;
+}
+
+void
+ipc_sub_close(ipc_sub *s)
+{
+	if (s == NULL)
+		return;
+	nng_close(s->sock);
+	free(s);
+}

@@ -1,0 +1,210 @@
+/*
+ * supervisor/events.c — the live event stream behind `supctl events`.
+ *
+ * supd publishes on ipc://RUN/events (nng PUB): its own lifecycle events
+ * (each line it logs: child.start, child.ready, child.exit, child.kill,
+ * group.give_up, ...) and, relayed as they come, the telemetry of every
+ * libsup worker (worker/telemetry.c), which supd subscribes to, while
+ * someone subscribes to supd, by dialling each one's RUN/w/NAME.ev: nng
+ * redials a worker that restarts, and the dialling side is the
+ * long-lived one (DESIGN.md section 8).
+ * Nothing here waits: with no subscriber nothing is formatted, and a
+ * subscriber too slow loses events, which it counts from the sequence
+ * numbers.
+ *
+ * A message is "NAME " then a JSON object, NAME being the child it is
+ * about ("supd" for supd itself): subscribers filter by prefix. supd's
+ * own events: {"src":"supd","pid":P,"seq":N,"t_ms":T,"event":E,
+ * "name":NAME,"text":"the log line's fields"}.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "events.h"
+#include "ipc/ipc.h"
+#include "supd.h"
+
+#define RELAY_BUF 4096 /* events from workers waiting for supd */
+
+static ipc_pub *pub;
+static uint64_t seq;
+
+/* "name=VALUE ..." of a log line: the child it is about. */
+static void
+topic_of(const char *text, char *out, size_t n)
+{
+	const char *p = strstr(text, "name=");
+	size_t len;
+
+	if (p == NULL || (p != text && p[-1] != ' ')) {
+		snprintf(out, n, "supd");
+		return;
+	}
+	p += 5;
+	len = strcspn(p, " \"");
+	snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), p);
+	if (out[0] == '\0')
+		snprintf(out, n, "supd");
+}
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* log.c's sink: every lifecycle line, published too. */
+static void
+publish_line(const char *event, const char *text)
+{
+	char topic[96], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (ipc_pub_subscribers(pub) == 0)
+		return;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	topic_of(text, topic, sizeof(topic));
+	fprintf(f, "%s {\"src\":\"supd\",\"pid\":%d,\"seq\":%" PRIu64
+	    ",\"t_ms\":%lld,\"event\":", topic, (int)getpid(), ++seq,
+	    (long long)clk_real_ms());
+	json_str(f, event);
+	fputs(",\"name\":", f);
+	json_str(f, topic);
+	fputs(",\"text\":", f);
+	json_str(f, text);
+	fputc('}', f);
+	if (fclose(f) == 0)
+		ipc_pub_send(pub, buf, len);
+	free(buf);
+}
+
+/* Subscribes to every ready = sup worker's telemetry. */
+static void
+workers_dial(struct supd *d)
+{
+	char path[PATH_MAX];
+	sup_err e;
+
+	if ((e = ipc_sub_open(RELAY_BUF, &d->events_in)) != SUP_OK ||
+	    (e = ipc_sub_subscribe(d->events_in, "", 0)) != SUP_OK ||
+	    (e = loop_watch(d, ipc_sub_fd(d->events_in), SRC_EVENTS, 0)) !=
+		SUP_OK) {
+		log_warn("no telemetry from the workers: %s", sup_strerror(e));
+		ipc_sub_close(d->events_in);
+		d->events_in = NULL;
+		return;
+	}
+	for (int i = 0; i < d->nnodes; i++) {
+		const struct supd_node *n = d->nodes[i];
+		if (n->is_group || n->w->ready != READY_SUP)
+			continue;
+		snprintf(path, sizeof(path), "%s/w/%s.ev", d->cfg->run_dir,
+		    n->name);
+		if ((e = ipc_sub_dial(d->events_in, path)) != SUP_OK)
+			log_warn("no telemetry from %s: %s", n->name,
+			    sup_strerror(e));
+	}
+}
+
+static void
+workers_undial(struct supd *d)
+{
+	if (d->events_in == NULL)
+		return;
+	loop_unwatch(d, ipc_sub_fd(d->events_in));
+	ipc_sub_close(d->events_in);
+	d->events_in = NULL;
+}
+
+sup_err
+events_open(struct supd *d)
+{
+	char path[PATH_MAX];
+	sup_err e;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/events",
+	    d->cfg->run_dir) >= sizeof(path) || strlen(path) >= 108)
+		return SUP_ETOOBIG;
+	if ((d->events_subs_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+		return SUP_ESYS | errno;
+	unlink(path); /* we hold the lock: a dead supd's */
+	if ((e = ipc_pub_open(path, d->events_subs_fd, &pub)) != SUP_OK)
+		return e;
+	log_set_sink(publish_line);
+	return SUP_OK;
+}
+
+int
+events_fd(const struct supd *d)
+{
+	return d->events_subs_fd;
+}
+
+/*
+ * Someone subscribed, or the last one left: the workers are listened to
+ * only while someone listens to supd, so that a worker nobody watches
+ * makes no events at all (its emits cost one atomic load).
+ */
+void
+events_subscribers(struct supd *d)
+{
+	uint64_t v;
+
+	while (read(d->events_subs_fd, &v, sizeof(v)) > 0)
+		;
+	if (ipc_pub_subscribers(pub) > 0 && d->events_in == NULL)
+		workers_dial(d);
+	else if (ipc_pub_subscribers(pub) == 0)
+		workers_undial(d);
+}
+
+void
+events_read(struct supd *d)
+{
+	void *buf;
+	size_t len;
+
+	/* Relayed as they are: they carry their own names and numbers. */
+	while (d->events_in != NULL &&
+	    ipc_sub_recv(d->events_in, &buf, &len, 0) == SUP_OK) {
+		if (ipc_pub_subscribers(pub) > 0)
+			ipc_pub_send(pub, buf, len);
+		free(buf);
+	}
+}
+
+void
+events_close(struct supd *d)
+{
+	char path[PATH_MAX];
+
+	log_set_sink(NULL);
+	workers_undial(d);
+	ipc_pub_close(pub);
+	pub = NULL;
+	if (d->events_subs_fd >= 0)
+		close(d->events_subs_fd);
+	d->events_subs_fd = -1;
+	snprintf(path, sizeof(path), "%s/events", d->cfg->run_dir);
+	unlink(path);
+}

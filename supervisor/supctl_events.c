@@ -1,0 +1,170 @@
+/*
+ * supervisor/supctl_events.c — supctl events: the live stream of supd's
+ * lifecycle events and the workers' telemetry (supervisor/events.c), as
+ * lines for people or JSON for programs.
+ *
+ * A reader too slow for the stream loses events rather than slowing
+ * anyone: each source numbers its events, and the gaps are reported on
+ * stderr as they are seen and in all at the end.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "ipc/ipc.h"
+#include "rundir.h"
+#include "supctl.h"
+
+#define MAX_SOURCES 256
+
+struct source {
+	char src[96];
+	json_int_t pid, seq;
+};
+
+static struct source sources[MAX_SOURCES];
+static int nsources;
+static long long lost;
+static bool filtered; /* names given: supd's own numbers skip the others */
+
+/* Gaps in a source's numbers: events this reader missed. */
+static void
+gaps_check(const char *src, json_int_t pid, json_int_t seq)
+{
+	struct source *s = NULL;
+
+	/* supd numbers all its events in one sequence: filtered by name,
+	 * the others' are gaps that are no loss. */
+	if (filtered && strcmp(src, "supd") == 0)
+		return;
+	for (int i = 0; i < nsources && s == NULL; i++)
+		if (strcmp(sources[i].src, src) == 0 && sources[i].pid == pid)
+			s = &sources[i];
+	if (s == NULL) {
+		s = &sources[nsources < MAX_SOURCES ? nsources++ : 0];
+		snprintf(s->src, sizeof(s->src), "%s", src);
+		s->pid = pid;
+		s->seq = seq;
+		return;
+	}
+	if (seq > s->seq + 1) {
+		lost += seq - s->seq - 1;
+		ctl_say("lost %lld events of %s (pid %lld): this reader was "
+		    "too slow", (long long)(seq - s->seq - 1), src,
+		    (long long)pid);
+	}
+	if (seq > s->seq)
+		s->seq = seq;
+}
+
+static void
+kv_print(const json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v) {
+		if (json_is_string(v))
+			printf(" %s=%s", k, json_string_value(v));
+		else if (json_is_integer(v))
+			printf(" %s=%lld", k, (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			printf(" %s=%.1f", k, json_real_value(v));
+	}
+}
+
+/* One event: checked for gaps, then printed. */
+static void
+event_show(const struct ctl_opts *o, const char *msg)
+{
+	const char *body = strchr(msg, ' '), *src, *event;
+	char ts[32];
+	json_t *j;
+
+	if (body == NULL || (j = json_loads(body + 1, 0, NULL)) == NULL)
+		return; /* not an event */
+	src = json_string_value(json_object_get(j, "src"));
+	event = json_string_value(json_object_get(j, "event"));
+	gaps_check(src ? src : "?", json_integer_value(json_object_get(j,
+	    "pid")), json_integer_value(json_object_get(j, "seq")));
+	if (o->json) {
+		puts(body + 1);
+	} else {
+		clk_iso8601(json_integer_value(json_object_get(j, "t_ms")), ts);
+		printf("%s %s %s", ts, src ? src : "?", event ? event : "?");
+		if (json_object_get(j, "text") != NULL)
+			printf(" %s", json_string_value(json_object_get(j,
+			    "text")));
+		kv_print(json_object_get(j, "measurements"));
+		kv_print(json_object_get(j, "metadata"));
+		putchar('\n');
+	}
+	fflush(stdout);
+	json_decref(j);
+}
+
+static int
+subscribe(ipc_sub *s, int argc, char **argv)
+{
+	char prefix[128];
+
+	if (argc == 0)
+		return ipc_sub_subscribe(s, "", 0) == SUP_OK ? 0 : -1;
+	filtered = true;
+	for (int i = 0; i < argc; i++) {
+		/* The name itself, and its pool's instances (NAME.0 ...). */
+		snprintf(prefix, sizeof(prefix), "%s ", argv[i]);
+		if (ipc_sub_subscribe(s, prefix, strlen(prefix)) != SUP_OK)
+			return -1;
+		snprintf(prefix, sizeof(prefix), "%s.", argv[i]);
+		if (ipc_sub_subscribe(s, prefix, strlen(prefix)) != SUP_OK)
+			return -1;
+	}
+	return 0;
+}
+
+int
+verb_events(struct ctl_opts *o, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	int64_t end = o->timeout_ms >= 0 && o->timeout_ms != INT64_MAX
+	    ? clk_mono_ns() / 1000000 + o->timeout_ms : INT64_MAX;
+	long long seen = 0;
+	ipc_sub *s;
+	void *buf;
+	size_t len;
+
+	if (ctl_supd_pid(o, false) == 0)
+		return EX_NOT_RUNNING;
+	rundir_path(o->run_dir, "events", path, sizeof(path));
+	if (ipc_sub_open(256, &s) != SUP_OK || subscribe(s, argc, argv) != 0 ||
+	    ipc_sub_dial(s, path) != SUP_OK) {
+		ctl_say("cannot subscribe to %s", path);
+		ipc_sub_close(s);
+		return EX_FAILED;
+	}
+	while (o->count <= 0 || seen < o->count) {
+		int64_t left = -1; /* for ever */
+		if (end != INT64_MAX &&
+		    (left = end - clk_mono_ns() / 1000000) <= 0)
+			break;
+		if (ipc_sub_recv(s, &buf, &len, left) != SUP_OK)
+			break;
+		/* A worker sends its events in batches, one per line. */
+		for (char *save, *l = strtok_r(buf, "\n", &save); l != NULL &&
+		    (o->count <= 0 || seen < o->count);
+		    l = strtok_r(NULL, "\n", &save)) {
+			event_show(o, l);
+			seen++;
+		}
+		free(buf);
+	}
+	ipc_sub_close(s);
+	if (lost > 0)
+		ctl_say("%lld events lost in all", lost);
+	return EX_DONE;
+}
