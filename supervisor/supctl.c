@@ -58,6 +58,8 @@ usage(FILE *f)
 	      "  state NAME                a libsup worker's last checkpoint\n"
 	      "  events [NAME...] [--count N]  live lifecycle events and "
 	      "telemetry\n"
+	      "  logs NAME [-f] [--lines N]  a child's captured output\n"
+	      "  metrics                   Prometheus text exposition\n"
 	      "See supctl(1).\n", f);
 }
 
@@ -341,6 +343,8 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"key", required_argument, NULL, 'k'},
 		{"all", no_argument, NULL, 'a'},
 		{"count", required_argument, NULL, 'n'},
+		{"follow", no_argument, NULL, 'f'},
+		{"lines", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -349,13 +353,21 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 	o->timeout_ms = -1;
 	o->since_ms = -1;
 	/* GNU getopt permutes: "supctl start -c CONFIG" works too. */
-	while ((c = getopt_long(argc, argv, "r:c:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:fh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->run_dir_arg = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'j': o->json = true; break;
 		case 'k': o->key = optarg; break;
 		case 'a': o->all = true; break;
+		case 'f': o->follow = true; break;
+		case 'l':
+			if ((o->lines = atol(optarg)) <= 0) {
+				ctl_say("--lines %s: not a number of lines (1 "
+				    "or more)", optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 'n':
 			if ((o->count = atoll(optarg)) <= 0) {
 				ctl_say("--count %s: not a number of events "
@@ -415,6 +427,10 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_state(o, argc, argv);
 	if (strcmp(verb, "events") == 0)
 		return verb_events(o, argc, argv);
+	if (strcmp(verb, "logs") == 0)
+		return verb_logs(o, argc, argv);
+	if (strcmp(verb, "metrics") == 0)
+		return verb_metrics(o, argc);
 	ctl_say("unknown command or wrong arguments: %s", verb);
 	usage(stderr);
 	return EX_USAGE;

@@ -30,6 +30,8 @@ struct ctl_opts {
 	const char *key;	 /* --key: call the shard it goes to */
 	bool all;		 /* --all: call every shard */
 	long long count;	 /* --count: events to show; 0: no end */
+	bool follow;		 /* logs -f */
+	long lines;		 /* logs --lines; 0: the default */
 	char *run_dir;		 /* owned: resolved */
 };
 
@@ -61,6 +63,10 @@ bool status_all_running(const json_t *reply);
 /* supctl_call.c: call, cast and state of libsup workers */
 int verb_call(struct ctl_opts *o, bool cast, int argc, char **argv);
 int verb_state(struct ctl_opts *o, int argc, char **argv);
+
+/* supctl_logs.c, supctl_metrics.c */
+int verb_logs(struct ctl_opts *o, int argc, char **argv);
+int verb_metrics(struct ctl_opts *o, int argc);
 
 /* supctl_events.c */
 int verb_events(struct ctl_opts *o, int argc, char **argv);

@@ -1,0 +1,148 @@
+/*
+ * supervisor/supctl_logs.c — supctl logs NAME [-f] [--lines N]: a child's
+ * captured output (stdout = log: RUN/log/NAME.log, appended by every
+ * incarnation). The last N lines (50), then, with -f, what is appended,
+ * as it comes (inotify: no polling). Works whether supd runs or not.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/suggest.h"
+#include "rundir.h"
+#include "supctl.h"
+
+#define TAIL_CHUNK 65536
+
+/* The offset where the last n lines of fd (size bytes) begin. */
+static off_t
+tail_start(int fd, off_t size, long n)
+{
+	char buf[TAIL_CHUNK];
+	off_t end = size;
+	long seen = 0;
+
+	/* A last line without its newline counts as a line. */
+	if (size > 0 && pread(fd, buf, 1, size - 1) == 1 && buf[0] == '\n')
+		end = size - 1;
+	while (end > 0) {
+		off_t from = end > TAIL_CHUNK ? end - TAIL_CHUNK : 0;
+		ssize_t got = pread(fd, buf, (size_t)(end - from), from);
+		if (got <= 0)
+			return 0;
+		for (ssize_t i = got - 1; i >= 0; i--)
+			if (buf[i] == '\n' && ++seen == n)
+				return from + i + 1;
+		end = from;
+	}
+	return 0;
+}
+
+/* Copies fd from *off to its end to stdout. */
+static void
+copy_from(int fd, off_t *off)
+{
+	char buf[TAIL_CHUNK];
+	ssize_t got;
+
+	while ((got = pread(fd, buf, sizeof(buf), *off)) > 0) {
+		fwrite(buf, 1, (size_t)got, stdout);
+		*off += got;
+	}
+	fflush(stdout);
+}
+
+/* Follows path from off: appended bytes as they come; a file cut short
+ * (truncated by hand) is read again from its start. */
+static int
+follow(const char *path, int fd, off_t off)
+{
+	int in = inotify_init1(IN_CLOEXEC);
+	struct stat st;
+	char ev[4096];
+
+	if (in < 0 || inotify_add_watch(in, path, IN_MODIFY) < 0) {
+		ctl_say("cannot follow %s: %s", path, strerror(errno));
+		return EX_FAILED;
+	}
+	for (;;) {
+		if (read(in, ev, sizeof(ev)) < 0 && errno != EINTR)
+			return EX_FAILED;
+		if (fstat(fd, &st) == 0 && st.st_size < off)
+			off = 0;
+		copy_from(fd, &off);
+	}
+}
+
+/* No log for name: why, with a did-you-mean among the logs there are. */
+static int
+no_log(const char *dir, const char *name)
+{
+	char pool[PATH_MAX + 300];
+	const char *cands[512];
+	int n = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	snprintf(pool, sizeof(pool), "%s/%s.0.log", dir, name);
+	if (access(pool, F_OK) == 0) {
+		ctl_say("%s is a pool: its logs are %s.0, %s.1 ...", name, name,
+		    name);
+		if (d != NULL)
+			closedir(d);
+		return EX_NO_CHILD;
+	}
+	while (d != NULL && (de = readdir(d)) != NULL && n < 512) {
+		size_t len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".log") == 0) {
+			de->d_name[len - 4] = '\0';
+			cands[n++] = strdup(de->d_name);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	ctl_say("no log for %s in %s (a child with stdout = log that ran)",
+	    name, dir);
+	const char *s = suggest(name, cands, (size_t)n);
+	if (s != NULL)
+		ctl_say("did you mean %s?", s);
+	for (int i = 0; i < n; i++)
+		free((char *)cands[i]);
+	return EX_NO_CHILD;
+}
+
+int
+verb_logs(struct ctl_opts *o, int argc, char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct stat st;
+	off_t off;
+	int fd, code;
+
+	if (argc != 1 || strchr(argv[0], '/') != NULL) {
+		ctl_say("usage: supctl logs NAME [-f] [--lines N]");
+		return EX_USAGE;
+	}
+	rundir_path(o->run_dir, "log", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s.log", dir, argv[0]);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? no_log(dir, argv[0]) : (ctl_say("%s: %s",
+		    path, strerror(errno)), EX_FAILED);
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return EX_FAILED;
+	}
+	off = tail_start(fd, st.st_size, o->lines > 0 ? o->lines : 50);
+	copy_from(fd, &off);
+	code = o->follow ? follow(path, fd, off) : EX_DONE;
+	close(fd);
+	return code;
+}

@@ -1,0 +1,84 @@
+/*
+ * tests/scenario/cli_test.c — supctl logs and metrics as a user runs
+ * them: the tail of a child's captured output, following it as the child
+ * writes more, and the tree in Prometheus's text format.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/t.h"
+
+T_SCENARIO_SUITE(scenario_cli, 90);
+
+/* Five lines, then it stays up. */
+#define TALKER "/bin/sh -c 'for i in 1 2 3 4 5; do echo line$i; done; " \
+    "exec sleep 600'"
+
+Test(scenario_cli, logs_shows_the_tail_and_follows)
+{
+	char *out = NULL, *err = NULL, buf[4096] = "";
+	int fds[2];
+	pid_t f;
+	size_t got = 0;
+
+	t_conf(&env, "[worker w]\ncommand = %s\n", TALKER);
+	t_supd_start(&env);
+	cr_assert(T_WAIT((t_ctl(&env, &out, NULL, "logs", "w", NULL),
+	    strstr(out, "line5") != NULL || (free(out), out = NULL, false)),
+	    T_WAIT_MS));
+	free(out);
+	out = NULL;
+	cr_assert_eq(t_ctl(&env, &out, NULL, "logs", "w", "--lines", "2",
+	    NULL), 0);
+	cr_assert_str_eq(out, "line4\nline5\n");
+	free(out);
+	cr_assert_eq(t_ctl(&env, NULL, &err, "logs", "x", NULL), 4);
+	cr_assert(strstr(err, "no log for x") != NULL, "%s", err);
+	free(err);
+	/* -f: what the next incarnation writes shows up as it comes. */
+	cr_assert(pipe(fds) == 0);
+	if ((f = fork()) == 0) {
+		dup2(fds[1], 1);
+		execl(T_BIN("supctl"), "supctl", "-r", env.run, "logs", "w",
+		    "-f", "--lines", "1", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "restart", "w", NULL), 0);
+	cr_assert(T_WAIT(({
+		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		strstr(buf, "line5\nline1") != NULL;
+	}), T_WAIT_MS), "followed: %s", buf);
+	kill(f, SIGTERM);
+	waitpid(f, NULL, 0);
+	close(fds[0]);
+}
+
+Test(scenario_cli, metrics_speak_prometheus)
+{
+	char *out = NULL;
+
+	t_conf(&env, "[worker w]\ncommand = %s\n", TALKER);
+	t_supd_start(&env);
+	t_kill(t_pid(&env, "w"), SIGKILL);
+	cr_assert(T_WAIT(t_restarts(&env, "w") == 1 &&
+	    strcmp(t_state(&env, "w"), "running") == 0, T_WAIT_MS));
+	cr_assert_eq(t_ctl(&env, &out, NULL, "metrics", NULL), 0);
+	cr_assert(strstr(out, "# TYPE sup_child_restarts_total counter\n")
+	    != NULL, "%s", out);
+	cr_assert(strstr(out, "sup_child_restarts_total{name=\"w\","
+	    "group=\"root\"} 1\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "sup_child_running{name=\"w\",group=\"root\"} "
+	    "1\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "sup_child_resident_memory_bytes{name=\"w\"")
+	    != NULL, "%s", out);
+	free(out);
+}
