@@ -26,6 +26,8 @@ Children's output is in run/log/NAME.log. In another terminal, try:
   supctl -r ./run call counter --key user:1 "incr user:1"   # one shard of 4
   $build/examples/counter-client -r ./run count user:1       # all 4, summed
   supctl -r ./run events kv           # live: kv's calls, checkpoints, restarts
+  supctl -r ./run logs flaky -f       # a child's output, followed
+  supctl -r ./run metrics             # Prometheus text format
   supctl -r ./run call memo "load 100"; supctl -r ./run status memo    # RSS ~100M
   supctl -r ./run call memo hibernate; supctl -r ./run status memo     # RSS drops
   supctl -r ./run stop                # orderly shutdown; supd exits 0

@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "supctl.h"
 
 #define MAX_SOURCES 256
+#define SLICE_MS 250 /* how soon Ctrl-C is seen */
 
 struct source {
 	char src[96];
@@ -30,6 +32,14 @@ static struct source sources[MAX_SOURCES];
 static int nsources;
 static long long lost;
 static bool filtered; /* names given: supd's own numbers skip the others */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
 
 /* Gaps in a source's numbers: events this reader missed. */
 static void
@@ -147,12 +157,20 @@ verb_events(struct ctl_opts *o, int argc, char **argv)
 		ipc_sub_close(s);
 		return EX_FAILED;
 	}
-	while (o->count <= 0 || seen < o->count) {
-		int64_t left = -1; /* for ever */
+	/* Ctrl-C ends it like --count does: with the lost total. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while ((o->count <= 0 || seen < o->count) && !interrupted) {
+		int64_t left = SLICE_MS;
 		if (end != INT64_MAX &&
 		    (left = end - clk_mono_ns() / 1000000) <= 0)
 			break;
-		if (ipc_sub_recv(s, &buf, &len, left) != SUP_OK)
+		if (left > SLICE_MS)
+			left = SLICE_MS;
+		sup_err e = ipc_sub_recv(s, &buf, &len, left);
+		if (e == SUP_EBUSY)
+			continue; /* nothing in this slice */
+		if (e != SUP_OK)
 			break;
 		/* A worker sends its events in batches, one per line. */
 		for (char *save, *l = strtok_r(buf, "\n", &save); l != NULL &&
