@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -165,6 +166,31 @@ env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
 	e->v[e->n] = NULL;
 }
 
+/*
+ * A log over max bytes is rotated as its child starts: NAME.log becomes
+ * NAME.log.1, .1 becomes .2 ..., and the one past keep goes. A child
+ * that runs on keeps the file it has open (supd is not in the path of
+ * its output): for those, use logrotate's copytruncate.
+ */
+static void
+log_rotate(const char *path, int64_t max, int keep)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	struct stat st;
+
+	if (max <= 0 || stat(path, &st) != 0 || st.st_size <= max)
+		return;
+	for (int i = keep; i >= 1; i--) {
+		snprintf(from, sizeof(from), "%s.%d", path, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", path, i);
+		if (i == keep)
+			unlink(to);
+		(void)rename(i == 1 ? path : from, to);
+	}
+	log_event("log.rotate", "file=%s size=%lld", log_quote(path),
+	    (long long)st.st_size);
+}
+
 /* stdout and stderr of the child: a log file, /dev/null, or supd's. */
 static int
 out_open(struct supd *d, struct supd_node *n)
@@ -178,6 +204,7 @@ out_open(struct supd *d, struct supd_node *n)
 		return d->devnullfd;
 	snprintf(path, sizeof(path), "%s/log/%s.log", d->cfg->run_dir,
 	    n->name);
+	log_rotate(path, n->w->log_max_size, n->w->log_keep);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		log_warn("cannot open %s: %s; %s writes to /dev/null", path,

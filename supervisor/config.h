@@ -23,6 +23,8 @@ enum cfg_give_up { GIVE_UP_EXIT, GIVE_UP_STAY };
 enum cfg_durability { DURABILITY_CRASH, DURABILITY_POWER };
 
 #define CFG_MAX_INSTANCES 10000
+#define CFG_LOG_MAX_SIZE (50LL * 1024 * 1024) /* as supervisord */
+#define CFG_LOG_KEEP 5
 #define CFG_NAME_MAX 64
 
 /* Backoff of one child (worker or group): DESIGN.md section 3. */
@@ -74,6 +76,8 @@ struct cfg_worker {
 	char **env;	   /* owned: NULL-terminated "KEY=VALUE" */
 	int nenv;
 	enum cfg_stdout out;
+	int64_t log_max_size; /* bytes: rotated at a spawn when over it; 0 no */
+	int log_keep;	   /* rotated files kept: NAME.log.1 ... */
 	char *checkpoint;  /* owned: each | DURATION | manual, or NULL */
 	char *hibernate_after; /* owned: DURATION, or NULL (off) */
 };

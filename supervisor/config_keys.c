@@ -58,6 +58,8 @@ cfg_worker_defaults(struct cfg_worker *w)
 	w->stop_signal = 15; /* SIGTERM */
 	w->backoff = (struct cfg_backoff){100, 30000, 10000};
 	w->out = OUT_LOG;
+	w->log_max_size = CFG_LOG_MAX_SIZE;
+	w->log_keep = CFG_LOG_KEEP;
 }
 
 /* One of words[] or an error listing them (with a did-you-mean). */
@@ -635,6 +637,38 @@ set_hibernate_after(struct parser *p, struct section *s, const char *k,
 						  * the program's default */
 }
 
+/* log_max_size = SIZE: bytes, or with K, M or G (1024s); 0: never. */
+static void
+set_log_max_size(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		n *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		n *= 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		n *= 1024LL * 1024 * 1024, end++;
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < 0 ||
+	    n > (1LL << 50)) {
+		cfg_err(p, p->line, k, "\"%s\" is not a size (like 50M, 512K "
+		    "or 0 for never)", v);
+		return;
+	}
+	s->worker->log_max_size = n;
+}
+
+static void
+set_log_keep(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	int_value(p, k, v, 1, 100, &s->worker->log_keep);
+}
+
 static const struct keydef keys[] = {
 	{"run_dir", IN_SUP, set_run_dir, false},
 	{"state", IN_SUP, set_state, false},
@@ -658,6 +692,8 @@ static const struct keydef keys[] = {
 	{"user", IN_WORKER, set_user, false},
 	{"env", IN_WORKER, set_env, true},
 	{"stdout", IN_WORKER, set_stdout, false},
+	{"log_max_size", IN_WORKER, set_log_max_size, false},
+	{"log_keep", IN_WORKER, set_log_keep, false},
 	{"checkpoint", IN_WORKER, set_checkpoint, false},
 	{"hibernate_after", IN_WORKER, set_hibernate_after, false},
 };

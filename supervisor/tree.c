@@ -120,6 +120,7 @@ worker_hash(const struct cfg_worker *w, char out[17])
 	h = fnv(h, w->checkpoint);
 	if (w->hibernate_after != NULL) /* hashes made before it stay */
 		h = fnv(h, w->hibernate_after);
+	/* Log rotation does not change what runs: not in the hash. */
 	snprintf(num, sizeof(num), "%d", (int)w->out);
 	h = fnv(h, num);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,4 +82,27 @@ Test(scenario_cli, metrics_speak_prometheus)
 	cr_assert(strstr(out, "sup_child_resident_memory_bytes{name=\"w\"")
 	    != NULL, "%s", out);
 	free(out);
+}
+
+Test(scenario_cli, a_log_over_its_size_is_rotated_when_its_child_starts)
+{
+	char path[300];
+	struct stat st;
+
+	/* 3000 bytes a life, a life of a few ms: rotated at each start. */
+	t_conf(&env, "intensity = 1000\n[worker w]\ncommand = /bin/sh -c "
+	    "'head -c 3000 /dev/zero; sleep 0.2; exit 1'\nbackoff = 0 0\n"
+	    "log_max_size = 1K\nlog_keep = 2\n");
+	t_supd_start(&env);
+	cr_assert(T_WAIT(t_restarts(&env, "w") >= 4, T_WAIT_MS));
+	t_path(&env, "run/log/w.log.1", path, sizeof(path));
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	cr_assert_geq(st.st_size, 3000);
+	t_path(&env, "run/log/w.log.2", path, sizeof(path));
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	t_path(&env, "run/log/w.log.3", path, sizeof(path));
+	cr_assert_neq(stat(path, &st), 0, "log_keep = 2: no third");
+	t_path(&env, "run/log/w.log", path, sizeof(path));
+	cr_assert(stat(path, &st) != 0 || st.st_size <= 3000,
+	    "the current log holds one life at most");
 }

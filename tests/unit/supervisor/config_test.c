@@ -1282,6 +1282,31 @@ Test(supd_config, a_bad_duration_says_what_a_duration_looks_like)
 	cfg_errors_fini(&e);
 }
 
+Test(supd_config, log_rotation_takes_a_size_and_a_count)
+{
+	struct cfg_errors e;
+	struct sup_config *c;
+
+	c = load_ok("[worker w]\ncommand = /bin/true\n"
+	    "[worker v]\ncommand = /bin/true\nlog_max_size = 512K\n"
+	    "log_keep = 2\n[worker u]\ncommand = /bin/true\n"
+	    "log_max_size = 0\n");
+	cr_assert_eq(c->workers[0]->log_max_size, 50LL * 1024 * 1024);
+	cr_assert_eq(c->workers[0]->log_keep, 5);
+	cr_assert_eq(c->workers[1]->log_max_size, 512 * 1024);
+	cr_assert_eq(c->workers[1]->log_keep, 2);
+	cr_assert_eq(c->workers[2]->log_max_size, 0);
+	cfg_free(c);
+	load_bad("[worker w]\ncommand = /bin/true\nlog_max_size = 5 MB\n",
+	    &e);
+	ERR_ONLY(&e, at(3, "log_max_size"), "\"5 MB\" is not a size",
+	    "50M");
+	cfg_errors_fini(&e);
+	load_bad("[worker w]\ncommand = /bin/true\nlog_keep = 0\n", &e);
+	ERR_ONLY(&e, at(3, "log_keep"), "from 1 to 100");
+	cfg_errors_fini(&e);
+}
+
 Test(supd_config, hibernate_after_takes_a_duration_or_infinity)
 {
 	struct cfg_errors e;
