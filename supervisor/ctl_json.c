@@ -57,8 +57,9 @@ worker_json(const struct supd_node *n, int64_t now)
 	json_object_set_new(o, "ready", json_string(
 	    cfg_ready_name(n->w->ready)));
 	json_object_set_new(o, "stopped_by_user", json_boolean(n->user_stopped));
-	json_object_set_new(o, "rss_kb", has_pid && proc_rss_kb(n->pid) >= 0
-	    ? json_integer(proc_rss_kb(n->pid)) : json_null());
+	long long rss = has_pid ? proc_rss_kb(n->pid) : -1;
+	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
+						  : json_null());
 	if (n->state == NS_BACKOFF)
 		json_object_set_new(o, "backoff_ms", json_integer(
 		    n->deadline_ns > now ? (n->deadline_ns - now) /
