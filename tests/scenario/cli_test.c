@@ -44,6 +44,8 @@ Test(scenario_cli, logs_shows_the_tail_and_follows)
 	cr_assert(pipe(fds) == 0);
 	if ((f = fork()) == 0) {
 		dup2(fds[1], 1);
+		/* Found and killed by the teardown if the test fails. */
+		setenv("SUP_TEST_DIR", env.dir, 1);
 		execl(T_BIN("supctl"), "supctl", "-r", env.run, "logs", "w",
 		    "-f", "--lines", "1", (char *)NULL);
 		_exit(127);

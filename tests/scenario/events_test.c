@@ -39,6 +39,8 @@ reader_start(struct reader *r)
 		dup2(fds[1], 1);
 		dup2(e, 2);
 		close(fds[0]);
+		/* Found and killed by the teardown if the test fails. */
+		setenv("SUP_TEST_DIR", env.dir, 1);
 		execl(T_BIN("supctl"), "supctl", "-r", env.run, "events", "w",
 		    "--json", (char *)NULL);
 		_exit(127);
