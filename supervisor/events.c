@@ -18,7 +18,7 @@
  * "name":NAME,"text":"the log line's fields"}.
  */
 #include <errno.h>
-#include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,47 +55,30 @@ topic_of(const char *text, char *out, size_t n)
 		snprintf(out, n, "supd");
 }
 
-static void
-json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* log.c's sink: every lifecycle line, published too. */
 static void
 publish_line(const char *event, const char *text)
 {
-	char topic[96], *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char topic[96], *body, *msg;
+	json_t *o;
+	int len;
 
 	if (ipc_pub_subscribers(pub) == 0)
 		return;
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return;
 	topic_of(text, topic, sizeof(topic));
-	fprintf(f, "%s {\"src\":\"supd\",\"pid\":%d,\"seq\":%" PRIu64
-	    ",\"t_ms\":%lld,\"event\":", topic, (int)getpid(), ++seq,
-	    (long long)clk_real_ms());
-	json_str(f, event);
-	fputs(",\"name\":", f);
-	json_str(f, topic);
-	fputs(",\"text\":", f);
-	json_str(f, text);
-	fputc('}', f);
-	if (fclose(f) == 0)
-		ipc_pub_send(pub, buf, len);
-	free(buf);
+	/* NULL when a string is not UTF-8: such a line is not published. */
+	o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:s, s:s}", "src", "supd",
+	    "pid", (int)getpid(), "seq", (json_int_t)(seq + 1), "t_ms",
+	    (json_int_t)clk_real_ms(), "event", event, "name", topic, "text",
+	    text);
+	body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (body != NULL && (len = asprintf(&msg, "%s %s", topic, body)) > 0) {
+		seq++;
+		ipc_pub_send(pub, msg, (size_t)len);
+		free(msg);
+	}
+	free(body);
 }
 
 /* Subscribes to every ready = sup worker's telemetry. */
