@@ -173,13 +173,10 @@ env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
  * its output): for those, use logrotate's copytruncate.
  */
 static void
-log_rotate(const char *path, int64_t max, int keep)
+log_rotate(const char *path, off_t size, int keep)
 {
 	char from[PATH_MAX + 16], to[PATH_MAX + 16];
-	struct stat st;
 
-	if (max <= 0 || stat(path, &st) != 0 || st.st_size <= max)
-		return;
 	for (int i = keep; i >= 1; i--) {
 		snprintf(from, sizeof(from), "%s.%d", path, i - 1);
 		snprintf(to, sizeof(to), "%s.%d", path, i);
@@ -188,7 +185,13 @@ log_rotate(const char *path, int64_t max, int keep)
 		(void)rename(i == 1 ? path : from, to);
 	}
 	log_event("log.rotate", "file=%s size=%lld", log_quote(path),
-	    (long long)st.st_size);
+	    (long long)size);
+}
+
+static int
+log_open(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
 /* stdout and stderr of the child: a log file, /dev/null, or supd's. */
@@ -196,6 +199,7 @@ static int
 out_open(struct supd *d, struct supd_node *n)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int fd;
 
 	if (n->w->out == OUT_INHERIT)
@@ -204,8 +208,15 @@ out_open(struct supd *d, struct supd_node *n)
 		return d->devnullfd;
 	snprintf(path, sizeof(path), "%s/log/%s.log", d->cfg->run_dir,
 	    n->name);
-	log_rotate(path, n->w->log_max_size, n->w->log_keep);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = log_open(path);
+	/* The size of the file just opened: no second lookup of its path
+	 * on the way to the fork. */
+	if (fd >= 0 && n->w->log_max_size > 0 && fstat(fd, &st) == 0 &&
+	    st.st_size > n->w->log_max_size) {
+		close(fd);
+		log_rotate(path, st.st_size, n->w->log_keep);
+		fd = log_open(path);
+	}
 	if (fd < 0) {
 		log_warn("cannot open %s: %s; %s writes to /dev/null", path,
 		    strerror(errno), n->name);
