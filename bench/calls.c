@@ -236,59 +236,51 @@ static atomic_int stop;
 static long counts[8];
 static char echo_url[160];
 
-static void *
-caller(void *arg)
-{
-	long *count = arg;
-	char req[64];
-	void *r;
-	size_t n;
+/* What caller() sends, and to whom: set before each throughput(). */
+static struct {
+	const char *to;	 /* a worker, or a pool with by_key */
+	bool by_key;	 /* sup_call_key, a new key each call */
+	const char *req;
+	size_t len;
+} load;
 
-	memset(req, 'y', sizeof(req));
-	while (!atomic_load(&stop))
-		if (sup_call("bench", req, 64, &r, &n, 5000) == SUP_OK) {
-			free(r);
-			(*count)++;
-		}
-	return NULL;
-}
+static char echo_req[64];
 
 /* A call with work in it: 500 us of CPU, then a 10-field checkpoint. */
 #define WORK_REQ "work 500"
-static void *
-caller_work(void *arg)
-{
-	long *count = arg;
-	void *r;
-	size_t n;
 
-	while (!atomic_load(&stop))
-		if (sup_call("bench", WORK_REQ, strlen(WORK_REQ), &r, &n, 5000) ==
-		    SUP_OK) {
-			free(r);
-			(*count)++;
-		}
-	return NULL;
-}
-
-/* The same calls, each to the shard of pool its key goes to. */
 static void *
-caller_work_key(void *arg)
+caller(void *arg)
 {
 	long *count = arg;
 	char key[32];
 	void *r;
 	size_t n;
+	sup_err e;
 
 	for (long i = 0; !atomic_load(&stop); i++) {
-		snprintf(key, sizeof(key), "%p-%ld", arg, i);
-		if (sup_call_key("pool", key, WORK_REQ, strlen(WORK_REQ), &r, &n,
-		    5000) == SUP_OK) {
+		if (load.by_key) {
+			snprintf(key, sizeof(key), "%p-%ld", arg, i);
+			e = sup_call_key(load.to, key, load.req, load.len, &r,
+			    &n, 5000);
+		} else {
+			e = sup_call(load.to, load.req, load.len, &r, &n, 5000);
+		}
+		if (e == SUP_OK) {
 			free(r);
 			(*count)++;
 		}
 	}
 	return NULL;
+}
+
+static void
+load_set(const char *to, bool by_key, const char *req, size_t len)
+{
+	load.to = to;
+	load.by_key = by_key;
+	load.req = req;
+	load.len = len;
 }
 
 static void *
@@ -525,6 +517,8 @@ main(void)
 	printf("call_rtt_64b_median %.1f us (floor %.1f us raw AF_UNIX, ratio "
 	    "%.2f; bare nng %.1f us, ratio %.2f)\n", c, f, c / f, fn, c / fn);
 	ftp = throughput(caller_nng, 8, 2000);
+	memset(echo_req, 'y', sizeof(echo_req));
+	load_set("bench", false, echo_req, sizeof(echo_req));
 	tp = throughput(caller, 8, 2000);
 	printf("calls_per_s_8_callers %.0f calls/s (floor: bare nng %.0f "
 	    "calls/s, ratio %.2f)\n", tp, ftp, tp / ftp);
@@ -534,8 +528,10 @@ main(void)
 	printf("table_reads_per_s %.0f with 1 process, %.0f with 2 (floor: "
 	    "calls/s for the same 64 bytes, 2 callers: %.0f; ratio %.2f)\n",
 	    t1, t2, tc, t2 / tc);
-	pw = throughput(caller_work_key, 8, 2000);
-	sw = throughput(caller_work, 8, 2000);
+	load_set("pool", true, WORK_REQ, strlen(WORK_REQ));
+	pw = throughput(caller, 8, 2000);
+	load_set("bench", false, WORK_REQ, strlen(WORK_REQ));
+	sw = throughput(caller, 8, 2000);
 	printf("pool4_calls_per_s_8_callers %.0f calls/s, each 500 us of work "
 	    "and a checkpoint (floor: one worker, same calls %.0f calls/s; "
 	    "ratio %.2f, bound by %ld cores)\n", pw, sw, pw / sw,
