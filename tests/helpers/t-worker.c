@@ -20,6 +20,9 @@
  *   hibernate       replies "ok", then returns SUP_RET_HIBERNATE
  *   emit N          N telemetry events "tick" (i); replies the ms it took
  *   taskcrash       a task thread crashes the process (abort: SIGABRT)
+ * With T_MARKS=FILE in its environment, sleep, defer and task append
+ * "sleep", "defer" or "task" to FILE as they start: tests wait for that,
+ * not for a time.
  * Fields: --need=N (required), --counter, --value, --load-ms, --slow-init.
  * terminate() sets `terminated` to true (seen in the final checkpoint).
  */
@@ -88,12 +91,26 @@ reply_num(sup_from *from, int64_t v)
 	return SUP_RET_OK;
 }
 
+/* "what" started: a line in $T_MARKS, for the test to see. */
+static void
+mark(const char *what)
+{
+	const char *path = getenv("T_MARKS");
+	FILE *f;
+
+	if (path != NULL && (f = fopen(path, "a")) != NULL) {
+		fprintf(f, "%s\n", what);
+		fclose(f);
+	}
+}
+
 static void
 task_sleep(void *arg, sup_from *from)
 {
 	char out[32];
 	int n = snprintf(out, sizeof(out), "tasked %ld", (long)arg);
 
+	mark("task");
 	msleep((long)arg);
 	sup_reply(from, out, (size_t)n);
 }
@@ -198,12 +215,14 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 		return SUP_RET_OK;
 	}
 	if (strncmp(m, "sleep ", 6) == 0) {
+		mark("sleep");
 		msleep(arg);
 		sup_reply(from, "slept", 5);
 		return SUP_RET_OK;
 	}
 	if (strncmp(m, "defer ", 6) == 0) {
 		char tag[32];
+		mark("defer");
 		snprintf(tag, sizeof(tag), "%p", (void *)from);
 		sup_send_after(w, arg, tag);
 		return SUP_RET_OK;
