@@ -5,7 +5,8 @@
  *
  * A pool's size is what supd runs, not what a client guesses: supd
  * writes N to RUN/pool/POOL when it starts (supervisor/pools.c), and
- * clients read it from there, without going through supd. A name with no
+ * clients read it from there, without going through supd, at most once
+ * per 100 ms. A name with no
  * such file is a single worker.
  *
  * Routing is jump consistent hashing (Lamping and Veach, 2014) of the
@@ -28,6 +29,7 @@
 
 #define MAX_FANOUT 64 /* threads of one multicall */
 #define MAX_POOL 10000 /* instances, as sup.conf allows */
+#define RECHECK_NS (100 * 1000000LL)
 
 static uint64_t
 fnv1a_64(const char *s)
@@ -85,15 +87,13 @@ pool_file_read(FILE *f)
  * is not what supd writes.
  */
 static sup_err
-pool_size(const char *pool, int *n)
+pool_size_read(const char *pool, const char *path, int *n)
 {
-	char path[PATH_MAX + 128];
+	char db[PATH_MAX + 128];
 	struct stat st;
 	FILE *f;
 	sup_err e;
 
-	if ((e = wrk_pool_path(pool, path, sizeof(path))) != SUP_OK)
-		return e;
 	if ((f = fopen(path, "re")) != NULL) {
 		if (fstat(fileno(f), &st) != 0 || st.st_uid != geteuid()) {
 			fclose(f);
@@ -106,9 +106,60 @@ pool_size(const char *pool, int *n)
 	if (errno != ENOENT)
 		return SUP_ESYS | errno;
 	*n = 0;
-	if ((e = wrk_db_path(pool, path, sizeof(path))) != SUP_OK)
+	if ((e = wrk_db_path(pool, db, sizeof(db))) != SUP_OK)
 		return e;
-	return stat(path, &st) == 0 ? SUP_OK : SUP_ENOTFOUND;
+	return stat(db, &st) == 0 ? SUP_OK : SUP_ENOTFOUND;
+}
+
+/* Sizes read lately, by pool file: a call by key costs no file I/O. */
+struct pool_seen {
+	char path[PATH_MAX + 128];
+	int n;
+	int64_t checked_ns;
+	struct pool_seen *next;
+};
+
+static pthread_mutex_t pmu = PTHREAD_MUTEX_INITIALIZER;
+static struct pool_seen *seen; /* under pmu; kept until exit */
+
+/*
+ * pool_size_read, remembered for RECHECK_NS: a pool's size changes only
+ * when supd starts again with another config, and that is seen within
+ * RECHECK_NS (as a replaced table file is, tables.c).
+ */
+static sup_err
+pool_size(const char *pool, int *n)
+{
+	char path[PATH_MAX + 128];
+	int64_t now = clk_mono_ns();
+	struct pool_seen *p;
+	sup_err e;
+
+	if ((e = wrk_pool_path(pool, path, sizeof(path))) != SUP_OK)
+		return e;
+	pthread_mutex_lock(&pmu);
+	for (p = seen; p != NULL && strcmp(p->path, path) != 0; p = p->next)
+		;
+	if (p != NULL && now - p->checked_ns < RECHECK_NS) {
+		*n = p->n;
+		pthread_mutex_unlock(&pmu);
+		return SUP_OK;
+	}
+	pthread_mutex_unlock(&pmu);
+	if ((e = pool_size_read(pool, path, n)) != SUP_OK)
+		return e;
+	pthread_mutex_lock(&pmu);
+	if (p == NULL && (p = calloc(1, sizeof(*p))) != NULL) {
+		snprintf(p->path, sizeof(p->path), "%s", path);
+		p->next = seen;
+		seen = p;
+	}
+	if (p != NULL) {
+		p->n = *n;
+		p->checked_ns = now;
+	}
+	pthread_mutex_unlock(&pmu);
+	return SUP_OK;
 }
 
 static sup_err
