@@ -15,7 +15,7 @@
  * A message is "NAME " then a JSON object, NAME being the child it is
  * about ("supd" for supd itself): subscribers filter by prefix. supd's
  * own events: {"src":"supd","pid":P,"seq":N,"t_ms":T,"event":E,
- * "name":NAME,"text":"the log line's fields"}.
+ * "name":NAME,"text":"the log line's fields"}, numbered per NAME.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -35,7 +35,8 @@
 #define RELAY_BUF 4096 /* events from workers waiting for supd */
 
 static ipc_pub *pub;
-static uint64_t seq;
+static struct supd *sd;	  /* for the children's sequences */
+static uint64_t supd_seq; /* of events about no child */
 
 /* "name=VALUE ..." of a log line: the child it is about. */
 static void
@@ -60,21 +61,27 @@ static void
 publish_line(const char *event, const char *text)
 {
 	char topic[96], *body, *msg;
+	struct supd_node *n;
+	uint64_t *seq;
 	json_t *o;
 	int len;
 
 	if (ipc_pub_subscribers(pub) == 0)
 		return;
 	topic_of(text, topic, sizeof(topic));
+	/* Numbered per topic, so that a subscriber to some children sees
+	 * every number of theirs, and a gap only when it lost one. */
+	n = sd != NULL ? tree_find(sd, topic) : NULL;
+	seq = n != NULL ? &n->events_seq : &supd_seq;
 	/* NULL when a string is not UTF-8: such a line is not published. */
 	o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:s, s:s}", "src", "supd",
-	    "pid", (int)getpid(), "seq", (json_int_t)(seq + 1), "t_ms",
+	    "pid", (int)getpid(), "seq", (json_int_t)(*seq + 1), "t_ms",
 	    (json_int_t)clk_real_ms(), "event", event, "name", topic, "text",
 	    text);
 	body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (body != NULL && (len = asprintf(&msg, "%s %s", topic, body)) > 0) {
-		seq++;
+		(*seq)++;
 		ipc_pub_send(pub, msg, (size_t)len);
 		free(msg);
 	}
@@ -128,6 +135,7 @@ events_open(struct supd *d)
 	if ((size_t)snprintf(path, sizeof(path), "%s/events",
 	    d->cfg->run_dir) >= sizeof(path) || strlen(path) >= 108)
 		return SUP_ETOOBIG;
+	sd = d;
 	if ((d->events_subs_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return SUP_ESYS | errno;
 	unlink(path); /* we hold the lock: a dead supd's */

@@ -23,15 +23,16 @@
 #define MAX_SOURCES 256
 #define SLICE_MS 250 /* how soon Ctrl-C is seen */
 
+/* A sequence of numbers: a publisher (src, pid) about one topic (a
+ * worker's own events; supd numbers its events per child). */
 struct source {
-	char src[96];
+	char src[96], topic[96];
 	json_int_t pid, seq;
 };
 
 static struct source sources[MAX_SOURCES];
 static int nsources;
 static long long lost;
-static bool filtered; /* names given: supd's own numbers skip the others */
 static volatile sig_atomic_t interrupted;
 
 static void
@@ -43,29 +44,29 @@ on_signal(int sig)
 
 /* Gaps in a source's numbers: events this reader missed. */
 static void
-gaps_check(const char *src, json_int_t pid, json_int_t seq)
+gaps_check(const char *src, const char *topic, json_int_t pid,
+    json_int_t seq)
 {
 	struct source *s = NULL;
 
-	/* supd numbers all its events in one sequence: filtered by name,
-	 * the others' are gaps that are no loss. */
-	if (filtered && strcmp(src, "supd") == 0)
-		return;
 	for (int i = 0; i < nsources && s == NULL; i++)
-		if (strcmp(sources[i].src, src) == 0 && sources[i].pid == pid)
+		if (strcmp(sources[i].src, src) == 0 && sources[i].pid == pid &&
+		    strcmp(sources[i].topic, topic) == 0)
 			s = &sources[i];
 	if (s == NULL) {
 		s = &sources[nsources < MAX_SOURCES ? nsources++ : 0];
 		snprintf(s->src, sizeof(s->src), "%s", src);
+		snprintf(s->topic, sizeof(s->topic), "%s", topic);
 		s->pid = pid;
 		s->seq = seq;
 		return;
 	}
 	if (seq > s->seq + 1) {
 		lost += seq - s->seq - 1;
-		ctl_say("lost %lld events of %s (pid %lld): this reader was "
-		    "too slow", (long long)(seq - s->seq - 1), src,
-		    (long long)pid);
+		ctl_say("lost %lld events of %s%s%s (pid %lld): this reader "
+		    "was too slow", (long long)(seq - s->seq - 1), src,
+		    strcmp(src, topic) ? " about " : "",
+		    strcmp(src, topic) ? topic : "", (long long)pid);
 	}
 	if (seq > s->seq)
 		s->seq = seq;
@@ -92,14 +93,15 @@ static void
 event_show(const struct ctl_opts *o, const char *msg)
 {
 	const char *body = strchr(msg, ' '), *src, *event;
-	char ts[32];
+	char ts[32], topic[96];
 	json_t *j;
 
 	if (body == NULL || (j = json_loads(body + 1, 0, NULL)) == NULL)
 		return; /* not an event */
 	src = json_string_value(json_object_get(j, "src"));
 	event = json_string_value(json_object_get(j, "event"));
-	gaps_check(src ? src : "?", json_integer_value(json_object_get(j,
+	snprintf(topic, sizeof(topic), "%.*s", (int)(body - msg), msg);
+	gaps_check(src ? src : "?", topic, json_integer_value(json_object_get(j,
 	    "pid")), json_integer_value(json_object_get(j, "seq")));
 	if (o->json) {
 		puts(body + 1);
@@ -124,7 +126,6 @@ subscribe(ipc_sub *s, int argc, char **argv)
 
 	if (argc == 0)
 		return ipc_sub_subscribe(s, "", 0) == SUP_OK ? 0 : -1;
-	filtered = true;
 	for (int i = 0; i < argc; i++) {
 		/* The name itself, and its pool's instances (NAME.0 ...). */
 		snprintf(prefix, sizeof(prefix), "%s ", argv[i]);

@@ -86,6 +86,7 @@ struct supd_node {
 	char config_hash[17];	/* worker: of its config (restart if changed) */
 	char cause[160];	/* what decided the pending (re)start */
 	struct node_snap saved;	/* as last committed to the database */
+	uint64_t events_seq;	/* supd's events about it (events.c) */
 	bool restored;		/* had a row in the database */
 	bool spawn_is_restart;	/* the spawn under way counts as a restart */
 	int order;		/* index in supd.nodes */
