@@ -499,16 +499,23 @@ fail(sup_worker *w, int code, const char *why)
 	return code;
 }
 
+/* The signals the loop takes through its signalfd. */
+static void
+loop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+}
+
 static bool
 fds_open(sup_worker *w)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
+	loop_signals(&set);
 	w->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -529,10 +536,7 @@ signals_block(void)
 	struct sigaction ign = {.sa_handler = SIG_IGN};
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
+	loop_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sigaction(SIGPIPE, &ign, NULL);
 }
