@@ -140,12 +140,12 @@ $(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ) \
 		tests/noleak.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -ljansson \
-		-o $@
+		-lsqlite3 -o $@
 
 # Helpers are the processes scenario tests supervise; t-sdnotify proves a
 # program using libsystemd's sd_notify works unmodified; t-ctlpoke talks
 # raw bytes to the control socket through ipc/.
-$(BUILD)/tests/helpers/t-sdnotify: tests/helpers/t-sdnotify.c
+$(BUILD)/tests/helpers/t-sdnotify: tests/helpers/t-sdnotify.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -lsystemd -o $@
 
@@ -185,7 +185,7 @@ $(BUILD)/bench/child/bench-worker: bench/child/bench-worker.c $(LIBSUP_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBSUP_A) $(LIBS_LIBSUP) -o $@
 
 # Static: no dynamic loader runs before its first instruction.
-$(BUILD)/bench/child/bench-stamp: bench/child/bench-stamp.c
+$(BUILD)/bench/child/bench-stamp: bench/child/bench-stamp.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 -static $< -o $@
 

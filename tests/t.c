@@ -53,6 +53,31 @@ t_path(const struct t_env *e, const char *name, char *buf, size_t n)
 }
 
 void
+t_dir_for(struct t_env *e, const char *name, mode_t mode, uid_t uid,
+    char *buf, size_t n)
+{
+	cr_assert(chmod(e->dir, 0755) == 0, "chmod %s: %s", e->dir,
+	    strerror(errno));
+	t_path(e, name, buf, n);
+	cr_assert(mkdir(buf, mode) == 0 || errno == EEXIST, "mkdir %s: %s",
+	    buf, strerror(errno));
+	cr_assert(chmod(buf, mode) == 0 && chown(buf, uid, (gid_t)-1) == 0,
+	    "%s: %s", buf, strerror(errno));
+}
+
+void
+t_exec_copy(struct t_env *e, const char *program, char *buf, size_t n)
+{
+	char dir[256], *argv[] = {"cp", (char *)program, dir, NULL};
+	const char *base = strrchr(program, '/');
+
+	t_dir_for(e, "bin", 0755, 0, dir, sizeof(dir));
+	cr_assert_eq(t_run(NULL, NULL, argv), 0, "cp %s %s", program, dir);
+	snprintf(buf, n, "%s/%s", dir, base ? base + 1 : program);
+	cr_assert(chmod(buf, 0755) == 0, "chmod %s", buf);
+}
+
+void
 t_conf(struct t_env *e, const char *fmt, ...)
 {
 	FILE *f = fopen(e->conf, "w");

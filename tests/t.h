@@ -72,6 +72,16 @@ void t_env_fini(struct t_env *e);
 /* Writes the config (printf-style); run_dir is set for you. */
 void t_conf(struct t_env *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * A directory another user can reach, for tests that run a child as that
+ * user (user = nobody): e->dir becomes 0755 and e->dir/name is made with
+ * mode, owned by uid. The checkout itself may be private (a clone under
+ * /root is 0700): t_exec_copy() copies a program into e->dir/bin, 0755,
+ * and writes the copy's path to buf.
+ */
+void t_dir_for(struct t_env *e, const char *name, mode_t mode, uid_t uid,
+    char *buf, size_t n);
+void t_exec_copy(struct t_env *e, const char *program, char *buf, size_t n);
 /* Writes path = e->dir/name. */
 void t_path(const struct t_env *e, const char *name, char *buf, size_t n);
 

@@ -4,7 +4,7 @@
  *
  *   --stamp=FILE        first thing: append "PID MONO_NS NAME" to FILE
  *   --env=FILE          write the environment, one variable per line
- *   --whoami=FILE       write "uid gid cwd"
+ *   --whoami=FILE       write "uid gid cwd umask" (umask in octal)
  *   --grandchild=FILE   fork a grandchild that sleeps; write its pid
  *   --ignore-term       ignore SIGTERM (only SIGKILL stops it)
  *   --term-exit=N       on SIGTERM exit with status N
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,8 +122,11 @@ main(int argc, char **argv)
 			if (f)
 				fclose(f);
 		} else if ((v = opt(a, "--whoami=")) != NULL) {
-			write_file(v, "w", "%u %u %s\n", (unsigned)getuid(),
-			    (unsigned)getgid(), getcwd(cwd, sizeof(cwd)));
+			mode_t m = umask(0);
+			umask(m);
+			write_file(v, "w", "%u %u %s %03o\n", (unsigned)getuid(),
+			    (unsigned)getgid(), getcwd(cwd, sizeof(cwd)),
+			    (unsigned)m);
 		} else if ((v = opt(a, "--grandchild=")) != NULL) {
 			pid_t g = fork();
 			if (g == 0) {

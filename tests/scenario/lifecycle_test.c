@@ -209,20 +209,22 @@ Test(scenario_lifecycle, a_child_gets_its_environment_and_directory)
 	free(text);
 	cr_assert(T_WAIT(t_read(who) != NULL, T_WAIT_MS));
 	text = t_read(who);
-	cr_assert(strstr(text, " /tmp\n") != NULL, "%s", text);
+	cr_assert(strstr(text, " /tmp 022\n") != NULL, "%s", text);
 	free(text);
 }
 
 Test(scenario_lifecycle, user_switches_the_childs_identity)
 {
-	char who[256], conf[1024], *text;
+	char who[256], conf[1024], child[256], *text;
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	t_path(&env, "who.txt", who, sizeof(who));
-	chmod(env.dir, 0777);
-	snprintf(conf, sizeof(conf), "[worker w]\ncommand = " CHILD
-	    " --whoami=%s\nuser = nobody\n", who);
+	/* nobody may not reach the checkout (a clone under /root is 0700). */
+	t_exec_copy(&env, CHILD, child, sizeof(child));
+	t_dir_for(&env, "out", 0755, 65534, who, sizeof(who));
+	strcat(who, "/who.txt");
+	snprintf(conf, sizeof(conf), "[worker w]\ncommand = %s"
+	    " --whoami=%s\nuser = nobody\n", child, who);
 	t_conf(&env, "%s", conf);
 	t_supd_start(&env);
 	cr_assert(T_WAIT(t_read(who) != NULL, T_WAIT_MS));
