@@ -16,6 +16,16 @@ clk_mono_ns(void)
 }
 
 int64_t
+clk_after(int64_t now_ns, int64_t ms)
+{
+	if (ms <= 0)
+		return now_ns;
+	if (ms >= (CLK_NEVER - now_ns) / CLK_NS_PER_MS)
+		return CLK_NEVER;
+	return now_ns + ms * CLK_NS_PER_MS;
+}
+
+int64_t
 clk_boot_ms(void)
 {
 	struct timespec ts;

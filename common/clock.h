@@ -14,6 +14,14 @@
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t clk_mono_ns(void);
 
+/*
+ * The monotonic time ms milliseconds after now_ns, saturating: however
+ * long ms is (a duration from a config, a row, an environment variable),
+ * the deadline never wraps into the past; CLK_NEVER at the most.
+ */
+#define CLK_NEVER (INT64_MAX / 2)
+int64_t clk_after(int64_t now_ns, int64_t ms);
+
 /* CLOCK_BOOTTIME in milliseconds: the clock of /proc start times. */
 int64_t clk_boot_ms(void);
 

@@ -9,7 +9,6 @@
 
 #include "dur.h"
 
-#define DUR_MAX_MS INT64_C(9000000000000000) /* ~285,000 years */
 
 static const struct {
 	const char *unit;
@@ -18,7 +17,8 @@ static const struct {
 	{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
 };
 
-/* Digits at *p into *v (at most 15 of them); returns how many. */
+/* Digits at *p into *v; returns how many. More than 15 (way past
+ * DUR_MAX_MS in any unit) make *v INT64_MAX, to be refused as too long. */
 static int
 digits(const char **p, int64_t *v)
 {
@@ -26,9 +26,10 @@ digits(const char **p, int64_t *v)
 
 	*v = 0;
 	while (isdigit((unsigned char)**p)) {
-		if (++n > 15)
-			return -1;
-		*v = *v * 10 + (**p - '0');
+		if (++n <= 15)
+			*v = *v * 10 + (**p - '0');
+		else
+			*v = INT64_MAX;
 		(*p)++;
 	}
 	return n;
@@ -63,8 +64,10 @@ term_parse(const char **p, bool only, int64_t *ms)
 			return SUP_EINVAL;
 		unit = 1000;
 	}
-	if (ip > DUR_MAX_MS / unit || (fp * unit) % scale != 0)
-		return SUP_EINVAL; /* too long, or not whole milliseconds */
+	if ((fp * unit) % scale != 0)
+		return SUP_EINVAL; /* not whole milliseconds */
+	if (ip > DUR_MAX_MS / unit || ip * unit + fp * unit / scale > DUR_MAX_MS)
+		return SUP_ETOOBIG;
 	*ms = ip * unit + fp * unit / scale;
 	return SUP_OK;
 }
@@ -74,6 +77,7 @@ dur_parse(const char *s, int64_t *ms)
 {
 	const char *p = s;
 	int64_t total = 0, t;
+	sup_err e;
 
 	if (strcmp(s, "infinity") == 0) {
 		*ms = DUR_INFINITY;
@@ -82,10 +86,10 @@ dur_parse(const char *s, int64_t *ms)
 	/* Terms like 1h30m; no signs, spaces, exponents or hex anywhere. */
 	do {
 		bool only = p == s && strpbrk(s, "mshd") == NULL;
-		if (term_parse(&p, only, &t) != SUP_OK)
-			return SUP_EINVAL;
+		if ((e = term_parse(&p, only, &t)) != SUP_OK)
+			return e;
 		if (t > DUR_MAX_MS - total)
-			return SUP_EINVAL;
+			return SUP_ETOOBIG;
 		total += t;
 	} while (*p != '\0');
 	*ms = total;

@@ -11,13 +11,17 @@
 #include "sup/err.h"
 
 #define DUR_INFINITY INT64_MAX /* milliseconds */
+/* The longest finite duration: 36500 days (100 years). Added to any
+ * monotonic time in nanoseconds it stays far from overflow. */
+#define DUR_MAX_MS (INT64_C(36500) * 86400000)
+#define DUR_MAX_TEXT "36500d"
 
 /*
  * Parses s into milliseconds (DUR_INFINITY for "infinity"): one or more
  * terms NUMBER[.FRACTION]UNIT (ms, s, m, h, d), or a lone NUMBER meaning
- * seconds. Returns SUP_EINVAL for anything else: an empty string, a sign,
- * a blank, a value that is not whole milliseconds, an unknown unit, or
- * more than ~285,000 years.
+ * seconds. Returns SUP_ETOOBIG for more than DUR_MAX_MS, SUP_EINVAL for
+ * anything else: an empty string, a sign, a blank, a value that is not
+ * whole milliseconds, an unknown unit.
  */
 sup_err dur_parse(const char *s, int64_t *ms);
 

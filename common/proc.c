@@ -46,7 +46,7 @@ proc_same(pid_t pid, int64_t start_ms)
 	int64_t ticks, ms;
 	bool zombie;
 
-	if (pid <= 0 || proc_start_time(pid, &ticks, &zombie) != SUP_OK ||
+	if (pid <= 1 || proc_start_time(pid, &ticks, &zombie) != SUP_OK ||
 	    zombie)
 		return false;
 	ms = ticks * 1000 / sysconf(_SC_CLK_TCK);
@@ -84,4 +84,24 @@ proc_rss_kb(pid_t pid)
 	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
 		return -1;
 	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+bool
+proc_has_uid(pid_t pid, uid_t uid)
+{
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nUid:")) == NULL)
+		return false;
+	return strtoul(p + 6, NULL, 10) == (unsigned long)uid;
 }

@@ -19,11 +19,17 @@
 sup_err proc_start_time(pid_t pid, int64_t *ticks, bool *zombie);
 
 /*
- * Whether pid is alive (not a zombie) and started within 2 s of start_ms
+ * Whether pid (> 1) is alive (not a zombie) and started within 2 s of start_ms
  * (boot clock): the process recorded then, not one that took its pid.
  * With the boot clock a wall-clock step changes nothing.
  */
 bool proc_same(pid_t pid, int64_t start_ms);
+
+/*
+ * Whether pid's real uid is uid (the user it runs as; the kernel lets
+ * that user signal it). False when there is no such process.
+ */
+bool proc_has_uid(pid_t pid, uid_t uid);
 
 /* The kernel's boot id (36 characters) into buf; empty if unknown. */
 void proc_boot_id(char *buf, size_t n);

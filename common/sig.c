@@ -1,6 +1,7 @@
 /*
  * common/sig.c — signal names (sig.h), from glibc's own table.
  */
+#include <errno.h>
 #include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,4 +44,24 @@ sig_name(int sig)
 	}
 	snprintf(buf, sizeof(buf), "%d", sig);
 	return buf;
+}
+
+int
+sig_group(pid_t pid, int sig)
+{
+	if (pid <= 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return kill(-pid, sig);
+}
+
+int
+sig_proc(pid_t pid, int sig)
+{
+	if (pid <= 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return kill(pid, sig);
 }

@@ -151,12 +151,16 @@ void ipc_pub_close(ipc_pub *p);
 sup_err ipc_sub_open(size_t recv_buf, ipc_sub **out);
 /* Receives the messages that start with prefix (len 0: all). */
 sup_err ipc_sub_subscribe(ipc_sub *s, const void *prefix, size_t len);
-sup_err ipc_sub_dial(ipc_sub *s, const char *path);
+/* *id (may be NULL): the dialer's id, which ipc_sub_recv() gives back
+ * for each message that came through it. */
+sup_err ipc_sub_dial(ipc_sub *s, const char *path, uint32_t *id);
 /* Polls readable when a message may be waiting. Borrowed. */
 int ipc_sub_fd(const ipc_sub *s);
 /* The next message (NUL-terminated copy; free it), waiting up to
- * timeout_ms (0: not at all; -1: for ever). SUP_EBUSY when none came. */
-sup_err ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms);
+ * timeout_ms (0: not at all; -1: for ever). SUP_EBUSY when none came.
+ * *from (may be NULL): the id of the dialer it came through. */
+sup_err ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms,
+    uint32_t *from);
 void ipc_sub_close(ipc_sub *s);
 
 #endif

@@ -139,15 +139,18 @@ ipc_sub_subscribe(ipc_sub *s, const void *prefix, size_t len)
 }
 
 sup_err
-ipc_sub_dial(ipc_sub *s, const char *path)
+ipc_sub_dial(ipc_sub *s, const char *path, uint32_t *id)
 {
 	char url[4200];
+	nng_dialer d;
 	int rv;
 
 	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
 		return SUP_ETOOBIG;
 	/* Non-blocking: a publisher not there yet is dialled again. */
-	rv = nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	rv = nng_dial(s->sock, url, &d, NNG_FLAG_NONBLOCK);
+	if (rv == 0 && id != NULL)
+		*id = (uint32_t)nng_dialer_id(d);
 	return rv == 0 ? SUP_OK : SUP_EIPC | rv;
 }
 
@@ -158,7 +161,8 @@ ipc_sub_fd(const ipc_sub *s)
 }
 
 sup_err
-ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms)
+ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms,
+    uint32_t *from)
 {
 	nng_msg *m;
 	int rv;
@@ -179,6 +183,9 @@ ipc_sub_recv(ipc_sub *s, void **buf, size_t *len, int64_t timeout_ms)
 	}
 	memcpy(*buf, nng_msg_body(m), *len);
 	((char *)*buf)[*len] = '\0';
+	if (from != NULL)
+		*from = (uint32_t)nng_dialer_id(nng_pipe_dialer(
+		    nng_msg_get_pipe(m)));
 	nng_msg_free(m);
 	return SUP_OK;
 }

@@ -97,6 +97,13 @@ pragmas(st_db *db, bool power, int busy_ms, char *why, size_t n)
 	sup_err e;
 
 	sqlite3_busy_timeout(db->h, busy_ms);
+	/* What a file holds never runs code with side effects: views and
+	 * triggers of a file someone crafted stay inert. */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if ((e = exec(db, "PRAGMA trusted_schema = OFF")) != SUP_OK) {
+		snprintf(why, n, "%s", sqlite3_errmsg(db->h));
+		return e;
+	}
 	if (db->readonly)
 		return SUP_OK;
 	/* A small page cache: supd's rows are few and written in batches,

@@ -141,6 +141,15 @@ int st_user_version(st_db *db);
 sup_err st_wopen(const char *path, bool readonly, st_db **out, char *why,
     size_t n);
 
+/*
+ * Makes path a worker database, in WAL mode and migrated, for a worker
+ * that will run as another user: it may not create files beside its
+ * database (no rollback journal, no -wal), so what it needs is made for
+ * it (and chowned by supd). Connections that write keep -wal and -shm
+ * when they close.
+ */
+sup_err st_wcreate(const char *path, char *why, size_t n);
+
 /* A field's value. Strings and blobs are borrowed. */
 enum st_vtype { ST_NULL, ST_INT, ST_REAL, ST_TEXT, ST_BLOB };
 struct st_value {

@@ -49,10 +49,30 @@ const struct st_schema st_worker_schema = {
 sup_err
 st_wopen(const char *path, bool readonly, st_db **out, char *why, size_t n)
 {
+	int one = 1;
+	sup_err e;
+
 	/* A worker waits a little for a lock (only readers' checkpoints of
 	 * the WAL could hold it); readers wait longer for a busy writer. */
-	return st_open_schema(path, &st_worker_schema, readonly, false,
+	e = st_open_schema(path, &st_worker_schema, readonly, false,
 	    readonly ? 1000 : 100, out, why, n);
+	/* -wal and -shm stay when the last connection closes: a worker of
+	 * another user could not make them again (st_wcreate). */
+	if (e == SUP_OK && !readonly)
+		sqlite3_file_control((*out)->h, "main",
+		    SQLITE_FCNTL_PERSIST_WAL, &one);
+	return e;
+}
+
+sup_err
+st_wcreate(const char *path, char *why, size_t n)
+{
+	st_db *db;
+	sup_err e;
+
+	if ((e = st_wopen(path, false, &db, why, n)) == SUP_OK)
+		st_close(db);
+	return e;
 }
 
 static void

@@ -27,7 +27,7 @@
 #include "common/proc.h"
 #include "common/sig.h"
 #include "common/utf8.h"
-#include "rundir.h"
+#include "common/rundir.h"
 #include "spawn.h"
 #include "spawnfile.h"
 #include "supd.h"
@@ -80,12 +80,17 @@ env_set(struct envbuf *e, const char *key, const char *fmt, ...)
 	env_push(e, s);
 }
 
+/* What names supd's user's own places: not passed to another user. */
+static const char *const users_vars[] = {"XDG_RUNTIME_DIR", "MAIL",
+    "DBUS_SESSION_BUS_ADDRESS", "XAUTHORITY", NULL};
+
+/* Whether kv's key is one of vars. */
 static bool
-is_own_var(const char *kv)
+var_in(const char *kv, const char *const *vars)
 {
-	for (int i = 0; own_vars[i] != NULL; i++) {
-		size_t k = strlen(own_vars[i]);
-		if (strncmp(kv, own_vars[i], k) == 0 && kv[k] == '=')
+	for (int i = 0; vars[i] != NULL; i++) {
+		size_t k = strlen(vars[i]);
+		if (strncmp(kv, vars[i], k) == 0 && kv[k] == '=')
 			return true;
 	}
 	return false;
@@ -121,9 +126,11 @@ env_tail(struct supd *d, const struct cfg_worker *w)
 		env_set(e, "USER", "%s", w->user);
 		env_set(e, "LOGNAME", "%s", w->user);
 		env_set(e, "HOME", "%s", w->home);
+		env_set(e, "SHELL", "%s", w->shell);
 	}
 	for (char **p = environ; *p != NULL; p++)
-		if (!is_own_var(*p))
+		if (!var_in(*p, own_vars) &&
+		    !(child_foreign(w) && var_in(*p, users_vars)))
 			env_push(e, *p);
 	t = realloc(d->tails, (size_t)(d->ntails + 1) * sizeof(*t));
 	v = calloc((size_t)e->n + 1, sizeof(*v));
@@ -142,19 +149,37 @@ env_tail(struct supd *d, const struct cfg_worker *w)
 	return v;
 }
 
+bool
+child_foreign(const struct cfg_worker *w)
+{
+	return w->has_user && w->uid != geteuid();
+}
+
+const char *
+child_endpoint(const struct supd *d, const struct supd_node *n, char *buf,
+    size_t len)
+{
+	if (!rundir_path(d->cfg->run_dir, child_foreign(n->w) ? RUN_WSOCK_OWN
+	    : RUN_WSOCK, n->name, buf, len))
+		buf[0] = '\0';
+	return buf;
+}
+
 /* SUP_* and NOTIFY_SOCKET for this spawn, then the worker's tail. */
 static void
 env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
 {
 	const struct cfg_worker *w = n->w;
 	const char *run = d->cfg->run_dir;
-	char **tail = env_tail(d, w);
+	char **tail = env_tail(d, w), buf[PATH_MAX];
 
 	e->n = e->ns = 0;
 	env_set(e, "SUP_NAME", "%s", n->name);
 	env_set(e, "SUP_RUN_DIR", "%s", run);
-	env_set(e, "SUP_ENDPOINT", "ipc://%s/w/%s", run, n->name);
-	env_set(e, "SUP_STATE_DB", "%s/state/%s.db", run, n->name);
+	env_set(e, "SUP_ENDPOINT", "ipc://%s", child_endpoint(d, n, buf,
+	    sizeof(buf)));
+	rundir_path(run, RUN_WDB, n->name, buf, sizeof(buf));
+	env_set(e, "SUP_STATE_DB", "%s", buf);
 	env_set(e, "SUP_SPAWN_ID", "%" PRIu64, n->spawn_id);
 	if (n->instance >= 0)
 		env_set(e, "SUP_INSTANCE", "%d", n->instance);
@@ -173,32 +198,35 @@ env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
  * its output): for those, use logrotate's copytruncate.
  */
 static void
-log_rotate(const char *path, off_t size, int keep)
+log_rotate(struct supd *d, const char *name, off_t size, int keep)
 {
-	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	int dir = rundir_fd(&d->run, RUNDIR_LOG);
+	char log[CFG_NAME_MAX + 32], from[PATH_MAX], to[CFG_NAME_MAX + 48];
 
+	rundir_name(RUN_LOG, name, log, sizeof(log));
 	for (int i = keep; i >= 1; i--) {
-		snprintf(from, sizeof(from), "%s.%d", path, i - 1);
-		snprintf(to, sizeof(to), "%s.%d", path, i);
+		snprintf(from, sizeof(from), "%s.%d", log, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", log, i);
 		if (i == keep)
-			unlink(to);
-		(void)rename(i == 1 ? path : from, to);
+			unlinkat(dir, to, 0);
+		(void)renameat(dir, i == 1 ? log : from, dir, to);
 	}
-	log_event("log.rotate", "file=%s size=%lld", log_quote(path),
+	rundir_path(d->cfg->run_dir, RUN_LOG, name, from, sizeof(from));
+	log_event("log.rotate", "file=%s size=%lld", log_quote(from),
 	    (long long)size);
 }
 
 static int
-log_open(const char *path)
+log_open(struct supd *d, const char *name)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	return rundir_openat(&d->run, RUN_LOG, name, O_WRONLY | O_APPEND |
+	    O_CREAT, 0600);
 }
 
 /* stdout and stderr of the child: a log file, /dev/null, or supd's. */
 static int
 out_open(struct supd *d, struct supd_node *n)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	int fd;
 
@@ -206,24 +234,25 @@ out_open(struct supd *d, struct supd_node *n)
 		return -1;
 	if (n->w->out == OUT_NULL)
 		return d->devnullfd;
-	snprintf(path, sizeof(path), "%s/log/%s.log", d->cfg->run_dir,
-	    n->name);
-	fd = log_open(path);
+	fd = log_open(d, n->name);
 	/* The size of the file just opened: no second lookup of its path
 	 * on the way to the fork. */
 	if (fd >= 0 && n->w->log_max_size > 0 && fstat(fd, &st) == 0 &&
 	    st.st_size > n->w->log_max_size) {
 		close(fd);
-		log_rotate(path, st.st_size, n->w->log_keep);
-		fd = log_open(path);
+		log_rotate(d, n->name, st.st_size, n->w->log_keep);
+		fd = log_open(d, n->name);
 	}
 	if (fd < 0) {
-		log_warn("cannot open %s: %s; %s writes to /dev/null", path,
-		    strerror(errno), n->name);
+		log_warn("cannot open %s/log/%s.log: %s%s; %s writes to "
+		    "/dev/null", d->cfg->run_dir, n->name, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link: not followed)" : "",
+		    n->name);
 		return d->devnullfd;
 	}
 	if (n->w->has_user && fchown(fd, n->w->uid, n->w->gid) != 0)
-		log_debug("cannot chown %s: %s", path, strerror(errno));
+		log_debug("cannot chown %s's log: %s", n->name,
+		    strerror(errno));
 	return fd;
 }
 
@@ -283,7 +312,7 @@ child_spawn(struct supd *d, struct supd_node *n)
 	static struct envbuf env; /* big; one spawn at a time */
 	struct spawn_req r = {
 		.path = w->path, .argv = w->argv, .envp = env.v,
-		.dir = w->directory, .uid = w->uid,
+		.dir = w->directory, .uid = w->uid, .umask = w->umask,
 		/* Not root: the config check made sure it is our own user. */
 		.set_user = w->has_user && geteuid() == 0,
 		.gid = w->gid, .groups = w->groups, .ngroups = w->ngroups,
@@ -295,6 +324,7 @@ child_spawn(struct supd *d, struct supd_node *n)
 	pid_t pid;
 
 	r.pid_fd = spawn_intent(d, n);
+	foreign_files_give(d, n);
 	env_build(d, n, &env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
@@ -315,8 +345,8 @@ child_spawn(struct supd *d, struct supd_node *n)
 		return;
 	}
 	if (w->start_timeout_ms != DUR_INFINITY)
-		n->deadline_ns = clk_mono_ns() +
-		    w->start_timeout_ms * CLK_NS_PER_MS;
+		n->deadline_ns = clk_after(clk_mono_ns(),
+		    w->start_timeout_ms);
 }
 
 /*
@@ -329,12 +359,12 @@ child_signal(struct supd_node *n, int sig)
 {
 	if (n->pid <= 0)
 		return -1;
-	if (kill(-n->pid, sig) == 0 || errno != ESRCH)
+	if (sig_group(n->pid, sig) == 0 || errno != ESRCH)
 		return 0;
 	if (n->pidfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, n->pidfd, sig, NULL,
 		    0);
-	return kill(n->pid, sig);
+	return sig_proc(n->pid, sig);
 }
 
 void
@@ -357,7 +387,7 @@ child_signal_stop(struct supd *d, struct supd_node *n)
 		child_signal(n, SIGCONT);
 	n->deadline_ns = 0;
 	if (!w->brutal_kill && w->shutdown_ms != DUR_INFINITY)
-		n->deadline_ns = clk_mono_ns() + w->shutdown_ms * CLK_NS_PER_MS;
+		n->deadline_ns = clk_after(clk_mono_ns(), w->shutdown_ms);
 }
 
 /* What the child was doing when it failed before exec, for the reason. */
@@ -428,8 +458,7 @@ last_words_get(struct supd *d, struct supd_node *n, char *buf, size_t len,
 
 	if (n->w->ready != READY_SUP)
 		return false;
-	snprintf(path, sizeof(path), "%s/state/%s.db", d->cfg->run_dir,
-	    n->name);
+	rundir_path(d->cfg->run_dir, RUN_WDB, n->name, path, sizeof(path));
 	if (st_wlast_words(path, n->spawn_id, words, sizeof(words), status) !=
 	    SUP_OK)
 		return false;
@@ -463,7 +492,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 	n->pid = 0;
 	n->pid_start = 0;
 	/* Whatever the child left in its process group goes with it. */
-	kill(-pid, SIGKILL);
+	sig_group(pid, SIGKILL);
 	if (n->pidfd >= 0) {
 		loop_unwatch(d, n->pidfd);
 		close(n->pidfd);

@@ -22,7 +22,7 @@
 #include <ini.h>
 
 #include "common/mem.h"
-#include "common/rundef.h"
+#include "common/rundir.h"
 #include "common/suggest.h"
 #include "config_parse.h"
 
@@ -263,9 +263,11 @@ sect_header(struct parser *p, const char *line)
 	p->cur = s;
 }
 
-/* inih's fgets-like reader: counts lines and sees headers first. */
+/* inih's fgets-like reader over the file in memory: counts lines and
+ * sees headers first. */
 struct reader {
-	FILE *f;
+	const char *buf; /* borrowed: the whole file */
+	size_t len, pos;
 	struct parser *p;
 	bool at_start;
 };
@@ -275,10 +277,20 @@ reader_gets(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
 	struct parser *p = r->p;
-	const char *t;
+	const char *t, *nl;
+	size_t n;
 
-	if (fgets(str, num, r->f) == NULL)
+	if (r->pos >= r->len || num < 2)
 		return NULL;
+	/* A line, or as much of it as fits: inih grows its buffer and asks
+	 * again (lines were checked against CFG_LINE_MAX before). */
+	nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+	n = nl ? (size_t)(nl - (r->buf + r->pos)) + 1 : r->len - r->pos;
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, r->buf + r->pos, n);
+	str[n] = '\0';
+	r->pos += n;
 	/* A UTF-8 byte order mark is not part of the first line. */
 	if (p->line == 0 && r->at_start && memcmp(str, "\xef\xbb\xbf", 3) == 0)
 		memmove(str, str + 3, strlen(str + 3) + 1);
@@ -297,8 +309,38 @@ reader_gets(char *str, int num, void *stream)
 			p->line_bad = true;
 		}
 	}
-	r->at_start = strchr(str, '\n') != NULL;
+	r->at_start = n > 0 && str[n - 1] == '\n';
 	return str;
+}
+
+/*
+ * What inih cannot be trusted with: a NUL byte (its lines are C strings:
+ * the rest of the line, and the next one with it, would vanish) and a
+ * line longer than CFG_LINE_MAX. Each is an error naming its line;
+ * nothing of such a file is read.
+ */
+static bool
+text_check(struct parser *p, const char *buf, size_t len)
+{
+	int line = 1;
+	bool ok = true;
+
+	for (size_t at = 0; at < len; line++) {
+		const char *l = buf + at, *nl = memchr(l, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - l) : len - at;
+		if (memchr(l, '\0', n) != NULL) {
+			cfg_err(p, line, NULL, "a NUL byte: this is not a text "
+			    "file, or it was damaged");
+			ok = false;
+		}
+		if (n > CFG_LINE_MAX) {
+			cfg_err(p, line, NULL, "a line of %zu bytes, longer than "
+			    "%d", n, CFG_LINE_MAX);
+			ok = false;
+		}
+		at += n + 1;
+	}
+	return ok;
 }
 
 static int
@@ -392,11 +434,13 @@ inih_setup(void)
 }
 
 static sup_err
-parse_file(struct parser *p, FILE *f)
+parse_text(struct parser *p, const char *buf, size_t len)
 {
-	struct reader r = {.f = f, .p = p, .at_start = true};
+	struct reader r = {.buf = buf, .len = len, .p = p, .at_start = true};
 	int rc;
 
+	if (!text_check(p, buf, len))
+		return SUP_OK; /* the errors say it all */
 	inih_setup();
 	rc = ini_parse_stream(reader_gets, &r, config_line, p);
 	if (rc == -2)
@@ -404,10 +448,42 @@ parse_file(struct parser *p, FILE *f)
 	/* rc > 0: the first line inih refused; ours already said why. */
 	if (rc > 0 && p->errs->n == 0)
 		cfg_err(p, rc, NULL, "syntax error");
-	if (ferror(f)) {
-		cfg_err(p, 0, NULL, "read error: %s", strerror(errno));
-		return SUP_ESYS | EIO;
+	return SUP_OK;
+}
+
+/* The whole file, at most CFG_FILE_MAX bytes, into a new buffer. */
+static sup_err
+file_read(struct parser *p, const char *path, char **buf, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *b = xcalloc(1, cap);
+	FILE *f = fopen(path, "re");
+	size_t got;
+
+	if (f == NULL) {
+		sup_err e = SUP_ESYS | errno;
+		cfg_err(p, 0, NULL, "cannot read: %s", strerror(errno));
+		free(b);
+		return e;
 	}
+	while ((got = fread(b + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n > CFG_FILE_MAX)
+			break;
+		if (n == cap)
+			b = xrealloc(b, cap *= 2, 1);
+	}
+	if (ferror(f) || n > CFG_FILE_MAX) {
+		sup_err e = ferror(f) ? SUP_ESYS | EIO : SUP_ETOOBIG;
+		cfg_err(p, 0, NULL, ferror(f) ? "read error" : "larger than %d "
+		    "bytes: not a config file", CFG_FILE_MAX);
+		fclose(f);
+		free(b);
+		return e;
+	}
+	fclose(f);
+	*buf = b;
+	*len = n;
 	return SUP_OK;
 }
 
@@ -440,21 +516,33 @@ sup_err
 cfg_load(const char *path, const char *default_run_dir, unsigned flags,
     struct sup_config **out, struct cfg_errors *errs)
 {
-	struct parser p = {.path = path, .flags = flags, .errs = errs};
+	struct parser p = {.path = path, .errs = errs};
+	size_t len;
+	char *buf;
 	sup_err rv;
-	FILE *f;
 
 	errs->msgs = NULL;
 	errs->n = 0;
-	if ((f = fopen(path, "re")) == NULL) {
-		rv = SUP_ESYS | errno;
-		cfg_err(&p, 0, NULL, "cannot read: %s", strerror(errno));
+	if ((rv = file_read(&p, path, &buf, &len)) != SUP_OK)
 		return rv;
-	}
+	rv = cfg_load_text(path, buf, len, default_run_dir, flags, out, errs);
+	free(buf);
+	return rv;
+}
+
+sup_err
+cfg_load_text(const char *path, const char *buf, size_t len,
+    const char *default_run_dir, unsigned flags, struct sup_config **out,
+    struct cfg_errors *errs)
+{
+	struct parser p = {.path = path, .flags = flags, .errs = errs};
+	sup_err rv;
+
+	errs->msgs = NULL;
+	errs->n = 0;
 	rv = config_start(&p, path, default_run_dir);
 	if (rv == SUP_OK)
-		rv = parse_file(&p, f);
-	fclose(f);
+		rv = parse_text(&p, buf, len);
 	if (rv == SUP_OK && p.c->state_path == NULL && !p.c->state_off)
 		p.c->state_path = cfg_path_join(p.c->run_dir, "state.db");
 	if (rv == SUP_OK)
@@ -487,6 +575,7 @@ worker_free(struct cfg_worker *w)
 	free(w->user);
 	free(w->groups);
 	free(w->home);
+	free(w->shell);
 	free(w->checkpoint);
 	free(w->hibernate_after);
 	for (int i = 0; i < w->nenv; i++)
@@ -531,7 +620,7 @@ cfg_default_run_dir(void)
 {
 	char buf[PATH_MAX];
 
-	return strdup(run_dir_default(buf, sizeof(buf)));
+	return strdup(rundir_default(buf, sizeof(buf)));
 }
 
 char *

@@ -73,6 +73,9 @@ struct cfg_worker {
 	gid_t *groups;	   /* owned: supplementary groups */
 	int ngroups;
 	char *home;	   /* owned: the user's home directory */
+	char *shell;	   /* owned: the user's login shell */
+	mode_t umask;	   /* the child's umask (default 022) */
+	bool umask_set;	   /* umask = was given */
 	char **env;	   /* owned: NULL-terminated "KEY=VALUE" */
 	int nenv;
 	enum cfg_stdout out;
@@ -133,6 +136,18 @@ enum {
  */
 sup_err cfg_load(const char *path, const char *default_run_dir,
     unsigned flags, struct sup_config **out, struct cfg_errors *errs);
+
+/* A config file is at most this big, its lines at most this long. */
+#define CFG_FILE_MAX (4 << 20)
+#define CFG_LINE_MAX 65536
+
+/*
+ * The same for a file already read: len bytes of buf (no NUL needed),
+ * named path in messages and for relative paths.
+ */
+sup_err cfg_load_text(const char *path, const char *buf, size_t len,
+    const char *default_run_dir, unsigned flags, struct sup_config **out,
+    struct cfg_errors *errs);
 
 void cfg_free(struct sup_config *c);
 void cfg_errors_fini(struct cfg_errors *errs);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/size.h"
 #include "common/argv.h"
 #include "common/dur.h"
 #include "common/mem.h"
@@ -60,6 +61,7 @@ cfg_worker_defaults(struct cfg_worker *w)
 	w->out = OUT_LOG;
 	w->log_max_size = CFG_LOG_MAX_SIZE;
 	w->log_keep = CFG_LOG_KEEP;
+	w->umask = 022;
 }
 
 /* One of words[] or an error listing them (with a did-you-mean). */
@@ -118,8 +120,15 @@ dur_value(struct parser *p, const char *key, const char *v, bool inf_ok,
     int64_t *ms)
 {
 	int64_t t;
+	sup_err e = dur_parse(v, &t);
 
-	if (dur_parse(v, &t) != SUP_OK) {
+	if (e == SUP_ETOOBIG) {
+		cfg_err(p, p->line, key, "\"%s\" is longer than the longest "
+		    "duration, " DUR_MAX_TEXT " (100 years)%s", v, inf_ok ?
+		    "; use infinity for no limit" : "");
+		return false;
+	}
+	if (e != SUP_OK) {
 		cfg_err(p, p->line, key,
 		    "\"%s\" is not a duration (like 250ms, 5s, 2m, 1h%s)", v,
 		    inf_ok ? " or infinity" : "");
@@ -531,6 +540,9 @@ set_user(struct parser *p, struct section *s, const char *k, const char *v)
 	w->gid = pw->pw_gid;
 	free(w->home);
 	w->home = xstrdup(pw->pw_dir);
+	free(w->shell);
+	w->shell = xstrdup(pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell :
+	    "/bin/sh");
 	if (!user_groups(w, pw)) {
 		cfg_err(p, p->line, k, "cannot list the groups of %s", v);
 		w->has_user = false;
@@ -637,29 +649,22 @@ set_hibernate_after(struct parser *p, struct section *s, const char *k,
 						  * the program's default */
 }
 
-/* log_max_size = SIZE: bytes, or with K, M or G (1024s); 0: never. */
+/* log_max_size = SIZE: bytes, or with K, M, G or T (1024s); 0: never. */
 static void
 set_log_max_size(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	char *end;
-	long long n;
+	int64_t n;
+	sup_err e = size_parse(v, &n);
 
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		n *= 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		n *= 1024 * 1024, end++;
-	else if (*end == 'G' || *end == 'g')
-		n *= 1024LL * 1024 * 1024, end++;
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < 0 ||
-	    n > (1LL << 50)) {
+	if (e == SUP_ETOOBIG)
+		cfg_err(p, p->line, k, "\"%s\" is larger than the largest size, "
+		    "1024T", v);
+	else if (e != SUP_OK)
 		cfg_err(p, p->line, k, "\"%s\" is not a size (like 50M, 512K "
 		    "or 0 for never)", v);
-		return;
-	}
-	s->worker->log_max_size = n;
+	else
+		s->worker->log_max_size = n;
 }
 
 static void
@@ -667,6 +672,26 @@ set_log_keep(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
 	int_value(p, k, v, 1, 100, &s->worker->log_keep);
+}
+
+/* umask = 022: octal, 3 or 4 digits, at most 0777. */
+static void
+set_umask(struct parser *p, struct section *s, const char *k, const char *v)
+{
+	size_t len = strlen(v);
+	unsigned long m;
+	char *end;
+
+	errno = 0;
+	m = strtoul(v, &end, 8);
+	if (len < 1 || len > 4 || *end != '\0' || errno != 0 || m > 0777 ||
+	    strspn(v, "01234567") != len) {
+		cfg_err(p, p->line, k, "\"%s\" is not a umask (an octal mode "
+		    "like 022, 027 or 077)", v);
+		return;
+	}
+	s->worker->umask = (mode_t)m;
+	s->worker->umask_set = true;
 }
 
 static const struct keydef keys[] = {
@@ -690,6 +715,7 @@ static const struct keydef keys[] = {
 	{"stop_signal", IN_WORKER, set_stop_signal, false},
 	{"directory", IN_WORKER, set_directory, false},
 	{"user", IN_WORKER, set_user, false},
+	{"umask", IN_WORKER, set_umask, false},
 	{"env", IN_WORKER, set_env, true},
 	{"stdout", IN_WORKER, set_stdout, false},
 	{"log_max_size", IN_WORKER, set_log_max_size, false},

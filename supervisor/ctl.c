@@ -21,7 +21,7 @@
 #include "common/sig.h"
 #include "ctl.h"
 #include "ipc/ipc.h"
-#include "rundir.h"
+#include "common/rundir.h"
 
 enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART };
 
@@ -573,12 +573,12 @@ ctl_open(struct supd *d)
 {
 	char path[4096];
 
-	if (!rundir_path(d->cfg->run_dir, "ctl", path, sizeof(path)) ||
+	if (!rundir_path(d->cfg->run_dir, RUN_CTL, NULL, path, sizeof(path)) ||
 	    strlen(path) >= 108)
 		return SUP_ETOOBIG;
 	/* We hold the lock: a socket file here is a dead supd's. Removing it
 	 * keeps nng from probing it (a probe is what breaks listeners). */
-	unlink(path);
+	rundir_unlinkat(&d->run, RUN_CTL, NULL);
 	return ipc_server_open(path, CTL_HARD_MAX, &d->ctl);
 }
 

@@ -113,6 +113,8 @@ supervisor_json(const struct supd *d, int64_t now)
 	json_object_set_new(o, "events_lost", json_integer(
 	    (json_int_t)d->events_lost));
 	json_object_set_new(o, "adopted", json_integer(d->adopted));
+	json_object_set_new(o, "bad_events", json_integer(
+	    (json_int_t)d->bad_events));
 	return o;
 }
 

@@ -176,7 +176,7 @@ engine_stop(struct supd *d, struct supd_node *n)
 			n->kids[i]->pending_stop = true;
 	}
 	if (n->g->shutdown_ms != DUR_INFINITY)
-		n->deadline_ns = clk_mono_ns() + n->g->shutdown_ms * CLK_NS_PER_MS;
+		n->deadline_ns = clk_after(clk_mono_ns(), n->g->shutdown_ms);
 	log_event("group.stop", "name=%s", n->name);
 	engine_mark(n);
 }
@@ -280,7 +280,7 @@ restart_plan(struct supd *d, struct supd_node *n, int64_t now)
 	n->backoff_step = rst_backoff_step(n->backoff_step, up_ms,
 	    n->backoff->reset_ms);
 	delay = rst_backoff_delay(n->backoff, n->backoff_step, supd_rand(d));
-	n->not_before_ns = now + delay * CLK_NS_PER_MS;
+	n->not_before_ns = clk_after(now, delay);
 	n->pending_start = true;
 	n->is_restart = true;
 	if (delay > 0) {

@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "events.h"
 #include "ipc/ipc.h"
+#include "relay.h"
 #include "supd.h"
 
 #define RELAY_BUF 4096 /* events from workers waiting for supd */
@@ -92,7 +93,7 @@ publish_line(const char *event, const char *text)
 static void
 workers_dial(struct supd *d)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 8], ep[PATH_MAX];
 	sup_err e;
 
 	if ((e = ipc_sub_open(RELAY_BUF, &d->events_in)) != SUP_OK ||
@@ -106,11 +107,14 @@ workers_dial(struct supd *d)
 	}
 	for (int i = 0; i < d->nnodes; i++) {
 		const struct supd_node *n = d->nodes[i];
+		d->nodes[i]->ev_dialer = 0;
 		if (n->is_group || n->w->ready != READY_SUP)
 			continue;
-		snprintf(path, sizeof(path), "%s/w/%s.ev", d->cfg->run_dir,
-		    n->name);
-		if ((e = ipc_sub_dial(d->events_in, path)) != SUP_OK)
+		/* The worker publishes beside its endpoint (telemetry.c). */
+		snprintf(path, sizeof(path), "%s.ev", child_endpoint(d, n, ep,
+		    sizeof(ep)));
+		if ((e = ipc_sub_dial(d->events_in, path,
+		    &d->nodes[i]->ev_dialer)) != SUP_OK)
 			log_warn("no telemetry from %s: %s", n->name,
 			    sup_strerror(e));
 	}
@@ -132,13 +136,14 @@ events_open(struct supd *d)
 	char path[PATH_MAX];
 	sup_err e;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/events",
-	    d->cfg->run_dir) >= sizeof(path) || strlen(path) >= 108)
+	if (!rundir_path(d->cfg->run_dir, RUN_EVENTS, NULL, path,
+	    sizeof(path)) || strlen(path) >= 108)
 		return SUP_ETOOBIG;
 	sd = d;
 	if ((d->events_subs_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return SUP_ESYS | errno;
-	unlink(path); /* we hold the lock: a dead supd's */
+	/* We hold the lock: a dead supd's. */
+	rundir_unlinkat(&d->run, RUN_EVENTS, NULL);
 	if ((e = ipc_pub_open(path, d->events_subs_fd, &pub)) != SUP_OK)
 		return e;
 	log_set_sink(publish_line);
@@ -169,17 +174,39 @@ events_subscribers(struct supd *d)
 		workers_undial(d);
 }
 
+/* The worker a message came from: the one supd dialled it through. */
+static const struct supd_node *
+sender_of(const struct supd *d, uint32_t dialer)
+{
+	for (int i = 0; dialer != 0 && i < d->nnodes; i++)
+		if (d->nodes[i]->ev_dialer == dialer)
+			return d->nodes[i];
+	return NULL;
+}
+
 void
 events_read(struct supd *d)
 {
+	const struct supd_node *n;
+	size_t len, olen;
+	uint32_t from;
+	char *out;
 	void *buf;
-	size_t len;
+	int bad;
 
-	/* Relayed as they are: they carry their own names and numbers. */
+	/* Relayed under the name supd knows the sender by, never the one
+	 * it gives itself (relay.h). */
 	while (d->events_in != NULL &&
-	    ipc_sub_recv(d->events_in, &buf, &len, 0) == SUP_OK) {
-		if (ipc_pub_subscribers(pub) > 0)
-			ipc_pub_send(pub, buf, len);
+	    ipc_sub_recv(d->events_in, &buf, &len, 0, &from) == SUP_OK) {
+		n = sender_of(d, from);
+		bad = 0;
+		if (n != NULL && ipc_pub_subscribers(pub) > 0 &&
+		    relay_rewrite(n->name, buf, len, &out, &olen, &bad) == 0) {
+			ipc_pub_send(pub, out, olen);
+			free(out);
+		}
+		if (n == NULL || bad > 0)
+			d->bad_events += n == NULL ? 1 : (unsigned long)bad;
 		free(buf);
 	}
 }
@@ -187,8 +214,6 @@ events_read(struct supd *d)
 void
 events_close(struct supd *d)
 {
-	char path[PATH_MAX];
-
 	log_set_sink(NULL);
 	workers_undial(d);
 	ipc_pub_close(pub);
@@ -196,6 +221,5 @@ events_close(struct supd *d)
 	if (d->events_subs_fd >= 0)
 		close(d->events_subs_fd);
 	d->events_subs_fd = -1;
-	snprintf(path, sizeof(path), "%s/events", d->cfg->run_dir);
-	unlink(path);
+	rundir_unlinkat(&d->run, RUN_EVENTS, NULL);
 }

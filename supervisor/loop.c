@@ -150,7 +150,15 @@ timer_arm_earliest(struct supd *d)
 		its.it_value.tv_sec = t / 1000000000;
 		its.it_value.tv_nsec = t % 1000000000;
 	}
-	timerfd_settime(d->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+	/* Deadlines saturate (clk_after), so this cannot fail on a value;
+	 * if it fails all the same, every deadline would stop: say so, and
+	 * try again at the next turn. */
+	if (timerfd_settime(d->timerfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+		log_error("cannot arm the timer for %lld ns: %s", (long long)t,
+		    strerror(errno));
+		d->timer_armed_ns = -1;
+		return;
+	}
 	d->timer_armed_ns = t;
 }
 
@@ -235,9 +243,20 @@ loop_run(struct supd *d)
 		ready_announce(d);
 		ctl_waiters_check(d);
 		timer_arm_earliest(d);
-		int n = epoll_wait(d->epfd, ev, 32, -1);
+		/* A timer that could not be armed: look again in a second. */
+		int n = epoll_wait(d->epfd, ev, 32, d->timer_armed_ns < 0 ?
+		    1000 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0) {
+			/* EBADF, EFAULT or EINVAL: our own epoll set is broken,
+			 * an invariant, not an outside error. Spinning on it
+			 * would burn a core and supervise nothing; a supd
+			 * started again adopts every child. */
+			log_error("the event loop cannot wait: epoll_wait: %s",
+			    strerror(errno));
+			abort();
+		}
 		for (int i = 0; i < n; i++)
 			source_dispatch(d, ev[i].data.u64);
 		engine_settle(d);

@@ -20,13 +20,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "common/sig.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "ctl.h"
 #include "events.h"
 #include "ipc/ipc.h"
 #include "pools.h"
-#include "rundir.h"
+#include "common/rundir.h"
 #include "supd.h"
 
 static void
@@ -126,22 +127,41 @@ config_load(const char *path)
 	exit(2);
 }
 
+/* Whether a libsup worker runs as another user: it must reach its own
+ * files under RUN, which is then 0711 instead of 0700. */
+static bool
+run_shared(const struct sup_config *c)
+{
+	for (int i = 0; i < c->nworkers; i++)
+		if (c->workers[i]->has_user && c->workers[i]->ready == READY_SUP &&
+		    c->workers[i]->uid != geteuid())
+			return true;
+	return false;
+}
+
 static void
 rundir_take(struct supd *d)
 {
-	const char *run = d->cfg->run_dir, *why = "";
+	const char *run = d->cfg->run_dir;
+	char why[1024];
 	pid_t holder = 0;
 	sup_err e;
 
-	if ((e = rundir_prepare(run, &why)) != SUP_OK) {
-		fprintf(stderr, "supd: run dir %s: %s (%s)\n", run, why,
-		    sup_strerror(e));
+	if (rundir_create(&d->run, run, run_shared(d->cfg), why,
+	    sizeof(why)) != SUP_OK) {
+		fprintf(stderr, "supd: run dir %s: %s; nothing started\n", run,
+		    why);
 		exit(2);
 	}
-	e = rundir_lock(run, &d->lockfd, &holder);
-	if (e == SUP_EBUSY) {
+	e = rundir_lock(&d->run, &d->lockfd, &holder);
+	if (e == SUP_EBUSY && holder > 0) {
 		fprintf(stderr, "supd: another supd (pid %ld) is running on "
 		    "%s; not starting a second tree\n", (long)holder, run);
+		exit(3);
+	}
+	if (e == SUP_EBUSY) {
+		fprintf(stderr, "supd: %s/supd.lock is held, but not by a supd "
+		    "(see supctl -r %s status); not starting\n", run, run);
 		exit(3);
 	}
 	if (e != SUP_OK) {
@@ -204,8 +224,15 @@ fd_limit_raise(struct supd *d)
 static void
 state_open(struct supd *d, bool reset)
 {
-	sup_err e = persist_open(d, reset);
+	char why[1024];
+	sup_err e = persist_open(d, reset, why, sizeof(why));
 
+	if (e == SUP_EREFUSED) {
+		fprintf(stderr, "supd: state %s: %s; supd uses a database only "
+		    "when it is its own and no other user can change it; "
+		    "nothing started\n", d->cfg->state_path, why);
+		exit(2);
+	}
 	if (e != SUP_OK) {
 		fprintf(stderr, "supd: cannot move %s aside: %s\n",
 		    d->cfg->state_path, sup_strerror(e));
@@ -222,8 +249,8 @@ leftovers_kill(struct supd *d)
 		if (d->nodes[i]->pid > 0) {
 			log_warn("%s (pid %d) still running at exit: killing "
 			    "it", d->nodes[i]->name, (int)d->nodes[i]->pid);
-			kill(-d->nodes[i]->pid, SIGKILL);
-			kill(d->nodes[i]->pid, SIGKILL);
+			sig_group(d->nodes[i]->pid, SIGKILL);
+			sig_proc(d->nodes[i]->pid, SIGKILL);
 		}
 }
 
@@ -260,12 +287,13 @@ main(int argc, char **argv)
 	d.start_ns = clk_mono_ns();
 	d.start_real_ms = clk_real_ms();
 	d.rng = (uint64_t)d.start_ns ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
+	rundir_init(&d.run);
 	rundir_take(&d);
-	pools_publish(d.cfg);
+	pools_publish(&d);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fd_limit_raise(&d);
-	open_all(&d);
 	state_open(&d, o.reset_state);
+	open_all(&d);
 	log_event("supd.start", "pid=%d config=%s run_dir=%s nodes=%d",
 	    (int)getpid(), log_quote(d.cfg_abs), log_quote(d.cfg->run_dir),
 	    d.nnodes);
@@ -284,6 +312,7 @@ main(int argc, char **argv)
 	ipc_fini();
 	log_event("supd.exit", "code=%d", d.exit_code);
 	tree_free(&d);
+	rundir_close(&d.run);
 	cfg_free(d.cfg);
 	free(d.cfg_abs);
 	return d.exit_code;

@@ -17,6 +17,7 @@
  * systemd ignores keys it does not know.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,32 +50,43 @@ addr_new(char *buf, size_t n)
 static bool
 addr_previous(struct supd *d, char *buf, size_t n)
 {
-	char path[PATH_MAX];
-	FILE *f;
-	bool ok;
+	int fd = rundir_openat(&d->run, RUN_NOTIFY_ADDR, NULL, O_RDONLY, 0);
+	ssize_t len;
 
-	snprintf(path, sizeof(path), "%s/notify.addr", d->cfg->run_dir);
-	if ((f = fopen(path, "re")) == NULL)
+	if (fd < 0)
 		return false;
-	ok = fgets(buf, (int)n, f) != NULL && buf[0] == '@';
-	fclose(f);
+	len = read(fd, buf, n - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	return ok;
+	/* "@sup-notify/" and 16 hex digits, as addr_new() makes them. */
+	return strncmp(buf, "@sup-notify/", 12) == 0 && strlen(buf) == 28 &&
+	    strspn(buf + 12, "0123456789abcdef") == 16;
 }
 
+/* Written aside, then renamed: a reader never sees half a name. 0600
+ * whatever the umask: the name is what lets a process talk to supd. */
 static void
 addr_save(struct supd *d)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
+	int dir = rundir_fd(&d->run, RUNDIR_TOP), fd;
+	char line[sizeof(d->notify_addr) + 1], name[32], tmp[40];
+	int len = snprintf(line, sizeof(line), "%s\n", d->notify_addr);
+	bool ok;
 
-	snprintf(path, sizeof(path), "%s/notify.addr", d->cfg->run_dir);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((f = fopen(tmp, "we")) == NULL)
+	rundir_name(RUN_NOTIFY_ADDR, NULL, name, sizeof(name));
+	snprintf(tmp, sizeof(tmp), "%s.new", name);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0)
 		return;
-	fprintf(f, "%s\n", d->notify_addr);
-	if (fclose(f) == 0)
-		rename(tmp, path);
+	ok = fchmod(fd, 0600) == 0 && write(fd, line, (size_t)len) == len;
+	if (close(fd) == 0 && ok)
+		renameat(dir, tmp, dir, name);
+	else
+		unlinkat(dir, tmp, 0);
 }
 
 static int

@@ -18,11 +18,14 @@
  * recovery is logged too. A database is never deleted.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/trust.h"
 #include "state/state.h"
 #include "supd.h"
 
@@ -73,7 +76,7 @@ persist_saved_from_row(struct supd_node *n, const struct st_node *r)
 	s->pid_start = r->pid_start;
 	s->restarts = r->restarts;
 	s->backoff_step = r->backoff_step;
-	s->not_before = r->not_before * CLK_NS_PER_MS;
+	s->not_before = clk_after(0, r->not_before);
 	s->exit_at = r->has_exit ? r->exit_at : -1;
 	/* A group's window is compared by count and last time: take the
 	 * restored window as written. */
@@ -236,11 +239,12 @@ persist_event(struct supd *d, const char *name, const char *event,
 }
 
 sup_err
-persist_open(struct supd *d, bool reset)
+persist_open(struct supd *d, bool reset, char *refused, size_t rn)
 {
 	const char *path = d->cfg->state_path;
 	char why[512], moved[4096];
 	sup_err e;
+	int fd;
 
 	d->persisting = false;
 	if (d->cfg->state_off) {
@@ -248,6 +252,14 @@ persist_open(struct supd *d, bool reset)
 		    "state = off in the config");
 		return SUP_OK;
 	}
+	/* Recovery signals the pids it reads there: a file another user
+	 * could have written, or could swap, is not read at all. */
+	e = trust_file_open(path, O_RDWR | O_CREAT, 0600, TRUST_MINE, &fd,
+	    refused, rn);
+	if (e == SUP_EREFUSED)
+		return e;
+	if (e == SUP_OK)
+		close(fd);
 	if (reset) {
 		e = st_move_aside(path, moved, sizeof(moved));
 		if (e == SUP_OK)

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "pools.h"
+#include "supd.h"
 
 static const struct cfg_worker *
 pool_find(const struct sup_config *cfg, const char *name)
@@ -29,27 +30,25 @@ pool_find(const struct sup_config *cfg, const char *name)
 }
 
 static int
-pool_write(const char *dir, const struct cfg_worker *w)
+pool_write(int dir, const struct cfg_worker *w)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[24];
+	char tmp[CFG_NAME_MAX + 16], buf[24];
 	int fd, n, ok;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, w->name) >=
-	    (int)sizeof(path))
-		return ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
-	    0)
+	snprintf(tmp, sizeof(tmp), "%s.tmp", w->name);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0)
 		return errno;
 	n = snprintf(buf, sizeof(buf), "%d\n", w->instances);
 	errno = 0;
 	ok = write(fd, buf, (size_t)n) == n;
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+	if (close(fd) != 0 || !ok || renameat(dir, tmp, dir, w->name) != 0) {
 		int e = errno ? errno : EIO;
-		unlink(tmp);
+		unlinkat(dir, tmp, 0);
 		/* An older size left there would route keys wrongly: no file
 		 * at all makes clients fail plainly instead. */
-		unlink(path);
+		unlinkat(dir, w->name, 0);
 		return e;
 	}
 	return 0;
@@ -58,35 +57,37 @@ pool_write(const char *dir, const struct cfg_worker *w)
 /* Removes what is not a configured pool's file (a .tmp left by a kill
  * between write and rename included). */
 static void
-stale_remove(const char *dir, const struct sup_config *cfg)
+stale_remove(int dir, const struct sup_config *cfg)
 {
-	char path[PATH_MAX];
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	int fd = dup(dir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
+	if (d == NULL && fd >= 0)
+		close(fd);
+	if (d != NULL) /* the offset is shared with dir's */
+		rewinddir(d);
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || pool_find(cfg, de->d_name) != NULL)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
-		    (int)sizeof(path))
-			unlink(path);
+		unlinkat(dir, de->d_name, 0);
 	}
 	if (d != NULL)
 		closedir(d);
 }
 
 void
-pools_publish(const struct sup_config *cfg)
+pools_publish(struct supd *d)
 {
-	char dir[PATH_MAX];
-	int e;
+	const struct sup_config *cfg = d->cfg;
+	int dir = rundir_fd(&d->run, RUNDIR_POOL), e;
 
-	snprintf(dir, sizeof(dir), "%s/pool", cfg->run_dir);
 	stale_remove(dir, cfg);
 	for (int i = 0; i < cfg->nworkers; i++)
 		if (cfg->workers[i]->instances > 1 &&
 		    (e = pool_write(dir, cfg->workers[i])) != 0)
-			log_error("cannot publish the size of pool %s in %s: %s;"
-			    " sup_call_key and sup_multicall will not find it",
-			    cfg->workers[i]->name, dir, strerror(e));
+			log_error("cannot publish the size of pool %s in %s/pool:"
+			    " %s; sup_call_key and sup_multicall will not find "
+			    "it", cfg->workers[i]->name, cfg->run_dir,
+			    strerror(e));
 }

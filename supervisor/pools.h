@@ -5,10 +5,10 @@
 #ifndef SUPD_POOLS_H
 #define SUPD_POOLS_H
 
-#include "config.h"
+struct supd;
 
 /* Writes RUN/pool/POOL for every pool of cfg and removes the others'.
  * Failures are logged: supervision goes on without them. */
-void pools_publish(const struct sup_config *cfg);
+void pools_publish(struct supd *d);
 
 #endif

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sig.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -84,16 +85,16 @@ ghost_add(struct load *l, const struct st_node *r, pid_t pid)
 	g->pid = pid;
 	g->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	g->deadline_ns = 0;
-	if (r->shutdown_ms > 0 && r->shutdown_ms < INT64_MAX / CLK_NS_PER_MS)
-		g->deadline_ns = clk_mono_ns() + r->shutdown_ms * CLK_NS_PER_MS;
+	if (r->shutdown_ms > 0 && r->shutdown_ms != INT64_MAX)
+		g->deadline_ns = clk_after(clk_mono_ns(), r->shutdown_ms);
 	log_event("config.removed", "name=%s pid=%d signal=%d note=%s",
 	    g->name, (int)pid, r->shutdown_ms == 0 ? SIGKILL : sig,
 	    log_quote("left the config: stopping it"));
 	persist_event(d, g->name, "removed", pid, NULL,
 	    "left the config: stopped", "config");
-	if (kill(-pid, r->shutdown_ms == 0 ? SIGKILL : sig) != 0)
-		kill(pid, r->shutdown_ms == 0 ? SIGKILL : sig);
-	kill(-pid, SIGCONT);
+	if (sig_group(pid, r->shutdown_ms == 0 ? SIGKILL : sig) != 0)
+		sig_proc(pid, r->shutdown_ms == 0 ? SIGKILL : sig);
+	sig_group(pid, SIGCONT);
 	l->nghosts++;
 	d->nghosts = l->nghosts;
 }
@@ -134,7 +135,7 @@ row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
 	/* The spawn files matter only when some spawn may be missing from
 	 * the database (spawn.seq says), or the row has no pid. */
 	if (l->files_needed || r->pid <= 0)
-		pid = spawnfile_read(l->d->cfg->run_dir, r->name, &sid, start);
+		pid = spawnfile_read(&l->d->run, r->name, &sid, start);
 	*newer = sid > r->spawn_id;
 	if (*newer)
 		*spawn = sid; /* the process is that spawn: its id, its words */
@@ -209,8 +210,7 @@ sup_status_read(struct supd *d, struct supd_node *n, pid_t pid)
 
 	if (n->w->ready != READY_SUP)
 		return false;
-	snprintf(path, sizeof(path), "%s/state/%s.db", d->cfg->run_dir,
-	    n->name);
+	rundir_path(d->cfg->run_dir, RUN_WDB, n->name, path, sizeof(path));
 	if (st_wopen(path, true, &db, why, sizeof(why)) != SUP_OK)
 		return false;
 	if (st_wmeta_get(db, "pid", p, sizeof(p)) == SUP_OK && atoi(p) == pid)
@@ -224,8 +224,18 @@ static bool
 worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
     bool ready, int64_t spawned_at)
 {
+	uid_t uid = n->w->has_user ? n->w->uid : geteuid();
 	int64_t age_ns;
 
+	/* The start time names one process, but anyone can read it: the
+	 * process must also run as the user the worker runs as. One that
+	 * does not is left alone (never signalled) and said so. */
+	if (!proc_has_uid(pid, uid)) {
+		log_warn("not adopting pid %d recorded for %s: it does not run "
+		    "as uid %u; if it is an old %s, stop it by hand", (int)pid,
+		    n->name, (unsigned)uid, n->name);
+		return false;
+	}
 	if (child_adopt(d, n, pid, start) != SUP_OK)
 		return false;
 	if (sup_status_read(d, n, pid))
@@ -243,8 +253,8 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 	else if (n->w->start_timeout_ms != INT64_MAX)
 		/* Its READY=1 may have gone to the dead supd: engine.c takes
 		 * an adopted child still alive at the deadline as ready. */
-		n->deadline_ns = clk_mono_ns() +
-		    n->w->start_timeout_ms * CLK_NS_PER_MS;
+		n->deadline_ns = clk_after(clk_mono_ns(),
+		    n->w->start_timeout_ms);
 	log_event("child.adopt", "name=%s pid=%d state=%s", n->name, (int)pid,
 	    node_state_name(n->state));
 	d->adopted++;
@@ -300,7 +310,7 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	n->pending_stop = r->pending_stop && (r->user_stopped ||
 	    r->pending_start);
 	if (r->not_before > 0)
-		n->not_before_ns = r->not_before * CLK_NS_PER_MS;
+		n->not_before_ns = clk_after(0, r->not_before);
 	if (newer) {
 		unrecorded_restart(l->d, n, r);
 		n->pending_start = n->pending_stop = false;
@@ -424,7 +434,7 @@ recover_from_spawn_files(struct supd *d)
 
 		if (n->is_group || n->restored)
 			continue;
-		pid = spawnfile_read(d->cfg->run_dir, n->name, &sid, &start);
+		pid = spawnfile_read(&d->run, n->name, &sid, &start);
 		if (pid <= 0 || !worker_adopt(d, n, pid, start, true, 0))
 			continue;
 		n->spawn_id = (uint64_t)sid;
@@ -462,7 +472,7 @@ recover_load(struct supd *d)
 	if ((e = st_nodes_each(d->db, row_copy, &l)) != SUP_OK)
 		log_event("state.error", "db=%s error=%s",
 		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
-	seq = spawnfile_seq(d->cfg->run_dir);
+	seq = spawnfile_seq(&d->run);
 	l.files_needed = seq > l.max_spawn;
 	/* Ids are never given twice, not even those of spawns the database
 	 * never heard of: a reused id would hide a newer spawn from the
@@ -576,7 +586,7 @@ recover_ghost_event(struct supd *d, int i)
 	close(g->pidfd);
 	g->pidfd = -1;
 	g->deadline_ns = 0;
-	kill(-g->pid, SIGKILL); /* what is left of its process group */
+	sig_group(g->pid, SIGKILL); /* what is left of its process group */
 	log_event("config.removed", "name=%s pid=%d note=%s", g->name,
 	    (int)g->pid, log_quote("stopped"));
 	if (d->shutting_down && d->root->state == NS_STOPPED &&
@@ -589,8 +599,8 @@ recover_ghosts_kill(struct supd *d)
 {
 	for (int i = 0; i < d->nghosts; i++)
 		if (d->ghosts[i].pidfd >= 0) {
-			kill(-d->ghosts[i].pid, SIGKILL);
-			kill(d->ghosts[i].pid, SIGKILL);
+			sig_group(d->ghosts[i].pid, SIGKILL);
+			sig_proc(d->ghosts[i].pid, SIGKILL);
 		}
 }
 
@@ -616,7 +626,7 @@ recover_ghost_deadlines(struct supd *d, int64_t now)
 		g->deadline_ns = 0;
 		log_event("config.removed", "name=%s pid=%d note=%s", g->name,
 		    (int)g->pid, log_quote("killed after its shutdown time"));
-		kill(-g->pid, SIGKILL);
-		kill(g->pid, SIGKILL);
+		sig_group(g->pid, SIGKILL);
+		sig_proc(g->pid, SIGKILL);
 	}
 }

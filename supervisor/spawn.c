@@ -8,8 +8,8 @@
  * posix_spawn itself cannot switch users or set every fd we need.
  *
  * Between clone and exec the child runs on its own small stack, touches no
- * lock, no malloc, no stdio, no nng: setpgid, sigaction, chdir, raw
- * set*id syscalls (glibc's setuid() would signal all of supd's threads,
+ * lock, no malloc, no stdio, no nng: setpgid, sigaction, umask, raw
+ * set*id syscalls, chdir (after them: as the user) (glibc's setuid() would signal all of supd's threads,
  * which share this memory), dup2, close_range, sigprocmask, execve.
  */
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,14 +78,17 @@ child_main(void *arg)
 	 * child gets the one supd was given. */
 	if (r->nofile != NULL)
 		setrlimit(RLIMIT_NOFILE, r->nofile);
-	c->step = SPAWN_STEP_DIR;
-	if (r->dir != NULL && chdir(r->dir) != 0)
-		goto fail;
+	umask(r->umask);
 	c->step = SPAWN_STEP_USER;
 	if (r->set_user &&
 	    (syscall(SYS_setgroups, (size_t)r->ngroups, r->groups) != 0 ||
 		syscall(SYS_setresgid, r->gid, r->gid, r->gid) != 0 ||
 		syscall(SYS_setresuid, r->uid, r->uid, r->uid) != 0))
+		goto fail;
+	/* As the user: a directory it may not enter is an error, not
+	 * something root does for it. */
+	c->step = SPAWN_STEP_DIR;
+	if (r->dir != NULL && chdir(r->dir) != 0)
 		goto fail;
 	c->step = SPAWN_STEP_FDS;
 	if (fd_setup(r->fd_in, 0) || fd_setup(r->fd_out, 1) ||

@@ -16,7 +16,8 @@ struct spawn_req {
 	const char *path;	  /* borrowed: the executable */
 	char *const *argv;	  /* borrowed */
 	char *const *envp;	  /* borrowed */
-	const char *dir;	  /* borrowed: chdir here, or NULL */
+	const char *dir;	  /* borrowed: chdir here (as the user), or NULL */
+	mode_t umask;
 	bool set_user;
 	uid_t uid;
 	gid_t gid;
@@ -40,8 +41,8 @@ enum {
 
 /*
  * Starts r. The child gets its own process group, an empty signal mask,
- * default dispositions for the signals in r->reset, r's directory, user
- * and fds 0-2, and no other fd; then it execs. Returns SUP_OK with *pid
+ * default dispositions for the signals in r->reset, r's umask, user, then
+ * directory (entered as that user), fds 0-2, and no other fd; then it execs. Returns SUP_OK with *pid
  * when a process exists: if its setup or exec failed, *exec_errno says why
  * (else 0), *step where (SPAWN_STEP_*), and the process exits 127 at once. SUP_ESYS|errno when no process could
  * be made. Only async-signal-safe calls run in the child; the parent is

@@ -28,12 +28,11 @@
 void
 spawnfile_seq_note(struct supd *d, uint64_t spawn_id)
 {
-	char path[PATH_MAX], buf[24];
+	char buf[24];
 
 	if (d->seq_fd < 0) {
-		snprintf(path, sizeof(path), "%s/spawn.seq", d->cfg->run_dir);
-		d->seq_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
+		d->seq_fd = rundir_openat(&d->run, RUN_SPAWN_SEQ, NULL,
+		    O_WRONLY | O_CREAT, 0600);
 		if (d->seq_fd < 0)
 			return;
 	}
@@ -42,13 +41,12 @@ spawnfile_seq_note(struct supd *d, uint64_t spawn_id)
 }
 
 int64_t
-spawnfile_seq(const char *run_dir)
+spawnfile_seq(struct rundir *run)
 {
-	char path[PATH_MAX], buf[24] = "";
+	char buf[24] = "";
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/spawn.seq", run_dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = rundir_openat(run, RUN_SPAWN_SEQ, NULL, O_RDONLY, 0)) < 0)
 		return INT64_MAX; /* unknown: read every spawn file */
 	if (pread(fd, buf, sizeof(buf) - 1, 0) <= 0)
 		buf[0] = '\0';
@@ -59,15 +57,15 @@ spawnfile_seq(const char *run_dir)
 int
 spawnfile_begin(struct supd *d, struct supd_node *n)
 {
-	char path[PATH_MAX], buf[SPAWNFILE_SIZE + 1];
+	char buf[SPAWNFILE_SIZE + 1];
 	int fd;
 
 	/* Opened per spawn, not kept: every clone copies supd's descriptor
 	 * table, and a descriptor per child would make each spawn pay for
 	 * all the others. */
 	spawnfile_seq_note(d, n->spawn_id);
-	snprintf(path, sizeof(path), "%s/spawn/%s", d->cfg->run_dir, n->name);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = rundir_openat(&d->run, RUN_SPAWN, n->name, O_WRONLY | O_CREAT,
+	    0600);
 	if (fd < 0)
 		return -1;
 	/* Held by this open file, which the child shares until its exec
@@ -106,17 +104,16 @@ unlocked_wait(int fd, const char *name)
 }
 
 pid_t
-spawnfile_read(const char *run_dir, const char *name, int64_t *spawn_id,
+spawnfile_read(struct rundir *run, const char *name, int64_t *spawn_id,
     int64_t *start)
 {
-	char path[PATH_MAX], buf[SPAWNFILE_SIZE + 1], *p;
+	char buf[SPAWNFILE_SIZE + 1], *p;
 	long long sid, pid, at_ms;
 	ssize_t n;
 	int fd;
 
 	*spawn_id = 0;
-	snprintf(path, sizeof(path), "%s/spawn/%s", run_dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = rundir_openat(run, RUN_SPAWN, name, O_RDONLY, 0)) < 0)
 		return 0;
 	unlocked_wait(fd, name);
 	n = pread(fd, buf, SPAWNFILE_SIZE, 0);

@@ -36,7 +36,7 @@ int spawnfile_begin(struct supd *d, struct supd_node *n);
  * can hold a newer one, and recovery needs not read them all.
  */
 void spawnfile_seq_note(struct supd *d, uint64_t spawn_id);
-int64_t spawnfile_seq(const char *run_dir);
+int64_t spawnfile_seq(struct rundir *run);
 
 /*
  * Reads a spawn file: *spawn_id is the id it records (0: no file). Returns
@@ -44,7 +44,7 @@ int64_t spawnfile_seq(const char *run_dir);
  * and started when the spawn was made (a recycled pid started at another
  * time), with the spawn's boot-clock time in *start; else 0.
  */
-pid_t spawnfile_read(const char *run_dir, const char *name,
+pid_t spawnfile_read(struct rundir *run, const char *name,
     int64_t *spawn_id, int64_t *start);
 
 #endif

@@ -8,6 +8,7 @@
  * 3 supd not running, 4 no such child.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,11 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sig.h"
 #include "common/dur.h"
 #include "common/log.h"
+#include "common/trust.h"
 #include "config.h"
 #include "ipc/ipc.h"
-#include "rundir.h"
+#include "common/rundir.h"
 #include "supctl.h"
 
 #define QUERY_TIMEOUT_MS 10000
@@ -63,15 +66,66 @@ usage(FILE *f)
 	      "See supctl(1).\n", f);
 }
 
-pid_t
-ctl_supd_pid(const struct ctl_opts *o, bool quiet)
+struct rundir *
+ctl_run(struct ctl_opts *o, bool quiet, int *code)
 {
-	pid_t pid = rundir_lock_holder(o->run_dir);
+	char why[1024];
+	sup_err e;
 
-	if (pid == 0 && !quiet)
+	if (o->run.fd[RUNDIR_TOP] >= 0)
+		return &o->run;
+	if ((e = rundir_open(&o->run, o->run_dir, why, sizeof(why))) ==
+	    SUP_OK)
+		return &o->run;
+	*code = e == SUP_ENOTFOUND ? EX_NOT_RUNNING : e == SUP_EREFUSED ?
+	    EX_USAGE : EX_FAILED;
+	if (e == SUP_ENOTFOUND && !quiet)
 		ctl_say("supd is not running on %s (start it with: supctl "
 		    "start -c CONFIG)", o->run_dir);
-	return pid;
+	else if (e == SUP_EREFUSED)
+		ctl_say("not trusting the run dir %s: %s", o->run_dir, why);
+	else
+		ctl_say("run dir %s: %s", o->run_dir, why);
+	return NULL;
+}
+
+pid_t
+ctl_supd_pid(struct ctl_opts *o, bool quiet, int *code)
+{
+	struct rundir *run = ctl_run(o, quiet, code);
+	char why[1024];
+	pid_t pid = 0;
+	sup_err e;
+
+	if (run == NULL)
+		return 0;
+	e = rundir_supd_pid(run, &pid, why, sizeof(why));
+	*code = e == SUP_ENOTFOUND ? EX_NOT_RUNNING : EX_USAGE;
+	if (e == SUP_OK)
+		return pid;
+	if (e == SUP_ENOTFOUND && !quiet)
+		ctl_say("supd is not running on %s (start it with: supctl "
+		    "start -c CONFIG)", o->run_dir);
+	else if (e != SUP_ENOTFOUND)
+		ctl_say("%s", why);
+	return 0;
+}
+
+sup_err
+ctl_db_check(const char *path, enum trust_owner owner, int *code)
+{
+	char why[1024];
+	sup_err e;
+	int fd;
+
+	e = trust_file_open(path, O_RDONLY, 0, owner, &fd, why, sizeof(why));
+	if (e == SUP_OK)
+		close(fd);
+	else if (e == SUP_EREFUSED) {
+		ctl_say("not reading %s: %s", path, why);
+		*code = EX_USAGE;
+	}
+	return e;
 }
 
 static char *
@@ -116,7 +170,7 @@ supd_probe(const char *path, pid_t pid, int64_t timeout_ms, void **reply,
 		return SUP_ENOMEM;
 	e = ipc_call(path, ping, len, reply, rlen, STALL_MS);
 	while ((e == SUP_ETIMEDOUT || e == SUP_EDOWN) && spent < timeout_ms) {
-		kill(pid, SIGUSR1);
+		sig_proc(pid, SIGUSR1);
 		if (wait > timeout_ms - spent)
 			wait = timeout_ms - spent;
 		e = ipc_call(path, ping, len, reply, rlen, wait);
@@ -168,11 +222,10 @@ ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 	char path[PATH_MAX], *frame;
 	void *reply = NULL;
 	size_t len = 0, rlen = 0;
-	pid_t pid = ctl_supd_pid(o, false);
+	pid_t pid = ctl_supd_pid(o, false, code);
 	json_t *r = NULL;
 	sup_err e;
 
-	*code = EX_NOT_RUNNING;
 	if (pid == 0) {
 		json_decref(req);
 		return NULL;
@@ -181,7 +234,7 @@ ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 		*code = EX_FAILED;
 		return NULL;
 	}
-	rundir_path(o->run_dir, "ctl", path, sizeof(path));
+	rundir_path(o->run_dir, RUN_CTL, NULL, path, sizeof(path));
 	if (o->timeout_ms >= 0)
 		timeout_ms = o->timeout_ms;
 	e = supd_probe(path, pid, timeout_ms, &reply, &rlen);
@@ -442,6 +495,7 @@ main(int argc, char **argv)
 	struct ctl_opts o = {0};
 	int code;
 
+	rundir_init(&o.run);
 	log_init("supctl", false);
 	if ((code = opts_parse(argc, argv, &o)) != EX_DONE)
 		return code;
@@ -453,6 +507,7 @@ main(int argc, char **argv)
 		return code;
 	code = verb_run(&o, argv[optind], argc - optind - 1, argv + optind + 1);
 	free(o.run_dir);
+	rundir_close(&o.run);
 	ipc_fini();
 	return code;
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/rundir.h"
+#include "common/trust.h"
 #include "sup/err.h"
 
 /* Exit statuses (DESIGN.md section 5). */
@@ -33,6 +35,7 @@ struct ctl_opts {
 	bool follow;		 /* logs -f */
 	long lines;		 /* logs --lines; 0: the default */
 	char *run_dir;		 /* owned: resolved */
+	struct rundir run;	 /* run_dir, once ctl_run() opened it */
 };
 
 /* Prints "supctl: ..." to stderr. */
@@ -51,8 +54,29 @@ json_t *ctl_request(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 json_t *ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
     int *code, sup_err *transport);
 
-/* The pid of the supd running on o->run_dir, or 0 (then says so). */
-pid_t ctl_supd_pid(const struct ctl_opts *o, bool quiet);
+/*
+ * o->run, opened (once) and trusted: it belongs to us or root, and so
+ * does every directory above it (rundir.h). NULL when not; then *code is
+ * the exit status to use (EX_NOT_RUNNING when it does not exist,
+ * EX_USAGE when supctl does not trust it) and, unless quiet, supctl said
+ * why.
+ */
+struct rundir *ctl_run(struct ctl_opts *o, bool quiet, int *code);
+
+/*
+ * Whether the database at path may be read: every directory above it
+ * trusted, the file owned as owner says and closed to others. Says why
+ * not and sets *code (EX_USAGE) for SUP_EREFUSED; other errors (no such
+ * file: SUP_ESYS | ENOENT) are left to the caller.
+ */
+sup_err ctl_db_check(const char *path, enum trust_owner owner, int *code);
+
+/*
+ * The pid of the supd running on o->run_dir, as its lock and the pid it
+ * wrote agree (never a pid <= 1), or 0: then *code is the exit status to
+ * use, and supctl said why (quiet: not when supd simply is not running).
+ */
+pid_t ctl_supd_pid(struct ctl_opts *o, bool quiet, int *code);
 
 /* supctl_print.c */
 void print_status(const json_t *reply);

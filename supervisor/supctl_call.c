@@ -223,17 +223,24 @@ int
 verb_state(struct ctl_opts *o, int argc, char **argv)
 {
 	char path[PATH_MAX + 128], why[256];
-	struct stat st;
 	json_t *fields;
 	st_db *db;
 	sup_err e;
+	int code;
 
+	e = SUP_ENOTFOUND;
 	if (argc != 1) {
 		ctl_say("usage: supctl state NAME [--json]");
 		return EX_USAGE;
 	}
-	snprintf(path, sizeof(path), "%s/state/%s.db", o->run_dir, argv[0]);
-	if (strchr(argv[0], '/') != NULL || stat(path, &st) != 0) {
+	if (ctl_run(o, false, &code) == NULL)
+		return code;
+	/* A worker that runs as another user owns its database: RUN, whose
+	 * owner alone makes files in it, vouches for it. */
+	if (!rundir_path(o->run_dir, RUN_WDB, argv[0], path, sizeof(path)) ||
+	    (e = ctl_db_check(path, TRUST_ANY, &code)) != SUP_OK) {
+		if (e == SUP_EREFUSED)
+			return code;
 		ctl_say("no checkpoint of %s (no libsup worker of that name has "
 		    "run under %s)", argv[0], o->run_dir);
 		return EX_NO_CHILD;

@@ -17,7 +17,7 @@
 
 #include "common/clock.h"
 #include "ipc/ipc.h"
-#include "rundir.h"
+#include "common/rundir.h"
 #include "supctl.h"
 
 #define MAX_SOURCES 256
@@ -149,11 +149,13 @@ verb_events(struct ctl_opts *o, int argc, char **argv)
 	void *buf;
 	size_t len;
 
-	if (ctl_supd_pid(o, false) == 0)
-		return EX_NOT_RUNNING;
-	rundir_path(o->run_dir, "events", path, sizeof(path));
+	int code;
+
+	if (ctl_supd_pid(o, false, &code) == 0)
+		return code;
+	rundir_path(o->run_dir, RUN_EVENTS, NULL, path, sizeof(path));
 	if (ipc_sub_open(256, &s) != SUP_OK || subscribe(s, argc, argv) != 0 ||
-	    ipc_sub_dial(s, path) != SUP_OK) {
+	    ipc_sub_dial(s, path, NULL) != SUP_OK) {
 		ctl_say("cannot subscribe to %s", path);
 		ipc_sub_close(s);
 		return EX_FAILED;
@@ -168,7 +170,7 @@ verb_events(struct ctl_opts *o, int argc, char **argv)
 			break;
 		if (left > SLICE_MS)
 			left = SLICE_MS;
-		sup_err e = ipc_sub_recv(s, &buf, &len, left);
+		sup_err e = ipc_sub_recv(s, &buf, &len, left, NULL);
 		if (e == SUP_EBUSY)
 			continue; /* nothing in this slice */
 		if (e != SUP_OK)

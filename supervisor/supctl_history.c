@@ -15,7 +15,7 @@
 
 #include "common/clock.h"
 #include "config.h"
-#include "rundir.h"
+#include "common/rundir.h"
 #include "state/state.h"
 #include "supctl.h"
 
@@ -52,7 +52,7 @@ history_from_db(struct ctl_opts *o, const char *name, int64_t since,
 	st_db *db;
 	sup_err e;
 
-	rundir_path(o->run_dir, "state.db", path, sizeof(path));
+	rundir_path(o->run_dir, RUN_STATE_DB, NULL, path, sizeof(path));
 	if (o->config != NULL &&
 	    cfg_load(o->config, NULL, 0, &c, &errs) == SUP_OK) {
 		bool off = c->state_off;
@@ -65,6 +65,8 @@ history_from_db(struct ctl_opts *o, const char *name, int64_t since,
 			return NULL;
 		}
 	}
+	if (ctl_db_check(path, TRUST_MINE_OR_ROOT, code) == SUP_EREFUSED)
+		return NULL;
 	if ((e = st_open_ro(path, &db, why, sizeof(why))) != SUP_OK) {
 		ctl_say("supd is not running, and its database %s cannot be "
 		    "read: %s", path, why);
@@ -88,8 +90,9 @@ history_get(struct ctl_opts *o, const char *name, int64_t since, int *code)
 {
 	json_t *req, *r, *rows;
 
-	if (ctl_supd_pid(o, true) == 0)
-		return history_from_db(o, name, since, code);
+	if (ctl_supd_pid(o, true, code) == 0)
+		return *code == EX_NOT_RUNNING ? history_from_db(o, name, since,
+		    code) : NULL;
 	req = json_pack("{s:s, s:I, s:i}", "cmd", "history", "since_ms",
 	    (json_int_t)since, "limit", HISTORY_LIMIT);
 	if (name != NULL)

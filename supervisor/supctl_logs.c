@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "common/suggest.h"
-#include "rundir.h"
+#include "common/rundir.h"
+#include "config.h"
 #include "supctl.h"
 
 #define TAIL_CHUNK 65536
@@ -66,10 +67,12 @@ static int
 follow(const char *path, int fd, off_t off)
 {
 	int in = inotify_init1(IN_CLOEXEC);
+	char self[64], ev[4096];
 	struct stat st;
-	char ev[4096];
 
-	if (in < 0 || inotify_add_watch(in, path, IN_MODIFY) < 0) {
+	/* The file we hold, not whatever its path names by now. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (in < 0 || inotify_add_watch(in, self, IN_MODIFY) < 0) {
 		ctl_say("cannot follow %s: %s", path, strerror(errno));
 		return EX_FAILED;
 	}
@@ -84,16 +87,20 @@ follow(const char *path, int fd, off_t off)
 
 /* No log for name: why, with a did-you-mean among the logs there are. */
 static int
-no_log(const char *dir, const char *name)
+no_log(struct ctl_opts *o, const char *name)
 {
-	char pool[PATH_MAX + 300];
+	char pool[CFG_NAME_MAX + 8], leaf[CFG_NAME_MAX + 16];
+	int dir = rundir_fd(&o->run, RUNDIR_LOG), fd = dir >= 0 ? dup(dir) : -1;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	const char *cands[512];
-	int n = 0;
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	int n = 0;
 
-	snprintf(pool, sizeof(pool), "%s/%s.0.log", dir, name);
-	if (access(pool, F_OK) == 0) {
+	if (d == NULL && fd >= 0)
+		close(fd);
+	snprintf(pool, sizeof(pool), "%s.0", name);
+	if (rundir_name(RUN_LOG, pool, leaf, sizeof(leaf)) && dir >= 0 &&
+	    faccessat(dir, leaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		ctl_say("%s is a pool: its logs are %s.0, %s.1 ...", name, name,
 		    name);
 		if (d != NULL)
@@ -109,8 +116,8 @@ no_log(const char *dir, const char *name)
 	}
 	if (d != NULL)
 		closedir(d);
-	ctl_say("no log for %s in %s (a child with stdout = log that ran)",
-	    name, dir);
+	ctl_say("no log for %s in %s/log (a child with stdout = log that ran)",
+	    name, o->run_dir);
 	const char *s = suggest(name, cands, (size_t)n);
 	if (s != NULL)
 		ctl_say("did you mean %s?", s);
@@ -122,19 +129,20 @@ no_log(const char *dir, const char *name)
 int
 verb_logs(struct ctl_opts *o, int argc, char **argv)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 300];
+	char path[PATH_MAX];
 	struct stat st;
 	off_t off;
 	int fd, code;
 
-	if (argc != 1 || strchr(argv[0], '/') != NULL) {
+	if (argc != 1 || !rundir_path(o->run_dir, RUN_LOG, argv[0], path,
+	    sizeof(path))) {
 		ctl_say("usage: supctl logs NAME [-f] [--lines N]");
 		return EX_USAGE;
 	}
-	rundir_path(o->run_dir, "log", dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/%s.log", dir, argv[0]);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? no_log(dir, argv[0]) : (ctl_say("%s: %s",
+	if (ctl_run(o, false, &code) == NULL)
+		return code;
+	if ((fd = rundir_openat(&o->run, RUN_LOG, argv[0], O_RDONLY, 0)) < 0)
+		return errno == ENOENT ? no_log(o, argv[0]) : (ctl_say("%s: %s",
 		    path, strerror(errno)), EX_FAILED);
 	if (fstat(fd, &st) != 0) {
 		close(fd);

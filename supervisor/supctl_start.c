@@ -25,7 +25,7 @@
 
 #include "common/dur.h"
 #include "config.h"
-#include "rundir.h"
+#include "common/rundir.h"
 #include "supctl.h"
 
 #define START_TIMEOUT_MS 90000
@@ -85,19 +85,19 @@ config_check(struct ctl_opts *o)
 
 /* In the forked child: become supd, detached, logging to RUN/supd.log. */
 static void
-supd_exec(const struct ctl_opts *o, int ready_w, const char *exe)
+supd_exec(struct ctl_opts *o, int ready_w, const char *exe)
 {
-	char log[PATH_MAX], fdarg[16];
+	char fdarg[16];
 	int fd;
 
 	setsid();
-	rundir_path(o->run_dir, "supd.log", log, sizeof(log));
-	fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	fd = rundir_openat(&o->run, RUN_SUPD_LOG, NULL, O_WRONLY | O_APPEND |
+	    O_CREAT, 0600);
 	if (fd >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
-	fd = open("/dev/null", O_RDONLY);
+	fd = open("/dev/null", O_RDONLY); /* not under RUN */
 	if (fd >= 0)
 		dup2(fd, 0);
 	/* A daemon keeps none of its starter's files (a pipe held open
@@ -114,15 +114,19 @@ supd_exec(const struct ctl_opts *o, int ready_w, const char *exe)
 }
 
 static void
-log_tail(const struct ctl_opts *o)
+log_tail(struct ctl_opts *o)
 {
 	char path[PATH_MAX], line[1024], *lines[12] = {0};
-	int n = 0;
+	int n = 0, fd;
 	FILE *f;
 
-	rundir_path(o->run_dir, "supd.log", path, sizeof(path));
-	if ((f = fopen(path, "re")) == NULL)
+	rundir_path(o->run_dir, RUN_SUPD_LOG, NULL, path, sizeof(path));
+	fd = rundir_openat(&o->run, RUN_SUPD_LOG, NULL, O_RDONLY, 0);
+	if (fd < 0 || (f = fdopen(fd, "r")) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		free(lines[n % 12]);
 		lines[n % 12] = strdup(line);
@@ -163,9 +167,9 @@ ready_wait(struct ctl_opts *o, int fd, pid_t pid)
 		return EX_FAILED;
 	}
 	waitpid(pid, &st, 0);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
-		printf("supd is already running (pid %d)\n",
-		    (int)rundir_lock_holder(o->run_dir));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3 &&
+	    (pid = ctl_supd_pid(o, false, &r)) > 0) {
+		printf("supd is already running (pid %d)\n", (int)pid);
 		return EX_DONE;
 	}
 	ctl_say("supd exited before it was ready");
@@ -176,8 +180,7 @@ ready_wait(struct ctl_opts *o, int fd, pid_t pid)
 int
 daemon_start(struct ctl_opts *o)
 {
-	char exe[PATH_MAX];
-	const char *why = "";
+	char exe[PATH_MAX], why[1024];
 	pid_t pid, old;
 	int fds[2], code;
 	sup_err e;
@@ -189,12 +192,18 @@ daemon_start(struct ctl_opts *o)
 	}
 	if (!config_check(o))
 		return EX_USAGE;
-	if ((old = rundir_lock_holder(o->run_dir)) != 0) {
+	if ((old = ctl_supd_pid(o, true, &code)) != 0) {
 		printf("supd is already running (pid %d)\n", (int)old);
 		return EX_DONE;
 	}
-	if ((e = rundir_prepare(o->run_dir, &why)) != SUP_OK) {
-		ctl_say("run dir %s: %s (%s)", o->run_dir, why, sup_strerror(e));
+	if (code != EX_NOT_RUNNING)
+		return code;
+	/* Made as supd makes it, so that its log can be opened in it;
+	 * supd checks it again (and makes it 0711 if it needs). */
+	rundir_close(&o->run);
+	if ((e = rundir_create(&o->run, o->run_dir, false, why,
+	    sizeof(why))) != SUP_OK) {
+		ctl_say("run dir %s: %s", o->run_dir, why);
 		return EX_USAGE;
 	}
 	supd_path(exe, sizeof(exe));
@@ -217,13 +226,13 @@ daemon_stop(struct ctl_opts *o)
 {
 	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : STOP_TIMEOUT_MS;
 	struct pollfd p = {.events = POLLIN};
-	pid_t pid = ctl_supd_pid(o, false);
 	sup_err e = SUP_OK;
 	json_t *r;
 	int code;
+	pid_t pid = ctl_supd_pid(o, false, &code);
 
 	if (pid == 0)
-		return EX_NOT_RUNNING;
+		return code;
 	/* Watch the process before asking: it may be gone by the reply. */
 	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (p.fd < 0)

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "common/rundir.h"
 #include "config.h"
 #include "restart.h"
 #include "state/state.h"
@@ -87,6 +88,7 @@ struct supd_node {
 	char cause[160];	/* what decided the pending (re)start */
 	struct node_snap saved;	/* as last committed to the database */
 	uint64_t events_seq;	/* supd's events about it (events.c) */
+	uint32_t ev_dialer;	/* the dialer of its telemetry; 0: none */
 	bool restored;		/* had a row in the database */
 	bool spawn_is_restart;	/* the spawn under way counts as a restart */
 	int order;		/* index in supd.nodes */
@@ -138,6 +140,7 @@ struct supd {
 	struct supd_node **by_name; /* owned: index by name (tree.c) */
 	size_t by_name_cap;
 
+	struct rundir run;	  /* RUN and its directories, held open */
 	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
 	int seq_fd;		  /* RUN/spawn.seq, kept open (spawnfile.c) */
 	int ready_fd;		  /* --ready-fd: written once root is ready */
@@ -164,6 +167,7 @@ struct supd {
 	bool quit;
 	int exit_code;
 	unsigned long bad_requests, refused_requests, unknown_reaped;
+	unsigned long bad_events; /* telemetry lines refused (relay.h) */
 
 	struct st_db *db;	  /* owned; NULL: no database */
 	bool persisting;	  /* the last write (or the open) worked */
@@ -229,6 +233,13 @@ void engine_shutdown(struct supd *d);
 
 /* --- child.c: a worker's process --- */
 
+/* Whether w runs as another user than supd (its files under RUN are
+ * then that user's: rundir.h). */
+bool child_foreign(const struct cfg_worker *w);
+/* The path of n's endpoint (a libsup worker's socket) into buf. */
+const char *child_endpoint(const struct supd *d, const struct supd_node *n,
+    char *buf, size_t len);
+
 /* Spawns n. On failure n is handled as a failed start. */
 void child_spawn(struct supd *d, struct supd_node *n);
 /* Sends the stop signal (or SIGKILL) to n's process group. */
@@ -250,11 +261,20 @@ void child_adopted_gone(struct supd *d, struct supd_node *n);
 sup_err child_adopt(struct supd *d, struct supd_node *n, pid_t pid,
     int64_t start);
 
+/* --- foreign.c --- */
+/* Makes what n needs under RUN when it is a libsup worker of another
+ * user (its directory, its database files), owned by that user. Logged
+ * when it cannot: the worker then fails to start, and says why. */
+void foreign_files_give(struct supd *d, struct supd_node *n);
+
 /* --- reap.c --- */
 void reap_all(struct supd *d);
 
 /* --- persist.c: what is written to the database, and when --- */
-sup_err persist_open(struct supd *d, bool reset);
+/* Opens the database. SUP_EREFUSED (why in refused) when it is not one
+ * to trust (trust.h); any other failure leaves supd running from memory
+ * (persisting false, with the reason). */
+sup_err persist_open(struct supd *d, bool reset, char *refused, size_t rn);
 /* Last flush; clean: every child was stopped in order (the next supd
  * starts anew instead of taking over). */
 void persist_close(struct supd *d, bool clean);

@@ -120,6 +120,10 @@ worker_hash(const struct cfg_worker *w, char out[17])
 	h = fnv(h, w->checkpoint);
 	if (w->hibernate_after != NULL) /* hashes made before it stay */
 		h = fnv(h, w->hibernate_after);
+	if (w->umask_set) { /* likewise */
+		snprintf(num, sizeof(num), "umask %o", (unsigned)w->umask);
+		h = fnv(h, num);
+	}
 	/* Log rotation does not change what runs: not in the hash. */
 	snprintf(num, sizeof(num), "%d", (int)w->out);
 	h = fnv(h, num);

@@ -14,6 +14,7 @@
  * connections, and SIGUSR1 makes it check and listen again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,9 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/sig.h"
 #include "common/clock.h"
 #include "common/proc.h"
-#include "common/rundef.h"
+#include "common/rundir.h"
+#include "common/trust.h"
 #include "ipc/ipc.h"
 #include "state/state.h"
 #include "wrk.h"
@@ -36,7 +39,7 @@
 struct conn {
 	char name[96];
 	ipc_client *c; /* owned */
-	pid_t pid;     /* as the registry said; checked with kill(pid, 0) */
+	pid_t pid;     /* as the registry said; checked with sig_proc(pid, 0) */
 	int64_t start; /* pid's start time, as the registry said */
 	pid_t probed;  /* the pid whose listener answered a ping */
 	struct conn *next;
@@ -63,7 +66,7 @@ run_dir_get(void)
 	if (run_dir[0] == '\0' && (env = getenv("SUP_RUN_DIR")) != NULL)
 		snprintf(run_dir, sizeof(run_dir), "%s", env);
 	if (run_dir[0] == '\0')
-		run_dir_default(run_dir, sizeof(run_dir));
+		rundir_default(run_dir, sizeof(run_dir));
 	return run_dir;
 }
 
@@ -76,30 +79,50 @@ name_ok(const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n && name[0] != '.';
 }
 
-/* RUN/FMT with name in it, for a valid name. */
+/* The path of an item of the run dir (rundir.h), for a valid name. */
 static sup_err
-run_path(const char *fmt, const char *name, char *buf, size_t n)
+run_path(enum rundir_item it, const char *name, char *buf, size_t n)
 {
-	int len;
+	bool ok;
 
 	if (!name_ok(name))
 		return SUP_ENOTFOUND;
 	pthread_mutex_lock(&mu);
-	len = snprintf(buf, n, fmt, run_dir_get(), name);
+	ok = rundir_path(run_dir_get(), it, name, buf, n);
 	pthread_mutex_unlock(&mu);
-	return len >= 0 && (size_t)len < n ? SUP_OK : SUP_ETOOBIG;
+	return ok ? SUP_OK : SUP_ETOOBIG;
 }
 
 sup_err
 wrk_db_path(const char *name, char *buf, size_t n)
 {
-	return run_path("%s/state/%s.db", name, buf, n);
+	return run_path(RUN_WDB, name, buf, n);
 }
 
 sup_err
 wrk_pool_path(const char *pool, char *buf, size_t n)
 {
-	return run_path("%s/pool/%s", pool, buf, n);
+	return run_path(RUN_POOL, pool, buf, n);
+}
+
+sup_err
+wrk_registry_stat(const char *path, struct stat *st)
+{
+	char why[512];
+	sup_err e;
+	int fd;
+
+	e = trust_file_open(path, O_RDONLY, 0, TRUST_ANY, &fd, why,
+	    sizeof(why));
+	if (e == (SUP_ESYS | ENOENT))
+		return SUP_ENOTFOUND;
+	if (e != SUP_OK)
+		return e;
+	e = fstat(fd, st) == 0 ? SUP_OK : SUP_ESYS | errno;
+	close(fd);
+	if (e == SUP_OK && st->st_uid != geteuid() && geteuid() != 0)
+		return SUP_EREFUSED;
+	return e;
 }
 
 /* Whether pid is alive and is the process the registry recorded (started
@@ -111,7 +134,7 @@ same_process(pid_t pid, int64_t start)
 	int64_t ticks;
 	bool zombie;
 
-	return pid > 0 && proc_start_time(pid, &ticks, &zombie) == SUP_OK &&
+	return pid > 1 && proc_start_time(pid, &ticks, &zombie) == SUP_OK &&
 	    !zombie && (start == 0 || ticks == start);
 }
 
@@ -124,13 +147,9 @@ lookup(const char *name, struct sup_where *where, int64_t *start)
 	st_db *db;
 	sup_err e;
 
-	if ((e = wrk_db_path(name, path, sizeof(path))) != SUP_OK)
+	if ((e = wrk_db_path(name, path, sizeof(path))) != SUP_OK ||
+	    (e = wrk_registry_stat(path, &st)) != SUP_OK)
 		return e;
-	if (stat(path, &st) != 0)
-		return SUP_ENOTFOUND;
-	/* Another uid's file could name any pid and endpoint. */
-	if (st.st_uid != geteuid())
-		return SUP_EREFUSED;
 	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
 		return e;
 	memset(where, 0, sizeof(*where));
@@ -143,7 +162,13 @@ lookup(const char *name, struct sup_where *where, int64_t *start)
 		return SUP_ENOTFOUND; /* never got as far as running */
 	where->pid = (pid_t)atoi(pid);
 	*start = atoll(ticks);
-	return same_process(where->pid, *start) ? SUP_OK : SUP_EDOWN;
+	if (!same_process(where->pid, *start))
+		return SUP_EDOWN;
+	/* A registry of another user's (root reads a worker's that runs as
+	 * that user) is believed only about a process of that user. */
+	if (st.st_uid != geteuid() && !proc_has_uid(where->pid, st.st_uid))
+		return SUP_EREFUSED;
+	return SUP_OK;
 }
 
 SUP_API sup_err
@@ -235,7 +260,7 @@ probe(struct conn *k, pid_t pid, int64_t start, int64_t timeout_ms)
 	    PROBE_MS < timeout_ms ? PROBE_MS : timeout_ms);
 
 	if (e == SUP_ETIMEDOUT && timeout_ms > PROBE_MS &&
-	    same_process(pid, start) && kill(pid, SIGUSR1) == 0)
+	    same_process(pid, start) && sig_proc(pid, SIGUSR1) == 0)
 		e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
 		    timeout_ms - PROBE_MS);
 	return e;
@@ -247,7 +272,7 @@ conn_alive(const char *name)
 {
 	for (struct conn *k = conns; k != NULL; k = k->next)
 		if (strcmp(k->name, name) == 0)
-			return k->pid > 0 && (kill(k->pid, 0) == 0 ||
+			return k->pid > 0 && (sig_proc(k->pid, 0) == 0 ||
 			    errno != ESRCH) ? k : NULL;
 	return NULL;
 }

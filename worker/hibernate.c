@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/dur.h"
+#include "common/clock.h"
 #include "wrk.h"
 
 void
@@ -63,5 +64,5 @@ wrk_wake(sup_worker *w)
 		sup_status_text(w, w->hib_text);
 	}
 	w->hib_due_ns = w->hib_after_ms > 0
-	    ? wrk_now_ns() + w->hib_after_ms * 1000000 : 0;
+	    ? clk_after(wrk_now_ns(), w->hib_after_ms) : 0;
 }

@@ -15,6 +15,7 @@
  * the new shard move.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/trust.h"
 #include "wrk.h"
 
 #define MAX_FANOUT 64 /* threads of one multicall */
@@ -89,26 +91,30 @@ pool_file_read(FILE *f)
 static sup_err
 pool_size_read(const char *pool, const char *path, int *n)
 {
-	char db[PATH_MAX + 128];
+	char db[PATH_MAX + 128], why[512];
 	struct stat st;
 	FILE *f;
 	sup_err e;
+	int fd;
 
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fstat(fileno(f), &st) != 0 || st.st_uid != geteuid()) {
-			fclose(f);
-			return SUP_EREFUSED;
+	/* supd's file: supd's uid, or root. */
+	e = trust_file_open(path, O_RDONLY, 0, TRUST_MINE_OR_ROOT, &fd, why,
+	    sizeof(why));
+	if (e == SUP_OK) {
+		if ((f = fdopen(fd, "r")) == NULL) {
+			close(fd);
+			return SUP_ENOMEM;
 		}
 		*n = pool_file_read(f);
 		fclose(f);
 		return *n > 0 ? SUP_OK : SUP_EPROTO;
 	}
-	if (errno != ENOENT)
-		return SUP_ESYS | errno;
+	if (e != (SUP_ESYS | ENOENT))
+		return e;
 	*n = 0;
 	if ((e = wrk_db_path(pool, db, sizeof(db))) != SUP_OK)
 		return e;
-	return stat(db, &st) == 0 ? SUP_OK : SUP_ENOTFOUND;
+	return wrk_registry_stat(db, &st) == SUP_OK ? SUP_OK : SUP_ENOTFOUND;
 }
 
 /* Sizes read lately, by pool file: a call by key costs no file I/O. */

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,10 +36,12 @@
 
 #include "common/dur.h"
 #include "common/proc.h"
-#include "common/rundef.h"
+#include "common/rundir.h"
+#include "common/trust.h"
 #include "common/utf8.h"
 #include "ipc/ipc.h"
 #include "state/state.h"
+#include "common/clock.h"
 #include "wrk.h"
 
 #define EX_CONFIG 78 /* sysexits: the arguments are wrong */
@@ -191,8 +194,8 @@ wrk_after(sup_worker *w, int ret)
 	} else {
 		if (w->checkpoint_ms > 0 && w->checkpoint_due_ns == 0 &&
 		    wrk_fields_changed(w))
-			w->checkpoint_due_ns = wrk_now_ns() +
-			    w->checkpoint_ms * 1000000;
+			w->checkpoint_due_ns = clk_after(wrk_now_ns(),
+			    w->checkpoint_ms);
 		/* Published tables are published now, whatever the policy. */
 		e = wrk_commit(w, false);
 	}
@@ -233,7 +236,7 @@ wrk_continue_run(sup_worker *w)
 		int64_t ms = w->retry_ms > 0 ? w->retry_ms : 1000;
 		if (strcmp(w->status, "degraded") != 0)
 			wrk_status_set(w, "degraded");
-		w->retry_due_ns = wrk_now_ns() + ms * 1000000;
+		w->retry_due_ns = clk_after(wrk_now_ns(), ms);
 		int64_t cap = ms > 30000 ? ms : 30000; /* or what was asked */
 		w->retry_ms = ms * 2 > cap ? cap : ms * 2;
 	} else {
@@ -384,7 +387,7 @@ requests_read(sup_worker *w)
 	for (unsigned n = 1; !w->quit && ipc_server_recv(w->srv, &r) ==
 	    SUP_OK; n++) {
 		if (w->idle_ms > 0)
-			w->idle_due_ns = wrk_now_ns() + w->idle_ms * 1000000;
+			w->idle_due_ns = clk_after(wrk_now_ns(), w->idle_ms);
 		wrk_wake(w);
 		on_request(w, r);
 		if (n % 64 == 0)
@@ -429,9 +432,17 @@ loop_run(sup_worker *w)
 
 	while (!w->quit) {
 		wrk_timers_arm(w);
-		int n = epoll_wait(w->epfd, ev, 16, -1);
+		int n = epoll_wait(w->epfd, ev, 16, w->armed_ns < 0 ? 1000 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0) {
+			/* Our own epoll set is broken (EBADF, EFAULT,
+			 * EINVAL): spinning would serve nobody; supd restarts
+			 * the worker with its last checkpoint. */
+			wrk_log(w, "the loop cannot wait: epoll_wait: %s",
+			    strerror(errno));
+			abort();
+		}
 		for (int i = 0; i < n && !w->quit; i++) {
 			switch (ev[i].data.u32) {
 			case SRC_EP: requests_read(w); break;
@@ -450,23 +461,25 @@ identity(sup_worker *w)
 	const char *name = getenv("SUP_NAME"), *run = getenv("SUP_RUN_DIR");
 	const char *ep = getenv("SUP_ENDPOINT"), *db = getenv("SUP_STATE_DB");
 	const char *sid = getenv("SUP_SPAWN_ID");
+	char path[PATH_MAX];
 
 	snprintf(w->name, sizeof(w->name), "%s", name ? name :
 	    w->ops->name ? w->ops->name : "worker");
 	if (run != NULL && run[0] == '/')
 		snprintf(w->run_dir, sizeof(w->run_dir), "%s", run);
 	else
-		run_dir_default(w->run_dir, sizeof(w->run_dir));
+		rundir_default(w->run_dir, sizeof(w->run_dir));
 	if (ep != NULL)
 		snprintf(w->endpoint, sizeof(w->endpoint), "%s", ep);
 	else
-		snprintf(w->endpoint, sizeof(w->endpoint), "ipc://%s/w/%s",
-		    w->run_dir, w->name);
+		snprintf(w->endpoint, sizeof(w->endpoint), "ipc://%s",
+		    rundir_path(w->run_dir, RUN_WSOCK, w->name, path,
+		    sizeof(path)) ? path : "");
 	if (db != NULL)
 		snprintf(w->db_path, sizeof(w->db_path), "%s", db);
 	else
-		snprintf(w->db_path, sizeof(w->db_path), "%s/state/%s.db",
-		    w->run_dir, w->name);
+		rundir_path(w->run_dir, RUN_WDB, w->name, w->db_path,
+		    sizeof(w->db_path));
 	w->spawn_id = sid ? strtoull(sid, NULL, 10) : 0;
 }
 
@@ -558,22 +571,54 @@ usage(const struct sup_ops *ops)
 }
 
 /*
+ * The directory of path (its last component cut into leaf), walked from /
+ * through trusted directories and made when missing (a worker run by
+ * hand, without supd, makes its run dir itself). A descriptor, or -1.
+ */
+static int
+dir_of(const char *path, char *leaf, size_t ln, char *why, size_t n)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash == NULL || slash == path ||
+	    (size_t)(slash - path) >= sizeof(dir)) {
+		snprintf(why, n, "%.300s: not an absolute path", path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	snprintf(leaf, ln, "%s", slash + 1);
+	if (trust_dir_open(dir, true, 0700, TRUST_MINE_OR_ROOT, &fd, why, n) !=
+	    SUP_OK)
+		return -1;
+	return fd;
+}
+
+/*
  * One process per name, for its life: a worker started by hand under the
  * name of a running one must not take its endpoint nor write its
- * database. A POSIX lock, dropped by the kernel however we die.
+ * database. A POSIX lock, dropped by the kernel however we die. The lock
+ * and the database must be ours and closed to others (DESIGN.md, Trust):
+ * what another user could write, we do not commit to.
  */
 static bool
 lock_take(sup_worker *w, char *why, size_t n)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	char path[sizeof(w->db_path) + 8];
+	char path[sizeof(w->db_path) + 8], leaf[NAME_MAX + 1];
+	int fd;
 
 	snprintf(path, sizeof(path), "%s.lock", w->db_path);
-	if ((w->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		snprintf(why, n, "cannot open %.300s: %s", path,
-		    strerror(errno));
+	if ((fd = dir_of(w->db_path, leaf, sizeof(leaf), why, n)) < 0)
 		return false;
-	}
+	close(fd);
+	if (trust_file_open(path, O_RDWR | O_CREAT, 0600, TRUST_MINE,
+	    &w->lockfd, why, n) != SUP_OK ||
+	    trust_file_open(w->db_path, O_RDWR | O_CREAT, 0600, TRUST_MINE,
+	    &fd, why, n) != SUP_OK)
+		return false;
+	close(fd);
 	if (fcntl(w->lockfd, F_SETLK, &fl) == 0)
 		return true;
 	if (fcntl(w->lockfd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
@@ -585,10 +630,37 @@ lock_take(sup_worker *w, char *why, size_t n)
 	return false;
 }
 
+/* Listens on the endpoint; a socket file left there is a dead
+ * predecessor's (we hold the name's lock). */
+static bool
+endpoint_listen(sup_worker *w, char *why, size_t n)
+{
+	char leaf[NAME_MAX + 1];
+	const char *path = w->endpoint + 6;
+	int dir;
+	sup_err e;
+
+	if (strncmp(w->endpoint, "ipc://", 6) != 0) {
+		snprintf(why, n, "SUP_ENDPOINT is not an ipc:// address");
+		return false;
+	}
+	if ((dir = dir_of(path, leaf, sizeof(leaf), why, n)) < 0)
+		return false;
+	unlinkat(dir, leaf, 0);
+	close(dir);
+	if ((e = ipc_server_open(path, SUP_MAX_MSG + 65536, &w->srv)) !=
+	    SUP_OK) {
+		snprintf(why, n, "cannot listen on %.300s: %s", path,
+		    sup_strerror(e));
+		return false;
+	}
+	return true;
+}
+
 static int
 start(sup_worker *w, int argc, char **argv)
 {
-	char why[512], url_path[PATH_MAX + 128];
+	char why[512];
 	bool recovered;
 	sup_err e;
 	int ret;
@@ -596,7 +668,6 @@ start(sup_worker *w, int argc, char **argv)
 	identity(w);
 	policy_read(w);
 	wrk_hibernate_policy(w);
-	mkdir_parents(w->db_path, 0700); /* run by hand, without supd */
 	if (!lock_take(w, why, sizeof(why)))
 		return fail(w, 1, why);
 	if (st_wopen(w->db_path, false, &w->db, why, sizeof(why)) != SUP_OK) {
@@ -626,13 +697,8 @@ start(sup_worker *w, int argc, char **argv)
 		return fail(w, 1, why);
 	}
 	w->continuing = ret == SUP_RET_CONTINUE;
-	if (strncmp(w->endpoint, "ipc://", 6) != 0)
-		return fail(w, 1, "SUP_ENDPOINT is not an ipc:// address");
-	snprintf(url_path, sizeof(url_path), "%s", w->endpoint + 6);
-	unlink(url_path); /* ours: we hold the name's lock */
-	mkdir_parents(url_path, 0700);
-	if (ipc_server_open(url_path, SUP_MAX_MSG + 65536, &w->srv) != SUP_OK)
-		return fail(w, 1, "cannot listen on the endpoint");
+	if (!endpoint_listen(w, why, sizeof(why)))
+		return fail(w, 1, why);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = SRC_EP};
 	epoll_ctl(w->epfd, EPOLL_CTL_ADD, ipc_server_fd(w->srv), &ev);
 	wrk_telemetry_open(w);

@@ -6,6 +6,7 @@
  * Timers are few (a worker's periodic jobs): a small array scanned for
  * the earliest beats a heap in code and in time.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "wrk.h"
 
 int64_t
@@ -22,12 +24,6 @@ wrk_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t
-ms_ns(int64_t ms)
-{
-	return ms > INT64_MAX / 1000000 ? INT64_MAX / 2 : ms * 1000000;
 }
 
 SUP_API uint64_t
@@ -41,7 +37,7 @@ sup_send_after(sup_worker *w, int64_t ms, const char *tag)
 	w->timers = t;
 	t = &w->timers[w->ntimers++];
 	t->id = ++w->timer_seq;
-	t->due_ns = wrk_now_ns() + ms_ns(ms < 0 ? 0 : ms);
+	t->due_ns = clk_after(wrk_now_ns(), ms);
 	snprintf(t->tag, sizeof(t->tag), "%s", tag ? tag : "");
 	return t->id;
 }
@@ -61,7 +57,7 @@ SUP_API void
 sup_set_timeout(sup_worker *w, int64_t ms)
 {
 	w->idle_ms = ms > 0 ? ms : 0;
-	w->idle_due_ns = ms > 0 ? wrk_now_ns() + ms_ns(ms) : 0;
+	w->idle_due_ns = ms > 0 ? clk_after(wrk_now_ns(), ms) : 0;
 }
 
 static int
@@ -90,7 +86,7 @@ wrk_timers_run(sup_worker *w)
 	if (w->checkpoint_due_ns && w->checkpoint_due_ns <= now) {
 		w->checkpoint_due_ns = 0;
 		if (wrk_checkpoint_now(w) != SUP_OK) /* try again later */
-			w->checkpoint_due_ns = now + w->checkpoint_ms * 1000000;
+			w->checkpoint_due_ns = clk_after(now, w->checkpoint_ms);
 	}
 	if (w->retry_due_ns && w->retry_due_ns <= now && !w->quit) {
 		w->retry_due_ns = 0;
@@ -117,7 +113,7 @@ wrk_timers_run(sup_worker *w)
 	if (!w->quit && w->idle_due_ns && w->idle_due_ns <= wrk_now_ns()) {
 		struct sup_info info = {.kind = SUP_TIMEOUT};
 		wrk_wake(w);
-		w->idle_due_ns = wrk_now_ns() + ms_ns(w->idle_ms);
+		w->idle_due_ns = clk_after(wrk_now_ns(), w->idle_ms);
 		if (w->ops->handle_info != NULL) {
 			w->in_callback = true;
 			wrk_after(w, w->ops->handle_info(w, w->state, &info));
@@ -152,6 +148,14 @@ wrk_timers_arm(sup_worker *w)
 		its.it_value.tv_sec = t / 1000000000;
 		its.it_value.tv_nsec = t % 1000000000;
 	}
-	timerfd_settime(w->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+	/* Saturated deadlines (clk_after) are always valid: a failure here
+	 * would stop every timer, so it is said, and retried at the next
+	 * turn of the loop. */
+	if (timerfd_settime(w->timerfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+		wrk_log(w, "cannot arm the timer for %lld ns: %s", (long long)t,
+		    strerror(errno));
+		w->armed_ns = -1;
+		return;
+	}
 	w->armed_ns = t;
 }

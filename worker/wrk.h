@@ -159,6 +159,16 @@ void wrk_tasks_stop(sup_worker *w);
 sup_err wrk_db_path(const char *name, char *buf, size_t n);
 /* RUN/pool/POOL: the size of pool POOL, written by supd (pool.c). */
 sup_err wrk_pool_path(const char *pool, char *buf, size_t n);
+/*
+ * Whether the registry (a worker's database) at path is one to believe:
+ * every directory above it trusted, the file closed to others, and ours;
+ * for root, any user's (supd alone makes files in RUN/state, for the
+ * worker's user; then only a process of that user is taken for the
+ * worker). Fills *st. SUP_ENOTFOUND when there is none, SUP_EREFUSED
+ * when it is not one to believe.
+ */
+struct stat;
+sup_err wrk_registry_stat(const char *path, struct stat *st);
 
 /* --- reply.c --- */
 struct ipc_req;

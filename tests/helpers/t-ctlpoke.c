@@ -18,6 +18,8 @@
  *                1.5.2 listener bug, DESIGN.md section 8)
  *   probe        {"cmd": "version"} with a 500 ms deadline and nothing
  *                else: no SIGUSR1 to supd, unlike supctl
+ *   publish TEXT with --path: publish TEXT (a worker's telemetry message,
+ *                "\n" for newlines) on SOCKET every 20 ms for 30 s
  * Prints supd's reply (or "error: ...") and exits 0 when a reply came.
  */
 #include <stdio.h>
@@ -115,6 +117,36 @@ frame_for(const char *mode, size_t *len)
 	return NULL;
 }
 
+/* A worker's telemetry socket that says what it likes. */
+static int
+publish(const char *path, const char *text)
+{
+	char msg[4096];
+	size_t n = 0;
+	ipc_pub *p;
+	sup_err e;
+
+	for (const char *c = text; *c != '\0' && n < sizeof(msg) - 1; c++) {
+		if (c[0] == '\\' && c[1] == 'n') {
+			msg[n++] = '\n';
+			c++;
+		} else {
+			msg[n++] = *c;
+		}
+	}
+	unlink(path);
+	if ((e = ipc_pub_open(path, -1, &p)) != SUP_OK) {
+		printf("error: %s\n", sup_strerror(e));
+		return 1;
+	}
+	for (int i = 0; i < 1500; i++) {
+		ipc_pub_send(p, msg, n);
+		usleep(20000);
+	}
+	ipc_pub_close(p);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -134,6 +166,8 @@ main(int argc, char **argv)
 	} else {
 		snprintf(path, sizeof(path), "%s/ctl", argv[1]);
 	}
+	if (strcmp(argv[2], "publish") == 0 && argc > 3)
+		return publish(path, argv[3]);
 	if (strcmp(argv[2], "handshake") == 0)
 		return handshake_close(path, argc > 3 ? atoi(argv[3]) : 1);
 	if ((req = frame_for(argv[2], &len)) == NULL) {

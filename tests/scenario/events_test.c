@@ -169,3 +169,41 @@ Test(scenario_events, a_slow_reader_loses_events_and_is_told_how_many)
 	free(err);
 	reader_stop(&r);
 }
+
+/*
+ * A worker publishes what it likes on its telemetry socket: here a line
+ * that claims to be from kv, and one that is no event. supd relays the
+ * first under the name it knows the sender by, and counts the second.
+ */
+Test(scenario_events, a_worker_cannot_speak_for_another)
+{
+	char ev[300], *out = NULL, *err = NULL;
+	char *pub[] = {T_HELPER("t-ctlpoke"), "--path", ev, "publish",
+	    "kv {\"src\":\"kv\",\"pid\":1,\"seq\":1,\"t_ms\":1,"
+	    "\"event\":\"forged\"}\\nnot an event", NULL};
+	json_t *s;
+	pid_t p;
+
+	t_conf(&env, "[worker liar]\ncommand = " T_HELPER("t-child")
+	    " --ready-after=1\nready = sup\n");
+	t_supd_start(&env);
+	snprintf(ev, sizeof(ev), "%s/w/liar.ev", env.run);
+	if ((p = fork()) == 0) {
+		setenv("SUP_TEST_DIR", env.dir, 1);
+		execv(pub[0], pub);
+		_exit(127);
+	}
+	cr_assert_eq(t_ctl(&env, &out, &err, "events", "liar", "--json",
+	    "--count", "1", "--timeout", "20s", NULL), 0, "%s", err);
+	cr_assert(strstr(out, "\"event\":\"forged\"") != NULL, "%s", out);
+	cr_assert(strstr(out, "\"src\":\"liar\"") != NULL, "%s", out);
+	cr_assert(strstr(out, "\"src\":\"kv\"") == NULL, "%s", out);
+	s = t_status(&env);
+	cr_assert(json_integer_value(json_object_get(json_object_get(s,
+	    "supervisor"), "bad_events")) > 0);
+	json_decref(s);
+	t_kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	free(out);
+	free(err);
+}

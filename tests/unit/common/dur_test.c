@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/dur.h"
 
 TestSuite(common_dur);
@@ -163,11 +164,37 @@ Test(common_dur, surrounding_blanks_are_refused)
 	refused("infinity ");
 }
 
-Test(common_dur, overflow_is_refused)
+/* Fails the test unless s is refused as too long. */
+static void
+too_long(const char *s)
 {
-	refused("99999999999999999999");
-	refused("9223372036854775807ms");
-	refused("99999999999999h");
+	int64_t ms = -12345;
+	sup_err e = dur_parse(s, &ms);
+
+	cr_assert_eq(e, SUP_ETOOBIG, "dur_parse(\"%s\") = %d (%lld ms), "
+	    "expected SUP_ETOOBIG", s, e, (long long)ms);
+	cr_assert_eq(ms, -12345);
+}
+
+Test(common_dur, overflow_is_refused_as_too_long)
+{
+	too_long("99999999999999999999");
+	too_long("9223372036854775807ms");
+	too_long("99999999999999h");
+}
+
+/* Issue 9: 200000d passed the parser, then overflowed the nanosecond
+ * deadlines and stopped every timer of supd. */
+Test(common_dur, nothing_longer_than_36500_days_is_a_duration)
+{
+	cr_assert_eq(parsed("36500d"), DUR_MAX_MS);
+	cr_assert_eq(parsed(DUR_MAX_TEXT), DUR_MAX_MS);
+	too_long("36500d1ms");
+	too_long("36501d");
+	too_long("200000d");
+	too_long("36499d24h1ms");
+	/* DUR_MAX_MS in ns, added to a monotonic clock of centuries, fits. */
+	cr_assert(DUR_MAX_MS < INT64_MAX / 1000000 / 2);
 }
 
 Test(common_dur, format_uses_the_largest_unit_that_reads_well)
@@ -228,4 +255,18 @@ Test(common_dur, format_never_writes_past_its_buffer)
 	cr_assert_str_eq(buf, "inf");
 	for (size_t i = 4; i < sizeof(buf); i++)
 		cr_assert_eq(buf[i], 'X', "byte %zu overwritten", i);
+}
+
+/* Deadlines from durations saturate: never a deadline in the past. */
+Test(common_dur, deadlines_saturate_instead_of_wrapping)
+{
+	int64_t now = INT64_C(123456789000);
+
+	cr_assert_eq(clk_after(now, 250), now + 250 * CLK_NS_PER_MS);
+	cr_assert_eq(clk_after(now, 0), now);
+	cr_assert_eq(clk_after(now, -5), now);
+	cr_assert_eq(clk_after(now, DUR_INFINITY), CLK_NEVER);
+	cr_assert_eq(clk_after(now, INT64_MAX / 1000), CLK_NEVER);
+	cr_assert_gt(clk_after(now, DUR_MAX_MS), now);
+	cr_assert_leq(clk_after(now, DUR_MAX_MS), CLK_NEVER);
 }

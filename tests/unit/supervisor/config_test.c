@@ -1938,3 +1938,124 @@ Test(supd_config, env_may_not_set_what_supd_sets)
 	ERR_HAS(&e, at(4, "env"), "\"NOTIFY_SOCKET=/x\" is reserved");
 	cfg_errors_fini(&e);
 }
+
+/* --- what the parser cannot be trusted with (issue 9) ------------------ */
+
+/* Writes len bytes to sup.conf and loads them, expecting a refusal. */
+static void
+load_bytes_bad(const char *buf, size_t len, struct cfg_errors *e)
+{
+	struct sup_config *c = NULL;
+	FILE *f = fopen(tpath("sup.conf"), "w");
+	sup_err rv;
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	rv = cfg_load(conf, defrun, 0, &c, e);
+	cfg_free(c);
+	cr_assert_eq(rv, SUP_EINVAL, "cfg_load = %d; errors:\n%s", rv,
+	    all_errs(e));
+}
+
+/* A NUL made inih cut the line, and the next with it: [worker b] was
+ * lost and its keys went to a. */
+Test(supd_config, a_nul_byte_is_an_error_naming_its_line)
+{
+	static const char text[] = "[worker a]\ncommand = /bin/true\n"
+	    "env = X=1\0junk\n[worker b]\ncommand = /bin/false\n";
+	struct cfg_errors e;
+
+	load_bytes_bad(text, sizeof(text) - 1, &e);
+	ERR_ONLY(&e, at(3, NULL), "a NUL byte");
+	cfg_errors_fini(&e);
+}
+
+Test(supd_config, a_line_longer_than_the_maximum_is_an_error_naming_its_line)
+{
+	size_t n = CFG_LINE_MAX + 100;
+	char *text = malloc(n + 64);
+	struct cfg_errors e;
+	int k;
+
+	k = sprintf(text, "[worker a]\ncommand = /bin/true\nenv = X=");
+	memset(text + k, 'y', n);
+	strcpy(text + k + n, "\n[worker b]\n");
+	load_bytes_bad(text, strlen(text), &e);
+	ERR_ONLY(&e, at(3, NULL), "longer than 65536");
+	cfg_errors_fini(&e);
+	free(text);
+}
+
+Test(supd_config, a_long_line_within_the_maximum_is_read_whole)
+{
+	size_t n = 20000;
+	char *text = malloc(n + 128), want[64];
+	struct sup_config *c;
+	int k;
+
+	k = sprintf(text, "[worker a]\ncommand = /bin/true\nenv = X=");
+	memset(text + k, 'y', n);
+	strcpy(text + k + n, "\n[worker b]\ncommand = /bin/false\n");
+	c = load_ok(text);
+	cr_assert_eq(c->nworkers, 2);
+	cr_assert_eq(strlen(worker(c, "a")->env[0]), n + 2);
+	snprintf(want, sizeof(want), "X=yyy");
+	cr_assert(strncmp(worker(c, "a")->env[0], want, 5) == 0);
+	cfg_free(c);
+	free(text);
+}
+
+Test(supd_config, a_size_past_the_largest_is_refused_not_wrapped)
+{
+	struct cfg_errors e;
+	struct sup_config *c;
+
+	load_bad("[worker w]\ncommand = /bin/true\n"
+	    "log_max_size = 17179869184G\n", &e);
+	ERR_ONLY(&e, at(3, "log_max_size"), "larger than the largest size");
+	cfg_errors_fini(&e);
+	load_bad("[worker w]\ncommand = /bin/true\n"
+	    "log_max_size = 99999999999999999999999\n", &e);
+	ERR_ONLY(&e, at(3, "log_max_size"), "larger than the largest size");
+	cfg_errors_fini(&e);
+	c = load_ok("[worker w]\ncommand = /bin/true\nlog_max_size = 1024T\n");
+	cr_assert_eq(c->workers[0]->log_max_size, INT64_C(1) << 50);
+	cfg_free(c);
+}
+
+/* Issue 9: 200000d overflowed supd's nanosecond deadlines. */
+Test(supd_config, a_duration_past_the_longest_is_refused)
+{
+	struct cfg_errors e;
+
+	load_bad("[worker w]\ncommand = /bin/true\n"
+	    "start_timeout = 200000d\n", &e);
+	ERR_ONLY(&e, at(3, "start_timeout"), "longer than the longest "
+	    "duration, 36500d", "infinity");
+	cfg_errors_fini(&e);
+	load_bad("[supervisor]\nperiod = 99999999999999999999\n", &e);
+	ERR_ONLY(&e, at(2, "period"), "longer than the longest");
+	cfg_errors_fini(&e);
+}
+
+Test(supd_config, umask_is_an_octal_mode)
+{
+	struct cfg_errors e;
+	struct sup_config *c;
+
+	c = load_ok("[worker w]\ncommand = /bin/true\numask = 027\n"
+	    "[worker v]\ncommand = /bin/true\n");
+	cr_assert_eq(worker(c, "w")->umask, 027);
+	cr_assert_eq(worker(c, "v")->umask, 022);
+	cfg_free(c);
+	load_bad("[worker w]\ncommand = /bin/true\numask = 0o22\n", &e);
+	ERR_ONLY(&e, at(3, "umask"), "is not a umask");
+	cfg_errors_fini(&e);
+	load_bad("[worker w]\ncommand = /bin/true\numask = 1777\n", &e);
+	ERR_ONLY(&e, at(3, "umask"), "is not a umask");
+	cfg_errors_fini(&e);
+	load_bad("[worker w]\ncommand = /bin/true\numask = 9\n", &e);
+	ERR_ONLY(&e, at(3, "umask"), "is not a umask");
+	cfg_errors_fini(&e);
+}
