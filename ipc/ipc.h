@@ -12,7 +12,7 @@
  *
  * nng traps handled here (DESIGN.md section 8): REQ resend is infinite
  * (a call never runs twice), dialers reconnect after 10 ms, not 1 s;
- * a server can re-create its listener (the 1.5.2 handshake bug).
+ * the 1.5.2 listener bug is cured at its root (epipe.c).
  */
 #ifndef IPC_IPC_H
 #define IPC_IPC_H
@@ -26,6 +26,10 @@
 
 #define IPC_VERSION 1
 #define IPC_TYPE_JSON 'J'
+
+/* Nothing: its use pulls ipc/epipe.c (the cure for nng 1.5.2's
+ * listener bug) into any program linked with a static libsup. */
+void ipc_epipe_cure(void);
 
 typedef struct ipc_server ipc_server;
 typedef struct ipc_req ipc_req;
@@ -49,24 +53,6 @@ int ipc_server_fd(ipc_server *s);
  * ipc_req_free()), or SUP_EBUSY when none is waiting.
  */
 sup_err ipc_server_recv(ipc_server *s, ipc_req **out);
-
-/*
- * Closes the listener and listens again on the same path: the cure for a
- * listener that stopped accepting (nng 1.5.2 bug #1518). Closing a
- * listener closes the connections it accepted, so call it only when the
- * listener is known to be stuck (ipc_server_probe_*). ~0.2 ms.
- */
-sup_err ipc_server_relisten(ipc_server *s);
-
-/*
- * Is the listener still accepting? probe_start dials it once, without
- * blocking; some time later (100 ms is plenty), probe_ok tells whether any
- * connection completed its handshake and joined the socket since, and
- * probe_end closes the probe. A stuck listener completes none.
- */
-sup_err ipc_server_probe_start(ipc_server *s);
-bool ipc_server_probe_ok(ipc_server *s);
-void ipc_server_probe_end(ipc_server *s);
 
 /* Releases nng's threads and memory; call once, last, at exit. */
 void ipc_fini(void);
@@ -104,11 +90,6 @@ sup_err ipc_frame_check(const void *frame, size_t len, int want,
  * *reply (free() it) and its length. SUP_ETIMEDOUT when the deadline
  * passes, SUP_EDOWN when the server went away mid-call. The request is
  * sent at most once.
- *
- * A server hit by the nng 1.5.2 listener bug still completes the
- * handshake of new connections but never delivers their requests: to the
- * caller that looks like a timeout. Callers that can wake the server (supctl
- * sends SIGUSR1 to supd) probe with a quick request first.
  */
 sup_err ipc_call(const char *path, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms);

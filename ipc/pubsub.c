@@ -14,6 +14,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 
 #include "ipc.h"
+#include "ipc_int.h"
 
 struct ipc_pub {
 	nng_socket sock;
@@ -52,6 +53,7 @@ ipc_pub_open(const char *path, int notify_fd, ipc_pub **out)
 		return SUP_ETOOBIG;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return SUP_ENOMEM;
+	ipc_epipe_cure();
 	p->notify_fd = notify_fd;
 	if ((rv = nng_pub0_open(&p->sock)) != 0) {
 		free(p);
@@ -99,7 +101,7 @@ ipc_pub_close(ipc_pub *p)
 {
 	if (p == NULL)
 		return;
-	nng_close(p->sock);
+	ipc_close_bounded(p->sock);
 	free(p);
 }
 
@@ -195,6 +197,6 @@ ipc_sub_close(ipc_sub *s)
 {
 	if (s == NULL)
 		return;
-	nng_close(s->sock);
+	ipc_close_bounded(s->sock);
 	free(s);
 }

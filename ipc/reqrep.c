@@ -26,6 +26,7 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "ipc.h"
+#include "ipc_int.h"
 
 /* One-shot closes not finished (close_bounded): no nng_fini then. */
 static atomic_int closing;
@@ -36,21 +37,7 @@ struct ipc_server {
 	char url[256 + 8];
 	const char *path; /* borrowed: inside url */
 	int fd;
-	nng_socket probe; /* a REQ socket dialling ourselves; id 0: none */
-	volatile uint64_t attached; /* connections joined (nng's thread) */
-	uint64_t attached_at_probe;
 };
-
-/* nng's thread: a connection finished its handshake and joined. */
-static void
-pipe_attached(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	ipc_server *s = arg;
-
-	(void)p;
-	(void)ev;
-	__atomic_add_fetch(&s->attached, 1, __ATOMIC_RELAXED);
-}
 
 struct ipc_req {
 	nng_msg *msg; /* owned */
@@ -71,6 +58,7 @@ listen_start(ipc_server *s)
 {
 	int rv;
 
+	ipc_epipe_cure();
 	if ((rv = nng_listener_create(&s->l, s->sock, s->url)) != 0)
 		return SUP_EIPC | rv;
 	if ((rv = nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600)) !=
@@ -110,7 +98,6 @@ ipc_server_open(const char *path, size_t hard_max, ipc_server **out)
 		err = SUP_EIPC | rv;
 		goto fail;
 	}
-	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, pipe_attached, s);
 	if ((err = listen_start(s)) != SUP_OK)
 		goto fail;
 	*out = s;
@@ -149,44 +136,6 @@ ipc_server_recv(ipc_server *s, ipc_req **out)
 	return SUP_OK;
 }
 
-sup_err
-ipc_server_relisten(ipc_server *s)
-{
-	nng_listener_close(s->l);
-	return listen_start(s);
-}
-
-sup_err
-ipc_server_probe_start(ipc_server *s)
-{
-	int rv;
-
-	ipc_server_probe_end(s);
-	s->attached_at_probe = __atomic_load_n(&s->attached, __ATOMIC_RELAXED);
-	if ((rv = nng_req0_open(&s->probe)) != 0)
-		return SUP_EIPC | rv;
-	if ((rv = nng_dial(s->probe, s->url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
-		ipc_server_probe_end(s);
-		return SUP_EIPC | rv;
-	}
-	return SUP_OK;
-}
-
-bool
-ipc_server_probe_ok(ipc_server *s)
-{
-	return __atomic_load_n(&s->attached, __ATOMIC_RELAXED) !=
-	    s->attached_at_probe;
-}
-
-void
-ipc_server_probe_end(ipc_server *s)
-{
-	if (nng_socket_id(s->probe) > 0)
-		nng_close(s->probe);
-	s->probe = (nng_socket)NNG_SOCKET_INITIALIZER;
-}
-
 void
 ipc_fini(void)
 {
@@ -201,8 +150,7 @@ ipc_server_close(ipc_server *s)
 {
 	if (s == NULL)
 		return;
-	ipc_server_probe_end(s);
-	nng_close(s->sock);
+	ipc_close_bounded(s->sock);
 	unlink(s->path);
 	free(s);
 }
@@ -370,7 +318,7 @@ ipc_client_close(ipc_client *c)
 {
 	if (c == NULL)
 		return;
-	nng_close(c->sock);
+	ipc_close_bounded(c->sock);
 	free(c);
 }
 
@@ -500,8 +448,8 @@ closer_run(void *arg)
 	return NULL;
 }
 
-static void
-close_bounded(nng_socket s)
+void
+ipc_close_bounded(nng_socket s)
 {
 	struct closer *c = calloc(1, sizeof(*c));
 	struct timespec until;
@@ -555,6 +503,6 @@ ipc_call(const char *path, const void *req, size_t len, void **reply,
 	if ((err = req_socket(path, &s)) != SUP_OK)
 		return err;
 	err = call_exchange(s, req, len, reply, rlen, deadline);
-	close_bounded(s);
+	ipc_close_bounded(s);
 	return err;
 }

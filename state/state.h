@@ -137,6 +137,16 @@ int st_user_version(st_db *db);
  */
 #define ST_WORKER_SCHEMA_VERSION 2
 
+/* Whether e is SQLite's "database is locked" (SQLITE_BUSY, any kind). */
+bool st_err_busy(sup_err e);
+
+/*
+ * Who holds the database at path, for a message: " (locked by pid N,
+ * COMM)" into buf, or "" when no other process holds a lock on it.
+ * Reads /proc/locks; opens neither the database nor its -shm.
+ */
+void st_who_locks(const char *path, char *buf, size_t n);
+
 /* Opens a worker's database: rw (created, migrated) or read-only. */
 sup_err st_wopen(const char *path, bool readonly, st_db **out, char *why,
     size_t n);

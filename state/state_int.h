@@ -11,6 +11,9 @@
 /* supd never waits long for a lock: only a person's sqlite3 shell could
  * hold one, and the loop must go on (the write is retried later). */
 #define ST_BUSY_MS 50
+/* A worker waits this long for a database another process locked. */
+#define ST_WORKER_BUSY_MS 4000 /* under the 5 s start_timeout and
+				    * shutdown that workers have by default */
 
 /* A database kind: its migrations and its statements. */
 struct st_schema {

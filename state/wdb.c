@@ -52,10 +52,15 @@ st_wopen(const char *path, bool readonly, st_db **out, char *why, size_t n)
 	int one = 1;
 	sup_err e;
 
-	/* A worker waits a little for a lock (only readers' checkpoints of
-	 * the WAL could hold it); readers wait longer for a busy writer. */
+	/* Waited for: another process of the worker's user may hold a
+	 * write transaction for a while (a sqlite3 shell, a script); the
+	 * worker then waits instead of failing and crash-looping. */
 	e = st_open_schema(path, &st_worker_schema, readonly, false,
-	    readonly ? 1000 : 100, out, why, n);
+	    readonly ? 1000 : ST_WORKER_BUSY_MS, out, why, n);
+	if (st_err_busy(e)) {
+		size_t len = strlen(why);
+		st_who_locks(path, why + len, n - len);
+	}
 	/* -wal and -shm stay when the last connection closes: a worker of
 	 * another user could not make them again (st_wcreate). */
 	if (e == SUP_OK && !readonly)

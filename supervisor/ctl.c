@@ -40,14 +40,22 @@ static unsigned long lost_replies;
 static void
 reply_json(ipc_req *r, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
-	size_t len = s ? strlen(s) : 0;
-	char *frame = malloc(len + 2);
+	/* A reply that cannot be built still answers: supctl must not
+	 * wait out its timeout for nothing. */
+	static const char fallback[] = "{\"ok\":false,\"code\":1,\"error\":"
+	    "\"supd could not build its reply (out of memory?)\"}";
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len;
+	char *frame;
 
 	json_decref(o);
-	if (s == NULL || frame == NULL) {
+	if (s == NULL && (s = strdup(fallback)) == NULL) {
+		ipc_req_free(r);
+		return;
+	}
+	len = strlen(s);
+	if ((frame = malloc(len + 2)) == NULL) {
 		free(s);
-		free(frame);
 		ipc_req_free(r);
 		return;
 	}
@@ -74,9 +82,10 @@ reply_error(ipc_req *r, int code, const char *hint, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	o = json_pack("{s:b, s:i, s:s}", "ok", 0, "code", code, "error", msg);
-	if (hint != NULL)
-		json_object_set_new(o, "hint", json_string(hint));
+	o = json_pack("{s:b, s:i, s:o}", "ok", 0, "code", code, "error",
+	    ctl_text(msg));
+	if (o != NULL && hint != NULL)
+		json_object_set_new(o, "hint", ctl_text(hint));
 	reply_json(r, o);
 }
 
@@ -424,18 +433,19 @@ history_row(void *arg, const struct st_event *e)
 	char at[32];
 
 	clk_iso8601(e->at, at);
-	o = json_pack("{s:s, s:I, s:s, s:s}", "at", at, "at_ms",
-	    (json_int_t)e->at, "name", e->name, "event", e->event);
+	o = json_pack("{s:s, s:I, s:o, s:o}", "at", at, "at_ms",
+	    (json_int_t)e->at, "name", ctl_text(e->name), "event",
+	    ctl_text(e->event));
+	if (o == NULL)
+		return 0;
 	json_object_set_new(o, "pid", e->pid > 0 ? json_integer(e->pid)
 						 : json_null());
 	json_object_set_new(o, "code", e->has_code ? json_integer(e->code)
 						   : json_null());
 	json_object_set_new(o, "signal", e->signal ? json_integer(e->signal)
 						   : json_null());
-	json_object_set_new(o, "reason", e->reason ? json_string(e->reason)
-						   : json_null());
-	json_object_set_new(o, "decided_by", e->decided_by ?
-	    json_string(e->decided_by) : json_null());
+	json_object_set_new(o, "reason", ctl_text(e->reason));
+	json_object_set_new(o, "decided_by", ctl_text(e->decided_by));
 	json_array_append_new(rows, o);
 	return 0;
 }
@@ -576,8 +586,8 @@ ctl_open(struct supd *d)
 	if (!rundir_path(d->cfg->run_dir, RUN_CTL, NULL, path, sizeof(path)) ||
 	    strlen(path) >= 108)
 		return SUP_ETOOBIG;
-	/* We hold the lock: a socket file here is a dead supd's. Removing it
-	 * keeps nng from probing it (a probe is what breaks listeners). */
+	/* We hold the lock: a socket file here is a dead supd's. Removed, it
+	 * is not probed by nng (which would connect to it to see). */
 	rundir_unlinkat(&d->run, RUN_CTL, NULL);
 	return ipc_server_open(path, CTL_HARD_MAX, &d->ctl);
 }
@@ -587,42 +597,4 @@ ctl_close(struct supd *d)
 {
 	ipc_server_close(d->ctl);
 	d->ctl = NULL;
-}
-
-/*
- * SIGUSR1: a supctl got no answer. Re-listening would cut every client
- * off, so first dial ourselves; ctl_heal_check() decides 100 ms later.
- */
-void
-ctl_heal(struct supd *d)
-{
-	if (d->heal_due_ns != 0)
-		return; /* a check is under way */
-	if (ipc_server_probe_start(d->ctl) != SUP_OK) {
-		ctl_relisten(d);
-		return;
-	}
-	d->heal_due_ns = clk_mono_ns() + 100 * CLK_NS_PER_MS;
-}
-
-void
-ctl_relisten(struct supd *d)
-{
-	sup_err e = ipc_server_relisten(d->ctl);
-
-	d->relisten_ns = clk_mono_ns();
-	log_event("ctl.relisten", "result=%s", log_quote(sup_strerror(e)));
-}
-
-void
-ctl_heal_check(struct supd *d)
-{
-	bool ok = ipc_server_probe_ok(d->ctl);
-
-	d->heal_due_ns = 0;
-	ipc_server_probe_end(d->ctl);
-	if (!ok)
-		ctl_relisten(d);
-	else
-		log_debug("control listener checked: it accepts");
 }

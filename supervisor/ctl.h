@@ -29,16 +29,11 @@ void ctl_read(struct supd *d);
 void ctl_waiters_check(struct supd *d);
 /* Answers every deferred request with an error (supd is going away). */
 void ctl_waiters_fail_all(struct supd *d, const char *why);
-/*
- * SIGUSR1 from a supctl whose probe got no answer (the nng 1.5.2 listener
- * bug, DESIGN.md section 8): checks the listener by dialling it, and
- * ctl_heal_check() (at heal_due_ns) re-creates it if nothing got through.
- */
-void ctl_heal(struct supd *d);
-void ctl_heal_check(struct supd *d);
-void ctl_relisten(struct supd *d);
 
 /* ctl_json.c */
+/* s as a JSON string; text that is not UTF-8 (a path: bytes) made
+ * printable (utf8.h) instead of failing the whole reply; NULL: null. */
+json_t *ctl_text(const char *s);
 json_t *ctl_status_json(struct supd *d, struct supd_node *const *sel,
     int nsel);
 json_t *ctl_tree_json(struct supd *d);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/utf8.h"
 #include "common/clock.h"
 #include "common/proc.h"
 #include "ctl.h"
@@ -17,10 +18,30 @@
 
 #define SUP_VERSION "0.1.0"
 
+json_t *
+ctl_text(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) + 1 : 0;
+	char *clean;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* Not UTF-8 (a path, a reason quoting one): made printable, never
+	 * longer than it was. */
+	if ((clean = malloc(n)) == NULL)
+		return json_null();
+	j = json_string(utf8_clean(clean, n, s));
+	free(clean);
+	return j != NULL ? j : json_null();
+}
+
 static json_t *
 str_or_null(const char *s)
 {
-	return (s != NULL && s[0] != '\0') ? json_string(s) : json_null();
+	return (s != NULL && s[0] != '\0') ? ctl_text(s) : json_null();
 }
 
 static json_t *
@@ -31,10 +52,10 @@ exit_json(const struct exit_info *x)
 	if (!x->valid)
 		return json_null();
 	clk_iso8601(x->at_ms, at);
-	return json_pack("{s:o, s:o, s:s, s:s}",
+	return json_pack("{s:o, s:o, s:o, s:s}",
 	    "code", x->has_code ? json_integer(x->code) : json_null(),
 	    "signal", x->sig ? json_integer(x->sig) : json_null(),
-	    "reason", x->reason, "at", at);
+	    "reason", ctl_text(x->reason), "at", at);
 }
 
 static json_t *
@@ -98,16 +119,16 @@ supervisor_json(const struct supd *d, int64_t now)
 	json_t *o;
 
 	clk_iso8601(d->start_real_ms, at);
-	o = json_pack("{s:i, s:I, s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I}",
+	o = json_pack("{s:i, s:I, s:s, s:b, s:s, s:s, s:o, s:o, s:I, s:I}",
 	    "pid", (int)getpid(),
 	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
 	    "state", supd_state(d), "persisting", d->persisting,
 	    "started_at", at, "version", SUP_VERSION,
-	    "run_dir", d->cfg->run_dir, "config", d->cfg_abs,
+	    "run_dir", ctl_text(d->cfg->run_dir), "config", ctl_text(d->cfg_abs),
 	    "bad_requests", (json_int_t)d->bad_requests,
 	    "refused_requests", (json_int_t)d->refused_requests);
 	json_object_set_new(o, "persist_error", d->persisting ? json_null() :
-	    json_string(d->persist_why));
+	    ctl_text(d->persist_why));
 	json_object_set_new(o, "state_db", str_or_null(d->cfg->state_path));
 	json_object_set_new(o, "recovered", json_boolean(d->recovered));
 	json_object_set_new(o, "events_lost", json_integer(

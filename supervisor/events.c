@@ -144,8 +144,11 @@ events_open(struct supd *d)
 		return SUP_ESYS | errno;
 	/* We hold the lock: a dead supd's. */
 	rundir_unlinkat(&d->run, RUN_EVENTS, NULL);
-	if ((e = ipc_pub_open(path, d->events_subs_fd, &pub)) != SUP_OK)
+	if ((e = ipc_pub_open(path, d->events_subs_fd, &pub)) != SUP_OK) {
+		close(d->events_subs_fd); /* no stream: nothing to watch */
+		d->events_subs_fd = -1;
 		return e;
+	}
 	log_set_sink(publish_line);
 	return SUP_OK;
 }

@@ -94,7 +94,8 @@ signals_read(struct supd *d)
 			engine_shutdown(d);
 			break;
 		case SIGUSR1:
-			ctl_heal(d);
+			/* Older supctl and libsup sent it to heal a listener
+			 * (ipc/epipe.c keeps them from breaking now). */
 			break;
 		case SIGHUP:
 			log_event("supd.signal", "signal=HUP note=%s",
@@ -121,8 +122,6 @@ deadlines_run(struct supd *d)
 		}
 	}
 	recover_ghost_deadlines(d, now);
-	if (d->heal_due_ns != 0 && d->heal_due_ns <= now)
-		ctl_heal_check(d);
 	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
 		d->flush_due_ns = 0;
 		persist_flush(d);
@@ -135,8 +134,6 @@ timer_arm_earliest(struct supd *d)
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	int64_t t = recover_ghost_deadline(d);
 
-	if (d->heal_due_ns != 0 && (t == 0 || d->heal_due_ns < t))
-		t = d->heal_due_ns;
 	if (d->flush_due_ns != 0 && (t == 0 || d->flush_due_ns < t))
 		t = d->flush_due_ns;
 	for (int i = 0; i < d->nnodes; i++) {

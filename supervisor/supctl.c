@@ -29,7 +29,6 @@
 
 #define QUERY_TIMEOUT_MS 10000
 #define WAIT_TIMEOUT_MS 90000
-#define STALL_MS 300
 
 void
 ctl_say(const char *fmt, ...)
@@ -147,40 +146,6 @@ frame_json(json_t *req, size_t *len)
 	return frame;
 }
 
-/*
- * supd answers "version" at once from its loop. No answer within
- * STALL_MS means its listener may have caught the nng 1.5.2 bug
- * (DESIGN.md section 8): SIGUSR1 makes supd listen again. A probe that
- * raced the cure (it reached the old listener, which supd then closed)
- * fails too: probing again is harmless, so probe until the deadline,
- * and wake supd again each time: a listener caught again after the cure
- * (by another client) is cured again. supd re-listens only when its own
- * dial finds the listener deaf, so a slow supd is not disturbed.
- */
-static sup_err
-supd_probe(const char *path, pid_t pid, int64_t timeout_ms, void **reply,
-    size_t *rlen)
-{
-	size_t len;
-	char *ping = frame_json(json_pack("{s:s}", "cmd", "version"), &len);
-	int64_t spent = STALL_MS, wait = 2 * STALL_MS;
-	sup_err e;
-
-	if (ping == NULL)
-		return SUP_ENOMEM;
-	e = ipc_call(path, ping, len, reply, rlen, STALL_MS);
-	while ((e == SUP_ETIMEDOUT || e == SUP_EDOWN) && spent < timeout_ms) {
-		sig_proc(pid, SIGUSR1);
-		if (wait > timeout_ms - spent)
-			wait = timeout_ms - spent;
-		e = ipc_call(path, ping, len, reply, rlen, wait);
-		spent += wait;
-		wait *= 2;
-	}
-	free(ping);
-	return e;
-}
-
 static json_t *
 reply_parse(const char *buf, size_t len, int *code)
 {
@@ -237,19 +202,7 @@ ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 	rundir_path(o->run_dir, RUN_CTL, NULL, path, sizeof(path));
 	if (o->timeout_ms >= 0)
 		timeout_ms = o->timeout_ms;
-	e = supd_probe(path, pid, timeout_ms, &reply, &rlen);
-	if (e == SUP_OK) {
-		/* A refusal (wrong uid) comes back on the probe already. */
-		r = reply_parse(reply, rlen, code);
-		free(reply);
-		reply = NULL;
-		if (r == NULL) {
-			free(frame);
-			return NULL;
-		}
-		json_decref(r);
-		e = ipc_call(path, frame, len, &reply, &rlen, timeout_ms);
-	}
+	e = ipc_call(path, frame, len, &reply, &rlen, timeout_ms);
 	free(frame);
 	if (e == SUP_OK) {
 		r = reply_parse(reply, rlen, code);

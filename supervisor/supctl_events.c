@@ -7,13 +7,17 @@
  * anyone: each source numbers its events, and the gaps are reported on
  * stderr as they are seen and in all at the end.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "ipc/ipc.h"
@@ -21,7 +25,6 @@
 #include "supctl.h"
 
 #define MAX_SOURCES 256
-#define SLICE_MS 250 /* how soon Ctrl-C is seen */
 
 /* A sequence of numbers: a publisher (src, pid) about one topic (a
  * worker's own events; supd numbers its events per child). */
@@ -33,14 +36,6 @@ struct source {
 static struct source sources[MAX_SOURCES];
 static int nsources;
 static long long lost;
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 /* Gaps in a source's numbers: events this reader missed. */
 static void
@@ -138,53 +133,85 @@ subscribe(ipc_sub *s, int argc, char **argv)
 	return 0;
 }
 
+/* Prints the events of one message (a worker batches its events, one
+ * per line) until count is reached. */
+static void
+message_show(const struct ctl_opts *o, char *buf, long long *seen)
+{
+	for (char *save, *l = strtok_r(buf, "\n", &save); l != NULL &&
+	    (o->count <= 0 || *seen < o->count);
+	    l = strtok_r(NULL, "\n", &save)) {
+		event_show(o, l);
+		(*seen)++;
+	}
+}
+
+/*
+ * Waits on the subscription and on SIGINT and SIGTERM at once (a
+ * signalfd: they end it at once, with the lost total, like --count),
+ * until count events, the deadline, or a signal.
+ */
+static void
+events_follow(const struct ctl_opts *o, ipc_sub *s, int sigfd)
+{
+	int64_t end = o->timeout_ms >= 0 && o->timeout_ms != INT64_MAX
+	    ? clk_mono_ns() / 1000000 + o->timeout_ms : INT64_MAX;
+	struct pollfd p[2] = {{ipc_sub_fd(s), POLLIN, 0}, {sigfd, POLLIN, 0}};
+	long long seen = 0;
+	size_t len;
+	void *buf;
+
+	while (o->count <= 0 || seen < o->count) {
+		int64_t left = end == INT64_MAX ? -1 : end - clk_mono_ns() /
+		    1000000;
+		if (end != INT64_MAX && left <= 0)
+			break;
+		if (poll(p, 2, left > INT_MAX ? INT_MAX : (int)left) < 0 &&
+		    errno != EINTR)
+			break;
+		if (p[1].revents != 0)
+			break;
+		while ((o->count <= 0 || seen < o->count) &&
+		    ipc_sub_recv(s, &buf, &len, 0, NULL) == SUP_OK) {
+			message_show(o, buf, &seen);
+			free(buf);
+		}
+	}
+}
+
 int
 verb_events(struct ctl_opts *o, int argc, char **argv)
 {
 	char path[PATH_MAX];
-	int64_t end = o->timeout_ms >= 0 && o->timeout_ms != INT64_MAX
-	    ? clk_mono_ns() / 1000000 + o->timeout_ms : INT64_MAX;
-	long long seen = 0;
-	ipc_sub *s;
-	void *buf;
-	size_t len;
+	ipc_sub *s = NULL;
+	sigset_t stop;
+	int code, sigfd;
 
-	int code;
-
-	if (ctl_supd_pid(o, false, &code) == 0)
+	/* Blocked before nng starts its threads, which inherit the mask:
+	 * they then reach only our signalfd. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	if ((sigfd = signalfd(-1, &stop, SFD_CLOEXEC)) < 0) {
+		ctl_say("events: signalfd: %s", strerror(errno));
+		return EX_FAILED;
+	}
+	if (ctl_supd_pid(o, false, &code) == 0) {
+		close(sigfd);
 		return code;
+	}
 	rundir_path(o->run_dir, RUN_EVENTS, NULL, path, sizeof(path));
 	if (ipc_sub_open(256, &s) != SUP_OK || subscribe(s, argc, argv) != 0 ||
 	    ipc_sub_dial(s, path, NULL) != SUP_OK) {
 		ctl_say("cannot subscribe to %s", path);
 		ipc_sub_close(s);
+		close(sigfd);
 		return EX_FAILED;
 	}
-	/* Ctrl-C ends it like --count does: with the lost total. */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while ((o->count <= 0 || seen < o->count) && !interrupted) {
-		int64_t left = SLICE_MS;
-		if (end != INT64_MAX &&
-		    (left = end - clk_mono_ns() / 1000000) <= 0)
-			break;
-		if (left > SLICE_MS)
-			left = SLICE_MS;
-		sup_err e = ipc_sub_recv(s, &buf, &len, left, NULL);
-		if (e == SUP_EBUSY)
-			continue; /* nothing in this slice */
-		if (e != SUP_OK)
-			break;
-		/* A worker sends its events in batches, one per line. */
-		for (char *save, *l = strtok_r(buf, "\n", &save); l != NULL &&
-		    (o->count <= 0 || seen < o->count);
-		    l = strtok_r(NULL, "\n", &save)) {
-			event_show(o, l);
-			seen++;
-		}
-		free(buf);
-	}
-	ipc_sub_close(s);
+	events_follow(o, s, sigfd);
+	ipc_sub_close(s); /* bounded: nng 1.5.2 can hang in a close */
+	close(sigfd);
 	if (lost > 0)
 		ctl_say("%lld events lost in all", lost);
 	return EX_DONE;

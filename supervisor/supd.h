@@ -154,8 +154,6 @@ struct supd {
 				    * someone subscribes to RUN/events */
 	int events_subs_fd;	  /* eventfd: subscribers came or went */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
-	int64_t relisten_ns;	  /* last ctl listener re-creation */
-	int64_t heal_due_ns;	  /* a listener check ends then; 0: none */
 	int64_t flush_due_ns;	  /* the next batch commit; 0: none */
 	bool activity;		  /* this loop turn may have changed the tree */
 

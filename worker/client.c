@@ -8,10 +8,6 @@
  * registered pid is gone is given RESTART_GRACE_MS to be back (a first
  * restart takes milliseconds: `kill -9` then a call just works); then the
  * call fails (SUP_EDOWN) instead of waiting out its timeout.
- *
- * A connection's first call is preceded by a quick ping: a worker whose
- * listener caught the nng 1.5.2 handshake bug answers nothing on new
- * connections, and SIGUSR1 makes it check and listen again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +29,6 @@
 #include "state/state.h"
 #include "wrk.h"
 
-#define PROBE_MS 300
 #define RESTART_GRACE_MS 250
 
 struct conn {
@@ -41,7 +36,6 @@ struct conn {
 	ipc_client *c; /* owned */
 	pid_t pid;     /* as the registry said; checked with sig_proc(pid, 0) */
 	int64_t start; /* pid's start time, as the registry said */
-	pid_t probed;  /* the pid whose listener answered a ping */
 	struct conn *next;
 };
 
@@ -248,24 +242,6 @@ frame_call(ipc_client *c, int type, const void *req, size_t len,
 	return failed ? SUP_EFAILED : SUP_OK;
 }
 
-/*
- * A new connection gets a ping first (see the top of this file). Under
- * no lock: probing may take a while. SIGUSR1 goes to pid only if it is
- * still the process the registry named.
- */
-static sup_err
-probe(struct conn *k, pid_t pid, int64_t start, int64_t timeout_ms)
-{
-	sup_err e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
-	    PROBE_MS < timeout_ms ? PROBE_MS : timeout_ms);
-
-	if (e == SUP_ETIMEDOUT && timeout_ms > PROBE_MS &&
-	    same_process(pid, start) && sig_proc(pid, SIGUSR1) == 0)
-		e = frame_call(k->c, WRK_SYS, "ping", 4, NULL, NULL,
-		    timeout_ms - PROBE_MS);
-	return e;
-}
-
 /* The kept connection, if its worker's pid still lives. Under mu. */
 static struct conn *
 conn_alive(const char *name)
@@ -297,12 +273,12 @@ lookup_alive(const char *name, struct sup_where *where, int64_t *start,
 	return e;
 }
 
-/* The connection to name and its worker's pid, start and whether its
- * listener answered already; looked up again when that pid is gone. */
+/* The connection to name; looked up again when its worker's pid is
+ * gone. */
 static sup_err
-conn_for(const char *name, int64_t deadline, struct conn **kp, pid_t *pid,
-    int64_t *start, bool *probed)
+conn_for(const char *name, int64_t deadline, struct conn **kp)
 {
+	int64_t start;
 	struct sup_where where;
 	struct conn *k;
 	sup_err e = SUP_OK;
@@ -312,23 +288,18 @@ conn_for(const char *name, int64_t deadline, struct conn **kp, pid_t *pid,
 	pthread_mutex_unlock(&mu);
 	if (k == NULL) {
 		/* First call, or its pid is gone: ask the registry again. */
-		if ((e = lookup_alive(name, &where, start, deadline - ms_now()))
-		    != SUP_OK)
+		if ((e = lookup_alive(name, &where, &start, deadline -
+		    ms_now())) != SUP_OK)
 			return e;
 		pthread_mutex_lock(&mu);
 		if ((k = conn_get(name, &where, &e)) != NULL) {
 			k->pid = where.pid; /* a new process: a new listener */
-			k->start = *start;
+			k->start = start;
 		}
 		pthread_mutex_unlock(&mu);
 		if (k == NULL)
 			return e;
 	}
-	pthread_mutex_lock(&mu);
-	*pid = k->pid;
-	*start = k->start;
-	*probed = k->probed == k->pid;
-	pthread_mutex_unlock(&mu);
 	*kp = k;
 	return SUP_OK;
 }
@@ -337,32 +308,19 @@ static sup_err
 call(const char *name, int type, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
 {
-	int64_t deadline, start;
+	int64_t deadline;
 	struct conn *k;
-	bool probed;
 	sup_err e;
-	pid_t pid;
 
 	if (len > SUP_MAX_MSG)
 		return SUP_ETOOBIG;
 	if (timeout_ms <= 0)
 		return SUP_EINVAL;
-	/* timeout_ms bounds the whole call: lookup, probe, exchange. */
+	/* timeout_ms bounds the whole call: lookup, exchange. */
 	deadline = timeout_ms > INT64_MAX / 2 ? INT64_MAX /* no limit */
 					      : ms_now() + timeout_ms;
-	if ((e = conn_for(name, deadline, &k, &pid, &start, &probed)) !=
-	    SUP_OK)
+	if ((e = conn_for(name, deadline, &k)) != SUP_OK)
 		return e;
-	if (!probed) {
-		if (deadline - ms_now() <= 0)
-			return SUP_ETIMEDOUT;
-		if ((e = probe(k, pid, start, deadline - ms_now())) != SUP_OK)
-			return e;
-		pthread_mutex_lock(&mu);
-		if (k->pid == pid)
-			k->probed = pid;
-		pthread_mutex_unlock(&mu);
-	}
 	if (deadline - ms_now() <= 0)
 		return SUP_ETIMEDOUT;
 	return frame_call(k->c, type, req, len, reply, rlen,

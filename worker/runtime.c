@@ -150,13 +150,27 @@ last_words(sup_worker *w, const char *words, int code)
 		st_rollback(w->db);
 }
 
+/* "cannot WHAT: ERROR", and who locks the database when another process
+ * does. */
+static void
+db_why(sup_worker *w, const char *what, sup_err e, char *buf, size_t n)
+{
+	char who[96] = "";
+
+	if (st_err_busy(e))
+		st_who_locks(w->db_path, who, sizeof(who));
+	snprintf(buf, n, "cannot %s: %s%s", what, sup_strerror(e), who);
+}
+
 SUP_API sup_err
 sup_checkpoint(sup_worker *w)
 {
 	sup_err e = wrk_commit(w, true);
+	char why[160];
 
 	if (e != SUP_OK && !w->checkpoint_failed) {
-		wrk_log(w, "cannot checkpoint: %s", sup_strerror(e));
+		db_why(w, "checkpoint", e, why, sizeof(why));
+		wrk_log(w, "%s", why);
 		w->checkpoint_failed = true;
 	} else if (e == SUP_OK) {
 		w->checkpoint_failed = false;
@@ -211,7 +225,7 @@ wrk_after(sup_worker *w, int ret)
 		return;
 	}
 	char why[160];
-	snprintf(why, sizeof(why), "cannot checkpoint: %s", sup_strerror(e));
+	db_why(w, "checkpoint", e, why, sizeof(why));
 	wrk_held_fail(w, why);
 	wrk_tasks_fail(w, why);
 	sup_stop_reason(w, why);
@@ -395,21 +409,6 @@ requests_read(sup_worker *w)
 	}
 }
 
-/* SIGUSR1: a client got no answer on a new connection; the listener may
- * be stuck (nng 1.5.2). Check it by dialling it; re-listen if stuck. */
-static void
-listener_check(sup_worker *w)
-{
-	ipc_server_probe_start(w->srv);
-	for (int i = 0; i < 10 && !ipc_server_probe_ok(w->srv); i++)
-		usleep(10000); /* 100 ms at most, only on this rare signal */
-	if (!ipc_server_probe_ok(w->srv)) {
-		wrk_log(w, "endpoint stopped accepting: listening again");
-		ipc_server_relisten(w->srv);
-	}
-	ipc_server_probe_end(w->srv);
-}
-
 static void
 signals_read(sup_worker *w)
 {
@@ -419,9 +418,9 @@ signals_read(sup_worker *w)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			w->quit = true;
 			sup_stop_reason(w, "shutdown");
-		} else if (si.ssi_signo == SIGUSR1) {
-			listener_check(w);
 		}
+		/* SIGUSR1: older clients sent it to heal a listener, which
+		 * ipc/epipe.c keeps from breaking now. Read and ignored. */
 	}
 }
 
@@ -692,8 +691,7 @@ start(sup_worker *w, int argc, char **argv)
 		return fail(w, 1, w->stop_reason[0] ? w->stop_reason
 						     : "init failed");
 	if ((e = wrk_commit(w, false)) != SUP_OK) { /* init's table writes */
-		snprintf(why, sizeof(why), "cannot publish its tables: %s",
-		    sup_strerror(e));
+		db_why(w, "publish its tables", e, why, sizeof(why));
 		return fail(w, 1, why);
 	}
 	w->continuing = ret == SUP_RET_CONTINUE;
@@ -797,9 +795,9 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	snprintf(w.status, sizeof(w.status), "%s", w.continuing ?
 	    "initializing" : "ready");
 	if ((e = registry_publish(&w)) != SUP_OK) {
-		char why[160];
-		snprintf(why, sizeof(why), "cannot publish its entry in its "
-		    "database: %s", sup_strerror(e));
+		char why[200];
+		db_why(&w, "publish its entry in its database", e, why,
+		    sizeof(why));
 		wrk_log(&w, "%s", why);
 		sup_stop_reason(&w, why);
 		w.exit_code = 1;

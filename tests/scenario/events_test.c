@@ -207,3 +207,56 @@ Test(scenario_events, a_worker_cannot_speak_for_another)
 	free(out);
 	free(err);
 }
+
+/* supd's CPU time (user + system) in clock ticks. */
+static long long
+cpu_ticks(pid_t pid)
+{
+	char path[64], *text, *p;
+	long long ut, st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = t_read(path);
+	cr_assert_not_null(text);
+	p = strrchr(text, ')') + 2;
+	for (int field = 3; field < 14; field++)
+		p = strchr(p, ' ') + 1;
+	cr_assert_eq(sscanf(p, "%lld %lld", &ut, &st), 2);
+	free(text);
+	return ut + st;
+}
+
+/*
+ * nng 1.5.2 (upstream #1518): one connection closed before the handshake
+ * left a listener deaf for good, and RUN/events deafened supctl events
+ * while nng's poller could spin. Every listener is kept listening now
+ * (ipc/epipe.c): supd's event stream, the worker's endpoint (answered
+ * without any SIGUSR1) and its telemetry, which supd relays.
+ */
+Test(scenario_events, connections_closed_in_the_handshake_deafen_no_listener)
+{
+	char paths[3][300];
+	struct reader r;
+	long long before;
+
+	conf();
+	t_supd_start(&env);
+	snprintf(paths[0], sizeof(paths[0]), "%s/events", env.run);
+	snprintf(paths[1], sizeof(paths[1]), "%s/w/w", env.run);
+	snprintf(paths[2], sizeof(paths[2]), "%s/w/w.ev", env.run);
+	for (int round = 0; round < 10; round++)
+		for (int i = 0; i < 3; i++) {
+			char *argv[] = {T_HELPER("t-ctlpoke"), "--path",
+			    paths[i], "handshake", "5", NULL};
+			cr_assert_eq(t_run(NULL, NULL, argv), 0);
+		}
+	cr_assert_str_eq(call("ping"), "pong");
+	reader_start(&r);
+	reader_wait_subscribed(&r);
+	reader_stop(&r);
+	/* Nothing spins: over 2 s, supd uses far less than a core. */
+	before = cpu_ticks(env.supd);
+	t_sleep_ms(2000);
+	cr_assert_lt(cpu_ticks(env.supd) - before, sysconf(_SC_CLK_TCK),
+	    "supd burnt %lld ticks in 2 s", cpu_ticks(env.supd) - before);
+}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -664,4 +665,72 @@ Test(scenario_libsup, an_idle_worker_hibernates_after_its_time)
 	cr_assert_str_eq(call("w", "incr"), "2");
 	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
 	    T_WAIT_MS), "and again after the next idle spell");
+}
+
+/* Holds a write transaction on path for ms, in a child process; returns
+ * once it holds it. */
+static pid_t
+db_hold(const char *path, int ms)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	cr_assert(pipe(p) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *h;
+		setenv("SUP_TEST_DIR", env.dir, 1);
+		if (sqlite3_open(path, &h) != SQLITE_OK ||
+		    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			_exit(1);
+		(void)!write(p[1], "x", 1);
+		t_sleep_ms(ms);
+		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(h);
+		_exit(0);
+	}
+	close(p[1]);
+	cr_assert_eq(read(p[0], &c, 1), 1, "the hold failed");
+	close(p[0]);
+	return pid;
+}
+
+/*
+ * Another process of the worker's user holds its database in a write
+ * transaction (a sqlite3 shell, a script): the worker waits for it
+ * instead of failing at once and crash-looping; held longer than it
+ * waits, its last words name the holder.
+ */
+Test(scenario_libsup, a_database_held_by_another_process_is_waited_for)
+{
+	char db[300], *log;
+	pid_t h, w;
+	int st;
+
+	conf_worker("");
+	t_supd_start(&env);
+	cr_assert_str_eq(call("w", "incr"), "1");
+	snprintf(db, sizeof(db), "%s/state/w.db", env.run);
+	w = t_pid(&env, "w");
+	h = db_hold(db, 2000);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "restart", "w", NULL), 0);
+	cr_assert_neq(t_pid(&env, "w"), w);
+	snprintf(db, sizeof(db), "%s/log/w.log", env.run);
+	cr_assert_str_eq(call("w", "incr"), "2");
+	cr_assert_eq(t_restarts(&env, "w"), 0, "it crash-looped: %ld restarts; its log:\n%s", t_restarts(&env, "w"), t_read(db));
+	waitpid(h, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the hold failed");
+	/* Longer than the worker waits (4 s): it fails, and says who. */
+	snprintf(db, sizeof(db), "%s/state/w.db", env.run);
+	h = db_hold(db, 12000);
+	t_ctl(&env, NULL, NULL, "restart", "w", "--timeout", "1s", NULL);
+	snprintf(db, sizeof(db), "%s/log/w.log", env.run);
+	cr_assert(T_WAIT((log = t_read(db)) != NULL &&
+	    strstr(log, "locked by pid") != NULL, T_WAIT_MS), "%s\nsupd:\n%s", log, t_read(env.log));
+	free(log);
+	t_kill(h, SIGKILL);
+	waitpid(h, NULL, 0);
 }
