@@ -34,7 +34,9 @@ IPC_SRC := $(wildcard ipc/*.c)
 STATE_SRC := $(wildcard state/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 SHARED_SRC := supervisor/config.c supervisor/config_keys.c
-PURE_SRC := supervisor/restart.c
+# Pure decisions and decoders: in supd, and in unit tests and fuzzers.
+PURE_SRC := supervisor/restart.c supervisor/ctl_proto.c supervisor/sdnotify.c \
+	supervisor/relay.c
 SUPCTL_SRC := $(wildcard supervisor/supctl*.c)
 SUPD_SRC := $(filter-out $(SHARED_SRC) $(PURE_SRC) $(SUPCTL_SRC), \
 	$(wildcard supervisor/*.c))
@@ -73,7 +75,8 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 MAN_PAGES := $(wildcard man/*.[1-8])
 
-.PHONY: all test asan-test demo bench install clean deps man-lint check-deps
+.PHONY: all test asan-test demo bench install clean deps man-lint check-deps \
+	fuzz fuzz-run
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/.deps-ok $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO) \
@@ -131,7 +134,7 @@ $(T_OBJ): tests/t.c tests/t.h | $(BUILD)/.deps-ok
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -c $< -o $@
 
 $(BUILD)/tests/unit/%: tests/unit/%_test.c $(T_OBJ) $(SHARED_OBJ) \
-		$(PURE_OBJ) $(STATE_OBJ) $(COMMON_OBJ)
+		$(PURE_OBJ) $(STATE_OBJ) $(COMMON_OBJ) $(OBJ)/ipc/frame.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -linih \
 		-ljansson -lsqlite3 -o $@
@@ -171,6 +174,31 @@ man-lint: $(BUILD)/.deps-ok
 		mandoc -Tlint -Wwarning $$m || exit 1; \
 	done; echo "man-lint: $(words $(MAN_PAGES)) pages clean"
 
+# --- fuzzing ----------------------------------------------------------------
+# make fuzz FUZZ_SECONDS=N: every libFuzzer harness of tests/fuzz/ for N
+# seconds, built with clang under ASan and UBSan in build-fuzz/. Seeds are
+# in tests/fuzz/corpus/NAME; what the runs learn stays in build-fuzz/;
+# a finding fails the run and is kept in build-fuzz/findings/.
+
+FUZZ_SECONDS ?= 10
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_OBJ := $(COMMON_OBJ) $(SHARED_OBJ) $(PURE_OBJ) \
+	$(call objs,ipc/frame.c worker/frame.c)
+
+fuzz:
+	@mk/deps.sh --fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		fuzz-run
+
+fuzz-run: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) \
+		-linih -ljansson -lpthread -o $@
+
 # --- demo, bench, install ---------------------------------------------------
 
 demo: all
@@ -209,6 +237,6 @@ install: $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO)
 	done
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

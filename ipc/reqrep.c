@@ -210,19 +210,6 @@ ipc_req_free(ipc_req *r)
 	free(r);
 }
 
-sup_err
-ipc_frame_check(const void *frame, size_t len, int want, const void **body,
-    size_t *blen)
-{
-	const unsigned char *f = frame;
-
-	if (len < 2 || f[0] != IPC_VERSION || f[1] != want)
-		return SUP_EPROTO;
-	*body = f + 2;
-	*blen = len - 2;
-	return SUP_OK;
-}
-
 /* --- client ---------------------------------------------------------- */
 
 static nng_duration

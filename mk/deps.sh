@@ -7,6 +7,8 @@ set -u
 
 PKGS="gcc make pkg-config libnng-dev libsqlite3-dev libcriterion-dev \
 libinih-dev libjansson-dev libsystemd-dev mandoc"
+# make fuzz also needs clang and its libFuzzer runtime.
+[ "${1:-}" = "--fuzz" ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 have_header() { printf '#include <%s>\n' "$1" | cc -E -x c - >/dev/null 2>&1; }
@@ -27,6 +29,10 @@ if command -v cc >/dev/null 2>&1; then
 	need libsystemd-dev have_header systemd/sd-daemon.h
 else
 	missing="$PKGS"
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+	need clang command -v clang
+	need libclang-rt-14-dev sh -c 'printf "int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }" | clang -fsanitize=fuzzer -x c - -o /dev/null'
 fi
 
 [ -z "$missing" ] && exit 0

@@ -151,7 +151,7 @@ open_common(const char *path, int flags, const struct st_schema *schema,
 {
 	st_db *db = calloc(1, sizeof(*db));
 	sup_err e;
-	int rc;
+	int rc, v;
 
 	if (db == NULL)
 		return SUP_ENOMEM;
@@ -169,10 +169,14 @@ open_common(const char *path, int flags, const struct st_schema *schema,
 		goto fail;
 	if (!db->readonly && (e = migrate(db, why, n)) != SUP_OK)
 		goto fail;
-	if (db->readonly && st_user_version(db) != schema->version) {
-		snprintf(why, n, "schema version %d, not %d", st_user_version(db),
-		    schema->version);
-		e = SUP_ESTATE;
+	if (db->readonly && (v = st_user_version(db)) != schema->version) {
+		if (v < 0)
+			snprintf(why, n, "%s", sqlite3_errmsg(db->h));
+		else
+			snprintf(why, n, "schema version %d, not %d", v,
+			    schema->version);
+		e = v < 0 ? SUP_EDB | sqlite3_extended_errcode(db->h) :
+		    SUP_ESTATE;
 		goto fail;
 	}
 	if ((e = stmts_prepare(db)) != SUP_OK) {
@@ -187,16 +191,51 @@ fail:
 	return e;
 }
 
+/* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it. */
+static bool
+uri_immutable(const char *path, char *buf, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	o += (size_t)snprintf(buf, n, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (o + 4 >= n)
+			return false;
+		if (*p == '?' || *p == '#' || *p == '%' || *p < 0x21 ||
+		    *p >= 0x7f) {
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		} else {
+			buf[o++] = (char)*p;
+		}
+	}
+	return (size_t)snprintf(buf + o, n - o, "?immutable=1") < n - o;
+}
+
 sup_err
 st_open_schema(const char *path, const struct st_schema *schema,
     bool readonly, bool power, int busy_ms, st_db **out, char *why,
     size_t n)
 {
+	char uri[3 * 4096 + 32];
+	sup_err e;
 	int fd;
 
-	if (readonly)
-		return open_common(path, SQLITE_OPEN_READONLY, schema, false,
+	if (readonly) {
+		e = open_common(path, SQLITE_OPEN_READONLY, schema, false,
 		    busy_ms, out, why, n);
+		/* On a read-only file system a WAL database cannot make its
+		 * -shm: nobody can change it there, so it is read as it is. */
+		if (SUP_ERR_TAG(e) == SUP_EDB &&
+		    ((SUP_ERR_CODE(e) & 0xff) == SQLITE_CANTOPEN ||
+			(SUP_ERR_CODE(e) & 0xff) == SQLITE_READONLY) &&
+		    uri_immutable(path, uri, sizeof(uri)))
+			e = open_common(uri, SQLITE_OPEN_READONLY |
+			    SQLITE_OPEN_URI, schema, false, busy_ms, out, why, n);
+		return e;
+	}
 	/* Created 0600 before SQLite sees it (it would use the umask). */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -310,6 +349,14 @@ sup_err
 st_commit(st_db *db)
 {
 	return txn(db, 1, "COMMIT");
+}
+
+void
+st_wal_shrink(st_db *db)
+{
+	if (db != NULL && !db->readonly)
+		sqlite3_exec(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+		    NULL, NULL);
 }
 
 void

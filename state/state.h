@@ -52,6 +52,9 @@ void st_close(st_db *db);
 sup_err st_move_aside(const char *path, char *moved, size_t n);
 
 /* One write transaction: BEGIN IMMEDIATE ... COMMIT (or ROLLBACK). */
+/* Copies the WAL into the database and empties it: what a full disk
+ * needs back. Failures are left to the next write to report. */
+void st_wal_shrink(st_db *db);
 sup_err st_begin(st_db *db);
 sup_err st_commit(st_db *db);
 void st_rollback(st_db *db);

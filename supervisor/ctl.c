@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/sig.h"
 #include "ctl.h"
+#include "ctl_proto.h"
 #include "ipc/ipc.h"
 #include "common/rundir.h"
 
@@ -217,28 +218,18 @@ stops_supersede(struct supd *d, const struct supd_node *n)
 /* --- commands ----------------------------------------------------------- */
 
 /*
- * Resolves the "names" array into nodes (a pool name yields every
+ * Resolves the request's names into nodes (a pool name yields every
  * instance; a node named twice counts once). Returns a new array (free
  * it) and its length in *n, or NULL after sending the error reply.
  */
 static struct supd_node **
-names_resolve(struct supd *d, ipc_req *r, json_t *req, bool required,
+names_resolve(struct supd *d, ipc_req *r, const struct ctl_req *req,
     int *np)
 {
-	json_t *names = json_object_get(req, "names"), *v;
 	struct supd_node **out, **one;
 	bool *seen;
-	size_t i;
 	int n = 0;
 
-	if (names != NULL && !json_is_array(names)) {
-		reply_error(r, 2, NULL, "\"names\" must be an array of names");
-		return NULL;
-	}
-	if (required && json_array_size(names) == 0) {
-		reply_error(r, 2, NULL, "which child? give a name");
-		return NULL;
-	}
 	out = calloc((size_t)d->nnodes + 1, sizeof(*out));
 	one = calloc((size_t)d->nnodes + 1, sizeof(*one));
 	seen = calloc((size_t)d->nnodes + 1, sizeof(*seen));
@@ -246,14 +237,10 @@ names_resolve(struct supd *d, ipc_req *r, json_t *req, bool required,
 		reply_error(r, 1, NULL, "supd is out of memory");
 		goto fail;
 	}
-	json_array_foreach(names, i, v) {
-		const char *name = json_string_value(v);
-		int k;
-		if (name == NULL) {
-			reply_error(r, 2, NULL, "names must be strings");
-			goto fail;
-		}
-		if ((k = tree_resolve(d, name, one, d->nnodes)) == 0) {
+	for (int i = 0; i < req->nnames; i++) {
+		const char *name = req->names[i];
+		int k = tree_resolve(d, name, one, d->nnodes);
+		if (k == 0) {
 			const char *hint = tree_suggest(d, name);
 			reply_error(r, 4, hint, "no such child: %s", name);
 			goto fail;
@@ -276,21 +263,20 @@ fail:
 }
 
 static void
-cmd_status(struct supd *d, ipc_req *r, json_t *req)
+cmd_status(struct supd *d, ipc_req *r, const struct ctl_req *req)
 {
 	int n;
-	struct supd_node **sel = names_resolve(d, r, req, false, &n);
+	struct supd_node **sel = names_resolve(d, r, req, &n);
 
 	if (sel == NULL)
 		return;
-	reply_json(r, ctl_status_json(d, json_array_size(json_object_get(req,
-	    "names")) ? sel : NULL, n));
+	reply_json(r, ctl_status_json(d, req->nnames > 0 ? sel : NULL, n));
 	free(sel);
 }
 
 static int change_refused(struct supd *d, ipc_req *r,
     struct supd_node **t, int n, enum wait_op op);
-static void change_apply(struct supd *d, ipc_req *r, json_t *req,
+static void change_apply(struct supd *d, ipc_req *r, bool nowait,
     struct supd_node **t, int n, enum wait_op op);
 
 /* A child can run only where every group above it runs. */
@@ -304,15 +290,16 @@ stopped_ancestor(const struct supd_node *n)
 }
 
 static void
-cmd_change(struct supd *d, ipc_req *r, json_t *req, enum wait_op op)
+cmd_change(struct supd *d, ipc_req *r, const struct ctl_req *req,
+    enum wait_op op)
 {
 	int n;
-	struct supd_node **t = names_resolve(d, r, req, true, &n);
+	struct supd_node **t = names_resolve(d, r, req, &n);
 
 	if (t == NULL)
 		return;
 	if (change_refused(d, r, t, n, op) == 0)
-		change_apply(d, r, req, t, n, op);
+		change_apply(d, r, req->nowait, t, n, op);
 	free(t);
 }
 /* Refuses what cannot be done; returns 0 when the request may go on. */
@@ -341,7 +328,7 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 }
 
 static void
-change_apply(struct supd *d, ipc_req *r, json_t *req, struct supd_node **t,
+change_apply(struct supd *d, ipc_req *r, bool nowait, struct supd_node **t,
     int n, enum wait_op op)
 {
 	for (int i = 0; i < n; i++) {
@@ -363,7 +350,7 @@ change_apply(struct supd *d, ipc_req *r, json_t *req, struct supd_node **t,
 	}
 	/* What a person asked for is on disk before anything is done. */
 	persist_flush(d);
-	if (json_is_true(json_object_get(req, "nowait")))
+	if (nowait)
 		reply_ok(r);
 	else
 		waiter_add(d, r, op, t, n);
@@ -388,21 +375,14 @@ signal_node(struct supd_node *n, int sig, json_t *done)
 }
 
 static void
-cmd_signal(struct supd *d, ipc_req *r, json_t *req)
+cmd_signal(struct supd *d, ipc_req *r, const struct ctl_req *req)
 {
-	const char *s = json_string_value(json_object_get(req, "signal"));
-	int n, sig, k = 0;
-	struct supd_node **t = names_resolve(d, r, req, true, &n);
+	int n, sig = req->sig, k = 0;
+	struct supd_node **t = names_resolve(d, r, req, &n);
 	json_t *done;
 
 	if (t == NULL)
 		return;
-	if (s == NULL || (sig = sig_parse(s)) < 0) {
-		reply_error(r, 2, NULL, "\"%s\" is not a signal (like HUP, "
-		    "TERM, USR1 or a number)", s ? s : "");
-		free(t);
-		return;
-	}
 	done = json_array();
 	for (int i = 0; i < n; i++)
 		k += signal_node(t[i], sig, done);
@@ -452,11 +432,8 @@ history_row(void *arg, const struct st_event *e)
 
 /* The newest events, oldest first, from supd's own database. */
 static void
-cmd_history(struct supd *d, ipc_req *r, json_t *req)
+cmd_history(struct supd *d, ipc_req *r, const struct ctl_req *req)
 {
-	const char *name = json_string_value(json_object_get(req, "name"));
-	json_int_t since = json_integer_value(json_object_get(req, "since_ms"));
-	json_int_t limit = json_integer_value(json_object_get(req, "limit"));
 	json_t *rows;
 	sup_err e;
 
@@ -466,8 +443,8 @@ cmd_history(struct supd *d, ipc_req *r, json_t *req)
 	}
 	persist_flush(d); /* what happened up to now is in it */
 	rows = json_array();
-	e = st_history_each(d->db, name, since, limit > 0 && limit <= 100000 ?
-	    (int)limit : 1000, history_row, rows);
+	e = st_history_each(d->db, req->name, req->since_ms, req->limit,
+	    history_row, rows);
 	if (e != SUP_OK) {
 		json_decref(rows);
 		reply_error(r, 1, NULL, "cannot read the history: %s",
@@ -478,33 +455,22 @@ cmd_history(struct supd *d, ipc_req *r, json_t *req)
 }
 
 static void
-dispatch(struct supd *d, ipc_req *r, json_t *req)
+dispatch(struct supd *d, ipc_req *r, const struct ctl_req *req)
 {
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-
-	if (cmd == NULL)
-		reply_error(r, 2, NULL, "malformed request: no \"cmd\"");
-	else if (strcmp(cmd, "status") == 0)
-		cmd_status(d, r, req);
-	else if (strcmp(cmd, "tree") == 0)
-		reply_json(r, ctl_tree_json(d));
-	else if (strcmp(cmd, "start") == 0)
-		cmd_change(d, r, req, WAIT_START);
-	else if (strcmp(cmd, "stop") == 0)
-		cmd_change(d, r, req, WAIT_STOP);
-	else if (strcmp(cmd, "restart") == 0)
-		cmd_change(d, r, req, WAIT_RESTART);
-	else if (strcmp(cmd, "signal") == 0)
-		cmd_signal(d, r, req);
-	else if (strcmp(cmd, "shutdown") == 0)
-		cmd_shutdown(d, r);
-	else if (strcmp(cmd, "history") == 0)
-		cmd_history(d, r, req);
-	else if (strcmp(cmd, "version") == 0)
+	switch (req->cmd) {
+	case CTL_STATUS: cmd_status(d, r, req); break;
+	case CTL_TREE: reply_json(r, ctl_tree_json(d)); break;
+	case CTL_START: cmd_change(d, r, req, WAIT_START); break;
+	case CTL_STOP: cmd_change(d, r, req, WAIT_STOP); break;
+	case CTL_RESTART: cmd_change(d, r, req, WAIT_RESTART); break;
+	case CTL_SIGNAL: cmd_signal(d, r, req); break;
+	case CTL_SHUTDOWN: cmd_shutdown(d, r); break;
+	case CTL_HISTORY: cmd_history(d, r, req); break;
+	case CTL_VERSION:
 		reply_json(r, json_pack("{s:b, s:s, s:i}", "ok", 1, "version",
 		    "0.1.0", "pid", (int)getpid()));
-	else
-		reply_error(r, 2, NULL, "unknown command \"%.40s\"", cmd);
+		break;
+	}
 }
 
 /* --- reading requests ---------------------------------------------------- */
@@ -517,7 +483,7 @@ bad_request(struct supd *d, ipc_req *r, const char *what)
 	if (d->bad_requests <= 10 || d->bad_requests % 1000 == 0)
 		log_event("ctl.bad_request", "count=%lu reason=%s",
 		    d->bad_requests, log_quote(what));
-	reply_error(r, 2, NULL, "malformed request: %s", what);
+	reply_error(r, 2, NULL, "%s", what);
 }
 
 static bool
@@ -540,30 +506,27 @@ peer_allowed(struct supd *d, ipc_req *r)
 static void
 request_handle(struct supd *d, ipc_req *r)
 {
-	const void *frame, *body;
-	size_t flen, blen;
-	json_error_t jerr;
-	json_t *req;
+	struct ctl_refusal no;
+	struct ctl_req req;
+	const void *frame;
+	size_t flen;
 
 	if (!peer_allowed(d, r))
 		return;
 	frame = ipc_req_data(r, &flen);
 	if (flen > CTL_MAX_REQUEST) {
-		bad_request(d, r, "request too large");
+		bad_request(d, r, "malformed request: request too large");
 		return;
 	}
-	if (ipc_frame_check(frame, flen, IPC_TYPE_JSON, &body, &blen) != 0) {
-		bad_request(d, r, "bad frame header (version or type)");
+	if (ctl_req_decode(frame, flen, &req, &no) != 0) {
+		if (no.malformed)
+			bad_request(d, r, no.why);
+		else
+			reply_error(r, no.code, NULL, "%s", no.why);
 		return;
 	}
-	req = json_loadb(body, blen, JSON_REJECT_DUPLICATES, &jerr);
-	if (req == NULL || !json_is_object(req)) {
-		json_decref(req);
-		bad_request(d, r, "not a JSON object");
-		return;
-	}
-	dispatch(d, r, req);
-	json_decref(req);
+	dispatch(d, r, &req);
+	ctl_req_fini(&req);
 }
 
 void

@@ -198,7 +198,7 @@ ready_announce(struct supd *d)
 static void
 flush_schedule(struct supd *d)
 {
-	if (d->activity && d->db != NULL && d->flush_due_ns == 0)
+	if (d->activity && !d->cfg->state_off && d->flush_due_ns == 0)
 		d->flush_due_ns = clk_mono_ns() + FLUSH_MS * CLK_NS_PER_MS;
 	d->activity = false;
 }

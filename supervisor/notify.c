@@ -33,6 +33,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/utf8.h"
+#include "sdnotify.h"
 #include "supd.h"
 
 /* A name nobody can guess (and squat before us): 64 random bits. */
@@ -147,50 +148,36 @@ sender_node(struct supd *d, pid_t pid)
 }
 
 static void
-line_apply(struct supd *d, struct supd_node *n, const char *line)
+datagram_apply(struct supd *d, struct supd_node *n, const struct sdn_msg *m)
 {
-	if (strcmp(line, "READY=1") == 0) {
-		if (n->state == NS_STARTING && n->w->ready != READY_NONE &&
-		    n->exec_errno == 0) {
-			log_event("child.ready", "name=%s pid=%d", n->name,
-			    (int)n->pid);
-			engine_ready(d, n);
-		}
-	} else if (strncmp(line, "STATUS=", 7) == 0) {
-		/* Shown in JSON and logs: valid UTF-8, cut on a character. */
-		utf8_clean(n->status_text, sizeof(n->status_text), line + 7);
-	} else if (strcmp(line, "STOPPING=1") == 0) {
+	if (m->has_status)
+		snprintf(n->status_text, sizeof(n->status_text), "%s",
+		    m->status);
+	if (m->sup_status[0] != '\0')
+		snprintf(n->sup_status, sizeof(n->sup_status), "%s",
+		    m->sup_status);
+	if (m->stopping)
 		log_event("child.stopping", "name=%s pid=%d", n->name,
 		    (int)n->pid);
-	} else if (strncmp(line, "SUP_STATUS=", 11) == 0) {
-		const char *v = line + 11;
-		if (strcmp(v, "initializing") == 0 || strcmp(v, "ready") == 0 ||
-		    strcmp(v, "degraded") == 0)
-			snprintf(n->sup_status, sizeof(n->sup_status), "%s", v);
+	if (m->ready && n->state == NS_STARTING && n->w->ready != READY_NONE &&
+	    n->exec_errno == 0) {
+		log_event("child.ready", "name=%s pid=%d", n->name, (int)n->pid);
+		engine_ready(d, n);
 	}
-}
-
-static void
-datagram_apply(struct supd *d, struct supd_node *n, char *buf)
-{
-	char *save = NULL;
-
-	for (char *l = strtok_r(buf, "\n", &save); l != NULL;
-	    l = strtok_r(NULL, "\n", &save))
-		line_apply(d, n, l);
 }
 
 void
 notify_read(struct supd *d)
 {
-	char buf[4096];
+	char buf[SDN_MAX + 1];
+	struct sdn_msg msg;
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(struct ucred))];
 	} ctl;
 
 	for (;;) {
-		struct iovec iov = {buf, sizeof(buf) - 1};
+		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
 		    .msg_control = &ctl, .msg_controllen = sizeof(ctl)};
 		struct ucred *cred = NULL;
@@ -218,7 +205,12 @@ notify_read(struct supd *d)
 			    cred ? (int)cred->pid : -1);
 			continue;
 		}
-		buf[len] = '\0';
-		datagram_apply(d, n, buf);
+		if (sdn_parse(buf, (size_t)len, &msg) != 0 ||
+		    (m.msg_flags & MSG_TRUNC) != 0) {
+			log_debug("notify: refused a datagram from %s (pid %d)",
+			    n->name, (int)cred->pid);
+			continue;
+		}
+		datagram_apply(d, n, &msg);
 	}
 }

@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/trust.h"
 #include "state/state.h"
 #include "supd.h"
@@ -139,6 +140,60 @@ persist_failed(struct supd *d, sup_err e)
 	d->persisting = false;
 	snprintf(d->persist_why, sizeof(d->persist_why), "cannot write %s: %s",
 	    d->cfg->state_path, sup_strerror(e));
+	/* On a full disk the WAL itself may hold the space the next commit
+	 * needs: copied into the database, it is emptied. */
+	if (SUP_ERR_TAG(e) == SUP_EDB)
+		st_wal_shrink(d->db);
+}
+
+void
+persist_mark_running(struct supd *d)
+{
+	char boot[64] = "";
+
+	/* "Not clean" until supd exits in order: a kill -9 leaves it so. */
+	proc_boot_id(boot, sizeof(boot));
+	if (st_begin(d->db) == SUP_OK &&
+	    st_meta_put(d->db, "boot_id", boot) == SUP_OK &&
+	    st_meta_put(d->db, "clean_exit", "0") == SUP_OK)
+		st_commit(d->db);
+	else
+		st_rollback(d->db);
+}
+
+/*
+ * A database that could not be opened when supd started (a read-only or
+ * full file system, a directory not there yet) is tried again when there
+ * is something to write, at most every REOPEN_MS: once it opens, what
+ * memory holds is written there, and supd persists again. Nothing was
+ * recovered from it: its rows of children not configured any more are
+ * a next recovery's to clean.
+ */
+#define REOPEN_MS 5000
+
+static void
+reopen_try(struct supd *d)
+{
+	const char *path = d->cfg->state_path;
+	int64_t now = clk_mono_ns();
+	char why[512];
+	int fd;
+
+	if (d->cfg->state_off || now < d->reopen_ns)
+		return;
+	d->reopen_ns = clk_after(now, REOPEN_MS);
+	if (trust_file_open(path, O_RDWR | O_CREAT, 0600, TRUST_MINE, &fd, why,
+	    sizeof(why)) != SUP_OK)
+		return;
+	close(fd);
+	if (st_open(path, d->cfg->durability == DURABILITY_POWER, &d->db, why,
+	    sizeof(why)) != SUP_OK) {
+		d->db = NULL;
+		return;
+	}
+	log_event("state.open", "db=%s note=%s", log_quote(path),
+	    log_quote("opened at last: what supd holds is written there now"));
+	persist_mark_running(d);
 }
 
 static bool
@@ -179,7 +234,11 @@ persist_flush(struct supd *d)
 {
 	sup_err e;
 
-	if (d->db == NULL || !anything_to_write(d))
+	if (!anything_to_write(d))
+		return;
+	if (d->db == NULL)
+		reopen_try(d);
+	if (d->db == NULL)
 		return;
 	if ((e = st_begin(d->db)) == SUP_OK && (e = write_all(d)) == SUP_OK)
 		e = st_commit(d->db);
@@ -206,7 +265,8 @@ persist_event(struct supd *d, const char *name, const char *event,
 {
 	struct persist_ev *p;
 
-	if (d->db == NULL)
+	/* Queued without a database too: one that opens later gets them. */
+	if (d->cfg->state_off)
 		return;
 	if (d->nevents == PERSIST_MAX_EVENTS) {
 		persist_flush(d);

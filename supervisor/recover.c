@@ -490,13 +490,7 @@ recover_load(struct supd *d)
 			close(d->ghosts[i].pidfd);
 			d->ghosts[i].pidfd = -1;
 		}
-	/* "Not clean" until supd exits in order: a kill -9 leaves it so. */
-	if (st_begin(d->db) == SUP_OK &&
-	    st_meta_put(d->db, "boot_id", boot) == SUP_OK &&
-	    st_meta_put(d->db, "clean_exit", "0") == SUP_OK)
-		st_commit(d->db);
-	else
-		st_rollback(d->db);
+	persist_mark_running(d);
 	if (l.continues) {
 		char what[64];
 		log_event("supd.recover", "adopted=%d ghosts=%d", d->adopted,

@@ -54,6 +54,16 @@ spawnfile_seq(struct rundir *run)
 	return buf[0] ? atoll(buf) : INT64_MAX;
 }
 
+/* The spawn goes on without its intent on disk: said, since a supd
+ * killed before the next commit would not know this child. */
+static void
+intent_lost(struct supd *d, struct supd_node *n)
+{
+	log_warn("cannot write the spawn file of %s in %s/spawn: %s; until "
+	    "the database has it, a supd killed now would not find this "
+	    "child", n->name, d->cfg->run_dir, strerror(errno));
+}
+
 int
 spawnfile_begin(struct supd *d, struct supd_node *n)
 {
@@ -66,8 +76,10 @@ spawnfile_begin(struct supd *d, struct supd_node *n)
 	spawnfile_seq_note(d, n->spawn_id);
 	fd = rundir_openat(&d->run, RUN_SPAWN, n->name, O_WRONLY | O_CREAT,
 	    0600);
-	if (fd < 0)
+	if (fd < 0) {
+		intent_lost(d, n);
 		return -1;
+	}
 	/* Held by this open file, which the child shares until its exec
 	 * closes it: a recovering supd waits on it for a child caught
 	 * between fork and exec (see spawnfile_read). Never contended
@@ -76,6 +88,7 @@ spawnfile_begin(struct supd *d, struct supd_node *n)
 	snprintf(buf, sizeof(buf), "%-15" PRIu64 " %-15lld%-31s\n",
 	    n->spawn_id, (long long)n->pid_start, "");
 	if (pwrite(fd, buf, SPAWNFILE_SIZE, 0) != SPAWNFILE_SIZE) {
+		intent_lost(d, n);
 		close(fd);
 		return -1;
 	}

@@ -155,6 +155,7 @@ struct supd {
 	int events_subs_fd;	  /* eventfd: subscribers came or went */
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
 	int64_t flush_due_ns;	  /* the next batch commit; 0: none */
+	int64_t reopen_ns;	  /* no database: not tried again before */
 	bool activity;		  /* this loop turn may have changed the tree */
 
 	int64_t start_ns, start_real_ms;
@@ -273,6 +274,9 @@ void reap_all(struct supd *d);
  * to trust (trust.h); any other failure leaves supd running from memory
  * (persisting false, with the reason). */
 sup_err persist_open(struct supd *d, bool reset, char *refused, size_t rn);
+/* Marks the database as in use by a running supd (boot id, not a clean
+ * exit yet): a kill -9 leaves it so. */
+void persist_mark_running(struct supd *d);
 /* Last flush; clean: every child was stopped in order (the next supd
  * starts anew instead of taking over). */
 void persist_close(struct supd *d, bool clean);

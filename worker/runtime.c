@@ -270,26 +270,19 @@ refuse(sup_worker *w, ipc_req *r, const char *why)
 	wrk_answer(r, WRK_ERROR, why, strlen(why));
 }
 
+/* The runtime's own status, for WRK_SYS "status". */
 static void
-on_sys(sup_worker *w, ipc_req *r, const char *cmd, size_t len)
+sys_status(sup_worker *w, ipc_req *r)
 {
 	char buf[512];
 	int n;
 
-	if (len == 4 && memcmp(cmd, "ping", 4) == 0) {
-		wrk_answer(r, WRK_REPLY, "pong", 4);
-		return;
-	}
-	if (len == 6 && memcmp(cmd, "status", 6) == 0) {
-		n = snprintf(buf, sizeof(buf), "{\"name\":\"%s\",\"pid\":%d,"
-		    "\"status\":\"%s\",\"calls\":%llu,\"casts\":%llu,"
-		    "\"bad_messages\":%llu}", w->name, (int)getpid(), w->status,
-		    (unsigned long long)w->calls, (unsigned long long)w->casts,
-		    (unsigned long long)w->bad_messages);
-		wrk_answer(r, WRK_REPLY, buf, (size_t)n);
-		return;
-	}
-	refuse(w, r, "unknown runtime command");
+	n = snprintf(buf, sizeof(buf), "{\"name\":\"%s\",\"pid\":%d,"
+	    "\"status\":\"%s\",\"calls\":%llu,\"casts\":%llu,"
+	    "\"bad_messages\":%llu}", w->name, (int)getpid(), w->status,
+	    (unsigned long long)w->calls, (unsigned long long)w->casts,
+	    (unsigned long long)w->bad_messages);
+	wrk_answer(r, WRK_REPLY, buf, (size_t)n);
 }
 
 static void
@@ -324,68 +317,70 @@ call_measured(sup_worker *w, const void *req, size_t len, sup_from *from)
 }
 
 static void
-on_request(sup_worker *w, ipc_req *r)
+on_call(sup_worker *w, ipc_req *r, const struct wrk_frame *m)
 {
-	size_t len;
-	const unsigned char *f = ipc_req_data(r, &len);
 	sup_from *from;
 
-	if (len < 2 || f[0] != IPC_VERSION) {
-		refuse(w, r, "malformed message: bad frame header");
+	if (w->ops->handle_call == NULL) {
+		refuse(w, r, "this worker takes no calls");
 		return;
 	}
-	if (len - 2 > SUP_MAX_MSG) {
-		refuse(w, r, "message too big");
+	if ((from = wrk_from_new(w, r)) == NULL) {
+		refuse(w, r, "out of memory");
 		return;
 	}
-	switch (f[1]) {
-	case WRK_CALL:
-		if (w->ops->handle_call == NULL) {
-			refuse(w, r, "this worker takes no calls");
-			return;
-		}
-		if ((from = wrk_from_new(w, r)) == NULL) {
-			refuse(w, r, "out of memory");
-			return;
-		}
-		w->calls++;
-		if (wrk_telemetry_on()) {
-			call_measured(w, f + 2, len - 2, from);
-			return;
-		}
-		w->in_callback = true;
-		wrk_after(w, w->ops->handle_call(w, w->state, f + 2, len - 2,
-		    from));
+	w->calls++;
+	if (wrk_telemetry_on()) {
+		call_measured(w, m->body, m->len, from);
 		return;
-	case WRK_CAST:
-		w->casts++;
-		/* The ack says "received", before the cast runs. The request
-		 * memory goes with the reply: copy what the callback needs. */
-		if (w->ops->handle_cast != NULL) {
-			void *copy = malloc(len - 2 ? len - 2 : 1);
-			if (copy == NULL) {
-				refuse(w, r, "out of memory");
-				return;
-			}
-			memcpy(copy, f + 2, len - 2);
-			len -= 2;
-			wrk_answer(r, WRK_REPLY, NULL, 0);
-			int64_t t0 = wrk_telemetry_on() ? wrk_now_ns() : 0;
-			w->in_callback = true;
-			wrk_after(w, w->ops->handle_cast(w, w->state, copy,
-			    len));
-			if (t0 != 0)
-				cast_measured(copy, len, t0);
-			free(copy);
-		} else {
-			wrk_answer(r, WRK_REPLY, NULL, 0);
-		}
+	}
+	w->in_callback = true;
+	wrk_after(w, w->ops->handle_call(w, w->state, m->body, m->len, from));
+}
+
+/* The ack says "received", before the cast runs. The request memory
+ * goes with the reply: the callback gets a copy. */
+static void
+on_cast(sup_worker *w, ipc_req *r, const struct wrk_frame *m)
+{
+	void *copy;
+	int64_t t0;
+
+	w->casts++;
+	if (w->ops->handle_cast == NULL) {
+		wrk_answer(r, WRK_REPLY, NULL, 0);
 		return;
-	case WRK_SYS:
-		on_sys(w, r, (const char *)f + 2, len - 2);
+	}
+	if ((copy = malloc(m->len ? m->len : 1)) == NULL) {
+		refuse(w, r, "out of memory");
 		return;
-	default:
-		refuse(w, r, "malformed message: unknown type");
+	}
+	memcpy(copy, m->body, m->len);
+	wrk_answer(r, WRK_REPLY, NULL, 0);
+	t0 = wrk_telemetry_on() ? wrk_now_ns() : 0;
+	w->in_callback = true;
+	wrk_after(w, w->ops->handle_cast(w, w->state, copy, m->len));
+	if (t0 != 0)
+		cast_measured(copy, m->len, t0);
+	free(copy);
+}
+
+static void
+on_request(sup_worker *w, ipc_req *r)
+{
+	struct wrk_frame m;
+	size_t len;
+	const void *f = ipc_req_data(r, &len);
+
+	if (wrk_frame_decode(f, len, &m) != 0) {
+		refuse(w, r, m.why);
+		return;
+	}
+	switch (m.kind) {
+	case WRK_CALL: on_call(w, r, &m); break;
+	case WRK_CAST: on_cast(w, r, &m); break;
+	case WRK_SYS_PING: wrk_answer(r, WRK_REPLY, "pong", 4); break;
+	case WRK_SYS_STATUS: sys_status(w, r); break;
 	}
 }
 

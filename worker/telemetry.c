@@ -252,20 +252,3 @@ sup_telemetry_emit(const char *event, const struct sup_measure *m,
 	return e;
 }
 
-/* The first word of a text request ("get" of "get user:1"), or "call". */
-void
-wrk_message_type(const void *req, size_t len, char *out, size_t n)
-{
-	const char *r = req;
-	size_t i = 0;
-
-	while (i < len && i + 1 < n && i < 24 && ((r[i] >= 'a' && r[i] <= 'z')
-	    || (r[i] >= 'A' && r[i] <= 'Z') || (r[i] >= '0' && r[i] <= '9') ||
-	    r[i] == '_' || r[i] == '-' || r[i] == '.')) {
-		out[i] = r[i];
-		i++;
-	}
-	out[i] = '\0';
-	if (i == 0 || (i < len && r[i] != ' ' && r[i] != '\n'))
-		snprintf(out, n, "call");
-}

@@ -28,6 +28,22 @@ enum {
 	WRK_ERROR = 'E', /* answer: an error text */
 };
 
+/* A request, decoded (frame.c). */
+enum wrk_kind {
+	WRK_BAD,
+	WRK_SYS_PING = 256, /* beside the frame types above */
+	WRK_SYS_STATUS,
+};
+struct wrk_frame {
+	int kind;	  /* WRK_CALL, WRK_CAST, WRK_SYS_PING, WRK_SYS_STATUS,
+			   * or WRK_BAD */
+	const void *body; /* borrowed: inside the frame */
+	size_t len;
+	const char *why;  /* WRK_BAD: static storage */
+};
+/* Decodes a request frame: 0, or -1 with m->why. Reads len bytes only. */
+int wrk_frame_decode(const void *frame, size_t len, struct wrk_frame *m);
+
 /* A field's value as last checkpointed, to see what changed. */
 struct wrk_shadow {
 	bool valid;
