@@ -292,6 +292,7 @@ Test(scenario_recovery, reset_state_moves_the_database_aside)
 Test(scenario_recovery, a_full_disk_turns_persisting_off_and_supd_goes_on)
 {
 	struct rlimit small = {256 * 1024, 256 * 1024};
+	const char *why;
 	json_t *s;
 	bool off = false;
 	char *log;
@@ -305,12 +306,16 @@ Test(scenario_recovery, a_full_disk_turns_persisting_off_and_supd_goes_on)
 	    "backoff = 0 0\nstdout = null\n"
 	    "[worker steady]\ncommand = " CHILD "\nstdout = null\n");
 	t_supd_start(&env);
-	cr_assert(T_WAIT((s = t_status(&env)) && (off = json_is_false(
-	    json_object_get(supervisor_of(s), "persisting")),
-	    json_decref(s), off), 60000), "the database never filled up");
-	s = t_status(&env);
-	cr_assert(strstr(json_string_value(json_object_get(supervisor_of(s),
-	    "persist_error")), "cannot write") != NULL);
+	/* The same status says why: a later one may find the database
+	 * writable again (a full disk's WAL is emptied into it). */
+	cr_assert(T_WAIT((s = t_status(&env)) && ((off = json_is_false(
+	    json_object_get(supervisor_of(s), "persisting"))) ||
+	    (json_decref(s), false)), 60000), "the database never filled up");
+	cr_assert(off);
+	why = json_string_value(json_object_get(supervisor_of(s),
+	    "persist_error"));
+	cr_assert(why != NULL && strstr(why, "cannot write") != NULL, "%s",
+	    why ? why : "(null)");
 	json_decref(s);
 	cr_assert_str_eq(t_state(&env, "steady"), "running");
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "flood", NULL), 0);
