@@ -57,6 +57,12 @@ refuse(char *why, size_t n, const char *fmt, ...)
 	return SUP_EREFUSED;
 }
 
+/*
+ * What is opened at the end of a walk: a directory (RUN) or a regular
+ * file, of the owner wanted, and closed to others without exception: a
+ * sticky directory others may write is fine to pass through, not to
+ * live in (they may add what they like beside our files).
+ */
 static sup_err
 stat_check(const struct stat *st, const char *path, enum trust_owner owner,
     char *why, size_t n)
@@ -72,12 +78,12 @@ stat_check(const struct stat *st, const char *path, enum trust_owner owner,
 		return refuse(why, n, "%s is owned by uid %u, not by uid %u%s",
 		    path, (unsigned)st->st_uid, (unsigned)me,
 		    owner == TRUST_MINE_OR_ROOT && me != 0 ? " or root" : "");
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-	    !(dir && st->st_uid == 0 && (st->st_mode & S_ISVTX) != 0))
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return refuse(why, n, "%s is writable by %s (mode %04o): "
-		    "another user could change it", path,
+		    "another user could change it%s", path,
 		    st->st_mode & S_IWOTH ? "others" : "its group",
-		    (unsigned)(st->st_mode & 07777));
+		    (unsigned)(st->st_mode & 07777), dir &&
+		    (st->st_mode & S_ISVTX) != 0 ? " or add files to it" : "");
 	return SUP_OK;
 }
 
@@ -158,8 +164,9 @@ walk_link(struct walk *w, const char *c, char *why, size_t n)
 	return SUP_OK;
 }
 
-/* Takes the next component off w->todo into c; false when none is left. */
-static bool
+/* Takes the next component off w->todo into c; 0 when none is left, -1
+ * when it is longer than a name can be (ENAMETOOLONG). */
+static int
 next_component(struct walk *w, char *c, size_t cn, bool *last)
 {
 	char *p = w->todo, *end;
@@ -168,16 +175,20 @@ next_component(struct walk *w, char *c, size_t cn, bool *last)
 	while (*p == '/')
 		p++;
 	if (*p == '\0')
-		return false;
+		return 0;
 	end = strchr(p, '/');
 	len = end ? (size_t)(end - p) : strlen(p);
+	if (len >= cn) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	snprintf(c, cn, "%.*s", (int)len, p);
 	p += len;
 	while (*p == '/')
 		p++;
 	memmove(w->todo, p, strlen(p) + 1);
 	*last = w->todo[0] == '\0';
-	return true;
+	return 1;
 }
 
 static void
@@ -195,6 +206,25 @@ at_append(struct walk *w, const char *c)
 	}
 	snprintf(w->at + len, sizeof(w->at) - len, "%s%s",
 	    len > 1 ? "/" : "", c);
+}
+
+/*
+ * A link in a directory nobody else may write was made by its owner (root
+ * or us). In a sticky one others may write (/tmp), it is followed only
+ * when it is ours or the directory's owner's: the kernel's own rule
+ * (fs.protected_symlinks), which our walk, reading links itself, must
+ * apply itself.
+ */
+static bool
+link_ok(const struct walk *w, const struct stat *link)
+{
+	struct stat dir;
+
+	if (fstat(w->fd, &dir) != 0)
+		return false;
+	if ((dir.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return true;
+	return link->st_uid == geteuid() || link->st_uid == dir.st_uid;
 }
 
 /*
@@ -218,8 +248,14 @@ walk_step(struct walk *w, const char *c, bool create, mode_t mode,
 	}
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
 	    fstatat(w->fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISLNK(st.st_mode))
+	    S_ISLNK(st.st_mode)) {
+		if (!link_ok(w, &st))
+			return refuse(why, n, "%s%s%s is a symbolic link of uid "
+			    "%u in a directory others may write: not followed",
+			    w->at, strcmp(w->at, "/") == 0 ? "" : "/", c,
+			    (unsigned)st.st_uid);
 		return walk_link(w, c, why, n);
+	}
 	if (fd < 0)
 		return walk_fail(w, "open", c, why, n);
 	close(w->fd);
@@ -240,6 +276,7 @@ walk(struct walk *w, const char *path, bool create, mode_t mode,
 	char c[NAME_MAX + 1];
 	bool last = false;
 	sup_err e;
+	int got;
 
 	w->links = 0;
 	if (path[0] != '/')
@@ -252,7 +289,7 @@ walk(struct walk *w, const char *path, bool create, mode_t mode,
 		return walk_fail(w, "open", "", why, n);
 	if ((e = ancestor_check(w->fd, "/", why, n)) != SUP_OK)
 		goto fail;
-	while (next_component(w, c, sizeof(c), &last)) {
+	while ((got = next_component(w, c, sizeof(c), &last)) > 0) {
 		if (last && !dir_last) {
 			snprintf(leaf, leafn, "%s", c);
 			return SUP_OK;
@@ -265,6 +302,10 @@ walk(struct walk *w, const char *path, bool create, mode_t mode,
 		if (w->todo[0] != '\0' &&
 		    (e = ancestor_check(w->fd, w->at, why, n)) != SUP_OK)
 			goto fail;
+	}
+	if (got < 0) {
+		e = walk_fail(w, "walk to", "", why, n);
+		goto fail;
 	}
 	if (!dir_last) {
 		e = refuse(why, n, "%s: no file name", path);
@@ -303,10 +344,26 @@ trust_file_open(const char *path, int oflags, mode_t mode,
 	sup_err e;
 	int f;
 
+	struct stat st;
+
 	if ((e = walk(&w, path, (oflags & O_CREAT) != 0, 0755, false, leaf,
 	    sizeof(leaf), why, n)) != SUP_OK)
 		return e;
-	f = openat(w.fd, leaf, oflags | O_NOFOLLOW | O_CLOEXEC, mode);
+	/* Its directory is closed too: SQLite makes -wal, -shm and
+	 * -journal beside a database, by name, and in a sticky /tmp
+	 * another user could make them first. */
+	if (fstat(w.fd, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		e = refuse(why, n, "%s is writable by %s (mode %04o): another "
+		    "user could plant files beside %s", w.at,
+		    st.st_mode & S_IWOTH ? "others" : "its group",
+		    (unsigned)(st.st_mode & 07777), leaf);
+		close(w.fd);
+		return e;
+	}
+	/* O_NONBLOCK: a FIFO in its place must not hang us before the
+	 * check below refuses it. */
+	f = openat(w.fd, leaf, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+	    mode);
 	if (f < 0 && errno == ELOOP)
 		e = refuse(why, n, "%s is a symbolic link: give the path of "
 		    "the file itself", path);
@@ -317,7 +374,14 @@ trust_file_open(const char *path, int oflags, mode_t mode,
 		return e;
 	}
 	close(w.fd);
-	if ((e = trust_fd_check(f, path, owner, why, n)) != SUP_OK) {
+	if (fstat(f, &st) == 0 && !S_ISREG(st.st_mode))
+		e = refuse(why, n, "%s is not a regular file", path);
+	else
+		e = trust_fd_check(f, path, owner, why, n);
+	if (e == SUP_OK && fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK)
+	    != 0)
+		e = SUP_ESYS | errno;
+	if (e != SUP_OK) {
 		close(f);
 		return e;
 	}

@@ -2,8 +2,11 @@
  * common/trust.h — opening paths that no other user can have steered.
  *
  * A directory is trusted when it belongs to root or to us and nobody else
- * may write to it; a root-owned sticky one (/tmp) is trusted too: others
- * may add entries there, but not move or remove ours. A path is trusted
+ * may write to it; a root-owned sticky one (/tmp) is trusted on the way
+ * too: others may add entries there, but not move or remove ours. What
+ * is opened at the end (RUN, a database) and the directory of a file must
+ * be closed to others without exception; and a link in a sticky
+ * directory is followed only when it is ours or the directory owner's. A path is trusted
  * when every directory on the way to it is: then no other user can swap,
  * rename or plant anything along it, and it names tomorrow what it names
  * today. The walk goes from / down with openat(O_NOFOLLOW), checking each
@@ -50,8 +53,10 @@ sup_err trust_dir_open(const char *path, bool create, mode_t mode,
 /*
  * Opens the file path with oflags (O_NOFOLLOW and O_CLOEXEC added; with
  * O_CREAT, missing parent directories are made 0755 and the file with
- * mode). Every directory above it must be trusted; the file must be a
- * regular file, owned as given, not writable by group or others.
+ * mode). Every directory above it must be trusted, and the one holding
+ * it closed to others (no sticky exception: files are made beside a
+ * database by name); the file must be a regular file, owned as given,
+ * not writable by group or others. A FIFO does not block the open.
  * Returns the descriptor in *fd. Errors as trust_dir_open().
  */
 sup_err trust_file_open(const char *path, int oflags, mode_t mode,

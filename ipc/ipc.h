@@ -27,9 +27,10 @@
 #define IPC_VERSION 1
 #define IPC_TYPE_JSON 'J'
 
-/* Nothing: its use pulls ipc/epipe.c (the cure for nng 1.5.2's
- * listener bug) into any program linked with a static libsup. */
-void ipc_epipe_cure(void);
+/* Registers the path of one of our listeners for ipc/epipe.c (the cure
+ * for nng 1.5.2's listener bug); its use also pulls that file into a
+ * program linked with a static libsup. */
+void ipc_epipe_cure(const char *path);
 
 typedef struct ipc_server ipc_server;
 typedef struct ipc_req ipc_req;
@@ -101,8 +102,11 @@ sup_err ipc_call(const char *path, const void *req, size_t len, void **reply,
  */
 typedef struct ipc_client ipc_client;
 
-/* Returns a new client of ipc://path; close it with ipc_client_close(). */
-sup_err ipc_client_open(const char *path, ipc_client **out);
+/* Returns a new client of ipc://path; close it with ipc_client_close().
+ * peer_uid >= 0: only a server running as that uid is talked to (a
+ * connection to another is closed before it carries anything). */
+sup_err ipc_client_open(const char *path, int64_t peer_uid,
+    ipc_client **out);
 void ipc_client_close(ipc_client *c);
 /*
  * One call on c, as ipc_call(). SUP_EDOWN when the connection the request
@@ -133,8 +137,11 @@ sup_err ipc_sub_open(size_t recv_buf, ipc_sub **out);
 /* Receives the messages that start with prefix (len 0: all). */
 sup_err ipc_sub_subscribe(ipc_sub *s, const void *prefix, size_t len);
 /* *id (may be NULL): the dialer's id, which ipc_sub_recv() gives back
- * for each message that came through it. */
-sup_err ipc_sub_dial(ipc_sub *s, const char *path, uint32_t *id);
+ * for each message that came through it. peer_uid >= 0: only a
+ * publisher running as that uid is heard (a connection to another is
+ * closed before it carries anything). */
+sup_err ipc_sub_dial(ipc_sub *s, const char *path, int64_t peer_uid,
+    uint32_t *id);
 /* Polls readable when a message may be waiting. Borrowed. */
 int ipc_sub_fd(const ipc_sub *s);
 /* The next message (NUL-terminated copy; free it), waiting up to

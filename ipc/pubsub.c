@@ -4,6 +4,7 @@
  * one cannot take), and subscribers dial, so that a publisher that comes
  * and goes (a restarting worker) is found again by nng's redial.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,18 @@ struct ipc_pub {
 	int notify_fd;		  /* written to when that changes; or -1 */
 };
 
+/* What a dialer's peer must run as (ipc_sub_dial). */
+struct expect {
+	uint32_t dialer;
+	int64_t uid;
+};
+
 struct ipc_sub {
 	nng_socket sock;
 	int fd;
+	pthread_mutex_t mu;	/* expects: nng's threads read them */
+	struct expect *expects; /* owned */
+	int nexpects;
 };
 
 static void
@@ -53,7 +63,7 @@ ipc_pub_open(const char *path, int notify_fd, ipc_pub **out)
 		return SUP_ETOOBIG;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return SUP_ENOMEM;
-	ipc_epipe_cure();
+	ipc_epipe_cure(path);
 	p->notify_fd = notify_fd;
 	if ((rv = nng_pub0_open(&p->sock)) != 0) {
 		free(p);
@@ -105,6 +115,31 @@ ipc_pub_close(ipc_pub *p)
 	free(p);
 }
 
+/*
+ * nng's thread, before a connection joins: the publisher at the end of
+ * a path must run as the uid the dial expected. A path can lead
+ * elsewhere (a link in a directory its worker's user owns): the
+ * peer's credentials decide.
+ */
+static void
+sub_pipe_check(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ipc_sub *s = arg;
+	uint32_t d = (uint32_t)nng_dialer_id(nng_pipe_dialer(p));
+	int64_t want = -1;
+	uint64_t uid;
+
+	(void)ev;
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < s->nexpects; i++)
+		if (s->expects[i].dialer == d)
+			want = s->expects[i].uid;
+	pthread_mutex_unlock(&s->mu);
+	if (want >= 0 && (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) !=
+	    0 || (int64_t)uid != want))
+		nng_pipe_close(p);
+}
+
 sup_err
 ipc_sub_open(size_t recv_buf, ipc_sub **out)
 {
@@ -113,6 +148,7 @@ ipc_sub_open(size_t recv_buf, ipc_sub **out)
 
 	if (s == NULL)
 		return SUP_ENOMEM;
+	pthread_mutex_init(&s->mu, NULL);
 	if ((rv = nng_sub0_open(&s->sock)) != 0) {
 		free(s);
 		return SUP_EIPC | rv;
@@ -123,8 +159,11 @@ ipc_sub_open(size_t recv_buf, ipc_sub **out)
 	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 200)) != 0 ||
 	    (rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ,
 		64 * 1024)) != 0 ||
-	    (rv = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &s->fd)) != 0) {
+	    (rv = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &s->fd)) != 0 ||
+	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, sub_pipe_check,
+		s)) != 0) {
 		nng_close(s->sock);
+		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return SUP_EIPC | rv;
 	}
@@ -141,19 +180,37 @@ ipc_sub_subscribe(ipc_sub *s, const void *prefix, size_t len)
 }
 
 sup_err
-ipc_sub_dial(ipc_sub *s, const char *path, uint32_t *id)
+ipc_sub_dial(ipc_sub *s, const char *path, int64_t peer_uid, uint32_t *id)
 {
+	struct expect *x;
 	char url[4200];
 	nng_dialer d;
 	int rv;
 
 	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
 		return SUP_ETOOBIG;
+	/* Created, its expectation noted, then started: no connection can
+	 * join before the check knows what to check. */
+	if ((rv = nng_dialer_create(&d, s->sock, url)) != 0)
+		return SUP_EIPC | rv;
+	pthread_mutex_lock(&s->mu);
+	x = realloc(s->expects, (size_t)(s->nexpects + 1) * sizeof(*x));
+	if (x != NULL) {
+		s->expects = x;
+		x[s->nexpects++] = (struct expect){(uint32_t)nng_dialer_id(d),
+		    peer_uid};
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (x == NULL) {
+		nng_dialer_close(d);
+		return SUP_ENOMEM;
+	}
 	/* Non-blocking: a publisher not there yet is dialled again. */
-	rv = nng_dial(s->sock, url, &d, NNG_FLAG_NONBLOCK);
-	if (rv == 0 && id != NULL)
+	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0)
+		return SUP_EIPC | rv;
+	if (id != NULL)
 		*id = (uint32_t)nng_dialer_id(d);
-	return rv == 0 ? SUP_OK : SUP_EIPC | rv;
+	return SUP_OK;
 }
 
 int
@@ -197,6 +254,11 @@ ipc_sub_close(ipc_sub *s)
 {
 	if (s == NULL)
 		return;
-	ipc_close_bounded(s->sock);
+	/* A close left to its thread may still call sub_pipe_check(s): s
+	 * then stays, like the socket, to the process's exit. */
+	if (!ipc_close_bounded(s->sock))
+		return;
+	pthread_mutex_destroy(&s->mu);
+	free(s->expects);
 	free(s);
 }

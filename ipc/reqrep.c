@@ -58,7 +58,7 @@ listen_start(ipc_server *s)
 {
 	int rv;
 
-	ipc_epipe_cure();
+	ipc_epipe_cure(s->path);
 	if ((rv = nng_listener_create(&s->l, s->sock, s->url)) != 0)
 		return SUP_EIPC | rv;
 	if ((rv = nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600)) !=
@@ -258,10 +258,28 @@ call_exchange(nng_socket s, const void *req, size_t len, void **reply,
 
 struct ipc_client {
 	nng_socket sock;
+	int64_t peer_uid; /* the server must run as this uid; -1: any */
 };
 
+/*
+ * nng's thread, before a connection joins: a path can lead to another
+ * server than the one meant (a link in a directory its user owns), so
+ * the peer's credentials decide, not the path.
+ */
+static void
+client_pipe_check(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ipc_client *c = arg;
+	uint64_t uid;
+
+	(void)ev;
+	if (c->peer_uid >= 0 && (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID,
+	    &uid) != 0 || (int64_t)uid != c->peer_uid))
+		nng_pipe_close(p);
+}
+
 static sup_err
-req_socket(const char *path, nng_socket *s)
+req_socket(const char *path, nng_socket *s, ipc_client *check)
 {
 	char url[256 + 8];
 	int rv;
@@ -275,6 +293,9 @@ req_socket(const char *path, nng_socket *s)
 	nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 2);
 	nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 200);
 	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 64u << 20);
+	if (check != NULL)
+		nng_pipe_notify(*s, NNG_PIPE_EV_ADD_PRE, client_pipe_check,
+		    check);
 	/* Non-blocking dial: a server not there yet is retried until the
 	 * deadline instead of failing at once. */
 	if ((rv = nng_dial(*s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
@@ -285,14 +306,15 @@ req_socket(const char *path, nng_socket *s)
 }
 
 sup_err
-ipc_client_open(const char *path, ipc_client **out)
+ipc_client_open(const char *path, int64_t peer_uid, ipc_client **out)
 {
 	ipc_client *c = calloc(1, sizeof(*c));
 	sup_err e;
 
 	if (c == NULL)
 		return SUP_ENOMEM;
-	if ((e = req_socket(path, &c->sock)) != SUP_OK) {
+	c->peer_uid = peer_uid;
+	if ((e = req_socket(path, &c->sock, c)) != SUP_OK) {
 		free(c);
 		return e;
 	}
@@ -305,8 +327,10 @@ ipc_client_close(ipc_client *c)
 {
 	if (c == NULL)
 		return;
-	ipc_close_bounded(c->sock);
-	free(c);
+	/* A close still stuck may yet call client_pipe_check(c): c then
+	 * stays, like the socket, to the process's exit. */
+	if (ipc_close_bounded(c->sock))
+		free(c);
 }
 
 static sup_err
@@ -435,9 +459,10 @@ closer_run(void *arg)
 	return NULL;
 }
 
-void
+bool
 ipc_close_bounded(nng_socket s)
 {
+	bool done;
 	struct closer *c = calloc(1, sizeof(*c));
 	struct timespec until;
 	pthread_condattr_t ca;
@@ -466,15 +491,17 @@ ipc_close_bounded(nng_socket s)
 			closer_put(c);
 		}
 		nng_close(s);
-		return;
+		return true;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += CLOSE_WAIT_MS / 1000;
 	pthread_mutex_lock(&c->mu);
 	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
 		;
+	done = c->done;
 	pthread_mutex_unlock(&c->mu);
 	closer_put(c);
+	return done;
 }
 
 sup_err
@@ -487,7 +514,7 @@ ipc_call(const char *path, const void *req, size_t len, void **reply,
 
 	deadline = timeout_ms == INT64_MAX ? (nng_time)-1
 					    : nng_clock() + (nng_time)timeout_ms;
-	if ((err = req_socket(path, &s)) != SUP_OK)
+	if ((err = req_socket(path, &s, NULL)) != SUP_OK)
 		return err;
 	err = call_exchange(s, req, len, reply, rlen, deadline);
 	ipc_close_bounded(s);

@@ -154,6 +154,10 @@ void st_who_locks(const char *path, char *buf, size_t n);
 sup_err st_wopen(const char *path, bool readonly, st_db **out, char *why,
     size_t n);
 
+/* Opens a worker's database read-only, without waiting for a lock (for
+ * supd, which a worker's user must not be able to stall). */
+sup_err st_wpeek(const char *path, st_db **out, char *why, size_t n);
+
 /*
  * Makes path a worker database, in WAL mode and migrated, for a worker
  * that will run as another user: it may not create files beside its

@@ -113,7 +113,8 @@ workers_dial(struct supd *d)
 		/* The worker publishes beside its endpoint (telemetry.c). */
 		snprintf(path, sizeof(path), "%s.ev", child_endpoint(d, n, ep,
 		    sizeof(ep)));
-		if ((e = ipc_sub_dial(d->events_in, path,
+		if ((e = ipc_sub_dial(d->events_in, path, n->w->has_user ?
+		    (int64_t)n->w->uid : (int64_t)geteuid(),
 		    &d->nodes[i]->ev_dialer)) != SUP_OK)
 			log_warn("no telemetry from %s: %s", n->name,
 			    sup_strerror(e));

@@ -8,11 +8,17 @@
  * else of RUN is opened to it (DESIGN.md, Trust):
  *   RUN/w/NAME.d/       its own directory, 0700: its endpoint and
  *                       telemetry sockets, which it binds itself
- *   RUN/state/NAME.db   its database, made in WAL mode (no rollback
- *                       journal to create), with -wal, -shm and the
- *                       NAME.db.lock it takes: all 0600, all its own
- * Everything is reached through RUN's descriptors, with O_NOFOLLOW: a
- * link the worker could leave in its own directory is never followed.
+ *   RUN/state/NAME.db   its database in WAL mode (no rollback journal to
+ *                       create), with -wal, -shm and the NAME.db.lock it
+ *                       takes: all 0600, all its own
+ *
+ * supd never opens with SQLite a file that user can write: a database is
+ * made anew (when there is none, or an empty one) under a name of its
+ * own in RUN/state, where only supd writes, then given away and renamed
+ * into place. Files of another user than the worker's (its user changed)
+ * are moved aside, never handed over with what they hold. Everything is
+ * reached through RUN's descriptors, with O_NOFOLLOW: a link the worker
+ * leaves in its own directory is never followed by supd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,12 +31,34 @@
 #include "common/log.h"
 #include "supd.h"
 
-static const char *const db_files[] = {"", "-wal", "-shm", ".lock"};
+static const char *const db_sidecars[] = {"-wal", "-shm", ".lock"};
 
-/* Opens (makes) name below dir as a file or a directory of w's user. */
+/* Whether the entry name of dir belongs to someone else than w's user
+ * and supd; moves it aside (NAME.was-UID) then. */
+static void
+stranger_aside(struct supd *d, int dir, const char *name,
+    const struct cfg_worker *w)
+{
+	char aside[CFG_NAME_MAX + 64];
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    st.st_uid == w->uid || st.st_uid == geteuid())
+		return;
+	snprintf(aside, sizeof(aside), "%s.was-%u", name,
+	    (unsigned)st.st_uid);
+	if (renameat(dir, name, dir, aside) == 0)
+		log_event("foreign.aside", "file=%s/%s moved_to=%s note=%s",
+		    log_quote(d->cfg->run_dir), name, aside, log_quote("not "
+		    "its user's: kept, not given to the worker's user"));
+}
+
+/* Opens (makes) name below dir and gives it to w's user: a file or a
+ * directory, never what a link points to, never a FIFO's wait. */
 static int
 give(int dir, const char *name, bool is_dir, const struct cfg_worker *w)
 {
+	struct stat st;
 	int fd;
 
 	if (is_dir && mkdirat(dir, name, 0700) != 0 && errno != EEXIST)
@@ -40,9 +68,10 @@ give(int dir, const char *name, bool is_dir, const struct cfg_worker *w)
 	    O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
-	if (fchown(fd, w->uid, w->gid) != 0 ||
+	if (fstat(fd, &st) != 0 || (!is_dir && !S_ISREG(st.st_mode)) ||
+	    fchown(fd, w->uid, w->gid) != 0 ||
 	    fchmod(fd, is_dir ? 0700 : 0600) != 0) {
-		int e = errno;
+		int e = errno ? errno : EINVAL;
 		close(fd);
 		errno = e;
 		return -1;
@@ -50,28 +79,63 @@ give(int dir, const char *name, bool is_dir, const struct cfg_worker *w)
 	return fd;
 }
 
+/* A new database for name (RUN/state/NAME.db), made by supd under a name
+ * only supd writes, then renamed into place with fresh sidecars. */
+static bool
+db_make(struct supd *d, int dir, const char *name, const struct cfg_worker *w)
+{
+	char tmp[CFG_NAME_MAX + 40], path[PATH_MAX], why[256], side[sizeof(tmp)
+	    + 8];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", name);
+	for (size_t i = 0; i < 2; i++) { /* the last attempt's leftovers */
+		snprintf(side, sizeof(side), "%s%s", tmp, db_sidecars[i]);
+		unlinkat(dir, side, 0);
+	}
+	unlinkat(dir, tmp, 0);
+	snprintf(path, sizeof(path), "%s/state/%s", d->cfg->run_dir, tmp);
+	if (st_wcreate(path, why, sizeof(why)) != SUP_OK) {
+		log_warn("cannot make the database of a worker in %s: %s", path,
+		    why);
+		return false;
+	}
+	/* Whole in the file: its WAL was copied in when it closed. */
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(side, sizeof(side), "%s%s", tmp, db_sidecars[i]);
+		unlinkat(dir, side, 0);
+		snprintf(side, sizeof(side), "%s%s", name, db_sidecars[i]);
+		unlinkat(dir, side, 0);
+	}
+	if ((fd = give(dir, tmp, false, w)) < 0)
+		return false;
+	close(fd);
+	return renameat(dir, tmp, dir, name) == 0;
+}
+
 static bool
 db_files_give(struct supd *d, struct supd_node *n)
 {
-	char name[CFG_NAME_MAX + 32], leaf[CFG_NAME_MAX + 40];
-	char path[PATH_MAX], why[256];
+	char name[CFG_NAME_MAX + 32], side[CFG_NAME_MAX + 40];
 	int dir = rundir_fd(&d->run, RUNDIR_STATE), fd;
 	struct stat st;
 
 	rundir_name(RUN_WDB, n->name, name, sizeof(name));
+	stranger_aside(d, dir, name, n->w);
+	for (size_t i = 0; i < sizeof(db_sidecars) / sizeof(*db_sidecars); i++) {
+		snprintf(side, sizeof(side), "%s%s", name, db_sidecars[i]);
+		stranger_aside(d, dir, side, n->w);
+	}
+	if ((fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    (S_ISREG(st.st_mode) && st.st_size == 0)) &&
+	    !db_make(d, dir, name, n->w))
+		return false;
 	if ((fd = give(dir, name, false, n->w)) < 0)
 		return false;
-	if (fstat(fd, &st) == 0 && st.st_size == 0) {
-		rundir_path(d->cfg->run_dir, RUN_WDB, n->name, path,
-		    sizeof(path));
-		if (st_wcreate(path, why, sizeof(why)) != SUP_OK)
-			log_warn("cannot make the database of %s: %s", n->name,
-			    why);
-	}
 	close(fd);
-	for (size_t i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++) {
-		snprintf(leaf, sizeof(leaf), "%s%s", name, db_files[i]);
-		if ((fd = give(dir, leaf, false, n->w)) < 0)
+	for (size_t i = 0; i < sizeof(db_sidecars) / sizeof(*db_sidecars); i++) {
+		snprintf(side, sizeof(side), "%s%s", name, db_sidecars[i]);
+		if ((fd = give(dir, side, false, n->w)) < 0)
 			return false;
 		close(fd);
 	}
@@ -82,12 +146,13 @@ void
 foreign_files_give(struct supd *d, struct supd_node *n)
 {
 	char name[CFG_NAME_MAX + 8];
-	int fd;
+	int wdir = rundir_fd(&d->run, RUNDIR_W), fd;
 
 	if (!child_foreign(n->w) || n->w->ready != READY_SUP)
 		return;
 	rundir_name(RUN_WDIR, n->name, name, sizeof(name));
-	fd = give(rundir_fd(&d->run, RUNDIR_W), name, true, n->w);
+	stranger_aside(d, wdir, name, n->w);
+	fd = give(wdir, name, true, n->w);
 	if (fd < 0 || !db_files_give(d, n))
 		log_warn("cannot make the files of %s for user %s under %s: %s;"
 		    " it will not start", n->name, n->w->user, d->cfg->run_dir,

@@ -211,7 +211,7 @@ sup_status_read(struct supd *d, struct supd_node *n, pid_t pid)
 	if (n->w->ready != READY_SUP)
 		return false;
 	rundir_path(d->cfg->run_dir, RUN_WDB, n->name, path, sizeof(path));
-	if (st_wopen(path, true, &db, why, sizeof(why)) != SUP_OK)
+	if (st_wpeek(path, &db, why, sizeof(why)) != SUP_OK)
 		return false;
 	if (st_wmeta_get(db, "pid", p, sizeof(p)) == SUP_OK && atoi(p) == pid)
 		st_wmeta_get(db, "status", status, sizeof(status));

@@ -78,13 +78,15 @@ ctl_run(struct ctl_opts *o, bool quiet, int *code)
 		return &o->run;
 	*code = e == SUP_ENOTFOUND ? EX_NOT_RUNNING : e == SUP_EREFUSED ?
 	    EX_USAGE : EX_FAILED;
-	if (e == SUP_ENOTFOUND && !quiet)
-		ctl_say("supd is not running on %s (start it with: supctl "
-		    "start -c CONFIG)", o->run_dir);
-	else if (e == SUP_EREFUSED)
+	if (e == SUP_ENOTFOUND) {
+		if (!quiet)
+			ctl_say("supd is not running on %s (start it with: "
+			    "supctl start -c CONFIG)", o->run_dir);
+	} else if (e == SUP_EREFUSED) {
 		ctl_say("not trusting the run dir %s: %s", o->run_dir, why);
-	else
+	} else {
 		ctl_say("run dir %s: %s", o->run_dir, why);
+	}
 	return NULL;
 }
 

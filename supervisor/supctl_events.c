@@ -203,7 +203,7 @@ verb_events(struct ctl_opts *o, int argc, char **argv)
 	}
 	rundir_path(o->run_dir, RUN_EVENTS, NULL, path, sizeof(path));
 	if (ipc_sub_open(256, &s) != SUP_OK || subscribe(s, argc, argv) != 0 ||
-	    ipc_sub_dial(s, path, NULL) != SUP_OK) {
+	    ipc_sub_dial(s, path, -1, NULL) != SUP_OK) {
 		ctl_say("cannot subscribe to %s", path);
 		ipc_sub_close(s);
 		close(sigfd);

@@ -74,6 +74,8 @@ follow(const char *path, int fd, off_t off)
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (in < 0 || inotify_add_watch(in, self, IN_MODIFY) < 0) {
 		ctl_say("cannot follow %s: %s", path, strerror(errno));
+		if (in >= 0)
+			close(in);
 		return EX_FAILED;
 	}
 	for (;;) {

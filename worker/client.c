@@ -43,11 +43,27 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static char run_dir[PATH_MAX];
 static struct conn *conns;
 
+/* dir made absolute (the path walk of trust.h takes nothing else), from
+ * the working directory of now. */
+static void
+run_dir_set(const char *dir)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (dir[0] != '\0' && dir[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		n = snprintf(run_dir, sizeof(run_dir), "%s/%s", cwd, dir);
+	else
+		n = snprintf(run_dir, sizeof(run_dir), "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof(run_dir))
+		run_dir[0] = '\0'; /* too long: the default, not a cut one */
+}
+
 SUP_API void
 sup_client_run_dir(const char *dir)
 {
 	pthread_mutex_lock(&mu);
-	snprintf(run_dir, sizeof(run_dir), "%s", dir ? dir : "");
+	run_dir_set(dir ? dir : "");
 	pthread_mutex_unlock(&mu);
 }
 
@@ -58,7 +74,7 @@ run_dir_get(void)
 	const char *env;
 
 	if (run_dir[0] == '\0' && (env = getenv("SUP_RUN_DIR")) != NULL)
-		snprintf(run_dir, sizeof(run_dir), "%s", env);
+		run_dir_set(env);
 	if (run_dir[0] == '\0')
 		rundir_default(run_dir, sizeof(run_dir));
 	return run_dir;
@@ -134,7 +150,8 @@ same_process(pid_t pid, int64_t start)
 
 /* sup_lookup, with the start time the registry gives for the pid. */
 static sup_err
-lookup(const char *name, struct sup_where *where, int64_t *start)
+lookup(const char *name, struct sup_where *where, int64_t *start,
+    uid_t *owner)
 {
 	char path[PATH_MAX + 128], why[256], pid[24] = "", ticks[24] = "";
 	struct stat st;
@@ -158,24 +175,33 @@ lookup(const char *name, struct sup_where *where, int64_t *start)
 	*start = atoll(ticks);
 	if (!same_process(where->pid, *start))
 		return SUP_EDOWN;
+	*owner = st.st_uid;
+	if (st.st_uid == geteuid())
+		return SUP_OK;
 	/* A registry of another user's (root reads a worker's that runs as
-	 * that user) is believed only about a process of that user. */
-	if (st.st_uid != geteuid() && !proc_has_uid(where->pid, st.st_uid))
+	 * that user) is believed only about a process of that user, and
+	 * not about where it listens: that is the layout's place for it
+	 * (rundir.h), whose server must run as that user (conn_get). */
+	if (!proc_has_uid(where->pid, st.st_uid))
 		return SUP_EREFUSED;
-	return SUP_OK;
+	memcpy(where->endpoint, "ipc://", 6);
+	return run_path(RUN_WSOCK_OWN, name, where->endpoint + 6,
+	    sizeof(where->endpoint) - 6);
 }
 
 SUP_API sup_err
 sup_lookup(const char *name, struct sup_where *where)
 {
 	int64_t start;
+	uid_t owner;
 
-	return lookup(name, where, &start);
+	return lookup(name, where, &start, &owner);
 }
 
 /* The kept connection to name, made on first use. Under mu. */
 static struct conn *
-conn_get(const char *name, const struct sup_where *where, sup_err *e)
+conn_get(const char *name, const struct sup_where *where, uid_t owner,
+    sup_err *e)
 {
 	struct conn *k;
 
@@ -191,7 +217,8 @@ conn_get(const char *name, const struct sup_where *where, sup_err *e)
 		return NULL;
 	}
 	snprintf(k->name, sizeof(k->name), "%s", name);
-	if ((*e = ipc_client_open(where->endpoint + 6, &k->c)) != SUP_OK) {
+	if ((*e = ipc_client_open(where->endpoint + 6, (int64_t)owner,
+	    &k->c)) != SUP_OK) {
 		free(k);
 		return NULL;
 	}
@@ -262,13 +289,14 @@ ms_now(void)
 /* lookup, waiting a little for a worker that is being restarted. */
 static sup_err
 lookup_alive(const char *name, struct sup_where *where, int64_t *start,
-    int64_t timeout_ms)
+    uid_t *owner, int64_t timeout_ms)
 {
 	int64_t end = ms_now() + (timeout_ms < RESTART_GRACE_MS ? timeout_ms
 								: RESTART_GRACE_MS);
 	sup_err e;
 
-	while ((e = lookup(name, where, start)) == SUP_EDOWN && ms_now() < end)
+	while ((e = lookup(name, where, start, owner)) == SUP_EDOWN &&
+	    ms_now() < end)
 		usleep(1000); /* a restart takes a few ms: be there soon after */
 	return e;
 }
@@ -282,17 +310,18 @@ conn_for(const char *name, int64_t deadline, struct conn **kp)
 	struct sup_where where;
 	struct conn *k;
 	sup_err e = SUP_OK;
+	uid_t owner;
 
 	pthread_mutex_lock(&mu);
 	k = conn_alive(name);
 	pthread_mutex_unlock(&mu);
 	if (k == NULL) {
 		/* First call, or its pid is gone: ask the registry again. */
-		if ((e = lookup_alive(name, &where, &start, deadline -
+		if ((e = lookup_alive(name, &where, &start, &owner, deadline -
 		    ms_now())) != SUP_OK)
 			return e;
 		pthread_mutex_lock(&mu);
-		if ((k = conn_get(name, &where, &e)) != NULL) {
+		if ((k = conn_get(name, &where, owner, &e)) != NULL) {
 			k->pid = where.pid; /* a new process: a new listener */
 			k->start = start;
 		}

@@ -604,14 +604,24 @@ lock_take(sup_worker *w, char *why, size_t n)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s.lock", w->db_path);
+	/* Run by hand, without supd, a worker makes the run dir itself:
+	 * 0700, as supd would, not as a directory on the way to its own. */
+	if (trust_dir_open(w->run_dir, true, 0700, TRUST_MINE_OR_ROOT, &fd, why,
+	    n) != SUP_OK)
+		return false;
+	close(fd);
 	if ((fd = dir_of(w->db_path, leaf, sizeof(leaf), why, n)) < 0)
 		return false;
 	close(fd);
 	if (trust_file_open(path, O_RDWR | O_CREAT, 0600, TRUST_MINE,
-	    &w->lockfd, why, n) != SUP_OK ||
-	    trust_file_open(w->db_path, O_RDWR | O_CREAT, 0600, TRUST_MINE,
-	    &fd, why, n) != SUP_OK)
+	    &w->lockfd, why, n) != SUP_OK)
 		return false;
+	if (trust_file_open(w->db_path, O_RDWR | O_CREAT, 0600, TRUST_MINE,
+	    &fd, why, n) != SUP_OK) {
+		close(w->lockfd);
+		w->lockfd = -1;
+		return false;
+	}
 	close(fd);
 	if (fcntl(w->lockfd, F_SETLK, &fl) == 0)
 		return true;

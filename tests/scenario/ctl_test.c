@@ -234,3 +234,14 @@ Test(scenario_ctl, a_reply_with_a_path_that_is_not_utf8_is_answered)
 	free(out);
 	free(err);
 }
+
+/* libsup's sendmsg (ipc/epipe.c) changes nothing of a program's own
+ * sockets: only connections its listeners accepted. */
+Test(scenario_ctl, a_program_linked_with_libsup_keeps_its_own_epipe)
+{
+	char *out = NULL, *argv[] = {T_HELPER("t-epipe"), NULL};
+
+	cr_assert_eq(t_run(&out, NULL, argv), 0);
+	cr_assert_str_eq(out, "EPIPE\n");
+	free(out);
+}

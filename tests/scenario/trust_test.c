@@ -449,3 +449,182 @@ Test(scenario_trust, supctl_state_refuses_a_database_others_could_write)
 	free(out);
 	free(err);
 }
+
+/*
+ * Runs argv as nobody and waits for it: 0, or its exit status.
+ */
+static int
+run_as_nobody(char *const argv[])
+{
+	pid_t p = as_nobody(argv);
+	int st;
+
+	cr_assert(waitpid(p, &st, 0) == p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Root's kv, and fw, a libsup worker of nobody's; both ready. */
+static void
+kv_and_foreign_worker(void)
+{
+	char worker[256], conf[800];
+
+	t_exec_copy(&env, WORKER, worker, sizeof(worker));
+	snprintf(conf, sizeof(conf), "[worker kv]\ncommand = %s --need=1\n"
+	    "ready = sup\n[worker fw]\ncommand = %s --need=1\nready = sup\n"
+	    "user = nobody\n", worker, worker);
+	t_conf(&env, "%s", conf);
+	t_supd_start(&env);
+}
+
+static char *
+call_out(const char *name, const char *msg)
+{
+	char *out = NULL;
+
+	if (t_ctl(&env, &out, NULL, "call", name, msg, "--timeout", "3s",
+	    NULL) != 0) {
+		free(out);
+		return strdup("(failed)");
+	}
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/*
+ * Review of issue 9: fw's user writes fw's registry; one that named kv's
+ * endpoint sent root's calls for fw to root's kv. A registry of another
+ * user's is not believed about where its worker listens.
+ */
+Test(scenario_trust, a_forged_endpoint_does_not_send_roots_calls_elsewhere)
+{
+	char db[300], sql[600], *out;
+	int st;
+	pid_t p;
+
+	need_root();
+	kv_and_foreign_worker();
+	snprintf(db, sizeof(db), "%s/state/fw.db", env.run);
+	snprintf(sql, sizeof(sql), "UPDATE meta SET value = 'ipc://%s/w/kv' "
+	    "WHERE key = 'endpoint'", env.run);
+	if ((p = fork()) == 0) { /* fw's user writes its registry */
+		sqlite3 *h;
+		if (setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) != 0 ||
+		    sqlite3_open(db, &h) != SQLITE_OK ||
+		    sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_changes(h) != 1)
+			_exit(1);
+		sqlite3_close(h);
+		_exit(0);
+	}
+	cr_assert(waitpid(p, &st, 0) == p && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "nobody could not write fw's registry");
+	cr_assert_str_eq(out = call_out("fw", "incr"), "1");
+	free(out);
+	cr_assert_str_eq(out = call_out("kv", "get"), "0", "kv took fw's call");
+	free(out);
+}
+
+/* The same through a link fw's user leaves in its own directory: the
+ * server at the end of the path must run as fw's user. */
+Test(scenario_trust, a_link_in_a_workers_directory_does_not_reach_roots_worker)
+{
+	char fw[300], kv[300], *out;
+	pid_t p;
+	char *argv[] = {"sh", "-c", "rm -f \"$0\" && ln -s \"$1\" \"$0\"", fw,
+	    kv, NULL};
+	char *ev[] = {"sh", "-c", "rm -f \"$0.ev\" && ln -s \"$1.ev\" "
+	    "\"$0.ev\"", fw, kv, NULL};
+
+	need_root();
+	kv_and_foreign_worker();
+	snprintf(fw, sizeof(fw), "%s/w/fw.d/fw", env.run);
+	snprintf(kv, sizeof(kv), "%s/w/kv", env.run);
+	cr_assert_eq(run_as_nobody(argv), 0);
+	cr_assert_eq(run_as_nobody(ev), 0);
+	cr_assert_str_eq(out = call_out("fw", "incr"), "(failed)");
+	free(out);
+	cr_assert_str_eq(out = call_out("kv", "get"), "0", "kv took fw's call");
+	free(out);
+	/* Nor are kv's events relayed as fw's, while kv is called. */
+	if ((p = fork()) == 0) {
+		char evf[300];
+		snprintf(evf, sizeof(evf), "%s/fw.events", env.dir);
+		int fd = open(evf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		setenv("SUP_TEST_DIR", env.dir, 1);
+		execl(T_BIN("supctl"), "supctl", "-r", env.run, "events", "fw",
+		    "--json", "--timeout", "4s", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 20; i++) {
+		free(call_out("kv", "get"));
+		t_sleep_ms(100);
+	}
+	cr_assert(waitpid(p, NULL, 0) == p);
+	t_path(&env, "fw.events", fw, sizeof(fw));
+	out = t_read(fw);
+	cr_assert(out == NULL || strstr(out, "\"event\":\"call\"") == NULL,
+	    "kv's calls were relayed as fw's: %s", out);
+	free(out);
+}
+
+/*
+ * Review of issue 9: fw's user truncated fw's database and held a lock on
+ * it; supd, making it anew in place with SQLite, waited 4 s in its loop
+ * at each start (and read last words 1 s). supd makes a new database
+ * under a name only it writes, never waits on one fw's user holds.
+ */
+Test(scenario_trust, a_workers_user_cannot_stall_supd_with_a_lock)
+{
+	char db[300];
+	int p2[2];
+	pid_t locker, fw;
+	char c;
+
+	need_root();
+	kv_and_foreign_worker();
+	fw = t_pid(&env, "fw");
+	snprintf(db, sizeof(db), "%s/state/fw.db", env.run);
+	cr_assert(pipe(p2) == 0);
+	if ((locker = fork()) == 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+		    .l_start = 0x40000000, .l_len = 1}; /* the pending byte */
+		int fd;
+		setenv("SUP_TEST_DIR", env.dir, 1);
+		if (setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) != 0 ||
+		    (fd = open(db, O_RDWR)) < 0 || ftruncate(fd, 0) != 0 ||
+		    fcntl(fd, F_SETLK, &fl) != 0)
+			_exit(1);
+		(void)!write(p2[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	close(p2[1]);
+	cr_assert_eq(read(p2[0], &c, 1), 1, "the lock was not taken");
+	close(p2[0]);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "restart", "fw", NULL), 0);
+	cr_assert(T_WAIT(t_pid(&env, "fw") > 0 && t_pid(&env, "fw") != fw &&
+	    strcmp(t_state(&env, "fw"), "running") == 0, T_WAIT_MS));
+	free(call_out("fw", "incr"));
+	cr_assert(t_pid_alive(locker), "the lock was let go");
+	t_kill(locker, SIGKILL);
+	waitpid(locker, NULL, 0);
+}
+
+/* Review of issue 9: run_dir = a sticky directory of root's (/tmp itself)
+ * was taken, and made 0700. It is no run dir: others may add to it. */
+Test(scenario_trust, a_sticky_directory_is_refused_as_run_dir)
+{
+	char tmp[256];
+
+	need_root();
+	t_dir_for(&env, "tmp", 01777, 0, tmp, sizeof(tmp));
+	conf_with_run(tmp, "[worker w]\ncommand = " CHILD "\n");
+	refused("writable by others");
+	struct stat st;
+	cr_assert(stat(tmp, &st) == 0 && (st.st_mode & 07777) == 01777,
+	    "supd changed it");
+}

@@ -304,3 +304,70 @@ Test(common_trust, an_ofd_lock_names_no_pid_to_signal)
 	close(fd);
 	rundir_close(&r);
 }
+
+/* Review of issue 9: nobody's link /tmp/sup-4242 -> a victim's home made a
+ * supd of uid 4242 take the home as its run dir. In a sticky directory
+ * only our links, or its owner's, are followed (fs.protected_symlinks). */
+Test(common_trust, a_link_of_another_user_in_a_sticky_directory_is_not_followed)
+{
+	int fd;
+
+	need_root();
+	cr_assert(mkdir(at("tmp"), 01777) == 0 && chmod(at("tmp"), 01777) ==
+	    0);
+	cr_assert(mkdir(at("home"), 0755) == 0);
+	cr_assert(symlink(at("home"), at("tmp/sup-4242")) == 0);
+	cr_assert(lchown(at("tmp/sup-4242"), 65534, 65534) == 0);
+	cr_assert_eq(trust_dir_open(at("tmp/sup-4242"), true, 0700, TRUST_MINE,
+	    &fd, why, sizeof(why)), SUP_EREFUSED);
+	cr_assert(strstr(why, "symbolic link of uid 65534") != NULL, "%s",
+	    why);
+	/* Ours: followed. */
+	cr_assert(lchown(at("tmp/sup-4242"), 0, 0) == 0);
+	cr_assert_eq(trust_dir_open(at("tmp/sup-4242"), false, 0, TRUST_MINE,
+	    &fd, why, sizeof(why)), SUP_OK, "%s", why);
+	close(fd);
+}
+
+/* A sticky directory is fine to pass through, not to be RUN, nor to hold
+ * a database (SQLite makes its -wal and -shm beside it, by name). */
+Test(common_trust, a_sticky_directory_is_no_run_dir_and_holds_no_database)
+{
+	struct rundir r;
+	int fd;
+
+	need_root();
+	cr_assert(mkdir(at("tmp"), 01777) == 0 && chmod(at("tmp"), 01777) ==
+	    0);
+	cr_assert_eq(rundir_create(&r, at("tmp"), false, why, sizeof(why)),
+	    SUP_EREFUSED);
+	cr_assert_eq(rundir_open(&r, at("tmp"), why, sizeof(why)),
+	    SUP_EREFUSED);
+	cr_assert_eq(trust_file_open(at("tmp/state.db"), O_RDWR | O_CREAT,
+	    0600, TRUST_MINE, &fd, why, sizeof(why)), SUP_EREFUSED);
+	cr_assert(strstr(why, "plant files beside state.db") != NULL, "%s",
+	    why);
+	cr_assert(access(at("tmp/state.db"), F_OK) != 0, "it was made");
+}
+
+Test(common_trust, a_fifo_or_a_directory_in_place_of_a_file_is_refused)
+{
+	int fd;
+
+	cr_assert(mkfifo(at("db"), 0600) == 0);
+	cr_assert_eq(trust_file_open(at("db"), O_RDONLY, 0, TRUST_MINE, &fd,
+	    why, sizeof(why)), SUP_EREFUSED, "%s", why);
+	cr_assert(mkdir(at("d"), 0700) == 0);
+	cr_assert_eq(trust_file_open(at("d"), O_RDONLY, 0, TRUST_MINE, &fd,
+	    why, sizeof(why)), SUP_EREFUSED, "%s", why);
+}
+
+Test(common_trust, a_name_longer_than_a_name_can_be_is_an_error)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%0300d", dir, 7);
+	cr_assert_eq(trust_dir_open(path, true, 0700, TRUST_MINE, &fd, why,
+	    sizeof(why)), SUP_ESYS | ENAMETOOLONG, "%s", why);
+}
