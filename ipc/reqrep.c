@@ -419,7 +419,7 @@ out:
  * runs in a thread of its own, waited for at most CLOSE_WAIT_MS; if it is
  * stuck, the caller goes on and the thread is left to the process's exit.
  */
-#define CLOSE_WAIT_MS 2000
+#define CLOSE_WAIT_MS 5000
 
 struct closer {
 	nng_socket s;

@@ -98,8 +98,9 @@ invariants_check(int round)
 			    sizeof(other)) && strcmp(name, other) == 0)
 				cr_assert(!t_pid_alive(procs[i]) ||
 				    !t_pid_alive(procs[j]), "round %d: two "
-				    "live processes for %s: %d and %d", round,
-				    name, (int)procs[i], (int)procs[j]);
+				    "live processes for %s: %d and %d\nlog:\n%s",
+				    round, name, (int)procs[i], (int)procs[j],
+				    t_read(env.log));
 		}
 	}
 	json_decref(s1);
