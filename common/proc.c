@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -90,9 +91,15 @@ bool
 proc_has_uid(pid_t pid, uid_t uid)
 {
 	char path[64], buf[4096], *p;
+	struct stat st;
 	ssize_t n;
 	int fd;
 
+	/* /proc/PID belongs to the process's effective uid when it is
+	 * dumpable, the common case: one stat. Else, its status says. */
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) == 0 && st.st_uid == uid)
+		return true;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
