@@ -147,17 +147,24 @@ ctl(char **out, char **err, const char *a1, const char *a2, const char *a3)
 	return t_run(out, err, argv);
 }
 
-/* supctl status --json, parsed; NULL when supd did not answer. */
+/* supctl A1 A2 A3, its output parsed as JSON (new reference), or NULL. */
 static json_t *
-status(void)
+ctl_json(const char *a1, const char *a2, const char *a3)
 {
 	char *out = NULL;
 	json_t *j = NULL;
 
-	if (ctl(&out, NULL, "status", "--json", NULL) == 0)
+	if (ctl(&out, NULL, a1, a2, a3) == 0)
 		j = json_loads(out, 0, NULL);
 	free(out);
 	return j;
+}
+
+/* supctl status --json, parsed; NULL when supd did not answer. */
+static json_t *
+status(void)
+{
+	return ctl_json("status", "--json", NULL);
 }
 
 /* name's pid now (0 if none). */
@@ -250,13 +257,7 @@ persist_error(void)
 static json_t *
 history(const char *name)
 {
-	char *out = NULL;
-	json_t *j = NULL;
-
-	if (ctl(&out, NULL, "--json", "history", name) == 0)
-		j = json_loads(out, 0, NULL);
-	free(out);
-	return j;
+	return ctl_json("--json", "history", name);
 }
 
 /* The rows of h that are event, with a reason holding what (or any). */

@@ -578,7 +578,8 @@ Test(scenario_trust, a_link_in_a_workers_directory_does_not_reach_roots_worker)
  */
 Test(scenario_trust, a_workers_user_cannot_stall_supd_with_a_lock)
 {
-	char db[300];
+	char db[300], *log;
+	struct stat held, now;
 	int p2[2];
 	pid_t locker, fw;
 	char c;
@@ -599,16 +600,28 @@ Test(scenario_trust, a_workers_user_cannot_stall_supd_with_a_lock)
 		    fcntl(fd, F_SETLK, &fl) != 0)
 			_exit(1);
 		(void)!write(p2[1], "x", 1);
+		/* Gone by itself if the test fails before it kills it: a
+		 * setenv()'d SUP_TEST_DIR is not in /proc/PID/environ, so the
+		 * teardown would not find it. */
+		alarm(60);
 		for (;;)
 			pause();
 	}
 	close(p2[1]);
 	cr_assert_eq(read(p2[0], &c, 1), 1, "the lock was not taken");
 	close(p2[0]);
+	cr_assert(stat(db, &held) == 0);
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "restart", "fw", NULL), 0);
 	cr_assert(T_WAIT(t_pid(&env, "fw") > 0 && t_pid(&env, "fw") != fw &&
 	    strcmp(t_state(&env, "fw"), "running") == 0, T_WAIT_MS));
 	free(call_out("fw", "incr"));
+	/* supd made a new file and renamed it over: it never worked on (nor
+	 * waited for) the one fw's user holds. */
+	cr_assert(stat(db, &now) == 0 && now.st_ino != held.st_ino,
+	    "supd made the database in the file fw's user held");
+	log = t_read(env.log);
+	cr_assert(strstr(log, "cannot make the database") == NULL, "%s", log);
+	free(log);
 	cr_assert(t_pid_alive(locker), "the lock was let go");
 	t_kill(locker, SIGKILL);
 	waitpid(locker, NULL, 0);

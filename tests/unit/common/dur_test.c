@@ -21,17 +21,23 @@ parsed(const char *s)
 	return ms;
 }
 
-/* Fails the test unless s is refused, and *ms is left alone. */
+/* Fails the test unless s is refused with want, and *ms is left alone. */
 static void
-refused(const char *s)
+refused_as(const char *s, sup_err want)
 {
 	int64_t ms = -12345;
 	sup_err e = dur_parse(s, &ms);
 
-	cr_assert_eq(e, SUP_EINVAL, "dur_parse(\"%s\") = %d (%lld ms), "
-	    "expected SUP_EINVAL", s, e, (long long)ms);
+	cr_assert_eq(e, want, "dur_parse(\"%s\") = %d (%lld ms), expected %d",
+	    s, e, (long long)ms, want);
 	cr_assert_eq(ms, -12345, "dur_parse(\"%s\") wrote %lld on failure", s,
 	    (long long)ms);
+}
+
+static void
+refused(const char *s)
+{
+	refused_as(s, SUP_EINVAL);
 }
 
 Test(common_dur, milliseconds_are_read_as_written)
@@ -164,16 +170,10 @@ Test(common_dur, surrounding_blanks_are_refused)
 	refused("infinity ");
 }
 
-/* Fails the test unless s is refused as too long. */
 static void
 too_long(const char *s)
 {
-	int64_t ms = -12345;
-	sup_err e = dur_parse(s, &ms);
-
-	cr_assert_eq(e, SUP_ETOOBIG, "dur_parse(\"%s\") = %d (%lld ms), "
-	    "expected SUP_ETOOBIG", s, e, (long long)ms);
-	cr_assert_eq(ms, -12345);
+	refused_as(s, SUP_ETOOBIG);
 }
 
 Test(common_dur, overflow_is_refused_as_too_long)
