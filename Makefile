@@ -33,13 +33,13 @@ COMMON_SRC := $(wildcard common/*.c)
 IPC_SRC := $(wildcard ipc/*.c)
 STATE_SRC := $(wildcard state/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
-SHARED_SRC := supervisor/config.c supervisor/config_keys.c
-# Pure decisions and decoders: in supd, and in unit tests and fuzzers.
-PURE_SRC := supervisor/restart.c supervisor/ctl_proto.c supervisor/sdnotify.c \
-	supervisor/relay.c
-SUPCTL_SRC := $(wildcard supervisor/supctl*.c)
-SUPD_SRC := $(filter-out $(SHARED_SRC) $(PURE_SRC) $(SUPCTL_SRC), \
-	$(wildcard supervisor/*.c))
+# Each program from its folder; shared/ is what supd and supctl both read.
+SHARED_SRC := $(wildcard shared/*.c)
+SUPD_SRC := $(wildcard supervisor/*.c)
+SUPCTL_SRC := $(wildcard supctl/*.c)
+# supd's pure decisions and decoders, linked alone by unit tests and
+# fuzzers: no fork, no nng, no SQLite in them.
+PURE_SRC := $(addprefix supervisor/,restart.c sdnotify.c relay.c)
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 COMMON_OBJ := $(call objs,$(COMMON_SRC))
@@ -93,8 +93,7 @@ $(OBJ)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BIN)/supd: $(SUPD_OBJ) $(SHARED_OBJ) $(PURE_OBJ) $(IPC_OBJ) $(STATE_OBJ) \
-		$(COMMON_OBJ)
+$(BIN)/supd: $(SUPD_OBJ) $(SHARED_OBJ) $(IPC_OBJ) $(STATE_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_SUPD) -o $@
 

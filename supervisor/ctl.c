@@ -20,7 +20,7 @@
 #include "common/log.h"
 #include "common/sig.h"
 #include "ctl.h"
-#include "ctl_proto.h"
+#include "shared/proto.h"
 #include "ipc/ipc.h"
 #include "common/rundir.h"
 
@@ -34,66 +34,50 @@ struct supd_waiter {
 	struct supd_node *nodes[]; /* borrowed: the tree outlives waiters */
 };
 
-static unsigned long lost_replies;
-
 /* --- replies ------------------------------------------------------------ */
 
 static void
-reply_json(ipc_req *r, json_t *o)
+reply_json(struct supd *d, ipc_req *r, json_t *o)
 {
 	/* A reply that cannot be built still answers: supctl must not
 	 * wait out its timeout for nothing. */
 	static const char fallback[] = "{\"ok\":false,\"code\":1,\"error\":"
 	    "\"supd could not build its reply (out of memory?)\"}";
-	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	size_t len;
-	char *frame;
+	char *frame = proto_frame(o, &len);
 
-	json_decref(o);
-	if (s == NULL && (s = strdup(fallback)) == NULL) {
+	if (frame == NULL && (frame = proto_frame(json_loads(fallback, 0,
+	    NULL), &len)) == NULL) {
 		ipc_req_free(r);
 		return;
 	}
-	len = strlen(s);
-	if ((frame = malloc(len + 2)) == NULL) {
-		free(s);
-		ipc_req_free(r);
-		return;
-	}
-	frame[0] = IPC_VERSION;
-	frame[1] = IPC_TYPE_JSON;
-	memcpy(frame + 2, s, len);
-	if (ipc_req_reply(r, frame, len + 2) != SUP_OK)
-		lost_replies++; /* the peer left, or nng refused: counted */
-	free(s);
+	if (ipc_req_reply(r, frame, len) != SUP_OK)
+		d->lost_replies++; /* the peer left, or nng refused */
 	free(frame);
 }
 
 static void
-reply_error(ipc_req *r, int code, const char *hint, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+reply_error(struct supd *d, ipc_req *r, enum proto_code code,
+    const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static void
-reply_error(ipc_req *r, int code, const char *hint, const char *fmt, ...)
+reply_error(struct supd *d, ipc_req *r, enum proto_code code,
+    const char *hint, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
-	json_t *o;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	o = json_pack("{s:b, s:i, s:o}", "ok", 0, "code", code, "error",
-	    ctl_text(msg));
-	if (o != NULL && hint != NULL)
-		json_object_set_new(o, "hint", ctl_text(hint));
-	reply_json(r, o);
+	reply_json(d, r, proto_error(code, msg, hint));
 }
 
 static void
-reply_ok(ipc_req *r)
+reply_ok(struct supd *d, ipc_req *r)
 {
-	reply_json(r, json_pack("{s:b}", "ok", 1));
+	reply_json(d, r, proto_ok());
 }
 
 /* --- waiters ------------------------------------------------------------ */
@@ -142,9 +126,9 @@ ctl_waiters_check(struct supd *d)
 			flushed = true;
 		}
 		if (done == 1)
-			reply_ok(w->req);
+			reply_ok(d, w->req);
 		else
-			reply_error(w->req, 1, NULL, "%s", why);
+			reply_error(d, w->req, PROTO_FAILED, NULL, "%s", why);
 		*pp = w->next;
 		free(w);
 	}
@@ -156,7 +140,7 @@ ctl_waiters_fail_all(struct supd *d, const char *why)
 	while (d->waiters != NULL) {
 		struct supd_waiter *w = d->waiters;
 		d->waiters = w->next;
-		reply_error(w->req, 1, NULL, "%s", why);
+		reply_error(d, w->req, PROTO_FAILED, NULL, "%s", why);
 		free(w);
 	}
 }
@@ -178,7 +162,7 @@ waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
 	struct supd_waiter *w = malloc(sizeof(*w) + (size_t)n * sizeof(*nodes));
 
 	if (w == NULL) {
-		reply_error(r, 1, NULL, "supd is out of memory");
+		reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
 		return;
 	}
 	w->req = r;
@@ -208,7 +192,7 @@ stops_supersede(struct supd *d, const struct supd_node *n)
 			pp = &w->next;
 			continue;
 		}
-		reply_error(w->req, 1, NULL, "%s did not stay stopped: a start "
+		reply_error(d, w->req, PROTO_FAILED, NULL, "%s did not stay stopped: a start "
 		    "was asked for before it had stopped", n->name);
 		*pp = w->next;
 		free(w);
@@ -223,7 +207,7 @@ stops_supersede(struct supd *d, const struct supd_node *n)
  * it) and its length in *n, or NULL after sending the error reply.
  */
 static struct supd_node **
-names_resolve(struct supd *d, ipc_req *r, const struct ctl_req *req,
+names_resolve(struct supd *d, ipc_req *r, const struct proto_req *req,
     int *np)
 {
 	struct supd_node **out, **one;
@@ -234,7 +218,7 @@ names_resolve(struct supd *d, ipc_req *r, const struct ctl_req *req,
 	one = calloc((size_t)d->nnodes + 1, sizeof(*one));
 	seen = calloc((size_t)d->nnodes + 1, sizeof(*seen));
 	if (out == NULL || one == NULL || seen == NULL) {
-		reply_error(r, 1, NULL, "supd is out of memory");
+		reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
 		goto fail;
 	}
 	for (int i = 0; i < req->nnames; i++) {
@@ -242,7 +226,8 @@ names_resolve(struct supd *d, ipc_req *r, const struct ctl_req *req,
 		int k = tree_resolve(d, name, one, d->nnodes);
 		if (k == 0) {
 			const char *hint = tree_suggest(d, name);
-			reply_error(r, 4, hint, "no such child: %s", name);
+			reply_error(d, r, PROTO_NO_CHILD, hint, "no such child: %s",
+			    name);
 			goto fail;
 		}
 		for (int j = 0; j < k; j++)
@@ -263,14 +248,14 @@ fail:
 }
 
 static void
-cmd_status(struct supd *d, ipc_req *r, const struct ctl_req *req)
+cmd_status(struct supd *d, ipc_req *r, const struct proto_req *req)
 {
 	int n;
 	struct supd_node **sel = names_resolve(d, r, req, &n);
 
 	if (sel == NULL)
 		return;
-	reply_json(r, ctl_status_json(d, req->nnames > 0 ? sel : NULL, n));
+	reply_json(d, r, ctl_status_json(d, req->nnames > 0 ? sel : NULL, n));
 	free(sel);
 }
 
@@ -290,7 +275,7 @@ stopped_ancestor(const struct supd_node *n)
 }
 
 static void
-cmd_change(struct supd *d, ipc_req *r, const struct ctl_req *req,
+cmd_change(struct supd *d, ipc_req *r, const struct proto_req *req,
     enum wait_op op)
 {
 	int n;
@@ -310,18 +295,18 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 	const struct supd_node *g;
 
 	if (d->shutting_down) {
-		reply_error(r, 1, NULL, "supd is shutting down");
+		reply_error(d, r, PROTO_FAILED, NULL, "supd is shutting down");
 		return -1;
 	}
 	for (int i = 0; i < n && op != WAIT_STOP; i++)
 		if ((g = stopped_ancestor(t[i])) != NULL) {
-			reply_error(r, 1, NULL, "%s cannot start: its group %s "
+			reply_error(d, r, PROTO_FAILED, NULL, "%s cannot start: its group %s "
 			    "is %s (start %s first)", t[i]->name, g->name,
 			    node_state_name(g->state), g->name);
 			return -1;
 		}
 	if (waiters_count(d) >= CTL_MAX_WAITERS) {
-		reply_error(r, 1, NULL, "too many requests waiting; try later");
+		reply_error(d, r, PROTO_FAILED, NULL, "too many requests waiting; try later");
 		return -1;
 	}
 	return 0;
@@ -351,7 +336,7 @@ change_apply(struct supd *d, ipc_req *r, bool nowait, struct supd_node **t,
 	/* What a person asked for is on disk before anything is done. */
 	persist_flush(d);
 	if (nowait)
-		reply_ok(r);
+		reply_ok(d, r);
 	else
 		waiter_add(d, r, op, t, n);
 }
@@ -375,7 +360,7 @@ signal_node(struct supd_node *n, int sig, json_t *done)
 }
 
 static void
-cmd_signal(struct supd *d, ipc_req *r, const struct ctl_req *req)
+cmd_signal(struct supd *d, ipc_req *r, const struct proto_req *req)
 {
 	int n, sig = req->sig, k = 0;
 	struct supd_node **t = names_resolve(d, r, req, &n);
@@ -389,17 +374,18 @@ cmd_signal(struct supd *d, ipc_req *r, const struct ctl_req *req)
 	free(t);
 	if (k == 0) {
 		json_decref(done);
-		reply_error(r, 1, NULL, "not running: nothing to signal");
+		reply_error(d, r, PROTO_FAILED, NULL, "not running: nothing to signal");
 		return;
 	}
 	log_event("ctl.signal", "signal=%s count=%d", sig_name(sig), k);
-	reply_json(r, json_pack("{s:b, s:o}", "ok", 1, "signalled", done));
+	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "signalled", done));
 }
 
 static void
 cmd_shutdown(struct supd *d, ipc_req *r)
 {
-	reply_json(r, json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid()));
+	reply_json(d, r, json_pack("{s:b, s:i}", PROTO_F_OK, 1, "pid",
+	    (int)getpid()));
 	log_event("ctl.request", "cmd=shutdown");
 	persist_event(d, "supd", "shutdown", getpid(), NULL, "requested",
 	    "supctl");
@@ -414,8 +400,8 @@ history_row(void *arg, const struct st_event *e)
 
 	clk_iso8601(e->at, at);
 	o = json_pack("{s:s, s:I, s:o, s:o}", "at", at, "at_ms",
-	    (json_int_t)e->at, "name", ctl_text(e->name), "event",
-	    ctl_text(e->event));
+	    (json_int_t)e->at, "name", proto_text(e->name), "event",
+	    proto_text(e->event));
 	if (o == NULL)
 		return 0;
 	json_object_set_new(o, "pid", e->pid > 0 ? json_integer(e->pid)
@@ -424,21 +410,21 @@ history_row(void *arg, const struct st_event *e)
 						   : json_null());
 	json_object_set_new(o, "signal", e->signal ? json_integer(e->signal)
 						   : json_null());
-	json_object_set_new(o, "reason", ctl_text(e->reason));
-	json_object_set_new(o, "decided_by", ctl_text(e->decided_by));
+	json_object_set_new(o, "reason", proto_text(e->reason));
+	json_object_set_new(o, "decided_by", proto_text(e->decided_by));
 	json_array_append_new(rows, o);
 	return 0;
 }
 
 /* The newest events, oldest first, from supd's own database. */
 static void
-cmd_history(struct supd *d, ipc_req *r, const struct ctl_req *req)
+cmd_history(struct supd *d, ipc_req *r, const struct proto_req *req)
 {
 	json_t *rows;
 	sup_err e;
 
 	if (d->db == NULL) {
-		reply_error(r, 1, NULL, "no history: %s", d->persist_why);
+		reply_error(d, r, PROTO_FAILED, NULL, "no history: %s", d->persist_why);
 		return;
 	}
 	persist_flush(d); /* what happened up to now is in it */
@@ -447,27 +433,28 @@ cmd_history(struct supd *d, ipc_req *r, const struct ctl_req *req)
 	    history_row, rows);
 	if (e != SUP_OK) {
 		json_decref(rows);
-		reply_error(r, 1, NULL, "cannot read the history: %s",
+		reply_error(d, r, PROTO_FAILED, NULL, "cannot read the history: %s",
 		    sup_strerror(e));
 		return;
 	}
-	reply_json(r, json_pack("{s:b, s:o}", "ok", 1, "history", rows));
+	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "history",
+	    rows));
 }
 
 static void
-dispatch(struct supd *d, ipc_req *r, const struct ctl_req *req)
+dispatch(struct supd *d, ipc_req *r, const struct proto_req *req)
 {
 	switch (req->cmd) {
-	case CTL_STATUS: cmd_status(d, r, req); break;
-	case CTL_TREE: reply_json(r, ctl_tree_json(d)); break;
-	case CTL_START: cmd_change(d, r, req, WAIT_START); break;
-	case CTL_STOP: cmd_change(d, r, req, WAIT_STOP); break;
-	case CTL_RESTART: cmd_change(d, r, req, WAIT_RESTART); break;
-	case CTL_SIGNAL: cmd_signal(d, r, req); break;
-	case CTL_SHUTDOWN: cmd_shutdown(d, r); break;
-	case CTL_HISTORY: cmd_history(d, r, req); break;
-	case CTL_VERSION:
-		reply_json(r, json_pack("{s:b, s:s, s:i}", "ok", 1, "version",
+	case PROTO_STATUS: cmd_status(d, r, req); break;
+	case PROTO_TREE: reply_json(d, r, ctl_tree_json(d)); break;
+	case PROTO_START: cmd_change(d, r, req, WAIT_START); break;
+	case PROTO_STOP: cmd_change(d, r, req, WAIT_STOP); break;
+	case PROTO_RESTART: cmd_change(d, r, req, WAIT_RESTART); break;
+	case PROTO_SIGNAL: cmd_signal(d, r, req); break;
+	case PROTO_SHUTDOWN: cmd_shutdown(d, r); break;
+	case PROTO_HISTORY: cmd_history(d, r, req); break;
+	case PROTO_VERSION:
+		reply_json(d, r, json_pack("{s:b, s:s, s:i}", PROTO_F_OK, 1, "version",
 		    "0.1.0", "pid", (int)getpid()));
 		break;
 	}
@@ -483,7 +470,7 @@ bad_request(struct supd *d, ipc_req *r, const char *what)
 	if (d->bad_requests <= 10 || d->bad_requests % 1000 == 0)
 		log_event("ctl.bad_request", "count=%lu reason=%s",
 		    d->bad_requests, log_quote(what));
-	reply_error(r, 2, NULL, "%s", what);
+	reply_error(d, r, PROTO_USAGE, NULL, "%s", what);
 }
 
 static bool
@@ -497,7 +484,7 @@ peer_allowed(struct supd *d, ipc_req *r)
 	if (d->refused_requests <= 10 || d->refused_requests % 1000 == 0)
 		log_event("ctl.refused", "uid=%lld pid=%lld", (long long)uid,
 		    (long long)ipc_req_peer_pid(r));
-	reply_error(r, 1, NULL, "permission denied: uid %lld may not control "
+	reply_error(d, r, PROTO_FAILED, NULL, "permission denied: uid %lld may not control "
 	    "this supd (it answers uid %u and root)", (long long)uid,
 	    (unsigned)geteuid());
 	return false;
@@ -506,27 +493,27 @@ peer_allowed(struct supd *d, ipc_req *r)
 static void
 request_handle(struct supd *d, ipc_req *r)
 {
-	struct ctl_refusal no;
-	struct ctl_req req;
+	struct proto_refusal no;
+	struct proto_req req;
 	const void *frame;
 	size_t flen;
 
 	if (!peer_allowed(d, r))
 		return;
 	frame = ipc_req_data(r, &flen);
-	if (flen > CTL_MAX_REQUEST) {
+	if (flen > PROTO_MAX_REQUEST) {
 		bad_request(d, r, "malformed request: request too large");
 		return;
 	}
-	if (ctl_req_decode(frame, flen, &req, &no) != 0) {
+	if (proto_req_decode(frame, flen, &req, &no) != 0) {
 		if (no.malformed)
 			bad_request(d, r, no.why);
 		else
-			reply_error(r, no.code, NULL, "%s", no.why);
+			reply_error(d, r, no.code, NULL, "%s", no.why);
 		return;
 	}
 	dispatch(d, r, &req);
-	ctl_req_fini(&req);
+	proto_req_fini(&req);
 }
 
 void
@@ -552,7 +539,7 @@ ctl_open(struct supd *d)
 	/* We hold the lock: a socket file here is a dead supd's. Removed, it
 	 * is not probed by nng (which would connect to it to see). */
 	rundir_unlinkat(&d->run, RUN_CTL, NULL);
-	return ipc_server_open(path, CTL_HARD_MAX, &d->ctl);
+	return ipc_server_open(path, PROTO_HARD_MAX, &d->ctl);
 }
 
 void

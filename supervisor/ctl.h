@@ -1,13 +1,7 @@
 /*
  * supervisor/ctl.h — supd's control server: supctl's requests over nng
- * req/rep at ipc://RUN/ctl, answered now or when the tree gets there.
- *
- * Protocol (one JSON object each way, framed by ipc/): a request is
- * {"cmd": "status" | "tree" | "start" | "stop" | "restart" | "signal" |
- * "shutdown" | "version", "names": [...], "signal": "HUP",
- * "nowait": false}; a reply is {"ok": true, ...} or {"ok": false,
- * "code": N, "error": "...", "hint": "..."} where code is the exit status
- * supctl should use (DESIGN.md section 5).
+ * req/rep at ipc://RUN/ctl (the protocol: shared/proto.h), answered now
+ * or when the tree gets where it was sent.
  */
 #ifndef SUPD_CTL_H
 #define SUPD_CTL_H
@@ -16,8 +10,6 @@
 
 #include "supd.h"
 
-#define CTL_MAX_REQUEST (64 * 1024)	/* larger: an error reply */
-#define CTL_HARD_MAX (1024 * 1024)	/* larger: nng drops the connection */
 #define CTL_MAX_WAITERS 1024
 
 /* Listens on RUN/ctl. Fatal-zone only (before the loop). */
@@ -31,9 +23,6 @@ void ctl_waiters_check(struct supd *d);
 void ctl_waiters_fail_all(struct supd *d, const char *why);
 
 /* ctl_json.c */
-/* s as a JSON string; text that is not UTF-8 (a path: bytes) made
- * printable (utf8.h) instead of failing the whole reply; NULL: null. */
-json_t *ctl_text(const char *s);
 json_t *ctl_status_json(struct supd *d, struct supd_node *const *sel,
     int nsel);
 json_t *ctl_tree_json(struct supd *d);

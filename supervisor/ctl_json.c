@@ -9,39 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/utf8.h"
 #include "common/clock.h"
 #include "common/proc.h"
 #include "ctl.h"
+#include "shared/proto.h"
 #include "state/state.h"
 #include "supd.h"
 
 #define SUP_VERSION "0.1.0"
 
-json_t *
-ctl_text(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) + 1 : 0;
-	char *clean;
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	/* Not UTF-8 (a path, a reason quoting one): made printable, never
-	 * longer than it was. */
-	if ((clean = malloc(n)) == NULL)
-		return json_null();
-	j = json_string(utf8_clean(clean, n, s));
-	free(clean);
-	return j != NULL ? j : json_null();
-}
-
 static json_t *
 str_or_null(const char *s)
 {
-	return (s != NULL && s[0] != '\0') ? ctl_text(s) : json_null();
+	return (s != NULL && s[0] != '\0') ? proto_text(s) : json_null();
 }
 
 static json_t *
@@ -55,7 +35,7 @@ exit_json(const struct exit_info *x)
 	return json_pack("{s:o, s:o, s:o, s:s}",
 	    "code", x->has_code ? json_integer(x->code) : json_null(),
 	    "signal", x->sig ? json_integer(x->sig) : json_null(),
-	    "reason", ctl_text(x->reason), "at", at);
+	    "reason", proto_text(x->reason), "at", at);
 }
 
 static json_t *
@@ -124,11 +104,15 @@ supervisor_json(const struct supd *d, int64_t now)
 	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
 	    "state", supd_state(d), "persisting", d->persisting,
 	    "started_at", at, "version", SUP_VERSION,
-	    "run_dir", ctl_text(d->cfg->run_dir), "config", ctl_text(d->cfg_abs),
+	    "run_dir", proto_text(d->cfg->run_dir), "config", proto_text(d->cfg_abs),
 	    "bad_requests", (json_int_t)d->bad_requests,
 	    "refused_requests", (json_int_t)d->refused_requests);
+	json_object_set_new(o, "lost_replies", json_integer(
+	    (json_int_t)d->lost_replies));
+	json_object_set_new(o, "orphans_reaped", json_integer(
+	    (json_int_t)d->orphans_reaped));
 	json_object_set_new(o, "persist_error", d->persisting ? json_null() :
-	    ctl_text(d->persist_why));
+	    proto_text(d->persist_why));
 	json_object_set_new(o, "state_db", str_or_null(d->cfg->state_path));
 	json_object_set_new(o, "recovered", json_boolean(d->recovered));
 	json_object_set_new(o, "events_lost", json_integer(

@@ -101,7 +101,7 @@ window_text(const struct rst_window *w, char *buf, size_t n)
 static sup_err
 node_write(struct supd *d, const struct supd_node *n)
 {
-	static char win[RST_MAX_INTENSITY * 16 + 32];
+	static char win[CFG_MAX_INTENSITY * 16 + 32];
 	struct st_node r = {
 		.name = n->name, .is_group = n->is_group,
 		.parent = n->parent ? n->parent->name : NULL,

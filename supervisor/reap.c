@@ -30,7 +30,7 @@ reap_all(struct supd *d)
 			child_reaped(d, n, status);
 			continue;
 		}
-		d->unknown_reaped++;
+		d->orphans_reaped++;
 		log_debug("reaped pid %d, not a child of the tree (an orphan "
 		    "reparented to supd), status %#x", (int)pid, status);
 	}

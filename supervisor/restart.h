@@ -10,9 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "shared/config.h"
 
-#define RST_MAX_INTENSITY 10000
 
 /*
  * The consecutive-failure count after a failure: 1 when the child had

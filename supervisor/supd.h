@@ -23,7 +23,7 @@
 #include <sys/types.h>
 
 #include "common/rundir.h"
-#include "config.h"
+#include "shared/config.h"
 #include "restart.h"
 #include "state/state.h"
 
@@ -165,7 +165,9 @@ struct supd {
 	bool announced;		  /* supd.ready logged, ready_fd written */
 	bool quit;
 	int exit_code;
-	unsigned long bad_requests, refused_requests, unknown_reaped;
+	unsigned long bad_requests, refused_requests;
+	unsigned long lost_replies;  /* control replies nng could not deliver */
+	unsigned long orphans_reaped; /* processes reaped that were not ours */
 	unsigned long bad_events; /* telemetry lines refused (relay.h) */
 
 	struct st_db *db;	  /* owned; NULL: no database */

@@ -4,7 +4,7 @@
  * naming the file and a line; never a crash, a leak or a hang.
  */
 #include "fuzz.h"
-#include "supervisor/config.h"
+#include "shared/config.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

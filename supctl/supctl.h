@@ -1,6 +1,6 @@
 /*
- * supervisor/supctl.h — shared by supctl's files: options, exit codes, the
- * request helper.
+ * supctl/supctl.h — shared by supctl's files: options and the request
+ * helper. Exit statuses are the protocol's reply codes (shared/proto.h).
  */
 #ifndef SUPCTL_H
 #define SUPCTL_H
@@ -12,16 +12,9 @@
 
 #include "common/rundir.h"
 #include "common/trust.h"
+#include "shared/proto.h"
 #include "sup/err.h"
 
-/* Exit statuses (DESIGN.md section 5). */
-enum {
-	EX_DONE = 0,
-	EX_FAILED = 1,
-	EX_USAGE = 2,
-	EX_NOT_RUNNING = 3,
-	EX_NO_CHILD = 4,
-};
 
 struct ctl_opts {
 	const char *run_dir_arg; /* -r */
@@ -57,8 +50,8 @@ json_t *ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 /*
  * o->run, opened (once) and trusted: it belongs to us or root, and so
  * does every directory above it (rundir.h). NULL when not; then *code is
- * the exit status to use (EX_NOT_RUNNING when it does not exist,
- * EX_USAGE when supctl does not trust it) and, unless quiet, supctl said
+ * the exit status to use (PROTO_NOT_RUNNING when it does not exist,
+ * PROTO_USAGE when supctl does not trust it) and, unless quiet, supctl said
  * why.
  */
 struct rundir *ctl_run(struct ctl_opts *o, bool quiet, int *code);
@@ -66,7 +59,7 @@ struct rundir *ctl_run(struct ctl_opts *o, bool quiet, int *code);
 /*
  * Whether the database at path may be read: every directory above it
  * trusted, the file owned as owner says and closed to others. Says why
- * not and sets *code (EX_USAGE) for SUP_EREFUSED; other errors (no such
+ * not and sets *code (PROTO_USAGE) for SUP_EREFUSED; other errors (no such
  * file: SUP_ESYS | ENOENT) are left to the caller.
  */
 sup_err ctl_db_check(const char *path, enum trust_owner owner, int *code);
@@ -78,27 +71,27 @@ sup_err ctl_db_check(const char *path, enum trust_owner owner, int *code);
  */
 pid_t ctl_supd_pid(struct ctl_opts *o, bool quiet, int *code);
 
-/* supctl_print.c */
+/* print.c */
 void print_status(const json_t *reply);
 void print_tree(const json_t *reply);
 /* True when every child in the reply is running. */
 bool status_all_running(const json_t *reply);
 
-/* supctl_call.c: call, cast and state of libsup workers */
+/* call.c: call, cast and state of libsup workers */
 int verb_call(struct ctl_opts *o, bool cast, int argc, char **argv);
 int verb_state(struct ctl_opts *o, int argc, char **argv);
 
-/* supctl_logs.c, supctl_metrics.c */
+/* logs.c, metrics.c */
 int verb_logs(struct ctl_opts *o, int argc, char **argv);
 int verb_metrics(struct ctl_opts *o, int argc);
 
-/* supctl_events.c */
+/* events.c */
 int verb_events(struct ctl_opts *o, int argc, char **argv);
 
-/* supctl_history.c */
+/* history.c */
 int verb_history(struct ctl_opts *o, int argc, char **argv);
 
-/* supctl_start.c: starts supd in the background; returns an exit status. */
+/* start.c: starts supd in the background; returns an exit status. */
 int daemon_start(struct ctl_opts *o);
 /* supctl stop: orderly shutdown, waits for supd to exit. */
 int daemon_stop(struct ctl_opts *o);

@@ -1,5 +1,5 @@
 /*
- * supervisor/config_parse.h — private to config.c and config_keys.c: the
+ * shared/config_parse.h — private to config.c and config_keys.c: the
  * parser state shared by the section framework and the key setters.
  */
 #ifndef SUPD_CONFIG_PARSE_H

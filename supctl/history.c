@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_history.c — supctl history [NAME] [--since D]: every
+ * supctl/history.c — supctl history [NAME] [--since D]: every
  * exit, restart and decision, with its reason and what decided it.
  *
  * Asked of supd when it runs (it reads its own database, whatever its
@@ -14,12 +14,12 @@
 #include <string.h>
 
 #include "common/clock.h"
-#include "config.h"
+#include "shared/config.h"
 #include "common/rundir.h"
 #include "state/state.h"
 #include "supctl.h"
 
-#define HISTORY_LIMIT 1000
+#define HISTORY_LIMIT PROTO_HISTORY_LIMIT
 
 static int
 row_json(void *arg, const struct st_event *e)
@@ -61,7 +61,7 @@ history_from_db(struct ctl_opts *o, const char *name, int64_t since,
 		cfg_free(c);
 		if (off) {
 			ctl_say("no history: %s says state = off", o->config);
-			*code = EX_FAILED;
+			*code = PROTO_FAILED;
 			return NULL;
 		}
 	}
@@ -70,7 +70,7 @@ history_from_db(struct ctl_opts *o, const char *name, int64_t since,
 	if ((e = st_open_ro(path, &db, why, sizeof(why))) != SUP_OK) {
 		ctl_say("supd is not running, and its database %s cannot be "
 		    "read: %s", path, why);
-		*code = EX_NOT_RUNNING;
+		*code = PROTO_NOT_RUNNING;
 		return NULL;
 	}
 	rows = json_array();
@@ -79,7 +79,7 @@ history_from_db(struct ctl_opts *o, const char *name, int64_t since,
 	if (e != SUP_OK) {
 		ctl_say("cannot read %s: %s", path, sup_strerror(e));
 		json_decref(rows);
-		*code = EX_FAILED;
+		*code = PROTO_FAILED;
 		return NULL;
 	}
 	return rows;
@@ -91,12 +91,13 @@ history_get(struct ctl_opts *o, const char *name, int64_t since, int *code)
 	json_t *req, *r, *rows;
 
 	if (ctl_supd_pid(o, true, code) == 0)
-		return *code == EX_NOT_RUNNING ? history_from_db(o, name, since,
+		return *code == PROTO_NOT_RUNNING ? history_from_db(o, name, since,
 		    code) : NULL;
-	req = json_pack("{s:s, s:I, s:i}", "cmd", "history", "since_ms",
-	    (json_int_t)since, "limit", HISTORY_LIMIT);
+	req = proto_request(PROTO_HISTORY);
+	json_object_set_new(req, PROTO_F_SINCE, json_integer(since));
+	json_object_set_new(req, PROTO_F_LIMIT, json_integer(HISTORY_LIMIT));
 	if (name != NULL)
-		json_object_set_new(req, "name", json_string(name));
+		json_object_set_new(req, PROTO_F_NAME, json_string(name));
 	if ((r = ctl_request(o, req, 10000, code)) == NULL)
 		return NULL;
 	rows = json_incref(json_object_get(r, "history"));
@@ -146,7 +147,7 @@ verb_history(struct ctl_opts *o, int argc, char **argv)
 
 	if (argc > 1) {
 		ctl_say("usage: supctl history [NAME] [--since D] [--json]");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	if (o->since_ms >= 0)
 		since = clk_real_ms() - o->since_ms;
@@ -160,5 +161,5 @@ verb_history(struct ctl_opts *o, int argc, char **argv)
 		history_print(rows);
 	}
 	json_decref(rows);
-	return EX_DONE;
+	return PROTO_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * supervisor/config.c — loading sup.conf (config.h).
+ * shared/config.c — loading sup.conf (config.h).
  *
  * inih does the INI tokenizing; this file owns what inih cannot know:
  * line numbers (our reader counts them), section headers (our reader sees

@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_print.c — supctl's output for people: the status table
+ * supctl/print.c — supctl's output for people: the status table
  * and the tree, from supd's JSON. Columns are aligned to their widest
  * cell; a missing value is "-". Scripts should use --json.
  */

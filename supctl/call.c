@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_call.c — supctl call, cast and state: talking to a
+ * supctl/call.c — supctl call, cast and state: talking to a
  * libsup worker directly (not through supd), and reading its last
  * checkpoint from its own database.
  *
@@ -28,19 +28,19 @@ call_error(const char *name, sup_err e, const char *text)
 	case SUP_ENOTFOUND:
 		ctl_say("no such worker: %s (a libsup worker that has run "
 		    "under this run dir)", name);
-		return EX_NO_CHILD;
+		return PROTO_NO_CHILD;
 	case SUP_EDOWN:
 		ctl_say("%s is not running (or died before it answered)", name);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	case SUP_ETIMEDOUT:
 		ctl_say("%s did not answer in time", name);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	case SUP_EFAILED:
 		ctl_say("%s: %s", name, text ? text : "failed");
-		return EX_FAILED;
+		return PROTO_FAILED;
 	default:
 		ctl_say("%s: %s", name, sup_strerror(e));
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 }
 
@@ -58,7 +58,7 @@ static int
 call_all(const char *pool, const char *msg, int64_t t)
 {
 	struct sup_mreply *r;
-	int n, code = EX_DONE;
+	int n, code = PROTO_OK;
 	sup_err e = sup_multicall(pool, msg, strlen(msg), &r, &n, t);
 
 	if (r == NULL)
@@ -70,7 +70,7 @@ call_all(const char *pool, const char *msg, int64_t t)
 		} else {
 			fflush(stdout);
 			call_error(r[i].name, r[i].err, r[i].reply);
-			code = EX_FAILED;
+			code = PROTO_FAILED;
 		}
 	}
 	sup_mreplies_free(r, n);
@@ -90,18 +90,18 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 	if (argc != 2 || (o->key != NULL && o->all)) {
 		ctl_say("usage: supctl %s NAME MESSAGE [--key K | --all]",
 		    cast ? "cast" : "call");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	if (!cast && t == 0) {
 		ctl_say("--timeout 0: a call needs some time for its reply");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	sup_client_run_dir(o->run_dir);
 	if (o->all && !cast)
 		return call_all(argv[0], argv[1], t);
 	if (o->all) {
 		ctl_say("cast --all: not supported; use call --all");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	snprintf(name, sizeof(name), "%s", argv[0]);
 	if (o->key != NULL &&
@@ -115,7 +115,7 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		if (!cast)
 			reply_print(reply, rlen);
 		free(reply);
-		return EX_DONE;
+		return PROTO_OK;
 	}
 	if (e == SUP_ENOTFOUND && o->key == NULL &&
 	    sup_route_key(argv[0], "", name, sizeof(name)) == SUP_OK &&
@@ -124,7 +124,7 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		    "name, %s.0 ...), or every shard with --all", argv[0],
 		    argv[0]);
 		free(reply);
-		return EX_NO_CHILD;
+		return PROTO_NO_CHILD;
 	}
 	code = call_error(name, e, reply);
 	free(reply);
@@ -231,7 +231,7 @@ verb_state(struct ctl_opts *o, int argc, char **argv)
 	e = SUP_ENOTFOUND;
 	if (argc != 1) {
 		ctl_say("usage: supctl state NAME [--json]");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	if (ctl_run(o, false, &code) == NULL)
 		return code;
@@ -243,11 +243,11 @@ verb_state(struct ctl_opts *o, int argc, char **argv)
 			return code;
 		ctl_say("no checkpoint of %s (no libsup worker of that name has "
 		    "run under %s)", argv[0], o->run_dir);
-		return EX_NO_CHILD;
+		return PROTO_NO_CHILD;
 	}
 	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK) {
 		ctl_say("cannot read %s: %s", path, why);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	fields = json_object();
 	e = o->json ? st_wfields_each(db, field_json, fields)
@@ -262,7 +262,7 @@ verb_state(struct ctl_opts *o, int argc, char **argv)
 	json_decref(fields);
 	if (e != SUP_OK) {
 		ctl_say("cannot read %s: %s", path, sup_strerror(e));
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
-	return EX_DONE;
+	return PROTO_OK;
 }

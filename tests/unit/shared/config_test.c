@@ -1,5 +1,5 @@
 /*
- * tests/unit/supervisor/config_test.c — sup.conf as DESIGN.md section 5
+ * tests/unit/shared/config_test.c — sup.conf as DESIGN.md section 5
  * describes it: every key, every default, path resolution, and one clear
  * "file:line: key: what was expected" error for each kind of bad input.
  *
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common/dur.h"
-#include "supervisor/config.h"
+#include "shared/config.h"
 
 static char tdir[64];	 /* the test's temp dir, as mkdtemp made it */
 static char conf[128];	 /* tdir/sup.conf */

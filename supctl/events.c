@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_events.c — supctl events: the live stream of supd's
+ * supctl/events.c — supctl events: the live stream of supd's
  * lifecycle events and the workers' telemetry (supervisor/events.c), as
  * lines for people or JSON for programs.
  *
@@ -195,7 +195,7 @@ verb_events(struct ctl_opts *o, int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	if ((sigfd = signalfd(-1, &stop, SFD_CLOEXEC)) < 0) {
 		ctl_say("events: signalfd: %s", strerror(errno));
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	if (ctl_supd_pid(o, false, &code) == 0) {
 		close(sigfd);
@@ -207,12 +207,12 @@ verb_events(struct ctl_opts *o, int argc, char **argv)
 		ctl_say("cannot subscribe to %s", path);
 		ipc_sub_close(s);
 		close(sigfd);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	events_follow(o, s, sigfd);
 	ipc_sub_close(s); /* bounded: nng 1.5.2 can hang in a close */
 	close(sigfd);
 	if (lost > 0)
 		ctl_say("%lld events lost in all", lost);
-	return EX_DONE;
+	return PROTO_OK;
 }

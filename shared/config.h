@@ -1,5 +1,5 @@
 /*
- * supervisor/config.h — sup.conf, parsed and validated.
+ * shared/config.h — sup.conf, parsed and validated.
  *
  * cfg_load() turns a file into a read-only sup_config: every key checked,
  * every relative path resolved against the file's directory, every group
@@ -26,6 +26,7 @@ enum cfg_durability { DURABILITY_CRASH, DURABILITY_POWER };
 #define CFG_LOG_MAX_SIZE (50LL * 1024 * 1024) /* as supervisord */
 #define CFG_LOG_KEEP 5
 #define CFG_NAME_MAX 64
+#define CFG_MAX_INTENSITY 10000 /* a group's intensity at most */
 
 /* Backoff of one child (worker or group): DESIGN.md section 3. */
 struct cfg_backoff {

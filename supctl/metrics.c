@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_metrics.c — supctl metrics: the tree's state in the
+ * supctl/metrics.c — supctl metrics: the tree's state in the
  * Prometheus text exposition format (version 0.0.4), for a node
  * exporter's textfile collector or a scrape through a small wrapper.
  * Made from supd's status reply: one request, nothing kept.
@@ -93,10 +93,9 @@ verb_metrics(struct ctl_opts *o, int argc)
 
 	if (argc != 0) {
 		ctl_say("usage: supctl metrics");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
-	r = ctl_request(o, json_pack("{s:s, s:[]}", "cmd", "status", "names"),
-	    10000, &code);
+	r = ctl_request(o, proto_request(PROTO_STATUS), 10000, &code);
 	if (r == NULL)
 		return code;
 	s = json_object_get(r, "supervisor");
@@ -119,5 +118,5 @@ verb_metrics(struct ctl_opts *o, int argc)
 	per_child(kids, "sup_child_resident_memory_bytes", "gauge",
 	    "Resident memory of the child's process.", rss);
 	json_decref(r);
-	return EX_DONE;
+	return PROTO_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_logs.c — supctl logs NAME [-f] [--lines N]: a child's
+ * supctl/logs.c — supctl logs NAME [-f] [--lines N]: a child's
  * captured output (stdout = log: RUN/log/NAME.log, appended by every
  * incarnation). The last N lines (50), then, with -f, what is appended,
  * as it comes (inotify: no polling). Works whether supd runs or not.
@@ -18,7 +18,7 @@
 
 #include "common/suggest.h"
 #include "common/rundir.h"
-#include "config.h"
+#include "shared/config.h"
 #include "supctl.h"
 
 #define TAIL_CHUNK 65536
@@ -76,11 +76,11 @@ follow(const char *path, int fd, off_t off)
 		ctl_say("cannot follow %s: %s", path, strerror(errno));
 		if (in >= 0)
 			close(in);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	for (;;) {
 		if (read(in, ev, sizeof(ev)) < 0 && errno != EINTR)
-			return EX_FAILED;
+			return PROTO_FAILED;
 		if (fstat(fd, &st) == 0 && st.st_size < off)
 			off = 0;
 		copy_from(fd, &off);
@@ -107,7 +107,7 @@ no_log(struct ctl_opts *o, const char *name)
 		    name);
 		if (d != NULL)
 			closedir(d);
-		return EX_NO_CHILD;
+		return PROTO_NO_CHILD;
 	}
 	while (d != NULL && (de = readdir(d)) != NULL && n < 512) {
 		size_t len = strlen(de->d_name);
@@ -125,7 +125,7 @@ no_log(struct ctl_opts *o, const char *name)
 		ctl_say("did you mean %s?", s);
 	for (int i = 0; i < n; i++)
 		free((char *)cands[i]);
-	return EX_NO_CHILD;
+	return PROTO_NO_CHILD;
 }
 
 int
@@ -139,20 +139,20 @@ verb_logs(struct ctl_opts *o, int argc, char **argv)
 	if (argc != 1 || !rundir_path(o->run_dir, RUN_LOG, argv[0], path,
 	    sizeof(path))) {
 		ctl_say("usage: supctl logs NAME [-f] [--lines N]");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	if (ctl_run(o, false, &code) == NULL)
 		return code;
 	if ((fd = rundir_openat(&o->run, RUN_LOG, argv[0], O_RDONLY, 0)) < 0)
 		return errno == ENOENT ? no_log(o, argv[0]) : (ctl_say("%s: %s",
-		    path, strerror(errno)), EX_FAILED);
+		    path, strerror(errno)), PROTO_FAILED);
 	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	off = tail_start(fd, st.st_size, o->lines > 0 ? o->lines : 50);
 	copy_from(fd, &off);
-	code = o->follow ? follow(path, fd, off) : EX_DONE;
+	code = o->follow ? follow(path, fd, off) : PROTO_OK;
 	close(fd);
 	return code;
 }

@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl_start.c — supctl start and stop of supd itself.
+ * supctl/start.c — supctl start and stop of supd itself.
  *
  * start: checks the config as supd will (so errors show on the terminal,
  * with nothing started), then runs supd in its own session with its log
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "common/dur.h"
-#include "config.h"
+#include "shared/config.h"
 #include "common/rundir.h"
 #include "supctl.h"
 
@@ -153,28 +153,28 @@ ready_wait(struct ctl_opts *o, int fd, pid_t pid)
 	if (r == 0) {
 		ctl_say("supd (pid %d) is not ready after %llds; it goes on "
 		    "starting (see supctl status)", (int)pid, (long long)t / 1000);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	if (read(fd, buf, sizeof(buf) - 1) > 0) {
 		if (strncmp(buf, "ready", 5) == 0) {
 			printf("supd started (pid %d), run dir %s\n",
 			    (int)pid, o->run_dir);
-			return EX_DONE;
+			return PROTO_OK;
 		}
 		ctl_say("supd (pid %d) is up, but its tree gave up while "
 		    "starting (on_give_up = stay); see supctl status", (int)pid);
 		log_tail(o);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	waitpid(pid, &st, 0);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 3 &&
 	    (pid = ctl_supd_pid(o, false, &r)) > 0) {
 		printf("supd is already running (pid %d)\n", (int)pid);
-		return EX_DONE;
+		return PROTO_OK;
 	}
 	ctl_say("supd exited before it was ready");
 	log_tail(o);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 2 ? EX_USAGE : EX_FAILED;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 2 ? PROTO_USAGE : PROTO_FAILED;
 }
 
 int
@@ -188,15 +188,15 @@ daemon_start(struct ctl_opts *o)
 	if (o->config == NULL) {
 		ctl_say("start: which config? supctl start -c CONFIG (or "
 		    "supctl start NAME for a child)");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	if (!config_check(o))
-		return EX_USAGE;
+		return PROTO_USAGE;
 	if ((old = ctl_supd_pid(o, true, &code)) != 0) {
 		printf("supd is already running (pid %d)\n", (int)old);
-		return EX_DONE;
+		return PROTO_OK;
 	}
-	if (code != EX_NOT_RUNNING)
+	if (code != PROTO_NOT_RUNNING)
 		return code;
 	/* Made as supd makes it, so that its log can be opened in it;
 	 * supd checks it again (and makes it 0711 if it needs). */
@@ -204,12 +204,12 @@ daemon_start(struct ctl_opts *o)
 	if ((e = rundir_create(&o->run, o->run_dir, false, why,
 	    sizeof(why))) != SUP_OK) {
 		ctl_say("run dir %s: %s", o->run_dir, why);
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	supd_path(exe, sizeof(exe));
 	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		ctl_say("cannot start supd: %s", strerror(errno));
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	if (pid == 0) {
 		fcntl(fds[1], F_SETFD, 0); /* supd inherits the write end */
@@ -236,8 +236,8 @@ daemon_stop(struct ctl_opts *o)
 	/* Watch the process before asking: it may be gone by the reply. */
 	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (p.fd < 0)
-		return EX_DONE;
-	r = ctl_request_ex(o, json_pack("{s:s}", "cmd", "shutdown"), 10000,
+		return PROTO_OK;
+	r = ctl_request_ex(o, proto_request(PROTO_SHUTDOWN), 10000,
 	    &code, &e);
 	json_decref(r);
 	/* supd may exit before its reply leaves: EDOWN is success here. */
@@ -252,8 +252,8 @@ daemon_stop(struct ctl_opts *o)
 		ctl_say("supd (pid %d) is still stopping after %llds",
 		    (int)pid, (long long)t / 1000);
 		close(p.fd);
-		return EX_FAILED;
+		return PROTO_FAILED;
 	}
 	close(p.fd);
-	return EX_DONE;
+	return PROTO_OK;
 }

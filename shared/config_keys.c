@@ -1,5 +1,5 @@
 /*
- * supervisor/config_keys.c — every key of sup.conf: its parser, its
+ * shared/config_keys.c — every key of sup.conf: its parser, its
  * default, and the message a wrong value gets (sup.conf(5) documents the
  * same table; keep them together).
  *
@@ -22,7 +22,6 @@
 #include "common/sig.h"
 #include "common/suggest.h"
 #include "config_parse.h"
-#include "restart.h"
 
 #define IN_SUP (1u << SECT_SUPERVISOR)
 #define IN_GROUP (1u << SECT_GROUP)
@@ -186,7 +185,7 @@ static void
 set_intensity(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	int_value(p, k, v, 0, RST_MAX_INTENSITY, &s->group->intensity);
+	int_value(p, k, v, 0, CFG_MAX_INTENSITY, &s->group->intensity);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * supervisor/supctl.c — supctl: drives a running supd (supctl(1)).
+ * supctl/main.c — supctl: drives a running supd (supctl(1)).
  *
  * Finds the run dir (-r, $SUP_RUN_DIR, -c CONFIG's run_dir, then the
  * default), learns from the lock whether supd runs (without touching its
@@ -22,7 +22,7 @@
 #include "common/dur.h"
 #include "common/log.h"
 #include "common/trust.h"
-#include "config.h"
+#include "shared/config.h"
 #include "ipc/ipc.h"
 #include "common/rundir.h"
 #include "supctl.h"
@@ -76,8 +76,8 @@ ctl_run(struct ctl_opts *o, bool quiet, int *code)
 	if ((e = rundir_open(&o->run, o->run_dir, why, sizeof(why))) ==
 	    SUP_OK)
 		return &o->run;
-	*code = e == SUP_ENOTFOUND ? EX_NOT_RUNNING : e == SUP_EREFUSED ?
-	    EX_USAGE : EX_FAILED;
+	*code = e == SUP_ENOTFOUND ? PROTO_NOT_RUNNING : e == SUP_EREFUSED ?
+	    PROTO_USAGE : PROTO_FAILED;
 	if (e == SUP_ENOTFOUND) {
 		if (!quiet)
 			ctl_say("supd is not running on %s (start it with: "
@@ -101,7 +101,7 @@ ctl_supd_pid(struct ctl_opts *o, bool quiet, int *code)
 	if (run == NULL)
 		return 0;
 	e = rundir_supd_pid(run, &pid, why, sizeof(why));
-	*code = e == SUP_ENOTFOUND ? EX_NOT_RUNNING : EX_USAGE;
+	*code = e == SUP_ENOTFOUND ? PROTO_NOT_RUNNING : PROTO_USAGE;
 	if (e == SUP_OK)
 		return pid;
 	if (e == SUP_ENOTFOUND && !quiet)
@@ -124,54 +124,29 @@ ctl_db_check(const char *path, enum trust_owner owner, int *code)
 		close(fd);
 	else if (e == SUP_EREFUSED) {
 		ctl_say("not reading %s: %s", path, why);
-		*code = EX_USAGE;
+		*code = PROTO_USAGE;
 	}
 	return e;
-}
-
-static char *
-frame_json(json_t *req, size_t *len)
-{
-	char *text = json_dumps(req, JSON_COMPACT), *frame;
-	size_t n = text ? strlen(text) : 0;
-
-	json_decref(req);
-	if (text == NULL || (frame = malloc(n + 2)) == NULL) {
-		free(text);
-		return NULL;
-	}
-	frame[0] = IPC_VERSION;
-	frame[1] = IPC_TYPE_JSON;
-	memcpy(frame + 2, text, n);
-	free(text);
-	*len = n + 2;
-	return frame;
 }
 
 static json_t *
 reply_parse(const char *buf, size_t len, int *code)
 {
 	const char *hint, *err;
-	const void *body;
-	size_t blen;
+	enum proto_code c;
 	json_t *r;
 
-	if (ipc_frame_check(buf, len, IPC_TYPE_JSON, &body, &blen) != 0 ||
-	    (r = json_loadb(body, blen, 0, NULL)) == NULL) {
+	if ((r = proto_unframe(buf, len)) == NULL) {
 		ctl_say("supd sent a reply supctl cannot read");
-		*code = EX_FAILED;
+		*code = PROTO_FAILED;
 		return NULL;
 	}
-	if (json_is_true(json_object_get(r, "ok")))
+	if (proto_reply_ok(r, &c, &err, &hint))
 		return r;
-	err = json_string_value(json_object_get(r, "error"));
-	hint = json_string_value(json_object_get(r, "hint"));
 	ctl_say("%s", err ? err : "failed");
 	if (hint != NULL)
 		ctl_say("did you mean %s?", hint);
-	*code = (int)json_integer_value(json_object_get(r, "code"));
-	if (*code <= 0 || *code > EX_NO_CHILD)
-		*code = EX_FAILED;
+	*code = (int)c;
 	json_decref(r);
 	return NULL;
 }
@@ -197,8 +172,8 @@ ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 		json_decref(req);
 		return NULL;
 	}
-	if ((frame = frame_json(req, &len)) == NULL) {
-		*code = EX_FAILED;
+	if ((frame = proto_frame(req, &len)) == NULL) {
+		*code = PROTO_FAILED;
 		return NULL;
 	}
 	rundir_path(o->run_dir, RUN_CTL, NULL, path, sizeof(path));
@@ -211,7 +186,7 @@ ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 		free(reply);
 		return r;
 	}
-	*code = EX_FAILED;
+	*code = PROTO_FAILED;
 	if (transport != NULL)
 		*transport = e;
 	else if (e == SUP_ETIMEDOUT)
@@ -223,14 +198,16 @@ ctl_request_ex(struct ctl_opts *o, json_t *req, int64_t timeout_ms,
 	return NULL;
 }
 
+/* A request of cmd naming argv's children. */
 static json_t *
-names_json(int argc, char **argv)
+names_request(enum proto_cmd cmd, int argc, char **argv)
 {
-	json_t *a = json_array();
+	json_t *r = proto_request(cmd), *a = json_array();
 
 	for (int i = 0; i < argc; i++)
 		json_array_append_new(a, json_string(argv[i]));
-	return a;
+	json_object_set_new(r, PROTO_F_NAMES, a);
+	return r;
 }
 
 static int
@@ -239,19 +216,19 @@ verb_status(struct ctl_opts *o, int argc, char **argv)
 	json_t *r;
 	int code;
 
-	r = ctl_request(o, json_pack("{s:s, s:o}", "cmd", "status", "names",
-	    names_json(argc, argv)), QUERY_TIMEOUT_MS, &code);
+	r = ctl_request(o, names_request(PROTO_STATUS, argc, argv),
+	    QUERY_TIMEOUT_MS, &code);
 	if (r == NULL)
 		return code;
 	if (o->json) {
-		json_object_del(r, "ok");
+		json_object_del(r, PROTO_F_OK);
 		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {
 		print_status(r);
 	}
 	/* Named children: exit 1 when one of them is not running. */
-	code = (argc > 0 && !status_all_running(r)) ? EX_FAILED : EX_DONE;
+	code = (argc > 0 && !status_all_running(r)) ? PROTO_FAILED : PROTO_OK;
 	json_decref(r);
 	return code;
 }
@@ -260,7 +237,7 @@ static int
 verb_tree(struct ctl_opts *o)
 {
 	int code;
-	json_t *r = ctl_request(o, json_pack("{s:s}", "cmd", "tree"),
+	json_t *r = ctl_request(o, proto_request(PROTO_TREE),
 	    QUERY_TIMEOUT_MS, &code);
 
 	if (r == NULL)
@@ -273,41 +250,42 @@ verb_tree(struct ctl_opts *o)
 		print_tree(r);
 	}
 	json_decref(r);
-	return EX_DONE;
+	return PROTO_OK;
 }
 
 static int
-verb_change(struct ctl_opts *o, const char *cmd, int argc, char **argv)
+verb_change(struct ctl_opts *o, enum proto_cmd cmd, int argc, char **argv)
 {
 	int code;
-	json_t *r = ctl_request(o, json_pack("{s:s, s:o}", "cmd", cmd,
-	    "names", names_json(argc, argv)), WAIT_TIMEOUT_MS, &code);
+	json_t *r = ctl_request(o, names_request(cmd, argc, argv),
+	    WAIT_TIMEOUT_MS, &code);
 
 	if (r == NULL)
 		return code;
 	json_decref(r);
-	return EX_DONE;
+	return PROTO_OK;
 }
 
 static int
 verb_signal(struct ctl_opts *o, int argc, char **argv)
 {
-	json_t *r, *v;
+	json_t *req, *r, *v;
 	size_t i;
 	int code;
 
 	if (argc != 2) {
 		ctl_say("usage: supctl signal NAME SIG");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
-	r = ctl_request(o, json_pack("{s:s, s:[s], s:s}", "cmd", "signal",
-	    "names", argv[0], "signal", argv[1]), QUERY_TIMEOUT_MS, &code);
+	req = names_request(PROTO_SIGNAL, 1, argv);
+	json_object_set_new(req, PROTO_F_SIGNAL, json_string(argv[1]));
+	r = ctl_request(o, req, QUERY_TIMEOUT_MS, &code);
 	if (r == NULL)
 		return code;
 	json_array_foreach(json_object_get(r, "signalled"), i, v)
 		printf("%s\n", json_string_value(v));
 	json_decref(r);
-	return EX_DONE;
+	return PROTO_OK;
 }
 
 /* -r, then $SUP_RUN_DIR, then -c CONFIG's run_dir, then the default. */
@@ -322,21 +300,21 @@ run_dir_find(struct ctl_opts *o)
 	if (o->run_dir_arg != NULL || (env != NULL && env[0] != '\0')) {
 		o->run_dir = cfg_path_join(getcwd(cwd, sizeof(cwd)) ? cwd : "/",
 		    o->run_dir_arg ? o->run_dir_arg : env);
-		return EX_DONE;
+		return PROTO_OK;
 	}
 	if (o->config == NULL) {
 		o->run_dir = cfg_default_run_dir();
-		return EX_DONE;
+		return PROTO_OK;
 	}
 	if (cfg_load(o->config, NULL, 0, &c, &errs) != SUP_OK) {
 		for (int i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msgs[i]);
 		cfg_errors_fini(&errs);
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	o->run_dir = strdup(c->run_dir);
 	cfg_free(c);
-	return EX_DONE;
+	return PROTO_OK;
 }
 
 static int
@@ -373,21 +351,21 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 			if ((o->lines = atol(optarg)) <= 0) {
 				ctl_say("--lines %s: not a number of lines (1 "
 				    "or more)", optarg);
-				return EX_USAGE;
+				return PROTO_USAGE;
 			}
 			break;
 		case 'n':
 			if ((o->count = atoll(optarg)) <= 0) {
 				ctl_say("--count %s: not a number of events "
 				    "(1 or more)", optarg);
-				return EX_USAGE;
+				return PROTO_USAGE;
 			}
 			break;
 		case 't':
 			if (dur_parse(optarg, &o->timeout_ms) != SUP_OK) {
 				ctl_say("--timeout %s: not a duration (like "
 				    "30s, 2m or infinity)", optarg);
-				return EX_USAGE;
+				return PROTO_USAGE;
 			}
 			break;
 		case 's':
@@ -395,14 +373,14 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 			    o->since_ms == DUR_INFINITY) {
 				ctl_say("--since %s: not a duration (like 10m, "
 				    "1h or 2d)", optarg);
-				return EX_USAGE;
+				return PROTO_USAGE;
 			}
 			break;
-		case 'h': usage(stdout); exit(EX_DONE);
-		default: usage(stderr); return EX_USAGE;
+		case 'h': usage(stdout); exit(PROTO_OK);
+		default: usage(stderr); return PROTO_USAGE;
 		}
 	}
-	return EX_DONE;
+	return PROTO_OK;
 }
 
 static int
@@ -411,7 +389,7 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 	if ((o->key != NULL || o->all) && strcmp(verb, "call") != 0 &&
 	    strcmp(verb, "cast") != 0) {
 		ctl_say("--key and --all go with call and cast only");
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
 	if (strcmp(verb, "status") == 0)
 		return verb_status(o, argc, argv);
@@ -419,12 +397,12 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_tree(o);
 	if (strcmp(verb, "start") == 0)
 		return argc == 0 ? daemon_start(o)
-				 : verb_change(o, "start", argc, argv);
+				 : verb_change(o, PROTO_START, argc, argv);
 	if (strcmp(verb, "stop") == 0)
 		return argc == 0 ? daemon_stop(o)
-				 : verb_change(o, "stop", argc, argv);
+				 : verb_change(o, PROTO_STOP, argc, argv);
 	if (strcmp(verb, "restart") == 0 && argc > 0)
-		return verb_change(o, "restart", argc, argv);
+		return verb_change(o, PROTO_RESTART, argc, argv);
 	if (strcmp(verb, "signal") == 0)
 		return verb_signal(o, argc, argv);
 	if (strcmp(verb, "history") == 0)
@@ -441,7 +419,7 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_metrics(o, argc);
 	ctl_say("unknown command or wrong arguments: %s", verb);
 	usage(stderr);
-	return EX_USAGE;
+	return PROTO_USAGE;
 }
 
 int
@@ -452,13 +430,13 @@ main(int argc, char **argv)
 
 	rundir_init(&o.run);
 	log_init("supctl", false);
-	if ((code = opts_parse(argc, argv, &o)) != EX_DONE)
+	if ((code = opts_parse(argc, argv, &o)) != PROTO_OK)
 		return code;
 	if (optind >= argc) {
 		usage(stderr);
-		return EX_USAGE;
+		return PROTO_USAGE;
 	}
-	if ((code = run_dir_find(&o)) != EX_DONE)
+	if ((code = run_dir_find(&o)) != PROTO_OK)
 		return code;
 	code = verb_run(&o, argv[optind], argc - optind - 1, argv + optind + 1);
 	free(o.run_dir);
