@@ -256,7 +256,7 @@ out_open(struct supd *d, struct supd_node *n)
 	return fd;
 }
 
-static void
+static enum child_spawned
 spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
 {
 	struct exit_info *x = &n->last;
@@ -269,7 +269,41 @@ spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
 	log_event("child.spawn_error", "name=%s reason=%s", n->name,
 	    log_quote(x->reason));
 	persist_event(d, n->name, "exit", 0, x, NULL, NULL);
-	engine_failed(d, n, false);
+	return CHILD_SPAWN_FAILED;
+}
+
+/* What decided a start, for its history record (NULL: nothing said). */
+static const char *
+cause_text(const struct supd_node *n, enum node_cause c,
+    const struct supd_node *by, char *buf, size_t len)
+{
+	const struct supd_node *g = n->parent;
+
+	switch (c) {
+	case CAUSE_FAILED:
+		snprintf(buf, len, "%s child of %s, %.100s",
+		    cfg_restart_name(n->w->restart), g->name,
+		    n->last.valid ? n->last.reason : "failed");
+		return buf;
+	case CAUSE_SIBLING:
+		snprintf(buf, len, "%s of %s after %s failed",
+		    cfg_strategy_name(g->g->strategy), g->name,
+		    by != NULL ? by->name : "?");
+		return buf;
+	case CAUSE_GROUP_RESTART:
+		snprintf(buf, len, "group %s restarted by %s", g->name,
+		    by != NULL ? by->name : "supctl");
+		return buf;
+	case CAUSE_USER_START:
+		return "supctl start";
+	case CAUSE_USER_RESTART:
+		return "supctl restart";
+	case CAUSE_CONFIG_CHANGED:
+		return "config changed";
+	case CAUSE_NONE:
+	default:
+		return NULL;
+	}
 }
 
 /*
@@ -280,7 +314,6 @@ static int
 spawn_intent(struct supd *d, struct supd_node *n)
 {
 	n->spawn_id = ++d->spawn_seq;
-	n->state = NS_STARTING;
 	n->pid = 0;
 	/* The child starts now: its /proc start time is within moments. */
 	n->pid_start = clk_boot_ms();
@@ -289,24 +322,21 @@ spawn_intent(struct supd *d, struct supd_node *n)
 }
 
 static void
-spawn_done(struct supd *d, struct supd_node *n, pid_t pid, int exec_errno,
-    int step)
+spawn_done(struct supd *d, struct supd_node *n, pid_t pid, bool restart,
+    const char *cause)
 {
 	n->pid = pid;
-	n->exec_errno = exec_errno;
-	n->exec_step = step;
 	n->spawned_real_ms = clk_real_ms();
-	n->start_timed_out = n->shutdown_killed = false;
 	n->status_text[0] = n->sup_status[0] = '\0';
-	persist_event(d, n->name, n->spawn_is_restart ? "restart" : "start",
-	    pid, NULL, NULL, n->cause[0] ? n->cause : NULL);
-	n->cause[0] = '\0';
+	persist_event(d, n->name, restart ? "restart" : "start", pid, NULL,
+	    NULL, cause);
 	log_event("child.start", "name=%s pid=%d restarts=%u", n->name,
 	    (int)pid, n->restarts);
 }
 
-void
-child_spawn(struct supd *d, struct supd_node *n)
+enum child_spawned
+child_spawn(struct supd *d, struct supd_node *n, bool restart,
+    enum node_cause cause, const struct supd_node *by)
 {
 	const struct cfg_worker *w = n->w;
 	static struct envbuf env; /* big; one spawn at a time */
@@ -319,7 +349,8 @@ child_spawn(struct supd *d, struct supd_node *n)
 		.fd_in = d->devnullfd, .reset = &d->reset_sigs,
 		.nofile = &d->nofile,
 	};
-	int out, exec_errno, step;
+	char cbuf[160];
+	int out;
 	sup_err e;
 	pid_t pid;
 
@@ -328,25 +359,21 @@ child_spawn(struct supd *d, struct supd_node *n)
 	env_build(d, n, &env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
-	e = spawn_run(&r, &pid, &exec_errno, &step);
+	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
 	if (r.pid_fd >= 0)
 		close(r.pid_fd);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
 	if (e != SUP_OK) {
-		spawn_failed(d, n, e);
-		return;
+		n->exec_errno = 0;
+		return spawn_failed(d, n, e);
 	}
-	spawn_done(d, n, pid, exec_errno, step);
-	if (exec_errno != 0) /* it exits 127 now; the reap tells why */
-		return;
-	if (w->ready == READY_NONE) {
-		engine_ready(d, n);
-		return;
-	}
-	if (w->start_timeout_ms != DUR_INFINITY)
-		n->deadline_ns = clk_after(clk_mono_ns(),
-		    w->start_timeout_ms);
+	spawn_done(d, n, pid, restart, cause_text(n, cause, by, cbuf,
+	    sizeof(cbuf)));
+	/* An exec that failed exits 127 now; the reap tells why. */
+	if (n->exec_errno == 0 && w->ready == READY_NONE)
+		return CHILD_SPAWNED_READY;
+	return CHILD_SPAWNED;
 }
 
 /*
@@ -385,9 +412,6 @@ child_signal_stop(struct supd *d, struct supd_node *n)
 	child_signal(n, sig);
 	if (sig != SIGKILL) /* a stopped (SIGSTOP) process cannot act on it */
 		child_signal(n, SIGCONT);
-	n->deadline_ns = 0;
-	if (!w->brutal_kill && w->shutdown_ms != DUR_INFINITY)
-		n->deadline_ns = clk_after(clk_mono_ns(), w->shutdown_ms);
 }
 
 /* What the child was doing when it failed before exec, for the reason. */
@@ -430,11 +454,11 @@ exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 	if (n->exec_errno != 0)
 		snprintf(x->reason, sizeof(x->reason), "cannot %.100s: %s",
 		    spawn_step_name(n->exec_step, n->w), strerror(n->exec_errno));
-	else if (n->start_timed_out)
+	else if (n->killed == KILLED_START_TIMEOUT)
 		snprintf(x->reason, sizeof(x->reason),
 		    "not ready within %s (start_timeout)",
 		    dur_format(n->w->start_timeout_ms, buf, sizeof(buf)));
-	else if (n->shutdown_killed)
+	else if (n->killed == KILLED_SHUTDOWN)
 		snprintf(x->reason, sizeof(x->reason),
 		    "killed after the shutdown timeout (%s)",
 		    dur_format(n->w->shutdown_ms, buf, sizeof(buf)));
@@ -512,10 +536,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 	persist_event(d, n->name, "exit", pid, x, NULL,
 	    stopping ? "stopped by supd" : NULL);
 	n->exec_errno = 0;
-	if (stopping)
-		engine_stopped(d, n);
-	else
-		engine_failed(d, n, normal);
+	effects_exited(d, n, normal);
 }
 
 void
@@ -525,7 +546,7 @@ child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 
 	exit_record(n, wstatus, &x);
 	child_exited(d, n, &x, x.has_code && x.code == 0 &&
-	    n->exec_errno == 0 && !n->start_timed_out);
+	    n->exec_errno == 0 && n->killed != KILLED_START_TIMEOUT);
 }
 
 sup_err
@@ -566,11 +587,12 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 		else
 			snprintf(x.reason, sizeof(x.reason), "%.120s (adopted)",
 			    words);
-		child_exited(d, n, &x, status == 0 && !n->start_timed_out);
+		child_exited(d, n, &x, status == 0 &&
+		    n->killed != KILLED_START_TIMEOUT);
 		return;
 	}
 	snprintf(x.reason, sizeof(x.reason), "%s",
-	    n->start_timed_out ? "not ready in time (start_timeout), "
+	    n->killed == KILLED_START_TIMEOUT ? "not ready in time (start_timeout), "
 	    "status unknown: adopted" : n->state == NS_STOPPING ?
 	    "stopped (status unknown: adopted)" :
 	    "exited (status unknown: adopted)");

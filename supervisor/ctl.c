@@ -89,11 +89,11 @@ target_outcome(const struct supd_node *n, enum wait_op op, char *why,
 {
 	if (op == WAIT_STOP)
 		return ((n->state == NS_STOPPED || n->state == NS_FAILED) &&
-		    !n->pending_stop) ? 1 : 0;
-	if (n->state == NS_RUNNING && !n->pending_start && !n->pending_stop)
+		    !node_pending_stop(n)) ? 1 : 0;
+	if (n->state == NS_RUNNING && n->pending == PEND_NONE)
 		return 1;
 	if (n->state == NS_BACKOFF || n->state == NS_FAILED ||
-	    (n->state == NS_STOPPED && !n->pending_start && !n->pending_stop)) {
+	    (n->state == NS_STOPPED && n->pending == PEND_NONE)) {
 		snprintf(why, len, "%s did not start: %s%s", n->name,
 		    n->last.valid ? n->last.reason : "stopped",
 		    n->state == NS_BACKOFF ? " (restarting after a backoff "
@@ -294,7 +294,7 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 {
 	const struct supd_node *g;
 
-	if (d->shutting_down) {
+	if (supd_shutting_down(d)) {
 		reply_error(d, r, PROTO_FAILED, NULL, "supd is shutting down");
 		return -1;
 	}
@@ -327,11 +327,11 @@ change_apply(struct supd *d, ipc_req *r, bool nowait, struct supd_node **t,
 		if (op != WAIT_STOP)
 			stops_supersede(d, t[i]);
 		if (op == WAIT_STOP)
-			engine_user_stop(d, t[i]);
+			effects_event(d, EV_USER_STOP, t[i]);
 		else if (op == WAIT_START)
-			engine_user_start(d, t[i]);
+			effects_event(d, EV_USER_START, t[i]);
 		else
-			engine_user_restart(d, t[i]);
+			effects_event(d, EV_USER_RESTART, t[i]);
 	}
 	/* What a person asked for is on disk before anything is done. */
 	persist_flush(d);
@@ -389,7 +389,7 @@ cmd_shutdown(struct supd *d, ipc_req *r)
 	log_event("ctl.request", "cmd=shutdown");
 	persist_event(d, "supd", "shutdown", getpid(), NULL, "requested",
 	    "supctl");
-	engine_shutdown(d);
+	effects_event(d, EV_SHUTDOWN, NULL);
 }
 
 static int

@@ -57,7 +57,8 @@ worker_json(const struct supd_node *n, int64_t now)
 	    cfg_restart_name(n->w->restart)));
 	json_object_set_new(o, "ready", json_string(
 	    cfg_ready_name(n->w->ready)));
-	json_object_set_new(o, "stopped_by_user", json_boolean(n->user_stopped));
+	json_object_set_new(o, "stopped_by_user", json_boolean(
+	    n->hold == HOLD_STOPPED));
 	long long rss = has_pid ? proc_rss_kb(n->pid) : -1;
 	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
 						  : json_null());
@@ -81,13 +82,13 @@ group_json(const struct supd_node *g, int64_t now)
 	    "period_ms", (json_int_t)g->g->period_ms,
 	    "recent_restarts", rst_window_count(&g->window,
 	        now / CLK_NS_PER_MS, g->g->period_ms),
-	    "stopped_by_user", g->user_stopped);
+	    "stopped_by_user", g->hold == HOLD_STOPPED);
 }
 
 static const char *
 supd_state(const struct supd *d)
 {
-	if (d->shutting_down)
+	if (supd_shutting_down(d))
 		return "stopping";
 	return node_state_name(d->root->state);
 }

@@ -1,8 +1,9 @@
 /*
- * supervisor/engine.c — OTP's supervisor rules over the node tree.
+ * supervisor/engine.c — OTP's supervisor rules over the node tree, as
+ * decisions only (engine.h).
  *
  * Invariants:
- *  - A group carries out its children's intentions in one order: stops
+ *  - A group carries out its children's pending work in one order: stops
  *    first, last child first, one at a time; then starts, first child
  *    first. In an ordered group (one_for_all, rest_for_one, or any group
  *    during its own start) a start waits until every earlier start is
@@ -14,50 +15,76 @@
  *  - Exits that supd caused (a stop) or that happen while the group is
  *    stopping are not failures. temporary children are never restarted;
  *    transient ones only after an abnormal exit.
- *  - No function here calls back into its caller's group: they change
- *    nodes and mark groups dirty; engine_settle() steps them.
+ *  - Nothing here acts: a decision changes nodes, marks groups dirty and
+ *    appends actions to e->out. engine_settle() steps dirty groups.
  *
- * Sections: marking and settling; starting and stopping; failures and
- * intensity; a group's step; deadlines; user requests.
+ * Sections: actions and marks; pending work; starting and stopping;
+ * failures and intensity; a group's step; deadlines; events.
  */
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
+#include "engine.h"
 
-#include "common/clock.h"
-#include "common/dur.h"
-#include "common/log.h"
-#include "supd.h"
+#define NS_PER_MS 1000000
+#define NEVER_MS INT64_MAX	/* DUR_INFINITY: no timeout */
+#define OUT_MAX ((int)(sizeof(((struct engine *)0)->out) / \
+	sizeof(((struct engine *)0)->out[0])))
 
-/* --- marking and settling ---------------------------------------------- */
+/* --- actions and marks ------------------------------------------------- */
 
-void
-engine_mark(struct supd_node *g)
+/*
+ * A step that acts checks room() first and, when the batch is full,
+ * leaves its group dirty to go on at the next engine_settle(). An event
+ * acts at most a few times (a deadline batch checks room itself): the
+ * slack beyond ENG_BATCH is theirs.
+ */
+#define SLACK 8
+
+static void
+emit(struct engine *e, enum eng_action_type t, struct supd_node *n,
+    enum eng_note note, int64_t arg)
+{
+	if (e->nout < OUT_MAX)
+		e->out[e->nout++] = (struct eng_action){.type = t, .node = n,
+		    .note = note, .arg = arg};
+}
+
+static void
+note(struct engine *e, struct supd_node *n, enum eng_note what, int64_t arg)
+{
+	emit(e, ACT_NOTE, n, what, arg);
+}
+
+static bool
+room(const struct engine *e)
+{
+	return e->nout + 2 <= OUT_MAX - SLACK;
+}
+
+static void
+mark(struct supd_node *g)
 {
 	if (g != NULL)
 		g->dirty = true;
 }
 
-static void group_step(struct supd *d, struct supd_node *g);
-
-void
-engine_settle(struct supd *d)
+static int64_t
+after(int64_t now, int64_t ms)
 {
-	bool again = true;
+	if (ms <= 0)
+		return now;
+	if (ms >= (INT64_MAX - now) / NS_PER_MS)
+		return INT64_MAX;
+	return now + ms * NS_PER_MS;
+}
 
-	/* Deepest groups first: a child group's outcome feeds its parent. */
-	while (again && !d->quit) {
-		again = false;
-		for (int i = d->nnodes - 1; i >= 0; i--) {
-			struct supd_node *g = d->nodes[i];
-			if (g->is_group && g->dirty) {
-				g->dirty = false;
-				group_step(d, g);
-				again = true;
-			}
-		}
-	}
+static uint64_t
+rnd(struct engine *e)
+{
+	uint64_t x = e->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return e->rng = x;
 }
 
 static bool
@@ -66,21 +93,40 @@ is_temporary(const struct supd_node *n)
 	return n->w != NULL && n->w->restart == RESTART_TEMPORARY;
 }
 
-/* Should run when its group runs: not stopped by the user, not done. */
-static bool
-eligible(const struct supd_node *n)
+/* --- pending work ------------------------------------------------------ */
+
+/* A start (a restart: it counts) after any stop already asked for. */
+static void
+want_start(struct supd_node *n, bool restart)
 {
-	return !n->user_stopped && !n->done;
+	n->pending = node_pending_make(node_pending_stop(n), true, restart);
 }
 
-static bool
-alive(const struct supd_node *n)
+/* A stop, before any start already asked for. */
+static void
+want_stop(struct supd_node *n)
 {
-	return n->state == NS_STARTING || n->state == NS_RUNNING ||
-	    n->state == NS_STOPPING;
+	n->pending = node_pending_make(true, node_pending_start(n),
+	    node_pending_restart(n));
+}
+
+static void
+drop_start(struct supd_node *n)
+{
+	n->pending = node_pending_make(node_pending_stop(n), false, false);
+}
+
+static void
+drop_stop(struct supd_node *n)
+{
+	n->pending = node_pending_make(false, node_pending_start(n),
+	    node_pending_restart(n));
 }
 
 /* --- starting and stopping --------------------------------------------- */
+
+static void node_start(struct engine *e, struct supd_node *n, bool restart,
+    int64_t now);
 
 /*
  * After a recovery the first start of each group keeps what the database
@@ -92,263 +138,263 @@ group_start_recovered(struct supd_node *g)
 {
 	for (int i = 0; i < g->nkids; i++) {
 		struct supd_node *k = g->kids[i];
-		if (!k->user_stopped && !k->done && !alive(k) &&
-		    !k->pending_start)
-			k->pending_start = true;
+		if (k->hold == HOLD_NONE && !node_alive(k) &&
+		    !node_pending_start(k))
+			want_start(k, false);
 	}
 }
 
 static void
-group_start(struct supd *d, struct supd_node *g, bool restart)
+group_start(struct engine *e, struct supd_node *g, bool restart)
 {
-	if (d->recovering && !restart) {
+	g->state = NS_STARTING;
+	mark(g);
+	if (e->recovering && !restart) {
 		group_start_recovered(g);
-		g->state = NS_STARTING;
-		engine_mark(g);
 		return;
 	}
 	/* A group restarted by its parent starts fresh, as OTP's does. */
 	rst_window_clear(&g->window);
 	for (int i = 0; i < g->nkids; i++) {
 		struct supd_node *k = g->kids[i];
-		k->done = false;
+		if (k->hold == HOLD_DONE)
+			k->hold = HOLD_NONE;
 		k->not_before_ns = 0;
 		k->backoff_step = 0;
-		if (!k->user_stopped) {
-			k->pending_start = true;
-			k->is_restart = restart;
-			if (restart)
-				snprintf(k->cause, sizeof(k->cause), "group %s "
-				    "restarted by %s", g->name, g->parent ?
-				    g->parent->name : "supctl");
+		if (k->hold == HOLD_STOPPED)
+			continue;
+		want_start(k, restart);
+		if (restart) {
+			k->cause = CAUSE_GROUP_RESTART;
+			k->cause_by = g->parent;
 		}
 	}
-	g->state = NS_STARTING;
-	log_event("group.start", "name=%s strategy=%s children=%d", g->name,
-	    cfg_strategy_name(g->g->strategy), g->nkids);
-	engine_mark(g);
+	note(e, g, NOTE_GROUP_START, 0);
 }
 
-void
-engine_start(struct supd *d, struct supd_node *n, bool restart)
+static void
+worker_start(struct engine *e, struct supd_node *n, bool restart,
+    int64_t now)
 {
-	n->started_ns = clk_mono_ns();
+	const struct cfg_worker *w = n->w;
+
+	n->state = NS_STARTING;
+	n->killed = KILLED_NOT;
+	if (w->ready != READY_NONE && w->start_timeout_ms != NEVER_MS)
+		n->deadline_ns = after(now, w->start_timeout_ms);
+	emit(e, ACT_SPAWN, n, 0, restart);
+	/* What decided it goes with the action: the next start has its own. */
+	if (e->nout > 0 && e->out[e->nout - 1].node == n) {
+		e->out[e->nout - 1].cause = n->cause;
+		e->out[e->nout - 1].cause_by = n->cause_by;
+	}
+	n->cause = CAUSE_NONE;
+	n->cause_by = NULL;
+}
+
+static void
+node_start(struct engine *e, struct supd_node *n, bool restart, int64_t now)
+{
+	n->started_ns = now;
 	n->ready_ns = 0;
 	n->deadline_ns = 0;
-	n->is_restart = false;
-	n->spawn_is_restart = restart;
+	if (n->pending == PEND_RESTART) /* under way: no longer a restart */
+		n->pending = PEND_START;
 	if (restart)
 		n->restarts++;
 	if (n->is_group)
-		group_start(d, n, restart);
+		group_start(e, n, restart);
 	else
-		child_spawn(d, n);
+		worker_start(e, n, restart, now);
 }
 
-void
-engine_stop(struct supd *d, struct supd_node *n)
+static void
+node_ready(struct engine *e, struct supd_node *n, int64_t now)
 {
-	n->pending_start = false;
-	switch (n->state) {
-	case NS_BACKOFF:
+	if (n == e->root)
+		e->recovering = false; /* groups restart fresh from now on */
+	n->state = NS_RUNNING;
+	n->ready_ns = now;
+	n->deadline_ns = 0;
+	if (n->is_group)
+		note(e, n, NOTE_GROUP_READY, 0);
+	mark(n->parent);
+}
+
+/* Sends n on its way to stopped now (a pending start is dropped). */
+static void
+node_stop(struct engine *e, struct supd_node *n, int64_t now)
+{
+	drop_start(n);
+	if (n->state == NS_BACKOFF) {
 		n->state = NS_STOPPED;
 		n->deadline_ns = 0;
-		n->pending_stop = false;
-		engine_mark(n->parent);
-		return;
-	case NS_STARTING:
-	case NS_RUNNING:
-		break;
-	default:
-		n->pending_stop = false;
-		engine_mark(n->parent);
+	}
+	if (n->state != NS_STARTING && n->state != NS_RUNNING) {
+		n->pending = PEND_NONE;
+		mark(n->parent);
 		return;
 	}
 	n->state = NS_STOPPING;
+	n->deadline_ns = 0;
 	if (!n->is_group) {
-		child_signal_stop(d, n);
+		if (!n->w->brutal_kill && n->w->shutdown_ms != NEVER_MS)
+			n->deadline_ns = after(now, n->w->shutdown_ms);
+		emit(e, ACT_STOP, n, 0, 0);
 		return;
 	}
 	for (int i = 0; i < n->nkids; i++) {
-		n->kids[i]->pending_start = false;
-		if (n->kids[i]->state != NS_STOPPED &&
-		    n->kids[i]->state != NS_FAILED)
-			n->kids[i]->pending_stop = true;
+		struct supd_node *k = n->kids[i];
+		drop_start(k);
+		if (k->state != NS_STOPPED && k->state != NS_FAILED)
+			want_stop(k);
 	}
-	if (n->g->shutdown_ms != DUR_INFINITY)
-		n->deadline_ns = clk_after(clk_mono_ns(), n->g->shutdown_ms);
-	log_event("group.stop", "name=%s", n->name);
-	engine_mark(n);
+	if (n->g->shutdown_ms != NEVER_MS)
+		n->deadline_ns = after(now, n->g->shutdown_ms);
+	note(e, n, NOTE_GROUP_STOP, 0);
+	mark(n);
 }
 
-void
-engine_ready(struct supd *d, struct supd_node *n)
+/* n reached stopped because supd stopped it. */
+static void
+node_stopped(struct supd_node *n)
 {
-	if (n == d->root)
-		d->recovering = false; /* groups restart fresh from now on */
-	n->state = NS_RUNNING;
-	n->ready_ns = clk_mono_ns();
-	n->deadline_ns = 0;
-	if (n->is_group)
-		log_event("group.ready", "name=%s", n->name);
-	engine_mark(n->parent);
-}
-
-void
-engine_stopped(struct supd *d, struct supd_node *n)
-{
-	(void)d;
 	n->state = NS_STOPPED;
-	n->pending_stop = false;
+	drop_stop(n);
 	n->deadline_ns = 0;
 	n->ready_ns = 0;
-	engine_mark(n->parent);
+	mark(n->parent);
 }
 
 /* --- failures and intensity -------------------------------------------- */
 
 static void
-root_gave_up(struct supd *d)
+root_gave_up(struct engine *e)
 {
-	struct supd_node *r = d->root;
-
-	if (d->cfg->on_give_up == GIVE_UP_STAY) {
-		r->state = NS_FAILED;
-		log_event("supd.failed", "reason=%s",
-		    log_quote("root gave up; supd stays up (on_give_up = stay)"));
+	if (e->on_give_up == GIVE_UP_STAY) {
+		e->root->state = NS_FAILED;
+		note(e, e->root, NOTE_ROOT_FAILED, 0);
 		return;
 	}
-	log_event("supd.give_up", "reason=%s exit=1",
-	    log_quote("root exceeded its restart intensity"));
-	d->exit_code = 1;
-	d->quit = true;
+	note(e, e->root, NOTE_ROOT_GIVE_UP, 0);
+	emit(e, ACT_EXIT, NULL, 0, 1);
 }
 
 static void
-group_give_up(struct supd *d, struct supd_node *g)
+group_give_up(struct engine *e, struct supd_node *g, int64_t now)
 {
-	char per[32];
-
-	dur_format(g->g->period_ms, per, sizeof(per));
-	log_event("group.give_up", "name=%s intensity=%d period=%s", g->name,
-	    g->g->intensity, per);
-	{
-		char why[128];
-		snprintf(why, sizeof(why), "more than %d restarts in %s",
-		    g->g->intensity, per);
-		persist_event(d, g->name, "give_up", 0, NULL, why,
-		    "intensity");
-	}
+	note(e, g, NOTE_GROUP_GIVE_UP, 0);
 	g->giving_up = true;
-	engine_stop(d, g);
+	node_stop(e, g, now);
 }
 
 /* Marks sibling k for restart by the strategy (not the one that failed). */
 static void
 sibling_restart(struct supd_node *k, const struct supd_node *failed)
 {
-	if (k->user_stopped)
+	if (k->hold == HOLD_STOPPED)
 		return;
-	snprintf(k->cause, sizeof(k->cause), "%s of %s after %s failed",
-	    cfg_strategy_name(k->parent->g->strategy), k->parent->name,
-	    failed->name);
 	if (is_temporary(k)) {
 		/* OTP: a temporary child the strategy stops is not restarted;
 		 * one that has not started yet keeps waiting for its start. */
-		if (alive(k)) {
-			k->pending_stop = true;
-			k->done = true;
-			k->pending_start = false;
+		if (node_alive(k)) {
+			k->pending = PEND_STOP;
+			k->hold = HOLD_DONE;
 		}
 		return;
 	}
-	if (alive(k))
-		k->pending_stop = true;
-	k->done = false;
-	k->pending_start = true;
-	k->is_restart = true;
+	if (node_alive(k))
+		want_stop(k);
+	k->hold = HOLD_NONE;
+	want_start(k, true);
+	k->cause = CAUSE_SIBLING;
+	k->cause_by = failed;
 }
 
 static void
-restart_plan(struct supd *d, struct supd_node *n, int64_t now)
+restart_plan(struct engine *e, struct supd_node *n, int64_t now)
 {
 	struct supd_node *g = n->parent;
-	int64_t up_ms = n->ready_ns ? (now - n->ready_ns) / CLK_NS_PER_MS : 0;
+	int64_t up_ms = n->ready_ns ? (now - n->ready_ns) / NS_PER_MS : 0;
 	int64_t delay;
 	int lo, hi;
 
 	n->backoff_step = rst_backoff_step(n->backoff_step, up_ms,
 	    n->backoff->reset_ms);
-	delay = rst_backoff_delay(n->backoff, n->backoff_step, supd_rand(d));
-	n->not_before_ns = clk_after(now, delay);
-	n->pending_start = true;
-	n->is_restart = true;
+	delay = rst_backoff_delay(n->backoff, n->backoff_step, rnd(e));
+	n->not_before_ns = after(now, delay);
+	n->pending = PEND_RESTART;
+	n->cause = CAUSE_FAILED;
+	n->cause_by = n;
 	if (delay > 0) {
-		char dbuf[32];
 		n->state = NS_BACKOFF;
 		n->deadline_ns = n->not_before_ns;
-		log_event("child.backoff", "name=%s delay=%s step=%u", n->name,
-		    dur_format(delay, dbuf, sizeof(dbuf)), n->backoff_step);
+		note(e, n, NOTE_CHILD_BACKOFF, delay);
 	}
-	snprintf(n->cause, sizeof(n->cause), "%s child of %s, %.100s",
-	    n->w ? cfg_restart_name(n->w->restart) : "permanent", g->name,
-	    n->last.valid ? n->last.reason : "failed");
 	rst_strategy_range(g->g->strategy, n->index, g->nkids, &lo, &hi);
 	for (int i = lo; i <= hi; i++)
 		if (g->kids[i] != n)
 			sibling_restart(g->kids[i], n);
 }
 
-void
-engine_failed(struct supd *d, struct supd_node *n, bool normal)
+/* n ended on its own (or a group gave up): the restart rules apply. */
+static void
+node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 {
 	struct supd_node *g = n->parent;
-	int64_t now = clk_mono_ns();
 	enum cfg_restart type = n->w ? n->w->restart : RESTART_PERMANENT;
 
 	n->state = NS_STOPPED;
 	n->deadline_ns = 0;
 	if (g == NULL) { /* root itself gave up */
-		root_gave_up(d);
+		root_gave_up(e);
 		return;
 	}
-	engine_mark(g);
+	mark(g);
 	/* Ending while being stopped (or while the group stops) is a stop. */
-	if (n->pending_stop || g->state == NS_STOPPING ||
-	    g->state == NS_STOPPED || d->shutting_down) {
-		n->pending_stop = false;
+	if (node_pending_stop(n) || g->state == NS_STOPPING ||
+	    g->state == NS_STOPPED || e->shutting_down) {
+		drop_stop(n);
 		return;
 	}
 	if (!rst_should_restart(type, normal)) {
-		n->done = true;
-		n->pending_start = false;
+		if (n->hold == HOLD_NONE)
+			n->hold = HOLD_DONE;
+		n->pending = PEND_NONE;
 		return;
 	}
-	if (rst_window_add(&g->window, now / CLK_NS_PER_MS, g->g->intensity,
-		g->g->period_ms)) {
-		n->pending_start = false;
-		group_give_up(d, g);
+	if (rst_window_add(&g->window, now / NS_PER_MS, g->g->intensity,
+	    g->g->period_ms)) {
+		n->pending = PEND_NONE;
+		group_give_up(e, g, now);
 		return;
 	}
-	restart_plan(d, n, now);
+	restart_plan(e, n, now);
 }
 
 /* --- a group's step ---------------------------------------------------- */
 
 /* Carries out pending stops; returns true while one is in progress. */
 static bool
-step_stops(struct supd *d, struct supd_node *g)
+step_stops(struct engine *e, struct supd_node *g, int64_t now)
 {
 	for (int i = g->nkids - 1; i >= 0; i--)
 		if (g->kids[i]->state == NS_STOPPING)
 			return true;
 	for (int i = g->nkids - 1; i >= 0; i--) {
 		struct supd_node *k = g->kids[i];
-		if (!k->pending_stop)
+		enum node_pending was = k->pending;
+		if (!node_pending_stop(k))
 			continue;
-		bool pending_start = k->pending_start;
-		engine_stop(d, k);
-		k->pending_start = pending_start; /* a restart stops first */
+		if (!room(e)) {
+			mark(g);
+			return true;
+		}
+		node_stop(e, k, now);
+		/* A restart stops first, then starts. */
+		if (was == PEND_STOP_START || was == PEND_STOP_RESTART)
+			k->pending = node_pending_make(node_pending_stop(k), true,
+			    was == PEND_STOP_RESTART);
 		if (k->state == NS_STOPPING)
 			return true;
 	}
@@ -357,29 +403,29 @@ step_stops(struct supd *d, struct supd_node *g)
 
 /* Carries out pending starts in order; returns true while one waits. */
 static bool
-step_starts(struct supd *d, struct supd_node *g, bool ordered, int64_t now)
+step_starts(struct engine *e, struct supd_node *g, bool ordered,
+    int64_t now)
 {
 	bool waiting = false;
 
 	for (int i = 0; i < g->nkids; i++) {
 		struct supd_node *k = g->kids[i];
-		if (!k->pending_start || k->state == NS_FAILED)
+		if (!node_pending_start(k) || k->state == NS_FAILED)
 			continue;
-		if (k->state == NS_RUNNING && !k->pending_stop) {
-			k->pending_start = false;
+		if (k->state == NS_RUNNING && !node_pending_stop(k)) {
+			k->pending = PEND_NONE;
 			continue;
 		}
 		if ((k->state == NS_STOPPED || k->state == NS_BACKOFF) &&
-		    !k->pending_stop) {
+		    !node_pending_stop(k)) {
 			if (k->not_before_ns > now) {
 				k->state = NS_BACKOFF;
 				k->deadline_ns = k->not_before_ns;
+			} else if (!room(e)) {
+				mark(g);
+				return true;
 			} else {
-				engine_start(d, k, k->is_restart);
-				if (k->state == NS_RUNNING) {
-					k->pending_start = false;
-					continue;
-				}
+				node_start(e, k, node_pending_restart(k), now);
 			}
 		}
 		waiting = true;
@@ -404,39 +450,39 @@ group_all_ready(const struct supd_node *g)
 {
 	for (int i = 0; i < g->nkids; i++) {
 		const struct supd_node *k = g->kids[i];
-		if (k->pending_start || k->pending_stop)
+		if (k->pending != PEND_NONE)
 			return false;
-		if (eligible(k) && k->state != NS_RUNNING)
+		if (k->hold == HOLD_NONE && k->state != NS_RUNNING)
 			return false;
 	}
 	return true;
 }
 
 static void
-group_stop_done(struct supd *d, struct supd_node *g)
+group_stop_done(struct engine *e, struct supd_node *g, int64_t now)
 {
 	g->deadline_ns = 0;
+	g->killed = KILLED_NOT;
 	if (g->giving_up) {
 		g->giving_up = false;
-		engine_failed(d, g, false);
+		node_failed(e, g, false, now);
 		return;
 	}
-	log_event("group.stopped", "name=%s", g->name);
-	if (g == d->root && d->shutting_down) {
+	note(e, g, NOTE_GROUP_STOPPED, 0);
+	if (g == e->root && e->shutting_down) {
 		g->state = NS_STOPPED;
-		/* Children that left the config go too before supd does. */
-		d->quit = recover_ghost_count(d) == 0;
+		emit(e, ACT_EXIT, NULL, 0, 0);
 		return;
 	}
-	engine_stopped(d, g);
-	if (g == d->root && g->pending_start) { /* supctl restart root */
-		g->pending_start = false;
-		engine_start(d, g, false);
+	node_stopped(g);
+	if (g == e->root && node_pending_start(g)) { /* supctl restart root */
+		g->pending = PEND_NONE;
+		node_start(e, g, false, now);
 	}
 }
 
 static void
-group_step(struct supd *d, struct supd_node *g)
+group_step(struct engine *e, struct supd_node *g, int64_t now)
 {
 	bool ordered, stopping;
 
@@ -445,171 +491,275 @@ group_step(struct supd *d, struct supd_node *g)
 		return;
 	ordered = g->g->strategy != STRAT_ONE_FOR_ONE ||
 	    g->state == NS_STARTING;
-	stopping = step_stops(d, g);
+	stopping = step_stops(e, g, now);
 	if (g->state == NS_STOPPING) {
 		if (!stopping && group_all_stopped(g))
-			group_stop_done(d, g);
+			group_stop_done(e, g, now);
 		return;
 	}
 	if (stopping && ordered)
 		return;
-	if (step_starts(d, g, ordered, clk_mono_ns()) || stopping)
+	if (step_starts(e, g, ordered, now) || stopping)
 		return;
 	if (g->state == NS_STARTING && group_all_ready(g))
-		engine_ready(d, g);
+		node_ready(e, g, now);
 }
 
 /* --- deadlines ---------------------------------------------------------- */
 
-static void
-group_kill_all(struct supd_node *g)
+/* SIGKILL to every process under g; false when the batch is full (the
+ * rest at the next turn: the killed ones are not killed twice). */
+static bool
+group_kill_all(struct engine *e, struct supd_node *g)
 {
 	for (int i = 0; i < g->nkids; i++) {
 		struct supd_node *k = g->kids[i];
-		if (k->is_group)
-			group_kill_all(k);
-		else if (k->pid > 0 && k->state == NS_STOPPING) {
-			k->shutdown_killed = true;
-			child_kill(k);
-		} else if (k->pid > 0) {
-			/* Not yet asked: it will be, after the others. */
-			k->state = NS_STOPPING;
-			k->pending_stop = false;
-			k->shutdown_killed = true;
-			child_kill(k);
+		if (k->is_group) {
+			if (!group_kill_all(e, k))
+				return false;
+			continue;
 		}
+		if (!node_alive(k) || (k->state == NS_STOPPING &&
+		    k->killed == KILLED_SHUTDOWN))
+			continue;
+		if (!room(e))
+			return false;
+		if (k->state != NS_STOPPING) {
+			/* Not yet asked: it will not be, now. */
+			k->state = NS_STOPPING;
+			drop_stop(k);
+		}
+		k->killed = KILLED_SHUTDOWN;
+		emit(e, ACT_KILL, k, 0, 0);
 	}
+	return true;
 }
 
-void
-engine_deadline(struct supd *d, struct supd_node *n, int64_t now)
+static void
+deadline_passed(struct engine *e, struct supd_node *n, int64_t now)
 {
-	char buf[32];
-
-	(void)now;
 	n->deadline_ns = 0;
 	switch (n->state) {
 	case NS_BACKOFF:
-		engine_mark(n->parent);
+		mark(n->parent);
 		break;
 	case NS_STARTING:
 		if (n->is_group)
 			break;
 		if (n->adopted) {
-			log_event("child.ready", "name=%s pid=%d note=%s",
-			    n->name, (int)n->pid, log_quote("adopted while "
-			    "starting; its READY may have gone to the previous "
-			    "supd: taken as ready"));
-			engine_ready(d, n);
+			note(e, n, NOTE_CHILD_READY_ADOPTED, 0);
+			node_ready(e, n, now);
 			break;
 		}
-		n->start_timed_out = true;
-		log_event("child.start_timeout", "name=%s pid=%d timeout=%s",
-		    n->name, (int)n->pid,
-		    dur_format(n->w->start_timeout_ms, buf, sizeof(buf)));
-		child_kill(n);
+		n->killed = KILLED_START_TIMEOUT;
+		note(e, n, NOTE_CHILD_START_TIMEOUT, 0);
+		emit(e, ACT_KILL, n, 0, 0);
 		break;
 	case NS_STOPPING:
-		if (n->is_group) {
-			log_event("group.kill", "name=%s reason=%s", n->name,
-			    log_quote("shutdown timeout"));
-			group_kill_all(n);
+		if (!n->is_group) {
+			n->killed = KILLED_SHUTDOWN;
+			note(e, n, NOTE_CHILD_KILL, 0);
+			emit(e, ACT_KILL, n, 0, 0);
 			break;
 		}
-		n->shutdown_killed = true;
-		log_event("child.kill", "name=%s pid=%d reason=%s", n->name,
-		    (int)n->pid, log_quote("shutdown timeout"));
-		child_kill(n);
+		if (n->killed != KILLED_SHUTDOWN) {
+			n->killed = KILLED_SHUTDOWN;
+			note(e, n, NOTE_GROUP_KILL, 0);
+		}
+		if (!group_kill_all(e, n))
+			n->deadline_ns = now; /* the rest at once, next turn */
 		break;
 	default:
 		break;
 	}
-	(void)d;
 }
 
-/* --- user requests ------------------------------------------------------ */
-
-void
-engine_user_stop(struct supd *d, struct supd_node *n)
+static void
+deadlines_run(struct engine *e, int64_t now)
 {
-	(void)d;
-	n->user_stopped = true;
-	n->pending_start = false;
-	if (n->state == NS_BACKOFF || alive(n))
-		n->pending_stop = true;
-	engine_mark(n->parent);
-	if (n == d->root)
-		engine_stop(d, n);
+	for (int i = 0; i < e->nnodes && room(e); i++) {
+		struct supd_node *n = e->nodes[i];
+		if (n->deadline_ns != 0 && n->deadline_ns <= now)
+			deadline_passed(e, n, now);
+	}
 }
 
-void
-engine_user_start(struct supd *d, struct supd_node *n)
+int64_t
+engine_next_deadline(const struct engine *e)
 {
-	if (n->cause[0] == '\0')
-		snprintf(n->cause, sizeof(n->cause), "supctl start");
-	n->user_stopped = false;
-	n->done = false;
-	if (n == d->root) {
+	int64_t t = 0;
+
+	for (int i = 0; i < e->nnodes; i++) {
+		int64_t dl = e->nodes[i]->deadline_ns;
+		if (dl != 0 && (t == 0 || dl < t))
+			t = dl;
+	}
+	return t;
+}
+
+/* --- events ------------------------------------------------------------- */
+
+static void
+user_stop(struct engine *e, struct supd_node *n, int64_t now)
+{
+	n->hold = HOLD_STOPPED;
+	drop_start(n);
+	if (n->state == NS_BACKOFF || node_alive(n))
+		want_stop(n);
+	mark(n->parent);
+	if (n == e->root)
+		node_stop(e, n, now);
+}
+
+static void
+user_start(struct engine *e, struct supd_node *n, int64_t now)
+{
+	if (n->cause == CAUSE_NONE)
+		n->cause = CAUSE_USER_START;
+	n->hold = HOLD_NONE;
+	if (n == e->root) {
 		if (n->state == NS_STOPPED || n->state == NS_FAILED)
-			engine_start(d, n, false);
-		else if (n->state == NS_STOPPING && !d->shutting_down)
-			n->pending_start = true; /* group_stop_done starts it */
+			node_start(e, n, false, now);
+		else if (n->state == NS_STOPPING && !e->shutting_down)
+			want_start(n, false); /* once the stop is done */
 		return;
 	}
-	if (n->state == NS_BACKOFF) {
+	if (n->state == NS_BACKOFF)
 		n->not_before_ns = 0; /* a person asked: now; still a restart */
-	} else if (n->state == NS_STOPPING) {
-		n->pending_start = true; /* once the stop under way is done */
-		n->is_restart = false;
-	} else if (n->pending_stop) {
-		n->pending_stop = false; /* a stop not begun yet: cancelled */
-	} else if (!alive(n)) {
-		n->pending_start = true;
-		n->is_restart = false;
-	}
-	engine_mark(n->parent);
+	else if (n->state == NS_STOPPING)
+		want_start(n, false); /* once the stop under way is done */
+	else if (node_pending_stop(n))
+		drop_stop(n); /* a stop not begun yet: cancelled */
+	else if (!node_alive(n))
+		want_start(n, false);
+	mark(n->parent);
 }
 
-void
-engine_user_restart(struct supd *d, struct supd_node *n)
+static void
+user_restart(struct engine *e, struct supd_node *n, int64_t now)
 {
-	if (n->cause[0] == '\0')
-		snprintf(n->cause, sizeof(n->cause), "supctl restart");
-	n->user_stopped = false;
-	n->done = false;
+	if (n->cause == CAUSE_NONE)
+		n->cause = CAUSE_USER_RESTART;
+	n->hold = HOLD_NONE;
 	n->not_before_ns = 0;
-	if (n == d->root) {
-		if (alive(n)) {
-			engine_stop(d, n);
-			n->pending_start = true; /* group_stop_done starts it */
+	if (n == e->root) {
+		if (node_alive(n)) {
+			node_stop(e, n, now);
+			want_start(n, false); /* once the stop is done */
 		} else {
-			engine_start(d, n, false);
+			node_start(e, n, false, now);
 		}
 		return;
 	}
-	if (alive(n) || n->state == NS_BACKOFF)
-		n->pending_stop = true;
-	n->pending_start = true;
-	n->is_restart = false;
-	engine_mark(n->parent);
+	if (node_alive(n) || n->state == NS_BACKOFF)
+		want_stop(n);
+	want_start(n, false);
+	mark(n->parent);
+}
+
+static void
+shutdown(struct engine *e, int64_t now)
+{
+	struct supd_node *r = e->root;
+
+	if (e->shutting_down) {
+		note(e, r, NOTE_SHUTDOWN_AGAIN, 0);
+		return;
+	}
+	e->shutting_down = true;
+	note(e, r, NOTE_SHUTDOWN, 0);
+	if (r->state == NS_STOPPED || r->state == NS_FAILED)
+		emit(e, ACT_EXIT, NULL, 0, 0);
+	else if (r->state == NS_STOPPING) /* giving up already: finish */
+		r->giving_up = false;
+	else
+		node_stop(e, r, now);
+}
+
+int
+engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
+{
+	struct supd_node *n = ev->node;
+
+	e->nout = 0;
+	switch (ev->type) {
+	case EV_START:
+		node_start(e, n, false, now);
+		break;
+	case EV_READY:
+		if (n->state == NS_STARTING && !n->is_group)
+			node_ready(e, n, now);
+		break;
+	case EV_EXITED:
+		/* Only a worker with a process can lose it. */
+		if (n->is_group || !node_alive(n))
+			break;
+		if (n->state == NS_STOPPING)
+			node_stopped(n);
+		else
+			node_failed(e, n, ev->normal, now);
+		break;
+	case EV_SPAWN_FAILED:
+		if (!n->is_group && n->state == NS_STARTING)
+			node_failed(e, n, false, now);
+		break;
+	case EV_LOST:
+		node_failed(e, n, false, now);
+		break;
+	case EV_STOP:
+		node_stop(e, n, now);
+		break;
+	case EV_TIMER:
+		deadlines_run(e, now);
+		break;
+	case EV_USER_START:
+		user_start(e, n, now);
+		break;
+	case EV_USER_STOP:
+		user_stop(e, n, now);
+		break;
+	case EV_USER_RESTART:
+		user_restart(e, n, now);
+		break;
+	case EV_SHUTDOWN:
+		shutdown(e, now);
+		break;
+	}
+	return e->nout;
+}
+
+int
+engine_settle(struct engine *e, int64_t now)
+{
+	bool again = true;
+
+	e->nout = 0;
+	/* Deepest groups first: a child group's outcome feeds its parent. */
+	while (again && room(e)) {
+		again = false;
+		for (struct supd_node *g = e->groups; g != NULL && room(e);
+		    g = g->next_group) {
+			if (g->dirty) {
+				g->dirty = false;
+				group_step(e, g, now);
+				again = true;
+			}
+		}
+	}
+	return e->nout;
 }
 
 void
-engine_shutdown(struct supd *d)
+engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
+    enum cfg_give_up on_give_up, uint64_t rng)
 {
-	if (d->shutting_down) {
-		log_event("supd.stopping", "note=%s",
-		    log_quote("shutdown already in progress"));
-		return;
-	}
-	d->shutting_down = true;
-	log_event("supd.stopping", "children=%d", d->nworkers);
-	if (d->root->state == NS_STOPPED || d->root->state == NS_FAILED) {
-		d->quit = true;
-		return;
-	}
-	if (d->root->state == NS_STOPPING) /* giving up already: finish */
-		d->root->giving_up = false;
-	else
-		engine_stop(d, d->root);
+	*e = (struct engine){.root = nnodes > 0 ? nodes[0] : NULL,
+	    .nodes = nodes, .nnodes = nnodes, .on_give_up = on_give_up,
+	    .rng = rng != 0 ? rng : 0x9e3779b97f4a7c15u};
+	/* Groups deepest first: the reverse of the preorder. */
+	for (int i = 0; i < nnodes; i++)
+		if (nodes[i]->is_group) {
+			nodes[i]->next_group = e->groups;
+			e->groups = nodes[i];
+		}
 }

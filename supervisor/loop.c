@@ -8,7 +8,7 @@
  * pollable fd. No polling and no sleeps: with no deadline pending the
  * timer is disarmed and an idle supd makes no wake-ups at all.
  *
- * After each batch of events the tree is settled (engine_settle), deferred
+ * After each batch of events the tree is settled (effects_settle), deferred
  * replies are answered, and the timer is re-armed.
  */
 #include <errno.h>
@@ -91,7 +91,7 @@ signals_read(struct supd *d)
 		case SIGINT:
 			log_event("supd.signal", "signal=%s from_pid=%u",
 			    sig_name((int)si.ssi_signo), si.ssi_pid);
-			engine_shutdown(d);
+			effects_event(d, EV_SHUTDOWN, NULL);
 			break;
 		case SIGUSR1:
 			/* Older supctl and libsup sent it to heal a listener
@@ -109,17 +109,14 @@ signals_read(struct supd *d)
 static void
 deadlines_run(struct supd *d)
 {
-	int64_t now = clk_mono_ns();
+	int64_t now = clk_mono_ns(), t;
 	uint64_t ticks;
 
 	(void)!read(d->timerfd, &ticks, sizeof(ticks));
 	d->timer_armed_ns = 0;
-	for (int i = 0; i < d->nnodes; i++) {
-		struct supd_node *n = d->nodes[i];
-		if (n->deadline_ns != 0 && n->deadline_ns <= now) {
-			engine_deadline(d, n, now);
-			d->activity = true;
-		}
+	if ((t = engine_next_deadline(&d->eng)) != 0 && t <= now) {
+		effects_event(d, EV_TIMER, NULL);
+		d->activity = true;
 	}
 	recover_ghost_deadlines(d, now);
 	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
@@ -133,14 +130,12 @@ timer_arm_earliest(struct supd *d)
 {
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	int64_t t = recover_ghost_deadline(d);
+	int64_t dl = engine_next_deadline(&d->eng);
 
 	if (d->flush_due_ns != 0 && (t == 0 || d->flush_due_ns < t))
 		t = d->flush_due_ns;
-	for (int i = 0; i < d->nnodes; i++) {
-		int64_t dl = d->nodes[i]->deadline_ns;
-		if (dl != 0 && (t == 0 || dl < t))
-			t = dl;
-	}
+	if (dl != 0 && (t == 0 || dl < t))
+		t = dl;
 	if (t == d->timer_armed_ns)
 		return;
 	if (t != 0) {
@@ -234,7 +229,7 @@ loop_run(struct supd *d)
 {
 	struct epoll_event ev[32];
 
-	engine_settle(d);
+	effects_settle(d);
 	persist_flush(d);
 	while (!d->quit) {
 		ready_announce(d);
@@ -256,7 +251,7 @@ loop_run(struct supd *d)
 		}
 		for (int i = 0; i < n; i++)
 			source_dispatch(d, ev[i].data.u64);
-		engine_settle(d);
+		effects_settle(d);
 		flush_schedule(d);
 	}
 	ctl_waiters_check(d);

@@ -186,6 +186,8 @@ open_all(struct supd *d)
 		    sup_strerror(e));
 		exit(2);
 	}
+	engine_init(&d->eng, d->nodes, d->nnodes, d->cfg->on_give_up,
+	    (uint64_t)d->start_ns ^ ((uint64_t)getpid() << 32));
 	if ((e = notify_open(d)) != SUP_OK) {
 		fprintf(stderr, "supd: cannot open the notify socket: %s\n",
 		    sup_strerror(e));
@@ -254,17 +256,6 @@ leftovers_kill(struct supd *d)
 		}
 }
 
-uint64_t
-supd_rand(struct supd *d)
-{
-	uint64_t x = d->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return d->rng = x;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -286,7 +277,6 @@ main(int argc, char **argv)
 		fcntl(d.ready_fd, F_SETFD, FD_CLOEXEC);
 	d.start_ns = clk_mono_ns();
 	d.start_real_ms = clk_real_ms();
-	d.rng = (uint64_t)d.start_ns ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
 	rundir_init(&d.run);
 	rundir_take(&d);
 	pools_publish(&d);
@@ -299,7 +289,7 @@ main(int argc, char **argv)
 	    d.nnodes);
 	persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL, NULL);
 	recover_load(&d);
-	engine_start(&d, d.root, false);
+	effects_event(&d, EV_START, d.root);
 	recover_apply(&d);
 	loop_run(&d);
 	ctl_waiters_fail_all(&d, "supd exited");

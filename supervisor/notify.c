@@ -162,7 +162,7 @@ datagram_apply(struct supd *d, struct supd_node *n, const struct sdn_msg *m)
 	if (m->ready && n->state == NS_STARTING && n->w->ready != READY_NONE &&
 	    n->exec_errno == 0) {
 		log_event("child.ready", "name=%s pid=%d", n->name, (int)n->pid);
-		engine_ready(d, n);
+		effects_event(d, EV_READY, n);
 	}
 }
 

@@ -36,9 +36,12 @@ snap_fill(const struct supd_node *n, struct node_snap *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = (int)n->state;
-	s->flags = (unsigned)n->pending_start | (unsigned)n->pending_stop << 1 |
-	    (unsigned)n->is_restart << 2 | (unsigned)n->user_stopped << 3 |
-	    (unsigned)n->done << 4 | (unsigned)(n->ready_ns != 0) << 5;
+	s->flags = (unsigned)node_pending_start(n) |
+	    (unsigned)node_pending_stop(n) << 1 |
+	    (unsigned)node_pending_restart(n) << 2 |
+	    (unsigned)(n->hold == HOLD_STOPPED) << 3 |
+	    (unsigned)(n->hold == HOLD_DONE) << 4 |
+	    (unsigned)(n->ready_ns != 0) << 5;
 	s->spawn_id = n->spawn_id;
 	s->pid = n->pid;
 	s->pid_start = n->pid_start;
@@ -110,9 +113,11 @@ node_write(struct supd *d, const struct supd_node *n)
 		.shutdown_ms = n->w ? (n->w->brutal_kill ? 0 : n->w->shutdown_ms)
 				    : n->g->shutdown_ms,
 		.state = node_state_name(n->state),
-		.pending_start = n->pending_start,
-		.pending_stop = n->pending_stop, .is_restart = n->is_restart,
-		.user_stopped = n->user_stopped, .done = n->done,
+		.pending_start = node_pending_start(n),
+		.pending_stop = node_pending_stop(n),
+		.is_restart = node_pending_restart(n),
+		.user_stopped = n->hold == HOLD_STOPPED,
+		.done = n->hold == HOLD_DONE,
 		.spawn_id = (int64_t)n->spawn_id, .pid = n->pid,
 		.pid_start = n->pid_start, .spawned_at = n->spawned_real_ms,
 		.ready = n->ready_ns != 0, .restarts = n->restarts,

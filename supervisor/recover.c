@@ -303,35 +303,34 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 		return;
 	}
 	n->backoff_step = (unsigned)r->backoff_step;
-	n->done = r->done;
-	n->pending_start = r->pending_start;
-	n->is_restart = r->is_restart;
+	if (r->done && n->hold == HOLD_NONE)
+		n->hold = HOLD_DONE;
 	/* Only a manual stop or a restart plan goes on; a shutdown does not. */
-	n->pending_stop = r->pending_stop && (r->user_stopped ||
-	    r->pending_start);
+	n->pending = node_pending_make(r->pending_stop && (r->user_stopped ||
+	    r->pending_start), r->pending_start, r->is_restart);
 	if (r->not_before > 0)
 		n->not_before_ns = clk_after(0, r->not_before);
 	if (newer) {
 		unrecorded_restart(l->d, n, r);
-		n->pending_start = n->pending_stop = false;
+		n->pending = PEND_NONE;
 		was_alive = true;
 		was = NS_RUNNING;
 	}
 	if (pid > 0 && worker_adopt(l->d, n, pid, start, r->ready && !newer,
 	    newer ? 0 : r->spawned_at)) {
 		/* A manual stop under way goes on, whatever the config says. */
-		if (!n->user_stopped && strcmp(r->config_hash ?
+		if (n->hold != HOLD_STOPPED && strcmp(r->config_hash ?
 		    r->config_hash : "", n->config_hash) != 0) {
 			log_event("config.changed", "name=%s note=%s", n->name,
 			    log_quote("its config changed: restarting it"));
-			snprintf(n->cause, sizeof(n->cause), "config changed");
-			engine_user_restart(l->d, n);
+			n->cause = CAUSE_CONFIG_CHANGED;
+			effects_event(l->d, EV_USER_RESTART, n);
 		}
 		return;
 	}
 	n->state = NS_STOPPED;
 	/* It was alive, should still run, and nobody was stopping it. */
-	if (was_alive && !n->user_stopped && !n->pending_stop &&
+	if (was_alive && n->hold != HOLD_STOPPED && !node_pending_stop(n) &&
 	    was != NS_STOPPING) {
 		n->lost_while_down = true;
 		log_debug("recover: %s lost: row spawn %lld pid %lld, last "
@@ -405,7 +404,7 @@ row_load(struct load *l, const struct st_node *r)
 		return;
 	}
 	n->restarts = (unsigned)r->restarts;
-	n->user_stopped = r->user_stopped;
+	n->hold = r->user_stopped ? HOLD_STOPPED : HOLD_NONE;
 	if (n->is_group)
 		window_restore(l, n, r->window);
 	persist_saved_from_row(n, r);
@@ -442,7 +441,7 @@ recover_from_spawn_files(struct supd *d)
 			d->spawn_seq = (uint64_t)sid;
 	}
 	if (d->adopted > adopted) {
-		d->recovering = true;
+		d->eng.recovering = true;
 		log_event("supd.recover", "adopted=%d source=spawn_files",
 		    d->adopted - adopted);
 	}
@@ -482,7 +481,7 @@ recover_load(struct supd *d)
 	for (int i = 0; i < l.nrows; i++)
 		row_load(&l, &l.rows[i]);
 	rows_free(&l);
-	d->recovering = !d->fresh_db;
+	d->eng.recovering = !d->fresh_db;
 	d->recovered = l.continues;
 	for (int i = 0; i < d->nghosts; i++)
 		if (d->ghosts[i].pidfd >= 0 &&
@@ -518,8 +517,8 @@ recover_apply(struct supd *d)
 			continue;
 		/* An adopted child under a group someone stopped: stop it. */
 		for (g = n->parent; g && n->pid > 0; g = g->parent)
-			if (g->user_stopped) {
-				engine_stop(d, n);
+			if (g->hold == HOLD_STOPPED) {
+				effects_event(d, EV_STOP, n);
 				break;
 			}
 		if (!n->lost_while_down)
@@ -534,7 +533,7 @@ recover_apply(struct supd *d)
 		    log_quote(n->last.reason));
 		persist_event(d, n->name, "exit", 0, &n->last, NULL,
 		    "recovery");
-		engine_failed(d, n, false);
+		effects_event(d, EV_LOST, n);
 	}
 }
 
@@ -583,8 +582,7 @@ recover_ghost_event(struct supd *d, int i)
 	sig_group(g->pid, SIGKILL); /* what is left of its process group */
 	log_event("config.removed", "name=%s pid=%d note=%s", g->name,
 	    (int)g->pid, log_quote("stopped"));
-	if (d->shutting_down && d->root->state == NS_STOPPED &&
-	    recover_ghost_count(d) == 0)
+	if (d->exiting && recover_ghost_count(d) == 0)
 		d->quit = true;
 }
 

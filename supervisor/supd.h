@@ -1,17 +1,12 @@
 /*
- * supervisor/supd.h — supd's state: the supervision tree and the daemon.
+ * supervisor/supd.h — supd's state: the daemon around the supervision
+ * tree, and the modules that act on it.
  *
- * The tree is made of nodes: groups (supervisors) and workers (one node
- * per instance of a pool). A node's life is its state (enum node_state)
- * plus a few intentions (pending_start, pending_stop) that its group
- * carries out in order: stops first, last child first, one at a time;
- * then starts, first child first, each after the previous is ready.
- *
- * Nothing reacts recursively. An event (an exit, a readiness message, a
- * timer, a control request) changes a node and marks its group dirty;
- * engine_settle() then steps dirty groups until nothing changes. Every
- * rule of DESIGN.md section 3 lives in engine.c (groups, strategies,
- * intensity) and child.c (a worker process: spawn, stop, exit, deadlines).
+ * The tree's nodes are node.h's; the rules that decide what happens to
+ * them are engine.h's. Everything that happens to the tree (an exit, a
+ * readiness message, a deadline, a control request) becomes an engine
+ * event through effects_event(); effects.c carries out what the engine
+ * decides (child.c spawns and signals, the log and history note it).
  */
 #ifndef SUPD_SUPD_H
 #define SUPD_SUPD_H
@@ -23,90 +18,11 @@
 #include <sys/types.h>
 
 #include "common/rundir.h"
-#include "shared/config.h"
+#include "engine.h"
+#include "node.h"
 #include "restart.h"
+#include "shared/config.h"
 #include "state/state.h"
-
-enum node_state {
-	NS_STOPPED,  /* not running (never started, stopped, or exited) */
-	NS_STARTING, /* spawned (a group: starting its children), not ready */
-	NS_RUNNING,  /* ready */
-	NS_BACKOFF,  /* waiting for its restart delay */
-	NS_STOPPING, /* stop signal sent (a group: stopping its children) */
-	NS_FAILED,   /* root gave up with on_give_up = stay */
-};
-
-struct exit_info {
-	bool valid;
-	bool has_code;	   /* exited (code) or killed (signal) */
-	int code;
-	int sig;
-	int64_t at_ms;	   /* wall clock */
-	char reason[160];
-};
-
-/* What a node's database row holds, to see whether it changed. */
-struct node_snap {
-	int state;
-	unsigned flags;
-	uint64_t spawn_id;
-	int64_t pid, pid_start, restarts, backoff_step, not_before, exit_at;
-	int win_n, win_head;
-	int64_t win_last;
-};
-
-struct supd_node {
-	char *name;			/* owned: "kv", "pool.3", "backend" */
-	bool is_group;
-	struct supd_node *parent;	/* borrowed: NULL for root */
-	int index;			/* in parent->kids */
-	const struct cfg_worker *w;	/* borrowed: config; workers only */
-	const struct cfg_group *g;	/* borrowed: config; groups only */
-	const struct cfg_backoff *backoff; /* borrowed: w's or g's */
-	int instance;			/* pool instance, or -1 */
-
-	enum node_state state;
-	bool pending_start;	/* its group should start it */
-	bool pending_stop;	/* its group should stop it */
-	bool is_restart;	/* the pending start is a restart (counts) */
-	bool user_stopped;	/* supctl stopped it: stays stopped */
-	bool done;		/* temporary exited, or transient exited 0 */
-	bool dirty;		/* group: needs a step */
-	bool giving_up;		/* group: stopping to fail in its parent */
-	bool start_timed_out;	/* worker: SIGKILLed for start_timeout */
-	bool shutdown_killed;	/* worker: SIGKILLed after shutdown */
-	int exec_errno;		/* worker: this spawn failed before exec */
-	int exec_step;		/* worker: at which step (SPAWN_STEP_*) */
-
-	pid_t pid;		/* worker: 0 when no process */
-	int64_t pid_start;	/* its start, boot clock ms (proc_same) */
-	int pidfd;		/* adopted worker: watched here; else -1 */
-	bool adopted;		/* pid is not our child: no wait status */
-	uint64_t spawn_id;
-	int64_t spawned_real_ms; /* wall clock of the spawn */
-	char config_hash[17];	/* worker: of its config (restart if changed) */
-	char cause[160];	/* what decided the pending (re)start */
-	struct node_snap saved;	/* as last committed to the database */
-	uint64_t events_seq;	/* supd's events about it (events.c) */
-	uint32_t ev_dialer;	/* the dialer of its telemetry; 0: none */
-	bool restored;		/* had a row in the database */
-	bool spawn_is_restart;	/* the spawn under way counts as a restart */
-	int order;		/* index in supd.nodes */
-	bool lost_while_down;	/* recorded alive, gone when supd came back */
-	int64_t started_ns;	/* spawn (worker) or start (group), mono */
-	int64_t ready_ns;	/* reached running, mono; 0 if not */
-	int64_t deadline_ns;	/* start, kill or backoff deadline; 0: none */
-	int64_t not_before_ns;	/* backoff: no start before this */
-	unsigned restarts;
-	unsigned backoff_step;
-	struct exit_info last;
-	char status_text[256];	/* last STATUS= line */
-	char sup_status[16];	/* libsup: initializing, ready, degraded */
-
-	struct supd_node **kids; /* owned array, borrowed nodes; groups */
-	int nkids;
-	struct rst_window window; /* group: recent restarts */
-};
 
 struct ipc_server;
 struct supd_waiter;
@@ -160,9 +76,12 @@ struct supd {
 
 	int64_t start_ns, start_real_ms;
 	uint64_t spawn_seq;
-	uint64_t rng;		  /* xorshift state for backoff jitter */
-	bool shutting_down;
+	struct engine eng;	  /* the rules, over root and nodes */
+	struct eng_event *evq;	  /* owned: events effects made, in order */
+	int evq_head, evq_n, evq_cap;
+	bool in_effects;	  /* carrying out a batch: events wait */
 	bool announced;		  /* supd.ready logged, ready_fd written */
+	bool exiting;		  /* the tree is over: quit once ghosts are */
 	bool quit;
 	int exit_code;
 	unsigned long bad_requests, refused_requests;
@@ -176,7 +95,6 @@ struct supd {
 	struct persist_ev events[PERSIST_MAX_EVENTS]; /* queued history */
 	int nevents;
 	unsigned long events_lost;
-	bool recovering;	  /* first start after reading the database */
 	int adopted;		  /* children adopted from a previous supd */
 	bool fresh_db;		  /* the database had nothing to recover */
 	bool recovered;		  /* took over the tree of a supd that died */
@@ -207,30 +125,25 @@ int tree_resolve(struct supd *d, const char *name, struct supd_node **out,
 const char *tree_suggest(struct supd *d, const char *name);
 /* True when a is n or one of n's ancestors. */
 bool tree_is_ancestor(const struct supd_node *a, const struct supd_node *n);
-const char *node_state_name(enum node_state s);
 
-/* --- engine.c: groups, strategies, intensity --- */
+/* --- effects.c: what the engine decides, carried out --- */
 
-void engine_mark(struct supd_node *g);	/* g needs a step */
-void engine_settle(struct supd *d);	/* step dirty groups to a fixpoint */
-/* Starts n (from stopped or backoff). restart: counts as a restart. */
-void engine_start(struct supd *d, struct supd_node *n, bool restart);
-/* Sends n on its way to stopped now. */
-void engine_stop(struct supd *d, struct supd_node *n);
-/* n reached running. */
-void engine_ready(struct supd *d, struct supd_node *n);
-/* n reached stopped because supd stopped it. */
-void engine_stopped(struct supd *d, struct supd_node *n);
-/* n ended on its own (or a group gave up): restart rules apply. */
-void engine_failed(struct supd *d, struct supd_node *n, bool normal);
-/* A deadline of n passed. */
-void engine_deadline(struct supd *d, struct supd_node *n, int64_t now);
-/* supctl stop/start/restart of n. */
-void engine_user_stop(struct supd *d, struct supd_node *n);
-void engine_user_start(struct supd *d, struct supd_node *n);
-void engine_user_restart(struct supd *d, struct supd_node *n);
-/* Orderly shutdown of the whole tree; supd exits when root is stopped. */
-void engine_shutdown(struct supd *d);
+/* Gives the engine one event and carries out its actions; from inside a
+ * batch of actions (a spawn that failed), the event waits for the batch
+ * to end. */
+void effects_event(struct supd *d, enum eng_event_type type,
+    struct supd_node *n);
+/* The same, for an exit: normal is a normal exit (status 0). */
+void effects_exited(struct supd *d, struct supd_node *n, bool normal);
+/* Settles the tree: events that waited, then groups' steps, each batch
+ * carried out, until the engine has nothing more to do. */
+void effects_settle(struct supd *d);
+/* Whether supd is stopping the whole tree. */
+static inline bool
+supd_shutting_down(const struct supd *d)
+{
+	return d->eng.shutting_down;
+}
 
 /* --- child.c: a worker's process --- */
 
@@ -241,8 +154,15 @@ bool child_foreign(const struct cfg_worker *w);
 const char *child_endpoint(const struct supd *d, const struct supd_node *n,
     char *buf, size_t len);
 
-/* Spawns n. On failure n is handled as a failed start. */
-void child_spawn(struct supd *d, struct supd_node *n);
+/* How a spawn went. */
+enum child_spawned {
+	CHILD_SPAWNED,	    /* it runs; readiness to come (or an exit) */
+	CHILD_SPAWNED_READY, /* it runs, and is ready so (ready = none) */
+	CHILD_SPAWN_FAILED, /* no process: why is in n->last */
+};
+/* Spawns n (restart: it counts as one; cause, by: what decided it). */
+enum child_spawned child_spawn(struct supd *d, struct supd_node *n,
+    bool restart, enum node_cause cause, const struct supd_node *by);
 /* Sends the stop signal (or SIGKILL) to n's process group. */
 void child_signal_stop(struct supd *d, struct supd_node *n);
 /* The process of n was reaped with this wait status. */
@@ -327,7 +247,5 @@ void loop_signals(sigset_t *set);
 sup_err loop_init(struct supd *d);
 void loop_run(struct supd *d);
 
-/* A uniformly random 64-bit number (xorshift; jitter, not secrets). */
-uint64_t supd_rand(struct supd *d);
 
 #endif

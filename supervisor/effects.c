@@ -1,0 +1,229 @@
+/*
+ * supervisor/effects.c — what the engine decides, carried out.
+ *
+ * Every event of the tree enters here (effects_event) and goes to the
+ * engine at once; the actions it answers with are carried out in order:
+ * a spawn (child.c), a stop signal, a kill, a note for the log and the
+ * history, the end of supd. What an action leads to (a spawn that failed,
+ * a worker ready as soon as it runs) is a new event, queued until the
+ * batch is over: the engine is never entered from inside itself.
+ *
+ * Sections: the event queue; notes; actions; settling.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/dur.h"
+#include "common/log.h"
+#include "supd.h"
+
+/* --- the event queue ---------------------------------------------------- */
+
+static void
+queue_push(struct supd *d, const struct eng_event *ev)
+{
+	if (d->evq_head + d->evq_n == d->evq_cap) {
+		if (d->evq_head > 0) {
+			memmove(d->evq, d->evq + d->evq_head,
+			    (size_t)d->evq_n * sizeof(*d->evq));
+			d->evq_head = 0;
+		} else {
+			int cap = d->evq_cap ? d->evq_cap * 2 : 64;
+			struct eng_event *v = realloc(d->evq, (size_t)cap *
+			    sizeof(*v));
+			if (v == NULL) {
+				/* An event lost would leave a child unwatched
+				 * for good: better to restart and adopt. */
+				log_error("out of memory queueing an event");
+				abort();
+			}
+			d->evq = v;
+			d->evq_cap = cap;
+		}
+	}
+	d->evq[d->evq_head + d->evq_n++] = *ev;
+}
+
+static bool
+queue_pop(struct supd *d, struct eng_event *ev)
+{
+	if (d->evq_n == 0)
+		return false;
+	*ev = d->evq[d->evq_head++];
+	if (--d->evq_n == 0)
+		d->evq_head = 0;
+	return true;
+}
+
+/* --- notes -------------------------------------------------------------- */
+
+static void
+note_give_up(struct supd *d, const struct supd_node *g)
+{
+	char per[32], why[128];
+
+	dur_format(g->g->period_ms, per, sizeof(per));
+	log_event("group.give_up", "name=%s intensity=%d period=%s", g->name,
+	    g->g->intensity, per);
+	snprintf(why, sizeof(why), "more than %d restarts in %s",
+	    g->g->intensity, per);
+	persist_event(d, g->name, "give_up", 0, NULL, why, "intensity");
+}
+
+static void
+note_render(struct supd *d, const struct eng_action *a)
+{
+	const struct supd_node *n = a->node;
+	char buf[32];
+
+	switch (a->note) {
+	case NOTE_GROUP_START:
+		log_event("group.start", "name=%s strategy=%s children=%d",
+		    n->name, cfg_strategy_name(n->g->strategy), n->nkids);
+		break;
+	case NOTE_GROUP_READY:
+		log_event("group.ready", "name=%s", n->name);
+		break;
+	case NOTE_GROUP_STOP:
+		log_event("group.stop", "name=%s", n->name);
+		break;
+	case NOTE_GROUP_STOPPED:
+		log_event("group.stopped", "name=%s", n->name);
+		break;
+	case NOTE_GROUP_GIVE_UP:
+		note_give_up(d, n);
+		break;
+	case NOTE_GROUP_KILL:
+		log_event("group.kill", "name=%s reason=%s", n->name,
+		    log_quote("shutdown timeout"));
+		break;
+	case NOTE_CHILD_BACKOFF:
+		log_event("child.backoff", "name=%s delay=%s step=%u", n->name,
+		    dur_format(a->arg, buf, sizeof(buf)), n->backoff_step);
+		break;
+	case NOTE_CHILD_START_TIMEOUT:
+		log_event("child.start_timeout", "name=%s pid=%d timeout=%s",
+		    n->name, (int)n->pid, dur_format(n->w->start_timeout_ms,
+		    buf, sizeof(buf)));
+		break;
+	case NOTE_CHILD_KILL:
+		log_event("child.kill", "name=%s pid=%d reason=%s", n->name,
+		    (int)n->pid, log_quote("shutdown timeout"));
+		break;
+	case NOTE_CHILD_READY_ADOPTED:
+		log_event("child.ready", "name=%s pid=%d note=%s", n->name,
+		    (int)n->pid, log_quote("adopted while starting; its READY "
+		    "may have gone to the previous supd: taken as ready"));
+		break;
+	case NOTE_ROOT_FAILED:
+		log_event("supd.failed", "reason=%s", log_quote("root gave up; "
+		    "supd stays up (on_give_up = stay)"));
+		break;
+	case NOTE_ROOT_GIVE_UP:
+		log_event("supd.give_up", "reason=%s exit=1",
+		    log_quote("root exceeded its restart intensity"));
+		break;
+	case NOTE_SHUTDOWN:
+		log_event("supd.stopping", "children=%d", d->nworkers);
+		break;
+	case NOTE_SHUTDOWN_AGAIN:
+		log_event("supd.stopping", "note=%s",
+		    log_quote("shutdown already in progress"));
+		break;
+	}
+}
+
+/* --- actions ------------------------------------------------------------ */
+
+static void
+spawn_act(struct supd *d, const struct eng_action *a)
+{
+	struct eng_event ev = {.node = a->node};
+
+	switch (child_spawn(d, a->node, a->arg != 0, a->cause, a->cause_by)) {
+	case CHILD_SPAWNED:
+		return;
+	case CHILD_SPAWNED_READY:
+		ev.type = EV_READY;
+		break;
+	case CHILD_SPAWN_FAILED:
+		ev.type = EV_SPAWN_FAILED;
+		break;
+	}
+	queue_push(d, &ev);
+}
+
+static void
+exit_act(struct supd *d, int code)
+{
+	d->exit_code = code;
+	d->exiting = true;
+	/* Children that left the config go too before supd does. */
+	d->quit = recover_ghost_count(d) == 0;
+}
+
+static void
+actions_run(struct supd *d, int n)
+{
+	d->in_effects = true;
+	for (int i = 0; i < n; i++) {
+		const struct eng_action *a = &d->eng.out[i];
+		switch (a->type) {
+		case ACT_SPAWN: spawn_act(d, a); break;
+		case ACT_STOP: child_signal_stop(d, a->node); break;
+		case ACT_KILL: child_kill(a->node); break;
+		case ACT_NOTE: note_render(d, a); break;
+		case ACT_EXIT: exit_act(d, (int)a->arg); break;
+		}
+	}
+	d->in_effects = false;
+}
+
+static void
+handle(struct supd *d, const struct eng_event *ev)
+{
+	actions_run(d, engine_handle(&d->eng, ev, clk_mono_ns()));
+}
+
+/* --- settling ----------------------------------------------------------- */
+
+void
+effects_event(struct supd *d, enum eng_event_type type, struct supd_node *n)
+{
+	struct eng_event ev = {.type = type, .node = n};
+
+	if (d->in_effects)
+		queue_push(d, &ev);
+	else
+		handle(d, &ev);
+}
+
+void
+effects_exited(struct supd *d, struct supd_node *n, bool normal)
+{
+	struct eng_event ev = {.type = EV_EXITED, .node = n,
+	    .normal = normal};
+
+	if (d->in_effects)
+		queue_push(d, &ev);
+	else
+		handle(d, &ev);
+}
+
+void
+effects_settle(struct supd *d)
+{
+	struct eng_event ev;
+	int n;
+
+	while (!d->quit) {
+		while (queue_pop(d, &ev))
+			handle(d, &ev);
+		if ((n = engine_settle(&d->eng, clk_mono_ns())) == 0 &&
+		    d->evq_n == 0)
+			break;
+		actions_run(d, n);
+	}
+}
