@@ -44,31 +44,55 @@ line_write(char *buf, size_t len, size_t cap)
 	}
 }
 
-static void (*log_sink)(const char *event, const char *text);
+static log_sink_fn *log_sink;
 
 void
-log_set_sink(void (*sink)(const char *event, const char *text))
+log_set_sink(log_sink_fn *sink)
 {
 	log_sink = sink;
 }
 
+/* Appends v to buf (at *n, cap bytes), quoted when it needs to be. */
+static void
+value_put(char *buf, size_t cap, size_t *n, const char *v)
+{
+	bool quote = v[0] == '\0' || strpbrk(v, " \t\"=\\\n\r") != NULL;
+
+	if (quote && *n < cap)
+		buf[(*n)++] = '"';
+	for (; *v != '\0' && *n + 3 < cap; v++) {
+		if (quote && (*v == '"' || *v == '\\'))
+			buf[(*n)++] = '\\';
+		buf[(*n)++] = (*v == '\n' || *v == '\r') ? ' ' : *v;
+	}
+	if (quote && *n < cap)
+		buf[(*n)++] = '"';
+}
+
 void
-log_event(const char *event, const char *fmt, ...)
+log_emit(const char *event, const struct log_field *f, int nf)
 {
 	char buf[2048], ts[32];
-	va_list ap;
-	int n, head;
+	size_t n, head, cap = sizeof(buf) - 2;
+	int k;
 
 	clk_iso8601(clk_real_ms(), ts);
-	head = n = snprintf(buf, sizeof(buf), "%s %s %s ", ts, log_prog, event);
-	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (n >= (int)sizeof(buf))
-		n = (int)sizeof(buf) - 1;
+	k = snprintf(buf, cap, "%s %s %s", ts, log_prog, event);
+	n = head = k > 0 && (size_t)k < cap ? (size_t)k : cap - 1;
+	for (int i = 0; i < nf && n + 8 < cap; i++) {
+		k = snprintf(buf + n, cap - n, " %s=", f[i].key);
+		n += k > 0 ? (size_t)k : 0;
+		if (n >= cap)
+			n = cap - 1;
+		if (f[i].str != NULL)
+			value_put(buf, cap, &n, f[i].str);
+		else if ((k = snprintf(buf + n, cap - n, "%lld", f[i].num)) > 0)
+			n = n + (size_t)k < cap ? n + (size_t)k : cap - 1;
+	}
+	buf[n] = '\0';
 	if (log_sink != NULL)
-		log_sink(event, buf + head);
-	line_write(buf, (size_t)n, sizeof(buf));
+		log_sink(event, f, nf, buf + head + (nf > 0));
+	line_write(buf, n, sizeof(buf));
 }
 
 static void

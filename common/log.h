@@ -1,7 +1,8 @@
 /*
  * common/log.h — supd's and supctl's diagnostics.
  *
- * Two shapes. Lifecycle events, one line each, for people and for grep:
+ * Two shapes. Lifecycle events (log_emit), one line each, for people and
+ * for grep:
  *   2026-11-26T01:40:00.123Z supd child.exit name=kv pid=1240 signal=9
  * and diagnostics in the Unix shape:
  *   supd: warning: cannot open run/log/kv.log: Permission denied
@@ -19,16 +20,42 @@ void log_init(const char *prog, bool verbose);
 bool log_verbose(void);
 
 /*
- * Logs a lifecycle event: a timestamp, the program, the event name, then
- * the caller's key=value pairs (fmt). Values with spaces must be quoted by
- * the caller, e.g. with log_quote().
+ * A lifecycle event is data: a name and fields, in order. log_emit()
+ * renders it as one line, "TIME PROG EVENT key=value ...", a string value
+ * quoted when it needs it (log_quote), and gives the same event to the
+ * sink (supd publishes it: supervisor/events.c).
  */
-/* A function that also gets every log_event() (its event and the text
- * after it), or NULL. supd publishes them (supervisor/events.c). */
-void log_set_sink(void (*sink)(const char *event, const char *text));
+struct log_field {
+	const char *key;
+	const char *str;  /* the value, or NULL: the value is num */
+	long long num;
+};
 
-void log_event(const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static inline struct log_field
+log_str(const char *key, const char *value)
+{
+	return (struct log_field){.key = key, .str = value ? value : ""};
+}
+
+static inline struct log_field
+log_num(const char *key, long long value)
+{
+	return (struct log_field){.key = key, .num = value};
+}
+
+void log_emit(const char *event, const struct log_field *f, int n);
+
+/* LOG_EV("child.stop", log_str("name", n->name), log_num("pid", pid)) */
+#define LOG_EV(event, ...) \
+	log_emit((event), (const struct log_field[]){__VA_ARGS__}, \
+	    (int)(sizeof((const struct log_field[]){__VA_ARGS__}) / \
+	    sizeof(struct log_field)))
+
+/* A function that also gets every event: its fields, and the text of the
+ * line after the event's name. NULL: none. */
+typedef void log_sink_fn(const char *event, const struct log_field *f,
+    int n, const char *text);
+void log_set_sink(log_sink_fn *sink);
 
 /* "prog: warning: ..." */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

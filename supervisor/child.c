@@ -212,8 +212,8 @@ log_rotate(struct supd *d, const char *name, off_t size, int keep)
 		(void)renameat(dir, i == 1 ? log : from, dir, to);
 	}
 	rundir_path(d->cfg->run_dir, RUN_LOG, name, from, sizeof(from));
-	log_event("log.rotate", "file=%s size=%lld", log_quote(from),
-	    (long long)size);
+	LOG_EV("log.rotate", log_str("file", from),
+	    log_num("size", (long long)size));
 }
 
 static int
@@ -266,8 +266,8 @@ spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
 	x->at_ms = clk_real_ms();
 	snprintf(x->reason, sizeof(x->reason), "cannot spawn: %s",
 	    sup_strerror(e));
-	log_event("child.spawn_error", "name=%s reason=%s", n->name,
-	    log_quote(x->reason));
+	LOG_EV("child.spawn_error", log_str("name", n->name),
+	    log_str("reason", x->reason));
 	persist_event(d, n->name, "exit", 0, x, NULL, NULL);
 	return CHILD_SPAWN_FAILED;
 }
@@ -314,7 +314,7 @@ static int
 spawn_intent(struct supd *d, struct supd_node *n)
 {
 	n->spawn_id = ++d->spawn_seq;
-	n->pid = 0;
+	tree_pid_set(d, n, 0);
 	/* The child starts now: its /proc start time is within moments. */
 	n->pid_start = clk_boot_ms();
 	n->adopted = false;
@@ -325,13 +325,13 @@ static void
 spawn_done(struct supd *d, struct supd_node *n, pid_t pid, bool restart,
     const char *cause)
 {
-	n->pid = pid;
+	tree_pid_set(d, n, pid);
 	n->spawned_real_ms = clk_real_ms();
 	n->status_text[0] = n->sup_status[0] = '\0';
 	persist_event(d, n->name, restart ? "restart" : "start", pid, NULL,
 	    NULL, cause);
-	log_event("child.start", "name=%s pid=%d restarts=%u", n->name,
-	    (int)pid, n->restarts);
+	LOG_EV("child.start", log_str("name", n->name),
+	    log_num("pid", (int)pid), log_num("restarts", n->restarts));
 }
 
 enum child_spawned
@@ -407,8 +407,8 @@ child_signal_stop(struct supd *d, struct supd_node *n)
 	int sig = w->brutal_kill ? SIGKILL : w->stop_signal;
 
 	(void)d;
-	log_event("child.stop", "name=%s pid=%d signal=%s", n->name,
-	    (int)n->pid, sig_name(sig));
+	LOG_EV("child.stop", log_str("name", n->name),
+	    log_num("pid", (int)n->pid), log_str("signal", sig_name(sig)));
 	child_signal(n, sig);
 	if (sig != SIGKILL) /* a stopped (SIGSTOP) process cannot act on it */
 		child_signal(n, SIGCONT);
@@ -511,9 +511,11 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 	pid_t pid = n->pid;
 	bool stopping = n->state == NS_STOPPING;
 	int64_t up = clk_mono_ns() - n->started_ns;
-	char ubuf[32], cbuf[32] = "";
+	struct log_field f[5];
+	char ubuf[32];
+	int nf = 0;
 
-	n->pid = 0;
+	tree_pid_set(d, n, 0);
 	n->pid_start = 0;
 	/* Whatever the child left in its process group goes with it. */
 	sig_group(pid, SIGKILL);
@@ -527,12 +529,16 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 	n->status_text[0] = n->sup_status[0] = '\0';
 	n->adopted = false;
 	n->last = *x;
-	if (x->has_code || x->sig)
-		snprintf(cbuf, sizeof(cbuf), " %s=%d", x->has_code ? "code" :
-		    "signal", x->has_code ? x->code : x->sig);
-	log_event("child.exit", "name=%s pid=%d%s reason=%s uptime=%s",
-	    n->name, (int)pid, cbuf, log_quote(x->reason),
-	    dur_format(up / CLK_NS_PER_MS, ubuf, sizeof(ubuf)));
+	f[nf++] = log_str("name", n->name);
+	f[nf++] = log_num("pid", pid);
+	if (x->has_code)
+		f[nf++] = log_num("code", x->code);
+	else if (x->sig)
+		f[nf++] = log_num("signal", x->sig);
+	f[nf++] = log_str("reason", x->reason);
+	f[nf++] = log_str("uptime", dur_format(up / CLK_NS_PER_MS, ubuf,
+	    sizeof(ubuf)));
+	log_emit("child.exit", f, nf);
 	persist_event(d, n->name, "exit", pid, x, NULL,
 	    stopping ? "stopped by supd" : NULL);
 	n->exec_errno = 0;
@@ -561,7 +567,7 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 		close(fd);
 		return e;
 	}
-	n->pid = pid;
+	tree_pid_set(d, n, pid);
 	n->pid_start = start;
 	n->pidfd = fd;
 	n->adopted = true;

@@ -192,7 +192,8 @@ stops_supersede(struct supd *d, const struct supd_node *n)
 			pp = &w->next;
 			continue;
 		}
-		reply_error(d, w->req, PROTO_FAILED, NULL, "%s did not stay stopped: a start "
+		reply_error(d, w->req, PROTO_FAILED, NULL, "%s did not stay "
+		    "stopped: a start "
 		    "was asked for before it had stopped", n->name);
 		*pp = w->next;
 		free(w);
@@ -226,7 +227,8 @@ names_resolve(struct supd *d, ipc_req *r, const struct proto_req *req,
 		int k = tree_resolve(d, name, one, d->nnodes);
 		if (k == 0) {
 			const char *hint = tree_suggest(d, name);
-			reply_error(d, r, PROTO_NO_CHILD, hint, "no such child: %s",
+			reply_error(d, r, PROTO_NO_CHILD, hint,
+			    "no such child: %s",
 			    name);
 			goto fail;
 		}
@@ -300,13 +302,15 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 	}
 	for (int i = 0; i < n && op != WAIT_STOP; i++)
 		if ((g = stopped_ancestor(t[i])) != NULL) {
-			reply_error(d, r, PROTO_FAILED, NULL, "%s cannot start: its group %s "
+			reply_error(d, r, PROTO_FAILED, NULL, "%s cannot "
+			    "start: its group %s "
 			    "is %s (start %s first)", t[i]->name, g->name,
 			    node_state_name(g->state), g->name);
 			return -1;
 		}
 	if (waiters_count(d) >= CTL_MAX_WAITERS) {
-		reply_error(d, r, PROTO_FAILED, NULL, "too many requests waiting; try later");
+		reply_error(d, r, PROTO_FAILED, NULL, "too many requests "
+		    "waiting; try later");
 		return -1;
 	}
 	return 0;
@@ -322,7 +326,8 @@ change_apply(struct supd *d, ipc_req *r, bool nowait, struct supd_node **t,
 		char who[48];
 		snprintf(who, sizeof(who), "supctl (uid %lld)",
 		    (long long)ipc_req_peer_uid(r));
-		log_event("ctl.request", "cmd=%s name=%s", what, t[i]->name);
+		LOG_EV("ctl.request", log_str("cmd", what),
+		    log_str("name", t[i]->name));
 		persist_event(d, t[i]->name, what, 0, NULL, "requested", who);
 		if (op != WAIT_STOP)
 			stops_supersede(d, t[i]);
@@ -374,11 +379,14 @@ cmd_signal(struct supd *d, ipc_req *r, const struct proto_req *req)
 	free(t);
 	if (k == 0) {
 		json_decref(done);
-		reply_error(d, r, PROTO_FAILED, NULL, "not running: nothing to signal");
+		reply_error(d, r, PROTO_FAILED, NULL, "not running: nothing "
+		    "to signal");
 		return;
 	}
-	log_event("ctl.signal", "signal=%s count=%d", sig_name(sig), k);
-	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "signalled", done));
+	LOG_EV("ctl.signal", log_str("signal", sig_name(sig)),
+	    log_num("count", k));
+	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "signalled",
+	    done));
 }
 
 static void
@@ -386,7 +394,7 @@ cmd_shutdown(struct supd *d, ipc_req *r)
 {
 	reply_json(d, r, json_pack("{s:b, s:i}", PROTO_F_OK, 1, "pid",
 	    (int)getpid()));
-	log_event("ctl.request", "cmd=shutdown");
+	LOG_EV("ctl.request", log_str("cmd", "shutdown"));
 	persist_event(d, "supd", "shutdown", getpid(), NULL, "requested",
 	    "supctl");
 	effects_event(d, EV_SHUTDOWN, NULL);
@@ -424,7 +432,8 @@ cmd_history(struct supd *d, ipc_req *r, const struct proto_req *req)
 	sup_err e;
 
 	if (d->db == NULL) {
-		reply_error(d, r, PROTO_FAILED, NULL, "no history: %s", d->persist_why);
+		reply_error(d, r, PROTO_FAILED, NULL, "no history: %s",
+		    d->persist_why);
 		return;
 	}
 	persist_flush(d); /* what happened up to now is in it */
@@ -433,7 +442,8 @@ cmd_history(struct supd *d, ipc_req *r, const struct proto_req *req)
 	    history_row, rows);
 	if (e != SUP_OK) {
 		json_decref(rows);
-		reply_error(d, r, PROTO_FAILED, NULL, "cannot read the history: %s",
+		reply_error(d, r, PROTO_FAILED, NULL,
+		    "cannot read the history: %s",
 		    sup_strerror(e));
 		return;
 	}
@@ -454,7 +464,8 @@ dispatch(struct supd *d, ipc_req *r, const struct proto_req *req)
 	case PROTO_SHUTDOWN: cmd_shutdown(d, r); break;
 	case PROTO_HISTORY: cmd_history(d, r, req); break;
 	case PROTO_VERSION:
-		reply_json(d, r, json_pack("{s:b, s:s, s:i}", PROTO_F_OK, 1, "version",
+		reply_json(d, r, json_pack("{s:b, s:s, s:i}", PROTO_F_OK, 1,
+		    "version",
 		    "0.1.0", "pid", (int)getpid()));
 		break;
 	}
@@ -468,8 +479,8 @@ bad_request(struct supd *d, ipc_req *r, const char *what)
 	d->bad_requests++;
 	/* A flood must not flood the log: the first ten, then every 1000th. */
 	if (d->bad_requests <= 10 || d->bad_requests % 1000 == 0)
-		log_event("ctl.bad_request", "count=%lu reason=%s",
-		    d->bad_requests, log_quote(what));
+		LOG_EV("ctl.bad_request", log_num("count", d->bad_requests),
+		    log_str("reason", what));
 	reply_error(d, r, PROTO_USAGE, NULL, "%s", what);
 }
 
@@ -482,9 +493,10 @@ peer_allowed(struct supd *d, ipc_req *r)
 		return true;
 	d->refused_requests++;
 	if (d->refused_requests <= 10 || d->refused_requests % 1000 == 0)
-		log_event("ctl.refused", "uid=%lld pid=%lld", (long long)uid,
-		    (long long)ipc_req_peer_pid(r));
-	reply_error(d, r, PROTO_FAILED, NULL, "permission denied: uid %lld may not control "
+		LOG_EV("ctl.refused", log_num("uid", (long long)uid),
+		    log_num("pid", (long long)ipc_req_peer_pid(r)));
+	reply_error(d, r, PROTO_FAILED, NULL, "permission denied: uid %lld "
+	    "may not control "
 	    "this supd (it answers uid %u and root)", (long long)uid,
 	    (unsigned)geteuid());
 	return false;

@@ -105,7 +105,8 @@ supervisor_json(const struct supd *d, int64_t now)
 	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
 	    "state", supd_state(d), "persisting", d->persisting,
 	    "started_at", at, "version", SUP_VERSION,
-	    "run_dir", proto_text(d->cfg->run_dir), "config", proto_text(d->cfg_abs),
+	    "run_dir", proto_text(d->cfg->run_dir),
+	    "config", proto_text(d->cfg_abs),
 	    "bad_requests", (json_int_t)d->bad_requests,
 	    "refused_requests", (json_int_t)d->refused_requests);
 	json_object_set_new(o, "lost_replies", json_integer(

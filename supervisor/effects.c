@@ -65,8 +65,8 @@ note_give_up(struct supd *d, const struct supd_node *g)
 	char per[32], why[128];
 
 	dur_format(g->g->period_ms, per, sizeof(per));
-	log_event("group.give_up", "name=%s intensity=%d period=%s", g->name,
-	    g->g->intensity, per);
+	LOG_EV("group.give_up", log_str("name", g->name),
+	    log_num("intensity", g->g->intensity), log_str("period", per));
 	snprintf(why, sizeof(why), "more than %d restarts in %s",
 	    g->g->intensity, per);
 	persist_event(d, g->name, "give_up", 0, NULL, why, "intensity");
@@ -80,57 +80,64 @@ note_render(struct supd *d, const struct eng_action *a)
 
 	switch (a->note) {
 	case NOTE_GROUP_START:
-		log_event("group.start", "name=%s strategy=%s children=%d",
-		    n->name, cfg_strategy_name(n->g->strategy), n->nkids);
+		LOG_EV("group.start", log_str("name", n->name),
+		    log_str("strategy", cfg_strategy_name(n->g->strategy)),
+		    log_num("children", n->nkids));
 		break;
 	case NOTE_GROUP_READY:
-		log_event("group.ready", "name=%s", n->name);
+		LOG_EV("group.ready", log_str("name", n->name));
 		break;
 	case NOTE_GROUP_STOP:
-		log_event("group.stop", "name=%s", n->name);
+		LOG_EV("group.stop", log_str("name", n->name));
 		break;
 	case NOTE_GROUP_STOPPED:
-		log_event("group.stopped", "name=%s", n->name);
+		LOG_EV("group.stopped", log_str("name", n->name));
 		break;
 	case NOTE_GROUP_GIVE_UP:
 		note_give_up(d, n);
 		break;
 	case NOTE_GROUP_KILL:
-		log_event("group.kill", "name=%s reason=%s", n->name,
-		    log_quote("shutdown timeout"));
+		LOG_EV("group.kill", log_str("name", n->name),
+		    log_str("reason", "shutdown timeout"));
 		break;
 	case NOTE_CHILD_BACKOFF:
-		log_event("child.backoff", "name=%s delay=%s step=%u", n->name,
-		    dur_format(a->arg, buf, sizeof(buf)), n->backoff_step);
+		LOG_EV("child.backoff", log_str("name", n->name),
+		    log_str("delay", dur_format(a->arg, buf, sizeof(buf))),
+		    log_num("step", n->backoff_step));
 		break;
 	case NOTE_CHILD_START_TIMEOUT:
-		log_event("child.start_timeout", "name=%s pid=%d timeout=%s",
-		    n->name, (int)n->pid, dur_format(n->w->start_timeout_ms,
-		    buf, sizeof(buf)));
+		LOG_EV("child.start_timeout", log_str("name", n->name),
+		    log_num("pid", (int)n->pid),
+		    log_str("timeout", dur_format(n->w->start_timeout_ms, buf,
+		    sizeof(buf))));
 		break;
 	case NOTE_CHILD_KILL:
-		log_event("child.kill", "name=%s pid=%d reason=%s", n->name,
-		    (int)n->pid, log_quote("shutdown timeout"));
+		LOG_EV("child.kill", log_str("name", n->name),
+		    log_num("pid", (int)n->pid),
+		    log_str("reason", "shutdown timeout"));
 		break;
 	case NOTE_CHILD_READY_ADOPTED:
-		log_event("child.ready", "name=%s pid=%d note=%s", n->name,
-		    (int)n->pid, log_quote("adopted while starting; its READY "
+		LOG_EV("child.ready", log_str("name", n->name),
+		    log_num("pid", (int)n->pid),
+		    log_str("note", "adopted while starting; its READY "
 		    "may have gone to the previous supd: taken as ready"));
 		break;
 	case NOTE_ROOT_FAILED:
-		log_event("supd.failed", "reason=%s", log_quote("root gave up; "
+		LOG_EV("supd.failed",
+		    log_str("reason", "root gave up; "
 		    "supd stays up (on_give_up = stay)"));
 		break;
 	case NOTE_ROOT_GIVE_UP:
-		log_event("supd.give_up", "reason=%s exit=1",
-		    log_quote("root exceeded its restart intensity"));
+		LOG_EV("supd.give_up",
+		    log_str("reason", "root exceeded its restart intensity"),
+		    log_str("exit", "1"));
 		break;
 	case NOTE_SHUTDOWN:
-		log_event("supd.stopping", "children=%d", d->nworkers);
+		LOG_EV("supd.stopping", log_num("children", d->nworkers));
 		break;
 	case NOTE_SHUTDOWN_AGAIN:
-		log_event("supd.stopping", "note=%s",
-		    log_quote("shutdown already in progress"));
+		LOG_EV("supd.stopping",
+		    log_str("note", "shutdown already in progress"));
 		break;
 	}
 }

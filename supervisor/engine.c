@@ -393,8 +393,8 @@ step_stops(struct engine *e, struct supd_node *g, int64_t now)
 		node_stop(e, k, now);
 		/* A restart stops first, then starts. */
 		if (was == PEND_STOP_START || was == PEND_STOP_RESTART)
-			k->pending = node_pending_make(node_pending_stop(k), true,
-			    was == PEND_STOP_RESTART);
+			k->pending = node_pending_make(node_pending_stop(k),
+			    true, was == PEND_STOP_RESTART);
 		if (k->state == NS_STOPPING)
 			return true;
 	}

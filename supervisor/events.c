@@ -15,7 +15,9 @@
  * A message is "NAME " then a JSON object, NAME being the child it is
  * about ("supd" for supd itself): subscribers filter by prefix. supd's
  * own events: {"src":"supd","pid":P,"seq":N,"t_ms":T,"event":E,
- * "name":NAME,"text":"the log line's fields"}, numbered per NAME.
+ * "name":NAME,"text":"the log line's fields","fields":{"pid":123,
+ * "reason":"..."}}, numbered per NAME: the log line and the message are
+ * both rendered from the same event (log.h), never one from the other.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -31,6 +33,7 @@
 #include "events.h"
 #include "ipc/ipc.h"
 #include "relay.h"
+#include "shared/proto.h"
 #include "supd.h"
 
 #define RELAY_BUF 4096 /* events from workers waiting for supd */
@@ -39,29 +42,35 @@ static ipc_pub *pub;
 static struct supd *sd;	  /* for the children's sequences */
 static uint64_t supd_seq; /* of events about no child */
 
-/* "name=VALUE ..." of a log line: the child it is about. */
-static void
-topic_of(const char *text, char *out, size_t n)
+/* The child an event is about: its "name" field, or supd itself. */
+static const char *
+topic_of(const struct log_field *f, int nf)
 {
-	const char *p = strstr(text, "name=");
-	size_t len;
-
-	if (p == NULL || (p != text && p[-1] != ' ')) {
-		snprintf(out, n, "supd");
-		return;
-	}
-	p += 5;
-	len = strcspn(p, " \"");
-	snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), p);
-	if (out[0] == '\0')
-		snprintf(out, n, "supd");
+	for (int i = 0; i < nf; i++)
+		if (strcmp(f[i].key, "name") == 0 && f[i].str != NULL &&
+		    f[i].str[0] != '\0')
+			return f[i].str;
+	return "supd";
 }
 
-/* log.c's sink: every lifecycle line, published too. */
-static void
-publish_line(const char *event, const char *text)
+static json_t *
+fields_json(const struct log_field *f, int nf)
 {
-	char topic[96], *body, *msg;
+	json_t *o = json_object();
+
+	for (int i = 0; i < nf && o != NULL; i++)
+		json_object_set_new(o, f[i].key, f[i].str != NULL ?
+		    proto_text(f[i].str) : json_integer(f[i].num));
+	return o;
+}
+
+/* log.c's sink: every lifecycle event, published too. */
+static void
+publish(const char *event, const struct log_field *f, int nf,
+    const char *text)
+{
+	const char *topic;
+	char *body, *msg;
 	struct supd_node *n;
 	uint64_t *seq;
 	json_t *o;
@@ -69,16 +78,16 @@ publish_line(const char *event, const char *text)
 
 	if (ipc_pub_subscribers(pub) == 0)
 		return;
-	topic_of(text, topic, sizeof(topic));
+	topic = topic_of(f, nf);
 	/* Numbered per topic, so that a subscriber to some children sees
 	 * every number of theirs, and a gap only when it lost one. */
 	n = sd != NULL ? tree_find(sd, topic) : NULL;
 	seq = n != NULL ? &n->events_seq : &supd_seq;
-	/* NULL when a string is not UTF-8: such a line is not published. */
-	o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:s, s:s}", "src", "supd",
-	    "pid", (int)getpid(), "seq", (json_int_t)(*seq + 1), "t_ms",
-	    (json_int_t)clk_real_ms(), "event", event, "name", topic, "text",
-	    text);
+	o = json_pack("{s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:o}", "src",
+	    "supd", "pid", (int)getpid(), "seq", (json_int_t)(*seq + 1),
+	    "t_ms", (json_int_t)clk_real_ms(), "event", event, "name",
+	    proto_text(topic), "text", proto_text(text), "fields",
+	    fields_json(f, nf));
 	body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (body != NULL && (len = asprintf(&msg, "%s %s", topic, body)) > 0) {
@@ -150,7 +159,7 @@ events_open(struct supd *d)
 		d->events_subs_fd = -1;
 		return e;
 	}
-	log_set_sink(publish_line);
+	log_set_sink(publish);
 	return SUP_OK;
 }
 

@@ -39,7 +39,7 @@ static void
 stranger_aside(struct supd *d, int dir, const char *name,
     const struct cfg_worker *w)
 {
-	char aside[CFG_NAME_MAX + 64];
+	char aside[CFG_NAME_MAX + 64], path[PATH_MAX];
 	struct stat st;
 
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -47,10 +47,11 @@ stranger_aside(struct supd *d, int dir, const char *name,
 		return;
 	snprintf(aside, sizeof(aside), "%s.was-%u", name,
 	    (unsigned)st.st_uid);
+	snprintf(path, sizeof(path), "%s/%s", d->cfg->run_dir, name);
 	if (renameat(dir, name, dir, aside) == 0)
-		log_event("foreign.aside", "file=%s/%s moved_to=%s note=%s",
-		    log_quote(d->cfg->run_dir), name, aside, log_quote("not "
-		    "its user's: kept, not given to the worker's user"));
+		LOG_EV("foreign.aside", log_str("file", path),
+		    log_str("moved_to", aside), log_str("note", "not its "
+		    "user's: kept, not given to the worker's user"));
 }
 
 /* Opens (makes) name below dir and gives it to w's user: a file or a

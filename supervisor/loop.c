@@ -89,8 +89,9 @@ signals_read(struct supd *d)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			log_event("supd.signal", "signal=%s from_pid=%u",
-			    sig_name((int)si.ssi_signo), si.ssi_pid);
+			LOG_EV("supd.signal",
+			    log_str("signal", sig_name((int)si.ssi_signo)),
+			    log_num("from_pid", si.ssi_pid));
 			effects_event(d, EV_SHUTDOWN, NULL);
 			break;
 		case SIGUSR1:
@@ -98,8 +99,8 @@ signals_read(struct supd *d)
 			 * (ipc/epipe.c keeps them from breaking now). */
 			break;
 		case SIGHUP:
-			log_event("supd.signal", "signal=HUP note=%s",
-			    log_quote("ignored: configuration reload is not "
+			LOG_EV("supd.signal", log_str("signal", "HUP"),
+			    log_str("note", "ignored: configuration reload is not "
 			    "supported; restart supd to apply a new config"));
 			break;
 		}
@@ -174,7 +175,7 @@ ready_announce(struct supd *d)
 		return;
 	d->announced = true;
 	if (msg[0] == 'r')
-		log_event("supd.ready", "children=%d", d->nworkers);
+		LOG_EV("supd.ready", log_num("children", d->nworkers));
 	if (d->ready_fd >= 0) {
 		(void)!write(d->ready_fd, msg, strlen(msg));
 		close(d->ready_fd);

@@ -284,9 +284,9 @@ main(int argc, char **argv)
 	fd_limit_raise(&d);
 	state_open(&d, o.reset_state);
 	open_all(&d);
-	log_event("supd.start", "pid=%d config=%s run_dir=%s nodes=%d",
-	    (int)getpid(), log_quote(d.cfg_abs), log_quote(d.cfg->run_dir),
-	    d.nnodes);
+	LOG_EV("supd.start", log_num("pid", (int)getpid()),
+	    log_str("config", d.cfg_abs), log_str("run_dir", d.cfg->run_dir),
+	    log_num("nodes", d.nnodes));
 	persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL, NULL);
 	recover_load(&d);
 	effects_event(&d, EV_START, d.root);
@@ -300,7 +300,7 @@ main(int argc, char **argv)
 	ctl_close(&d);
 	events_close(&d);
 	ipc_fini();
-	log_event("supd.exit", "code=%d", d.exit_code);
+	LOG_EV("supd.exit", log_num("code", d.exit_code));
 	tree_free(&d);
 	rundir_close(&d.run);
 	cfg_free(d.cfg);

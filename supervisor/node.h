@@ -121,7 +121,8 @@ struct supd_node {
 	struct exit_info last;		/* its last exit (child.c writes it) */
 
 	/* --- the process of a worker (child.c, recover.c) --- */
-	pid_t pid;		/* 0 when no process */
+	pid_t pid;		/* 0 when no process (set: tree_pid_set) */
+	struct supd_node *pid_next; /* in the same pid bucket (tree.c) */
 	int64_t pid_start;	/* its start, boot clock ms (proc_same) */
 	int pidfd;		/* adopted worker: watched here; else -1 */
 	bool adopted;		/* pid is not our child: no wait status */

@@ -157,11 +157,12 @@ datagram_apply(struct supd *d, struct supd_node *n, const struct sdn_msg *m)
 		snprintf(n->sup_status, sizeof(n->sup_status), "%s",
 		    m->sup_status);
 	if (m->stopping)
-		log_event("child.stopping", "name=%s pid=%d", n->name,
-		    (int)n->pid);
+		LOG_EV("child.stopping", log_str("name", n->name),
+		    log_num("pid", (int)n->pid));
 	if (m->ready && n->state == NS_STARTING && n->w->ready != READY_NONE &&
 	    n->exec_errno == 0) {
-		log_event("child.ready", "name=%s pid=%d", n->name, (int)n->pid);
+		LOG_EV("child.ready", log_str("name", n->name),
+		    log_num("pid", (int)n->pid));
 		effects_event(d, EV_READY, n);
 	}
 }

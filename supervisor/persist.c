@@ -139,9 +139,9 @@ static void
 persist_failed(struct supd *d, sup_err e)
 {
 	if (d->persisting)
-		log_event("state.error", "db=%s error=%s note=%s",
-		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)),
-		    log_quote("supervising from memory; will retry"));
+		LOG_EV("state.error", log_str("db", d->cfg->state_path),
+		    log_str("error", sup_strerror(e)),
+		    log_str("note", "supervising from memory; will retry"));
 	d->persisting = false;
 	snprintf(d->persist_why, sizeof(d->persist_why), "cannot write %s: %s",
 	    d->cfg->state_path, sup_strerror(e));
@@ -196,8 +196,9 @@ reopen_try(struct supd *d)
 		d->db = NULL;
 		return;
 	}
-	log_event("state.open", "db=%s note=%s", log_quote(path),
-	    log_quote("opened at last: what supd holds is written there now"));
+	LOG_EV("state.open", log_str("db", path),
+	    log_str("note", "opened at last: what supd holds is "
+	    "written there now"));
 	persist_mark_running(d);
 }
 
@@ -257,7 +258,7 @@ persist_flush(struct supd *d)
 	d->nevents = 0;
 	d->removed_dirty = false;
 	if (!d->persisting) {
-		log_event("state.ok", "db=%s", log_quote(d->cfg->state_path));
+		LOG_EV("state.ok", log_str("db", d->cfg->state_path));
 		d->persisting = true;
 		d->persist_why[0] = '\0';
 	}
@@ -277,9 +278,9 @@ persist_event(struct supd *d, const char *name, const char *event,
 		persist_flush(d);
 		if (d->nevents == PERSIST_MAX_EVENTS) { /* still failing */
 			if (d->events_lost++ == 0)
-				log_event("state.error", "note=%s", log_quote(
-				    "history events are being lost until the "
-				    "database can be written again"));
+				LOG_EV("state.error",
+				    log_str("note", "history events are being lost "
+				    "until the database can be written again"));
 			return;
 		}
 	}
@@ -328,8 +329,8 @@ persist_open(struct supd *d, bool reset, char *refused, size_t rn)
 	if (reset) {
 		e = st_move_aside(path, moved, sizeof(moved));
 		if (e == SUP_OK)
-			log_event("state.reset", "db=%s moved_to=%s",
-			    log_quote(path), log_quote(moved));
+			LOG_EV("state.reset", log_str("db", path),
+			    log_str("moved_to", moved));
 		else if (e != SUP_ENOTFOUND)
 			return e;
 	}
@@ -340,9 +341,10 @@ persist_open(struct supd *d, bool reset, char *refused, size_t rn)
 		    "%s: %s%s", path, why, SUP_ERR_TAG(e) == SUP_EDB ?
 		    " (supd --reset-state moves it aside and starts afresh)" :
 		    "");
-		log_event("state.error", "db=%s error=%s note=%s",
-		    log_quote(path), log_quote(why),
-		    log_quote("supervising from memory, nothing recovered"));
+		LOG_EV("state.error", log_str("db", path),
+		    log_str("error", why),
+		    log_str("note", "supervising from memory, nothing "
+		    "recovered"));
 		d->db = NULL;
 		return SUP_OK;
 	}

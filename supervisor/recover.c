@@ -87,9 +87,10 @@ ghost_add(struct load *l, const struct st_node *r, pid_t pid)
 	g->deadline_ns = 0;
 	if (r->shutdown_ms > 0 && r->shutdown_ms != INT64_MAX)
 		g->deadline_ns = clk_after(clk_mono_ns(), r->shutdown_ms);
-	log_event("config.removed", "name=%s pid=%d signal=%d note=%s",
-	    g->name, (int)pid, r->shutdown_ms == 0 ? SIGKILL : sig,
-	    log_quote("left the config: stopping it"));
+	LOG_EV("config.removed", log_str("name", g->name),
+	    log_num("pid", (int)pid),
+	    log_num("signal", r->shutdown_ms == 0 ? SIGKILL : sig),
+	    log_str("note", "left the config: stopping it"));
 	persist_event(d, g->name, "removed", pid, NULL,
 	    "left the config: stopped", "config");
 	if (sig_group(pid, r->shutdown_ms == 0 ? SIGKILL : sig) != 0)
@@ -255,8 +256,9 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 		 * an adopted child still alive at the deadline as ready. */
 		n->deadline_ns = clk_after(clk_mono_ns(),
 		    n->w->start_timeout_ms);
-	log_event("child.adopt", "name=%s pid=%d state=%s", n->name, (int)pid,
-	    node_state_name(n->state));
+	LOG_EV("child.adopt", log_str("name", n->name),
+	    log_num("pid", (int)pid),
+	    log_str("state", node_state_name(n->state)));
 	d->adopted++;
 	return true;
 }
@@ -321,8 +323,9 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 		/* A manual stop under way goes on, whatever the config says. */
 		if (n->hold != HOLD_STOPPED && strcmp(r->config_hash ?
 		    r->config_hash : "", n->config_hash) != 0) {
-			log_event("config.changed", "name=%s note=%s", n->name,
-			    log_quote("its config changed: restarting it"));
+			LOG_EV("config.changed", log_str("name", n->name),
+			    log_str("note", "its config changed: "
+			    "restarting it"));
 			n->cause = CAUSE_CONFIG_CHANGED;
 			effects_event(l->d, EV_USER_RESTART, n);
 		}
@@ -442,8 +445,8 @@ recover_from_spawn_files(struct supd *d)
 	}
 	if (d->adopted > adopted) {
 		d->eng.recovering = true;
-		log_event("supd.recover", "adopted=%d source=spawn_files",
-		    d->adopted - adopted);
+		LOG_EV("supd.recover", log_num("adopted", d->adopted - adopted),
+		    log_str("source", "spawn_files"));
 	}
 }
 
@@ -469,8 +472,8 @@ recover_load(struct supd *d)
 	st_meta_get(d->db, "clean_exit", clean, sizeof(clean));
 	l.continues = l.same_boot && strcmp(clean, "1") != 0;
 	if ((e = st_nodes_each(d->db, row_copy, &l)) != SUP_OK)
-		log_event("state.error", "db=%s error=%s",
-		    log_quote(d->cfg->state_path), log_quote(sup_strerror(e)));
+		LOG_EV("state.error", log_str("db", d->cfg->state_path),
+		    log_str("error", sup_strerror(e)));
 	seq = spawnfile_seq(&d->run);
 	l.files_needed = seq > l.max_spawn;
 	/* Ids are never given twice, not even those of spawns the database
@@ -492,17 +495,18 @@ recover_load(struct supd *d)
 	persist_mark_running(d);
 	if (l.continues) {
 		char what[64];
-		log_event("supd.recover", "adopted=%d ghosts=%d", d->adopted,
-		    l.nghosts);
+		LOG_EV("supd.recover", log_num("adopted", d->adopted),
+		    log_num("ghosts", l.nghosts));
 		snprintf(what, sizeof(what), "adopted %d children", d->adopted);
 		persist_event(d, "supd", "supd.recover", getpid(), NULL, what,
 		    "recovery");
 	}
 	else if (!d->fresh_db)
-		log_event("supd.restore", "note=%s", log_quote(l.same_boot ?
-		    "the previous supd stopped in order: starting anew, "
-		    "counts and manual stops kept" : "the machine rebooted: "
-		    "starting anew, counts and manual stops kept"));
+		LOG_EV("supd.restore",
+		    log_str("note", l.same_boot ? "the previous supd "
+		    "stopped in order: starting anew, counts and manual stops "
+		    "kept" : "the machine rebooted: starting anew, counts and "
+		    "manual stops kept"));
 	recover_from_spawn_files(d);
 }
 
@@ -529,8 +533,8 @@ recover_apply(struct supd *d)
 		n->last.at_ms = clk_real_ms();
 		snprintf(n->last.reason, sizeof(n->last.reason),
 		    "exited while supd was down");
-		log_event("child.exit", "name=%s reason=%s", n->name,
-		    log_quote(n->last.reason));
+		LOG_EV("child.exit", log_str("name", n->name),
+		    log_str("reason", n->last.reason));
 		persist_event(d, n->name, "exit", 0, &n->last, NULL,
 		    "recovery");
 		effects_event(d, EV_LOST, n);
@@ -563,12 +567,6 @@ recover_ghost_count(struct supd *d)
 	return n;
 }
 
-int
-recover_ghost_fd(struct supd *d, int i)
-{
-	return d->ghosts[i].pidfd;
-}
-
 void
 recover_ghost_event(struct supd *d, int i)
 {
@@ -580,8 +578,8 @@ recover_ghost_event(struct supd *d, int i)
 	g->pidfd = -1;
 	g->deadline_ns = 0;
 	sig_group(g->pid, SIGKILL); /* what is left of its process group */
-	log_event("config.removed", "name=%s pid=%d note=%s", g->name,
-	    (int)g->pid, log_quote("stopped"));
+	LOG_EV("config.removed", log_str("name", g->name),
+	    log_num("pid", (int)g->pid), log_str("note", "stopped"));
 	if (d->exiting && recover_ghost_count(d) == 0)
 		d->quit = true;
 }
@@ -616,8 +614,9 @@ recover_ghost_deadlines(struct supd *d, int64_t now)
 		if (g->deadline_ns == 0 || g->deadline_ns > now)
 			continue;
 		g->deadline_ns = 0;
-		log_event("config.removed", "name=%s pid=%d note=%s", g->name,
-		    (int)g->pid, log_quote("killed after its shutdown time"));
+		LOG_EV("config.removed", log_str("name", g->name),
+		    log_num("pid", (int)g->pid),
+		    log_str("note", "killed after its shutdown time"));
 		sig_group(g->pid, SIGKILL);
 		sig_proc(g->pid, SIGKILL);
 	}

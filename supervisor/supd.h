@@ -55,6 +55,8 @@ struct supd {
 	int nnodes;
 	struct supd_node **by_name; /* owned: index by name (tree.c) */
 	size_t by_name_cap;
+	struct supd_node **by_pid; /* owned: buckets by pid, chained */
+	size_t by_pid_cap;
 
 	struct rundir run;	  /* RUN and its directories, held open */
 	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
@@ -114,6 +116,8 @@ sup_err tree_build(struct supd *d);
 void tree_free(struct supd *d);
 struct supd_node *tree_find(struct supd *d, const char *name);
 struct supd_node *tree_by_pid(struct supd *d, pid_t pid);
+/* Sets n's pid (0: none), keeping tree_by_pid's index. */
+void tree_pid_set(struct supd *d, struct supd_node *n, pid_t pid);
 /*
  * Resolves a name a user typed: a node, or every instance of a pool
  * ("kv" for kv.0 ... kv.N-1). Fills out (capacity cap) and returns how
@@ -226,7 +230,6 @@ void recover_ghost_deadlines(struct supd *d, int64_t now);
 int recover_ghost_count(struct supd *d);
 /* SIGKILL to every ghost still alive (supd is exiting). */
 void recover_ghosts_kill(struct supd *d);
-int recover_ghost_fd(struct supd *d, int index);
 
 /* --- loop.c (event sources) --- */
 enum loop_source { SRC_SIGNAL = 1, SRC_TIMER, SRC_NOTIFY, SRC_CTL, SRC_PIDFD,

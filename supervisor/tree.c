@@ -6,8 +6,9 @@
  * or one per instance for a pool (kv.0 ... kv.N-1). A group's children are
  * the sections naming it as parent or group, in file order. d->nodes lists
  * all nodes in preorder (a group before its children), the order status
- * shows them in. Lookups are linear: a tree holds hundreds of nodes, and a
- * scan of them costs less than the syscalls around it.
+ * shows them in. Lookups by name and by pid are hashed (an exit or a
+ * request costs the same with 10,000 children as with ten); a pool name
+ * ("kv" for every kv.N) and suggestions scan.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -234,6 +235,9 @@ tree_free(struct supd *d)
 	free(d->by_name);
 	d->by_name = NULL;
 	d->by_name_cap = 0;
+	free(d->by_pid);
+	d->by_pid = NULL;
+	d->by_pid_cap = 0;
 	d->nodes = NULL;
 	d->nnodes = 0;
 	d->root = NULL;
@@ -258,6 +262,9 @@ index_build(struct supd *d)
 	while (cap < (size_t)d->nnodes * 2)
 		cap *= 2;
 	free(d->by_name);
+	free(d->by_pid);
+	d->by_pid = calloc(cap, sizeof(*d->by_pid));
+	d->by_pid_cap = d->by_pid != NULL ? cap : 0;
 	if ((d->by_name = calloc(cap, sizeof(*d->by_name))) == NULL) {
 		d->by_name_cap = 0; /* tree_find scans instead */
 		return;
@@ -289,15 +296,56 @@ tree_find(struct supd *d, const char *name)
 	return NULL;
 }
 
+static size_t
+pid_slot(const struct supd *d, pid_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & (d->by_pid_cap - 1);
+}
+
 struct supd_node *
 tree_by_pid(struct supd *d, pid_t pid)
 {
 	if (pid <= 0)
 		return NULL;
-	for (int i = 0; i < d->nnodes; i++)
-		if (d->nodes[i]->pid == pid)
-			return d->nodes[i];
+	if (d->by_pid_cap == 0) { /* no memory for the index: a scan */
+		for (int i = 0; i < d->nnodes; i++)
+			if (d->nodes[i]->pid == pid)
+				return d->nodes[i];
+		return NULL;
+	}
+	for (struct supd_node *n = d->by_pid[pid_slot(d, pid)]; n != NULL;
+	    n = n->pid_next)
+		if (n->pid == pid)
+			return n;
 	return NULL;
+}
+
+void
+tree_pid_set(struct supd *d, struct supd_node *n, pid_t pid)
+{
+	struct supd_node **pp;
+
+	if (n->pid == pid)
+		return;
+	if (d->by_pid_cap == 0) {
+		n->pid = pid;
+		return;
+	}
+	if (n->pid > 0) {
+		for (pp = &d->by_pid[pid_slot(d, n->pid)]; *pp != NULL;
+		    pp = &(*pp)->pid_next)
+			if (*pp == n) {
+				*pp = n->pid_next;
+				break;
+			}
+		n->pid_next = NULL;
+	}
+	n->pid = pid;
+	if (pid > 0) {
+		pp = &d->by_pid[pid_slot(d, pid)];
+		n->pid_next = *pp;
+		*pp = n;
+	}
 }
 
 int

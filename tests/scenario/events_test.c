@@ -108,6 +108,7 @@ conf(void)
 Test(scenario_events, calls_checkpoints_and_restarts_in_one_stream)
 {
 	struct reader r;
+	char want[160];
 	pid_t p;
 
 	conf();
@@ -124,6 +125,10 @@ Test(scenario_events, calls_checkpoints_and_restarts_in_one_stream)
 	    reader_has(&r, "signal=9") &&
 	    reader_has(&r, "\"event\":\"child.ready\""), T_WAIT_MS), "%s",
 	    r.seen);
+	/* supd's events carry their fields as JSON, typed. */
+	snprintf(want, sizeof(want), "\"fields\":{\"name\":\"w\",\"pid\":%d,"
+	    "\"signal\":9,\"reason\":\"killed by signal 9 (KILL)\"", (int)p);
+	cr_assert(reader_has(&r, want), "no %s in %s", want, r.seen);
 	/* The new process is heard from too, once supd has dialled it
 	 * again (events made before that have no listener: none made). */
 	cr_assert_str_eq(call("get"), "1");
