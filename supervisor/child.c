@@ -21,16 +21,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "common/clock.h"
 #include "common/dur.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/rundir.h"
 #include "common/sig.h"
 #include "common/utf8.h"
-#include "common/rundir.h"
+#include "foreign.h"
+#include "persist.h"
 #include "spawn.h"
 #include "spawnfile.h"
 #include "supd.h"
+#include "tree.h"
+#include "watch.h"
 
 /* Variables supd sets itself: never passed through from its own env. */
 static const char *const own_vars[] = {"SUP_NAME", "SUP_RUN_DIR",
@@ -130,7 +135,7 @@ env_tail(struct supd *d, const struct cfg_worker *w)
 	}
 	for (char **p = environ; *p != NULL; p++)
 		if (!var_in(*p, own_vars) &&
-		    !(child_foreign(w) && var_in(*p, users_vars)))
+		    !(foreign_is(w) && var_in(*p, users_vars)))
 			env_push(e, *p);
 	t = realloc(d->tails, (size_t)(d->ntails + 1) * sizeof(*t));
 	v = calloc((size_t)e->n + 1, sizeof(*v));
@@ -149,17 +154,11 @@ env_tail(struct supd *d, const struct cfg_worker *w)
 	return v;
 }
 
-bool
-child_foreign(const struct cfg_worker *w)
-{
-	return w->has_user && w->uid != geteuid();
-}
-
 const char *
 child_endpoint(const struct supd *d, const struct supd_node *n, char *buf,
     size_t len)
 {
-	if (!rundir_path(d->cfg->run_dir, child_foreign(n->w) ? RUN_WSOCK_OWN
+	if (!rundir_path(d->cfg->run_dir, foreign_is(n->w) ? RUN_WSOCK_OWN
 	    : RUN_WSOCK, n->name, buf, len))
 		buf[0] = '\0';
 	return buf;
@@ -503,9 +502,8 @@ last_words_add(struct supd *d, struct supd_node *n, struct exit_info *x)
 	snprintf(x->reason, sizeof(x->reason), "%.60s: %.90s", old, words);
 }
 
-void
-child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
-    bool normal)
+static void
+child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 {
 	struct exit_info xs = *xin, *x = &xs;
 	pid_t pid = n->pid;
@@ -520,7 +518,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 	/* Whatever the child left in its process group goes with it. */
 	sig_group(pid, SIGKILL);
 	if (n->pidfd >= 0) {
-		loop_unwatch(d, n->pidfd);
+		watch_del(d, n->pidfd);
 		close(n->pidfd);
 		n->pidfd = -1;
 	}
@@ -542,17 +540,19 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin,
 	persist_event(d, n->name, "exit", pid, x, NULL,
 	    stopping ? "stopped by supd" : NULL);
 	n->exec_errno = 0;
-	effects_exited(d, n, normal);
 }
 
-void
+bool
 child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 {
 	struct exit_info x;
+	bool normal;
 
 	exit_record(n, wstatus, &x);
-	child_exited(d, n, &x, x.has_code && x.code == 0 &&
-	    n->exec_errno == 0 && n->killed != KILLED_START_TIMEOUT);
+	normal = x.has_code && x.code == 0 && n->exec_errno == 0 &&
+	    n->killed != KILLED_START_TIMEOUT;
+	child_exited(d, n, &x);
+	return normal;
 }
 
 sup_err
@@ -563,7 +563,7 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 
 	if (fd < 0)
 		return SUP_ESYS | errno;
-	if ((e = loop_watch(d, fd, SRC_PIDFD, n->order)) != SUP_OK) {
+	if ((e = watch_add(d, fd, SRC_PIDFD, n->order)) != SUP_OK) {
 		close(fd);
 		return e;
 	}
@@ -575,7 +575,7 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 	return SUP_OK;
 }
 
-void
+bool
 child_adopted_gone(struct supd *d, struct supd_node *n)
 {
 	struct exit_info x = {.valid = true, .at_ms = clk_real_ms()};
@@ -593,14 +593,14 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 		else
 			snprintf(x.reason, sizeof(x.reason), "%.120s (adopted)",
 			    words);
-		child_exited(d, n, &x, status == 0 &&
-		    n->killed != KILLED_START_TIMEOUT);
-		return;
+		child_exited(d, n, &x);
+		return status == 0 && n->killed != KILLED_START_TIMEOUT;
 	}
 	snprintf(x.reason, sizeof(x.reason), "%s",
 	    n->killed == KILLED_START_TIMEOUT ? "not ready in time (start_timeout), "
 	    "status unknown: adopted" : n->state == NS_STOPPING ?
 	    "stopped (status unknown: adopted)" :
 	    "exited (status unknown: adopted)");
-	child_exited(d, n, &x, false);
+	child_exited(d, n, &x);
+	return false;
 }

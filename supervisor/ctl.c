@@ -16,13 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/rundir.h"
 #include "common/sig.h"
 #include "ctl.h"
-#include "shared/proto.h"
+#include "effects.h"
 #include "ipc/ipc.h"
-#include "common/rundir.h"
+#include "persist.h"
+#include "shared/proto.h"
+#include "tree.h"
 
 enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART };
 
@@ -296,7 +300,7 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 {
 	const struct supd_node *g;
 
-	if (supd_shutting_down(d)) {
+	if (effects_shutting_down(d)) {
 		reply_error(d, r, PROTO_FAILED, NULL, "supd is shutting down");
 		return -1;
 	}

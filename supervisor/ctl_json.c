@@ -12,9 +12,11 @@
 #include "common/clock.h"
 #include "common/proc.h"
 #include "ctl.h"
+#include "effects.h"
 #include "shared/proto.h"
 #include "state/state.h"
 #include "supd.h"
+#include "tree.h"
 
 #define SUP_VERSION "0.1.0"
 
@@ -88,7 +90,7 @@ group_json(const struct supd_node *g, int64_t now)
 static const char *
 supd_state(const struct supd *d)
 {
-	if (supd_shutting_down(d))
+	if (effects_shutting_down(d))
 		return "stopping";
 	return node_state_name(d->root->state);
 }

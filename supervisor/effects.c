@@ -14,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
 #include "common/clock.h"
 #include "common/dur.h"
 #include "common/log.h"
+#include "effects.h"
+#include "persist.h"
 #include "supd.h"
 
 /* --- the event queue ---------------------------------------------------- */
@@ -166,9 +169,7 @@ static void
 exit_act(struct supd *d, int code)
 {
 	d->exit_code = code;
-	d->exiting = true;
-	/* Children that left the config go too before supd does. */
-	d->quit = recover_ghost_count(d) == 0;
+	d->exiting = true; /* the loop quits once the ghosts are gone too */
 }
 
 static void
@@ -217,6 +218,12 @@ effects_exited(struct supd *d, struct supd_node *n, bool normal)
 		queue_push(d, &ev);
 	else
 		handle(d, &ev);
+}
+
+bool
+effects_shutting_down(const struct supd *d)
+{
+	return d->eng.shutting_down;
 }
 
 void

@@ -28,6 +28,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "events.h"
@@ -35,6 +36,8 @@
 #include "relay.h"
 #include "shared/proto.h"
 #include "supd.h"
+#include "tree.h"
+#include "watch.h"
 
 #define RELAY_BUF 4096 /* events from workers waiting for supd */
 
@@ -107,7 +110,7 @@ workers_dial(struct supd *d)
 
 	if ((e = ipc_sub_open(RELAY_BUF, &d->events_in)) != SUP_OK ||
 	    (e = ipc_sub_subscribe(d->events_in, "", 0)) != SUP_OK ||
-	    (e = loop_watch(d, ipc_sub_fd(d->events_in), SRC_EVENTS, 0)) !=
+	    (e = watch_add(d, ipc_sub_fd(d->events_in), SRC_EVENTS, 0)) !=
 		SUP_OK) {
 		log_warn("no telemetry from the workers: %s", sup_strerror(e));
 		ipc_sub_close(d->events_in);
@@ -135,7 +138,7 @@ workers_undial(struct supd *d)
 {
 	if (d->events_in == NULL)
 		return;
-	loop_unwatch(d, ipc_sub_fd(d->events_in));
+	watch_del(d, ipc_sub_fd(d->events_in));
 	ipc_sub_close(d->events_in);
 	d->events_in = NULL;
 }

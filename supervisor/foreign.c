@@ -29,7 +29,14 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "foreign.h"
 #include "supd.h"
+
+bool
+foreign_is(const struct cfg_worker *w)
+{
+	return w->has_user && w->uid != geteuid();
+}
 
 static const char *const db_sidecars[] = {"-wal", "-shm", ".lock"};
 
@@ -149,7 +156,7 @@ foreign_files_give(struct supd *d, struct supd_node *n)
 	char name[CFG_NAME_MAX + 8];
 	int wdir = rundir_fd(&d->run, RUNDIR_W), fd;
 
-	if (!child_foreign(n->w) || n->w->ready != READY_SUP)
+	if (!foreign_is(n->w) || n->w->ready != READY_SUP)
 		return;
 	rundir_name(RUN_WDIR, n->name, name, sizeof(name));
 	stranger_aside(d, wdir, name, n->w);

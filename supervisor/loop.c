@@ -19,29 +19,21 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/sig.h"
 #include "ctl.h"
+#include "effects.h"
 #include "events.h"
 #include "ipc/ipc.h"
+#include "loop.h"
+#include "notify.h"
+#include "persist.h"
+#include "reap.h"
+#include "recover.h"
 #include "supd.h"
-
-sup_err
-loop_watch(struct supd *d, int fd, enum loop_source src, int index)
-{
-	struct epoll_event ev = {.events = EPOLLIN,
-	    .data.u64 = (uint64_t)src << 32 | (uint32_t)index};
-
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0
-	    ? SUP_OK : SUP_ESYS | errno;
-}
-
-void
-loop_unwatch(struct supd *d, int fd)
-{
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
-}
+#include "watch.h"
 
 void
 loop_signals(sigset_t *set)
@@ -66,13 +58,13 @@ loop_init(struct supd *d)
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0)
 		return SUP_ESYS | errno;
-	if ((e = loop_watch(d, d->sigfd, SRC_SIGNAL, 0)) != SUP_OK ||
-	    (e = loop_watch(d, d->timerfd, SRC_TIMER, 0)) != SUP_OK ||
-	    (e = loop_watch(d, d->notifyfd, SRC_NOTIFY, 0)) != SUP_OK ||
-	    (e = loop_watch(d, ipc_server_fd(d->ctl), SRC_CTL, 0)) != SUP_OK)
+	if ((e = watch_add(d, d->sigfd, SRC_SIGNAL, 0)) != SUP_OK ||
+	    (e = watch_add(d, d->timerfd, SRC_TIMER, 0)) != SUP_OK ||
+	    (e = watch_add(d, d->notifyfd, SRC_NOTIFY, 0)) != SUP_OK ||
+	    (e = watch_add(d, ipc_server_fd(d->ctl), SRC_CTL, 0)) != SUP_OK)
 		return e;
 	if (d->events_subs_fd >= 0 &&
-	    (e = loop_watch(d, events_fd(d), SRC_EVENTS_SUBS, 0)) != SUP_OK)
+	    (e = watch_add(d, events_fd(d), SRC_EVENTS_SUBS, 0)) != SUP_OK)
 		return e;
 	return SUP_OK;
 }
@@ -206,9 +198,9 @@ source_dispatch(struct supd *d, uint64_t tag)
 
 	/* Anything but the timer may change the tree; the timer says so
 	 * itself when a deadline of the tree passed. */
-	if ((enum loop_source)(tag >> 32) != SRC_TIMER)
+	if ((enum watch_source)(tag >> 32) != SRC_TIMER)
 		d->activity = true;
-	switch ((enum loop_source)(tag >> 32)) {
+	switch ((enum watch_source)(tag >> 32)) {
 	case SRC_SIGNAL: signals_read(d); break;
 	case SRC_TIMER: deadlines_run(d); break;
 	case SRC_NOTIFY: notify_read(d); break;
@@ -217,7 +209,8 @@ source_dispatch(struct supd *d, uint64_t tag)
 	case SRC_EVENTS_SUBS: events_subscribers(d); break;
 	case SRC_PIDFD:
 		if (index < d->nnodes && d->nodes[index]->pidfd >= 0)
-			child_adopted_gone(d, d->nodes[index]);
+			effects_exited(d, d->nodes[index],
+			    child_adopted_gone(d, d->nodes[index]));
 		break;
 	case SRC_GHOST:
 		recover_ghost_event(d, index);
@@ -254,6 +247,9 @@ loop_run(struct supd *d)
 			source_dispatch(d, ev[i].data.u64);
 		effects_settle(d);
 		flush_schedule(d);
+		/* Children that left the config go too before supd does. */
+		if (d->exiting && recover_ghost_count(d) == 0)
+			d->quit = true;
 	}
 	ctl_waiters_check(d);
 	persist_flush(d);

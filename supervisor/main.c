@@ -20,15 +20,21 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "common/sig.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/rundir.h"
+#include "common/sig.h"
 #include "ctl.h"
+#include "effects.h"
 #include "events.h"
 #include "ipc/ipc.h"
+#include "loop.h"
+#include "notify.h"
+#include "persist.h"
 #include "pools.h"
-#include "common/rundir.h"
+#include "recover.h"
 #include "supd.h"
+#include "tree.h"
 
 static void
 usage(FILE *f)

@@ -33,8 +33,11 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/utf8.h"
+#include "effects.h"
+#include "notify.h"
 #include "sdnotify.h"
 #include "supd.h"
+#include "tree.h"
 
 /* A name nobody can guess (and squat before us): 64 random bits. */
 static void

@@ -21,12 +21,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/trust.h"
+#include "persist.h"
 #include "state/state.h"
 #include "supd.h"
 
@@ -217,6 +219,21 @@ anything_to_write(struct supd *d)
 	return false;
 }
 
+/* Deletes the rows of nodes that left the config (inside a flush). */
+static sup_err
+removed_write(struct supd *d)
+{
+	sup_err e;
+
+	for (int i = 0; i < d->nremoved; i++)
+		if ((e = st_node_del(d->db, d->removed[i])) != SUP_OK)
+			return e;
+	for (int i = 0; i < d->nremoved; i++)
+		free(d->removed[i]);
+	d->nremoved = 0;
+	return SUP_OK;
+}
+
 static sup_err
 write_all(struct supd *d)
 {
@@ -232,7 +249,7 @@ write_all(struct supd *d)
 	for (int i = 0; i < d->nevents; i++)
 		if ((e = st_history_add(d->db, &d->events[i].ev)) != SUP_OK)
 			return e;
-	return recover_removed_write(d);
+	return removed_write(d);
 }
 
 void

@@ -9,9 +9,13 @@
 #include <errno.h>
 #include <sys/wait.h>
 
+#include "child.h"
 #include "common/log.h"
 #include "common/sig.h"
+#include "effects.h"
+#include "reap.h"
 #include "supd.h"
+#include "tree.h"
 
 void
 reap_all(struct supd *d)
@@ -27,7 +31,7 @@ reap_all(struct supd *d)
 		if (pid <= 0)
 			return;
 		if ((n = tree_by_pid(d, pid)) != NULL) {
-			child_reaped(d, n, status);
+			effects_exited(d, n, child_reaped(d, n, status));
 			continue;
 		}
 		d->orphans_reaped++;

@@ -34,12 +34,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/sig.h"
+#include "child.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/sig.h"
+#include "effects.h"
+#include "persist.h"
+#include "recover.h"
 #include "spawnfile.h"
 #include "supd.h"
+#include "tree.h"
+#include "watch.h"
 
 struct ghost {
 	char name[CFG_NAME_MAX + 16];
@@ -488,7 +494,7 @@ recover_load(struct supd *d)
 	d->recovered = l.continues;
 	for (int i = 0; i < d->nghosts; i++)
 		if (d->ghosts[i].pidfd >= 0 &&
-		    loop_watch(d, d->ghosts[i].pidfd, SRC_GHOST, i) != SUP_OK) {
+		    watch_add(d, d->ghosts[i].pidfd, SRC_GHOST, i) != SUP_OK) {
 			close(d->ghosts[i].pidfd);
 			d->ghosts[i].pidfd = -1;
 		}
@@ -541,20 +547,6 @@ recover_apply(struct supd *d)
 	}
 }
 
-sup_err
-recover_removed_write(struct supd *d)
-{
-	sup_err e;
-
-	for (int i = 0; i < d->nremoved; i++)
-		if ((e = st_node_del(d->db, d->removed[i])) != SUP_OK)
-			return e;
-	for (int i = 0; i < d->nremoved; i++)
-		free(d->removed[i]);
-	d->nremoved = 0;
-	return SUP_OK;
-}
-
 /* --- ghosts: children that left the config ---------------------------- */
 
 int
@@ -580,8 +572,6 @@ recover_ghost_event(struct supd *d, int i)
 	sig_group(g->pid, SIGKILL); /* what is left of its process group */
 	LOG_EV("config.removed", log_str("name", g->name),
 	    log_num("pid", (int)g->pid), log_str("note", "stopped"));
-	if (d->exiting && recover_ghost_count(d) == 0)
-		d->quit = true;
 }
 
 void

@@ -17,6 +17,7 @@
 
 #include "common/suggest.h"
 #include "supd.h"
+#include "tree.h"
 
 static const char *const state_names[] = {
 	[NS_STOPPED] = "stopped", [NS_STARTING] = "starting",
