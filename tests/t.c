@@ -371,6 +371,28 @@ t_restarts(struct t_env *e, const char *name)
 	return r;
 }
 
+int
+t_history_count(struct t_env *e, const char *name, const char *event)
+{
+	char *out = NULL;
+	json_t *rows, *r;
+	size_t i;
+	int n = -1;
+
+	if (t_ctl(e, &out, NULL, "history", name, "--json", NULL) == 0 &&
+	    (rows = json_loads(out, 0, NULL)) != NULL) {
+		n = 0;
+		json_array_foreach(rows, i, r) {
+			const char *ev = json_string_value(json_object_get(r,
+			    "event"));
+			n += ev != NULL && strcmp(ev, event) == 0;
+		}
+		json_decref(rows);
+	}
+	free(out);
+	return n;
+}
+
 void
 t_kill(pid_t pid, int sig)
 {

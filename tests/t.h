@@ -114,6 +114,10 @@ json_t *t_kid(json_t *status, const char *name);
 pid_t t_pid(struct t_env *e, const char *name);
 const char *t_state(struct t_env *e, const char *name);
 long t_restarts(struct t_env *e, const char *name);
+/* How many events of that kind ("start", "restart", "exit", "stop"...)
+ * the history holds for name (supctl history NAME --json); -1 when it
+ * cannot be read. What happened is checked there, not in supd's log. */
+int t_history_count(struct t_env *e, const char *name, const char *event);
 /* The group object of name in a status (borrowed), or NULL. */
 json_t *t_group(json_t *status, const char *name);
 

@@ -196,7 +196,10 @@ expect_restarted(bool yes)
 	}
 	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "stopped") == 0,
 	    T_WAIT_MS));
-	t_sleep_ms(500);
+	/* Stopped, not in backoff: the engine decided no restart (it
+	 * decides in the step that handles the exit). */
+	cr_assert_eq(t_history_count(&env, "w", "restart"), 0);
+	cr_assert_eq(t_history_count(&env, "w", "exit"), 1);
 	cr_assert_eq(stamp_count(), 1, "not restarted");
 	cr_assert_str_eq(t_state(&env, "w"), "stopped");
 	cr_assert_str_eq(t_state(&env, "other"), "running");
