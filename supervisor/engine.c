@@ -149,6 +149,7 @@ group_start(struct engine *e, struct supd_node *g, bool restart)
 {
 	g->state = NS_STARTING;
 	mark(g);
+	note(e, g, NOTE_GROUP_START, 0);
 	if (e->recovering && !restart) {
 		group_start_recovered(g);
 		return;
@@ -169,7 +170,6 @@ group_start(struct engine *e, struct supd_node *g, bool restart)
 			k->cause_by = g->parent;
 		}
 	}
-	note(e, g, NOTE_GROUP_START, 0);
 }
 
 static void

@@ -848,6 +848,7 @@ Test(supd_engine, a_worker_lost_while_supd_was_down_fails_once,
 	cr_assert_eq(r->window.n, 1);
 	cr_assert_eq(r->state, NS_RUNNING);
 	cr_assert_not(W->e.recovering, "over once root is ready");
+	cr_assert_str_eq(W->notes, "start root; ready root");
 }
 
 Test(supd_engine, a_recovered_group_keeps_its_window_a_restarted_one_clears,
