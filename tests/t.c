@@ -393,6 +393,186 @@ t_history_count(struct t_env *e, const char *name, const char *event)
 	return n;
 }
 
+json_t *
+t_history(struct t_env *e, const char *name)
+{
+	char *out = NULL;
+	json_t *rows = NULL;
+	int rc = name != NULL ?
+	    t_ctl(e, &out, NULL, "history", name, "--json", NULL) :
+	    t_ctl(e, &out, NULL, "history", "--json", NULL);
+
+	if (rc == 0 && (rows = json_loads(out, 0, NULL)) != NULL &&
+	    !json_is_array(rows)) {
+		json_decref(rows);
+		rows = NULL;
+	}
+	free(out);
+	return rows;
+}
+
+const char *
+t_row_str(json_t *row, const char *key)
+{
+	const char *v = json_string_value(json_object_get(row, key));
+
+	return v != NULL ? v : "";
+}
+
+/* Whether row is about name (NULL: any) and is event (NULL: any). */
+static bool
+row_is(json_t *row, const char *name, const char *event)
+{
+	return (name == NULL || strcmp(t_row_str(row, "name"), name) == 0) &&
+	    (event == NULL || strcmp(t_row_str(row, "event"), event) == 0);
+}
+
+int
+t_rows_count(json_t *rows, const char *name, const char *event,
+    const char *reason)
+{
+	json_t *r;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(rows, i, r)
+		n += row_is(r, name, event) && (reason == NULL ||
+		    strstr(t_row_str(r, "reason"), reason) != NULL);
+	return n;
+}
+
+int
+t_history_with(struct t_env *e, const char *name, const char *event,
+    const char *reason)
+{
+	json_t *rows = t_history(e, name);
+	int n = rows != NULL ? t_rows_count(rows, name, event, reason) : -1;
+
+	json_decref(rows);
+	return n;
+}
+
+json_t *
+t_row_last(json_t *rows, const char *name, const char *event)
+{
+	json_t *r, *last = NULL;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+		if (row_is(r, name, event))
+			last = r;
+	return last;
+}
+
+const char *
+t_rows_names(json_t *rows, const char *event, char *buf, size_t n)
+{
+	json_t *r;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(rows, i, r)
+		if (row_is(r, NULL, event) && o < n)
+			o += (size_t)snprintf(buf + o, n - o, "%s%s",
+			    o > 0 ? " " : "", t_row_str(r, "name"));
+	return buf;
+}
+
+/* Reads what the events reader wrote since. */
+static void
+events_read(struct t_events *ev)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(ev->fd, buf, sizeof(buf))) > 0) {
+		ev->seen = realloc(ev->seen, ev->len + (size_t)n + 1);
+		memcpy(ev->seen + ev->len, buf, (size_t)n);
+		ev->len += (size_t)n;
+		ev->seen[ev->len] = '\0';
+	}
+}
+
+void
+t_events_start(struct t_env *e, struct t_events *ev, const char *sync)
+{
+	int fds[2];
+
+	memset(ev, 0, sizeof(*ev));
+	cr_assert(pipe(fds) == 0);
+	ev->pid = fork();
+	cr_assert(ev->pid >= 0);
+	if (ev->pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(fds[1], 1);
+		dup2(null, 2);
+		close(fds[0]);
+		/* Found and killed by the teardown if the test fails. */
+		setenv("SUP_TEST_DIR", e->dir, 1);
+		execl(T_BIN("supctl"), "supctl", "-r", e->run, "events",
+		    "--json", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	ev->fd = fds[0];
+	fcntl(ev->fd, F_SETFL, O_NONBLOCK);
+	cr_assert(T_WAIT((t_ctl(e, NULL, NULL, "signal", sync, "CONT", NULL),
+	    t_sleep_ms(50), t_events_count(ev, NULL, "ctl.signal", "signal",
+	    "CONT") > 0), T_WAIT_MS), "supctl events saw nothing: %s",
+	    ev->seen ? ev->seen : "");
+}
+
+/* Whether field key of an event's fields reads value (a number as text). */
+static bool
+field_is(json_t *fields, const char *key, const char *value)
+{
+	json_t *f = json_object_get(fields, key);
+	char num[32];
+
+	if (json_is_integer(f)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(f));
+		return strcmp(num, value) == 0;
+	}
+	return json_is_string(f) && strcmp(json_string_value(f), value) == 0;
+}
+
+int
+t_events_count(struct t_events *ev, const char *name, const char *event,
+    const char *key, const char *value)
+{
+	char *copy, *save = NULL;
+	int n = 0;
+
+	events_read(ev);
+	if (ev->seen == NULL)
+		return 0;
+	copy = strdup(ev->seen);
+	for (char *l = strtok_r(copy, "\n", &save); l != NULL;
+	    l = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(l, 0, NULL);
+		if (j == NULL)
+			continue; /* a line not yet whole */
+		n += row_is(j, name, event) && (key == NULL ||
+		    field_is(json_object_get(j, "fields"), key, value));
+		json_decref(j);
+	}
+	free(copy);
+	return n;
+}
+
+void
+t_events_stop(struct t_events *ev)
+{
+	if (ev->pid > 0) {
+		kill(ev->pid, SIGTERM);
+		waitpid(ev->pid, NULL, 0);
+	}
+	close(ev->fd);
+	free(ev->seen);
+	memset(ev, 0, sizeof(*ev));
+}
+
 void
 t_kill(pid_t pid, int sig)
 {

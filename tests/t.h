@@ -118,6 +118,48 @@ long t_restarts(struct t_env *e, const char *name);
  * the history holds for name (supctl history NAME --json); -1 when it
  * cannot be read. What happened is checked there, not in supd's log. */
 int t_history_count(struct t_env *e, const char *name, const char *event);
+/* The same, counting only rows whose reason holds reason. */
+int t_history_with(struct t_env *e, const char *name, const char *event,
+    const char *reason);
+/* The history's rows (supctl history [NAME] --json; name NULL: every
+ * name), oldest first: objects with "event", "name", "pid", "code",
+ * "signal", "reason", "decided_by"... New reference, or NULL when it
+ * cannot be read. With supd down, supctl reads RUN/state.db itself. */
+json_t *t_history(struct t_env *e, const char *name);
+/* How many of rows are about name, are event and have a reason holding
+ * reason (each NULL: any). */
+int t_rows_count(json_t *rows, const char *name, const char *event,
+    const char *reason);
+/* The last row about name that is event (borrowed), or NULL. */
+json_t *t_row_last(json_t *rows, const char *name, const char *event);
+/* A string field of a row, "" when it is null or missing. */
+const char *t_row_str(json_t *row, const char *key);
+/* The names of the rows that are event, oldest first, joined by spaces
+ * into buf ("b d c a"): an order to compare. */
+const char *t_rows_names(json_t *rows, const char *event, char *buf,
+    size_t n);
+
+/*
+ * supctl events --json, read in the background: supd's lifecycle events
+ * (each line of its log, as {"event":E, "name":NAME, "fields":{...}}),
+ * for what only they say (the signal a stop sent). t_events_start()
+ * returns once the stream flows: it sends SIGCONT (harmless) to the
+ * running child sync until the stream shows that signal. The last events
+ * can be lost when supd exits: read it while supd runs.
+ */
+struct t_events {
+	pid_t pid;
+	int fd;		/* its stdout, non-blocking */
+	char *seen;	/* what was read so far */
+	size_t len;
+};
+void t_events_start(struct t_env *e, struct t_events *ev, const char *sync);
+/* Events read so far (what is there is read first) of that kind about
+ * name (NULL: any), whose field key (NULL: any) reads value (a number
+ * as text). */
+int t_events_count(struct t_events *ev, const char *name, const char *event,
+    const char *key, const char *value);
+void t_events_stop(struct t_events *ev);
 /* The group object of name in a status (borrowed), or NULL. */
 json_t *t_group(json_t *status, const char *name);
 

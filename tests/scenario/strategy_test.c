@@ -74,23 +74,28 @@ all_running_again(const pid_t old[4], int expect_changed, int victim)
 
 /*
  * The children supd spawned after its first `skip` spawns, in order,
- * joined: "bcd". From supd's log: with ready = none a child is ready once
- * spawned, so the processes themselves may run in any order.
+ * joined: "bcd". From the history's start and restart rows: with ready =
+ * none a child is ready once spawned, so the processes themselves may
+ * run in any order.
  */
 static void
 started_after(int skip, char *out, size_t n)
 {
-	char *log = t_read(env.log), *p = log;
-	size_t o = 0;
+	json_t *h = t_history(&env, NULL), *r;
+	size_t i, o = 0;
 	int seen = 0;
 
-	while ((p = strstr(p, "child.start name=")) != NULL) {
-		p += strlen("child.start name=");
-		if (seen++ >= skip && o + 1 < n)
-			out[o++] = *p;
+	cr_assert_not_null(h);
+	json_array_foreach(h, i, r) {
+		const char *ev = t_row_str(r, "event");
+		/* A spawn has a pid; a start a person asked for has none. */
+		if ((strcmp(ev, "start") == 0 || strcmp(ev, "restart") == 0) &&
+		    json_integer_value(json_object_get(r, "pid")) > 0 &&
+		    seen++ >= skip && o + 1 < n)
+			out[o++] = t_row_str(r, "name")[0];
 	}
 	out[o] = '\0';
-	free(log);
+	json_decref(h);
 }
 
 static int
@@ -123,7 +128,8 @@ Test(scenario_strategy, one_for_one_replaces_only_the_victim)
 Test(scenario_strategy, one_for_all_replaces_everyone_in_config_order)
 {
 	pid_t old[4], now[4];
-	char order[16], *log;
+	char order[16], names[64];
+	json_t *h;
 
 	conf_four("one_for_all");
 	t_supd_start(&env);
@@ -135,14 +141,19 @@ Test(scenario_strategy, one_for_all_replaces_everyone_in_config_order)
 		cr_assert(!t_pid_alive(old[i]));
 	started_after(4, order, sizeof(order));
 	cr_assert_str_eq(order, "abcd");
-	/* Survivors stopped in reverse order: d, c, then a. */
-	log = t_read(env.log);
-	char *d = strstr(log, "child.stop name=d"),
-	     *c = strstr(log, "child.stop name=c"),
-	     *a = strstr(log, "child.stop name=a");
-	cr_assert(d && c && a && d < c && c < a, "%s", log);
-	cr_assert_null(strstr(log, "child.stop name=b"));
-	free(log);
+	/* Survivors stopped in reverse order, one at a time: d, c, then a;
+	 * b, dead already, was not stopped. */
+	cr_assert_not_null(h = t_history(&env, NULL));
+	cr_assert_str_eq(t_rows_names(h, "exit", names, sizeof(names)),
+	    "b d c a", "%s", json_dumps(h, 0));
+	cr_assert_str_eq(t_row_str(t_row_last(h, "b", "exit"), "decided_by"),
+	    "");
+	for (const char *n = "dca"; *n; n++) {
+		char name[2] = {*n, 0};
+		cr_assert_str_eq(t_row_str(t_row_last(h, name, "exit"),
+		    "decided_by"), "stopped by supd", "%s", name);
+	}
+	json_decref(h);
 	for (const char *n = "abcd"; *n; n++) {
 		char name[2] = {*n, 0};
 		cr_assert_eq(t_restarts(&env, name), 1, "%s", name);
