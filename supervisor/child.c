@@ -370,9 +370,9 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 	spawn_done(d, n, pid, restart, cause_text(n, cause, by, cbuf,
 	    sizeof(cbuf)));
 	/* An exec that failed exits 127 now; the reap tells why. */
-	if (n->exec_errno == 0 && w->ready == READY_NONE)
-		return CHILD_SPAWNED_READY;
-	return CHILD_SPAWNED;
+	if (n->exec_errno != 0)
+		return CHILD_EXEC_FAILED;
+	return w->ready == READY_NONE ? CHILD_SPAWNED_READY : CHILD_SPAWNED;
 }
 
 /*

@@ -20,6 +20,7 @@ const char *child_endpoint(const struct supd *d, const struct supd_node *n,
 enum child_spawned {
 	CHILD_SPAWNED,	    /* it runs; readiness to come (or an exit) */
 	CHILD_SPAWNED_READY, /* it runs, and is ready so (ready = none) */
+	CHILD_EXEC_FAILED,  /* it runs, but could not exec: it exits 127 */
 	CHILD_SPAWN_FAILED, /* no process: why is in n->last */
 };
 /* Spawns n (restart: it counts as one; cause, by: what decided it). */

@@ -300,7 +300,7 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 {
 	const struct supd_node *g;
 
-	if (effects_shutting_down(d)) {
+	if (effects_shutting_down(d) || d->exiting) {
 		reply_error(d, r, PROTO_FAILED, NULL, "supd is shutting down");
 		return -1;
 	}

@@ -150,26 +150,41 @@ note_render(struct supd *d, const struct eng_action *a)
 static void
 spawn_act(struct supd *d, const struct eng_action *a)
 {
-	struct eng_event ev = {.node = a->node};
+	enum child_spawned how = child_spawn(d, a->node, a->arg != 0, a->cause,
+	    a->cause_by);
+	struct eng_event ev = {.node = a->node, .at = clk_mono_ns()};
 
-	switch (child_spawn(d, a->node, a->arg != 0, a->cause, a->cause_by)) {
-	case CHILD_SPAWNED:
+	switch (how) {
+	case CHILD_EXEC_FAILED: /* it exits 127 now: the reap says why */
 		return;
-	case CHILD_SPAWNED_READY:
-		ev.type = EV_READY;
-		break;
 	case CHILD_SPAWN_FAILED:
 		ev.type = EV_SPAWN_FAILED;
+		queue_push(d, &ev);
+		return;
+	case CHILD_SPAWNED:
+	case CHILD_SPAWNED_READY:
+		ev.type = EV_SPAWNED;
+		queue_push(d, &ev);
 		break;
 	}
-	queue_push(d, &ev);
+	if (how == CHILD_SPAWNED_READY) {
+		ev.type = EV_READY;
+		queue_push(d, &ev);
+	}
 }
 
 static void
 exit_act(struct supd *d, int code)
 {
-	d->exit_code = code;
-	d->exiting = true; /* the loop quits once the ghosts are gone too */
+	/* A give-up says why supd exits: a later shutdown does not undo it. */
+	if (!d->exiting || d->exit_code == 0)
+		d->exit_code = code;
+	d->exiting = true;
+	/* A give-up ends supd at once, as it always did (what is left is
+	 * killed on the way out); after an orderly stop, the loop waits
+	 * for the children that left the config too. */
+	if (code != 0)
+		d->quit = true;
 }
 
 static void

@@ -42,9 +42,12 @@ static void
 emit(struct engine *e, enum eng_action_type t, struct supd_node *n,
     enum eng_note note, int64_t arg)
 {
-	if (e->nout < OUT_MAX)
-		e->out[e->nout++] = (struct eng_action){.type = t, .node = n,
-		    .note = note, .arg = arg};
+	/* room() keeps SLACK free: a full out[] is a broken invariant,
+	 * and an action lost would leave a node waiting for good. */
+	if (e->nout >= OUT_MAX)
+		__builtin_trap();
+	e->out[e->nout++] = (struct eng_action){.type = t, .node = n,
+	    .note = note, .arg = arg};
 }
 
 static void
@@ -176,12 +179,11 @@ static void
 worker_start(struct engine *e, struct supd_node *n, bool restart,
     int64_t now)
 {
-	const struct cfg_worker *w = n->w;
-
+	(void)now;
 	n->state = NS_STARTING;
 	n->killed = KILLED_NOT;
-	if (w->ready != READY_NONE && w->start_timeout_ms != NEVER_MS)
-		n->deadline_ns = after(now, w->start_timeout_ms);
+	/* Its start_timeout counts from EV_SPAWNED: a batch of spawns
+	 * takes a while, and the last must not lose that time. */
 	emit(e, ACT_SPAWN, n, 0, restart);
 	/* What decided it goes with the action: the next start has its own. */
 	if (e->nout > 0 && e->out[e->nout - 1].node == n) {
@@ -681,10 +683,20 @@ engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
 {
 	struct supd_node *n = ev->node;
 
+	if (ev->at != 0)
+		now = ev->at;
 	e->nout = 0;
 	switch (ev->type) {
 	case EV_START:
 		node_start(e, n, false, now);
+		break;
+	case EV_SPAWNED:
+		if (n->state != NS_STARTING || n->is_group)
+			break;
+		n->started_ns = now;
+		if (n->w->ready != READY_NONE &&
+		    n->w->start_timeout_ms != NEVER_MS)
+			n->deadline_ns = after(now, n->w->start_timeout_ms);
 		break;
 	case EV_READY:
 		if (n->state == NS_STARTING && !n->is_group)
@@ -700,8 +712,13 @@ engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
 			node_failed(e, n, ev->normal, now);
 		break;
 	case EV_SPAWN_FAILED:
-		if (!n->is_group && n->state == NS_STARTING)
+		/* No process: stopped already if a stop came in its batch. */
+		if (n->is_group)
+			break;
+		if (n->state == NS_STARTING)
 			node_failed(e, n, false, now);
+		else if (n->state == NS_STOPPING)
+			node_stopped(n);
 		break;
 	case EV_LOST:
 		node_failed(e, n, false, now);

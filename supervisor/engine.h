@@ -27,6 +27,7 @@
 
 enum eng_event_type {
 	EV_START,	 /* start node (root at supd's start) */
+	EV_SPAWNED,	 /* node's process runs: its start time is at */
 	EV_READY,	 /* node (a worker) is ready */
 	EV_EXITED,	 /* node's process is gone (normal: a normal exit) */
 	EV_SPAWN_FAILED, /* node's process could not be made */
@@ -43,6 +44,9 @@ struct eng_event {
 	enum eng_event_type type;
 	struct supd_node *node;	/* all but EV_TIMER and EV_SHUTDOWN */
 	bool normal;		/* EV_EXITED */
+	int64_t at;		/* when it happened (monotonic ns); 0: now.
+				 * An effect's outcome carries the moment it
+				 * happened, not the end of its batch. */
 };
 
 /* What the engine noted (rendered by effects.c into the log, and for
@@ -108,8 +112,8 @@ void engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
     enum cfg_give_up on_give_up, uint64_t rng);
 
 /*
- * Applies ev at now (monotonic ns). Its actions are e->out[0..return):
- * carry them out before the next call.
+ * Applies ev at now (monotonic ns; ev->at instead when it has one). Its
+ * actions are e->out[0..return): carry them out before the next call.
  */
 int engine_handle(struct engine *e, const struct eng_event *ev, int64_t now);
 

@@ -218,12 +218,22 @@ source_dispatch(struct supd *d, uint64_t tag)
 	}
 }
 
+/* The tree settled: done when it is over and the children that left the
+ * config are gone too. */
+static void
+settle(struct supd *d)
+{
+	effects_settle(d);
+	if (d->exiting && recover_ghost_count(d) == 0)
+		d->quit = true;
+}
+
 void
 loop_run(struct supd *d)
 {
 	struct epoll_event ev[32];
 
-	effects_settle(d);
+	settle(d);
 	persist_flush(d);
 	while (!d->quit) {
 		ready_announce(d);
@@ -245,11 +255,8 @@ loop_run(struct supd *d)
 		}
 		for (int i = 0; i < n; i++)
 			source_dispatch(d, ev[i].data.u64);
-		effects_settle(d);
+		settle(d);
 		flush_schedule(d);
-		/* Children that left the config go too before supd does. */
-		if (d->exiting && recover_ghost_count(d) == 0)
-			d->quit = true;
 	}
 	ctl_waiters_check(d);
 	persist_flush(d);

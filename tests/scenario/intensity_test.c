@@ -98,6 +98,28 @@ Test(scenario_intensity, root_giving_up_makes_supd_exit_1_and_stop_all)
 	json_decref(h);
 }
 
+/*
+ * The give-up can come in supd's very first step: a child that died while
+ * supd was down, under a root that allows no restart. supd must exit 1
+ * then, not wait in its loop for an event that never comes. (Found in
+ * review of the engine that only decides.)
+ */
+Test(scenario_intensity, a_give_up_in_the_first_step_after_recovery_exits_1)
+{
+	pid_t w;
+
+	t_conf(&env, "intensity = 0\n[worker w]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	w = t_pid(&env, "w");
+	t_kill(env.supd, SIGKILL);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 128 + SIGKILL);
+	t_kill(w, SIGKILL);
+	cr_assert(T_WAIT(!t_pid_alive(w), T_WAIT_MS));
+	t_supd_spawn(&env);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 1, "supd did not exit 1 "
+	    "after its root gave up:\n%s", t_read(env.log));
+}
+
 Test(scenario_intensity, on_give_up_stay_keeps_supd_up_and_failed)
 {
 	char conf[1024];

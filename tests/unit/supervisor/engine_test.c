@@ -142,7 +142,7 @@ push(enum eng_event_type t, struct supd_node *n, bool normal)
 {
 	cr_assert_lt(W->qn, (int)(sizeof(W->q) / sizeof(W->q[0])));
 	W->q[W->qn++] = (struct eng_event){.type = t, .node = n,
-	    .normal = normal};
+	    .normal = normal, .at = W->now};
 }
 
 static const char *const note_names[] = {
@@ -167,10 +167,12 @@ act(int n)
 		case ACT_SPAWN:
 			say(W->acts, sizeof(W->acts), a->arg ? "respawn %s" :
 			    "spawn %s", name, 0);
-			if (W->fail_spawn && !strcmp(W->fail_spawn, name))
+			if (W->fail_spawn && !strcmp(W->fail_spawn, name)) {
 				push(EV_SPAWN_FAILED, a->node, false);
-			else if (W->auto_ready ||
-			    a->node->w->ready == READY_NONE)
+				break;
+			}
+			push(EV_SPAWNED, a->node, false);
+			if (W->auto_ready || a->node->w->ready == READY_NONE)
 				push(EV_READY, a->node, false);
 			break;
 		case ACT_STOP:
@@ -595,6 +597,56 @@ Test(supd_engine, a_group_past_its_shutdown_timeout_kills_every_process,
 
 /* --- effects that fail come back as events ------------------------------- */
 
+Test(supd_engine, a_start_timeout_counts_from_the_spawn_not_the_batch,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *a = worker("a", r, RESTART_PERMANENT);
+
+	W->auto_ready = false;
+	engine_init(&W->e, W->v, W->n, GIVE_UP_EXIT, 42);
+	run(EV_START, r, false);
+	ACTS("spawn a");
+	/* The spawn happened 300 ms into its batch. */
+	run(EV_SPAWNED, a, false);
+	cr_assert_eq(a->deadline_ns, W->now + 10000 * MS);
+	W->q[0] = (struct eng_event){.type = EV_SPAWNED, .node = a,
+	    .at = W->now + 300 * MS};
+	act(engine_handle(&W->e, &W->q[0], W->now));
+	cr_assert_eq(a->deadline_ns, W->now + 10300 * MS);
+	cr_assert_eq(a->started_ns, W->now + 300 * MS);
+}
+
+/*
+ * supctl restart x h, x stopped by a person: one request, two events
+ * before one settle. The batch is "spawn x; stop x" (h steps first, then
+ * root stops h, then h stops x); the spawn fails, and its event reaches
+ * the engine when x is already stopping. x has no process: the failure
+ * must end the stop, or h waits for good. (Found in review.)
+ */
+Test(supd_engine, a_spawn_failure_in_the_batch_that_stops_it_is_not_lost,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *h = group("h", r, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *x;
+
+	worker("y", h, RESTART_PERMANENT);
+	x = worker("x", h, RESTART_PERMANENT);
+	begin();
+	run(EV_USER_STOP, x, false);
+	cr_assert_eq(x->state, NS_STOPPED);
+	clear();
+	W->fail_spawn = "x";
+	W->auto_exit = false;
+	push(EV_USER_RESTART, x, false);
+	run(EV_USER_RESTART, h, false);
+	cr_assert(strncmp(W->acts, "spawn x; stop x", 15) == 0, "%s", W->acts);
+	cr_assert_eq(x->state, NS_STOPPED, "stopping with no process");
+	cr_assert(strstr(W->acts, "stop y") != NULL, "h never stops y: did "
+	    "\"%s\"", W->acts);
+}
+
 Test(supd_engine, a_spawn_that_fails_is_a_failure_and_holds_an_ordered_start,
     .init = setup, .fini = teardown)
 {
@@ -734,6 +786,7 @@ struct pair_case {
 #define PL(at, ev, then, acts) {at, ev, false, true, then, acts}
 
 static const struct pair_case pairs[] = {
+	P(AT_STOPPED, EV_SPAWNED, NS_STOPPED, ""),
 	P(AT_STOPPED, EV_READY, NS_STOPPED, ""),
 	P(AT_STOPPED, EV_EXITED, NS_STOPPED, ""),
 	P(AT_STOPPED, EV_SPAWN_FAILED, NS_STOPPED, ""),
@@ -744,6 +797,7 @@ static const struct pair_case pairs[] = {
 	P(AT_STOPPED, EV_USER_RESTART, NS_STARTING, "spawn a"),
 	P(AT_STOPPED, EV_SHUTDOWN, NS_STOPPED, "stop s"),
 
+	P(AT_STARTING, EV_SPAWNED, NS_STARTING, ""),
 	P(AT_STARTING, EV_READY, NS_RUNNING, ""),
 	P(AT_STARTING, EV_EXITED, NS_STARTING, "respawn a"),
 	PN(AT_STARTING, EV_EXITED, NS_STARTING, "respawn a"),
@@ -755,6 +809,7 @@ static const struct pair_case pairs[] = {
 	P(AT_STARTING, EV_USER_RESTART, NS_STOPPING, "stop a"),
 	P(AT_STARTING, EV_SHUTDOWN, NS_STARTING, "stop s"),
 
+	P(AT_RUNNING, EV_SPAWNED, NS_RUNNING, ""),
 	P(AT_RUNNING, EV_READY, NS_RUNNING, ""),
 	P(AT_RUNNING, EV_EXITED, NS_STARTING, "respawn a"),
 	PN(AT_RUNNING, EV_EXITED, NS_STARTING, "respawn a"),
@@ -766,6 +821,7 @@ static const struct pair_case pairs[] = {
 	P(AT_RUNNING, EV_USER_RESTART, NS_STOPPING, "stop a"),
 	P(AT_RUNNING, EV_SHUTDOWN, NS_RUNNING, "stop s"),
 
+	P(AT_BACKOFF, EV_SPAWNED, NS_BACKOFF, ""),
 	P(AT_BACKOFF, EV_READY, NS_BACKOFF, ""),
 	P(AT_BACKOFF, EV_EXITED, NS_BACKOFF, ""),
 	P(AT_BACKOFF, EV_SPAWN_FAILED, NS_BACKOFF, ""),
@@ -776,9 +832,12 @@ static const struct pair_case pairs[] = {
 	P(AT_BACKOFF, EV_USER_RESTART, NS_STARTING, "spawn a"),
 	P(AT_BACKOFF, EV_SHUTDOWN, NS_BACKOFF, "stop s"),
 
+	P(AT_STOPPING, EV_SPAWNED, NS_STOPPING, ""),
 	P(AT_STOPPING, EV_READY, NS_STOPPING, ""),
 	P(AT_STOPPING, EV_EXITED, NS_STOPPED, ""),
-	P(AT_STOPPING, EV_SPAWN_FAILED, NS_STOPPING, ""),
+	/* A spawn failed in the batch that also stopped it: no process,
+	 * so stopped (nothing else could end the stop). */
+	P(AT_STOPPING, EV_SPAWN_FAILED, NS_STOPPED, ""),
 	P(AT_STOPPING, EV_STOP, NS_STOPPING, ""),
 	PL(AT_STOPPING, EV_TIMER, NS_STOPPING, "kill a"),
 	P(AT_STOPPING, EV_USER_START, NS_STOPPING, ""),
@@ -797,7 +856,8 @@ state_name(enum node_state st)
 }
 
 static const char *const ev_names[] = {
-	[EV_START] = "start", [EV_READY] = "ready", [EV_EXITED] = "exited",
+	[EV_START] = "start", [EV_SPAWNED] = "spawned", [EV_READY] = "ready",
+	[EV_EXITED] = "exited",
 	[EV_SPAWN_FAILED] = "spawn_failed", [EV_LOST] = "lost",
 	[EV_STOP] = "stop", [EV_TIMER] = "timer",
 	[EV_USER_START] = "user start", [EV_USER_STOP] = "user stop",
