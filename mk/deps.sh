@@ -6,7 +6,7 @@
 set -u
 
 PKGS="gcc make pkg-config libnng-dev libsqlite3-dev libcriterion-dev \
-libinih-dev libjansson-dev libsystemd-dev mandoc"
+libinih-dev libjansson-dev libsystemd-dev mandoc groff-base"
 # make fuzz also needs clang and its libFuzzer runtime.
 [ "${1:-}" = "--fuzz" ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
@@ -20,6 +20,7 @@ need gcc command -v gcc
 need make command -v make
 need pkg-config command -v pkg-config
 need mandoc command -v mandoc
+need groff-base command -v groff
 if command -v cc >/dev/null 2>&1; then
 	need libnng-dev have_header nng/nng.h
 	need libsqlite3-dev have_header sqlite3.h
