@@ -82,8 +82,10 @@ MAN_PAGES := $(wildcard man/*.[1-8])
 all: $(BUILD)/.deps-ok $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO) \
 	$(EXAMPLES) tests
 
+# A build only checks; make deps installs (make test and make demo run it).
 $(BUILD)/.deps-ok: mk/deps.sh
-	@mk/deps.sh
+	@mk/deps.sh --check || { echo "sup: run 'make deps' (as root) first" \
+		>&2; exit 1; }
 	@mkdir -p $(BUILD) && touch $@
 
 deps:
@@ -160,7 +162,9 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBSUP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBSUP_A) $(LIBS_LIBSUP) -o $@
 
-test: all man-lint
+test:
+	@mk/deps.sh
+	@$(MAKE) --no-print-directory all man-lint
 	@tests/run.sh $(BUILD)
 
 asan-test:
@@ -168,9 +172,17 @@ asan-test:
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
+# Every page is linted by mandoc, then rendered by groff as Debian's
+# man(1) renders it (tbl, -mandoc): groff says nothing of a page that
+# renders well, so any word on its stderr (a line it cannot break, an
+# unknown macro or character) fails the page.
 man-lint: $(BUILD)/.deps-ok
 	@for m in $(MAN_PAGES); do \
 		mandoc -Tlint -Wwarning $$m || exit 1; \
+		w=$$(groff -t -mandoc -Tutf8 -ww -z $$m 2>&1) || w="$$w (groff failed)"; \
+		if [ -n "$$w" ]; then \
+			printf '%s\n' "$$w"; echo "man-lint: groff: $$m"; exit 1; \
+		fi; \
 	done; echo "man-lint: $(words $(MAN_PAGES)) pages clean"
 
 # --- fuzzing ----------------------------------------------------------------
@@ -200,7 +212,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 
 # --- demo, bench, install ---------------------------------------------------
 
-demo: all
+demo:
+	@mk/deps.sh
+	@$(MAKE) --no-print-directory all
 	@examples/demo.sh $(BUILD)
 
 bench: all $(BENCHES) $(BUILD)/bench/child/bench-stamp \
@@ -220,6 +234,10 @@ $(BUILD)/bench/%: bench/%.c $(LIBSUP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ $(LIBS_LIBSUP) -o $@
 
+# The version is sup.h's: libsup.pc says what the header says.
+SUP_VERSION := $(shell sed -n 's/^\#define SUP_VERSION_STRING "\(.*\)"$$/\1/p' \
+	include/sup/sup.h)
+
 install: $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/sup
@@ -228,11 +246,21 @@ install: $(BIN)/supd $(BIN)/supctl $(LIBSUP_A) $(LIBSUP_SO)
 	install -m 755 $(LIBSUP_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libsup.so.0 $(DESTDIR)$(PREFIX)/lib/libsup.so
 	install -m 644 include/sup/*.h $(DESTDIR)$(PREFIX)/include/sup/
-	sed -e 's|@PREFIX@|$(PREFIX)|' mk/libsup.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libsup.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(SUP_VERSION)|' \
+		mk/libsup.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libsup.pc
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+	@# Every name in a page's NAME section is a page of its own: a link
+	@# page, ".so man3/PAGE.3", for each name that has no file (man sup_cast
+	@# shows sup_call(3)).
+	for m in $(MAN_PAGES); do \
+		p=$${m##*/}; s=$${p##*.}; \
+		for n in $$(sed -n '/^\.Sh NAME/,/^\.Nd/s/^\.Nm \([A-Za-z0-9_.]*\).*/\1/p' $$m); do \
+			[ -e man/$$n.$$s ] || printf '.so man%s/%s\n' $$s $$p \
+				> $(DESTDIR)$(PREFIX)/share/man/man$$s/$$n.$$s; \
+		done; \
 	done
 
 clean:

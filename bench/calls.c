@@ -239,7 +239,7 @@ static char echo_url[160];
 /* What caller() sends, and to whom: set before each throughput(). */
 static struct {
 	const char *to;	 /* a worker, or a pool with by_key */
-	bool by_key;	 /* sup_call_key, a new key each call */
+	bool by_key;	 /* sup_pool_call, a new key each call */
 	const char *req;
 	size_t len;
 } load;
@@ -261,7 +261,7 @@ caller(void *arg)
 	for (long i = 0; !atomic_load(&stop); i++) {
 		if (load.by_key) {
 			snprintf(key, sizeof(key), "%p-%ld", arg, i);
-			e = sup_call_key(load.to, key, load.req, load.len, &r,
+			e = sup_pool_call(load.to, key, load.req, load.len, &r,
 			    &n, 5000);
 		} else {
 			e = sup_call(load.to, load.req, load.len, &r, &n, 5000);
@@ -489,7 +489,7 @@ supd_start(void)
 		execl(SUPD, "supd", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
-	sup_client_run_dir(run);
+	setenv("SUP_RUN_DIR", run, 1); /* the default tree, for sup_call() */
 	for (int i = 0; i < 500 && (sup_lookup("bench", &w) != SUP_OK ||
 	    sup_lookup("pool.3", &w) != SUP_OK); i++)
 		usleep(10000);

@@ -3,15 +3,17 @@
  * from any process, without going through supd.
  *
  *   counter-client [-r RUN_DIR] [-p POOL] incr KEY [N]
- *       sup_call_key: the shard KEY goes to adds N; prints its count
+ *       sup_pool_call: the shard KEY goes to adds N; prints its count
  *   counter-client [-r RUN_DIR] [-p POOL] count KEY
- *       sup_multicall "get KEY" to every shard; prints the sum
+ *       sup_pool_multicall "get KEY" to every shard; prints the sum
  *   counter-client [-r RUN_DIR] [-p POOL] total
- *       sup_multicall "total"; prints the sum
+ *       sup_pool_multicall "total"; prints the sum
  *
- * POOL is "counter" by default. When a shard does not answer, count and
- * total print what each shard said on stderr and exit 1, never a sum
- * that silently misses a shard.
+ * RUN_DIR is the tree to talk to, through a client of its own
+ * (sup_client_open); without -r, the default tree ($SUP_RUN_DIR, else
+ * supd's default run directory). POOL is "counter" by default. When a
+ * shard does not answer, count and total print what each shard said on
+ * stderr and exit 1, never a sum that silently misses a shard.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@ usage(void)
 }
 
 static int
-incr(const char *pool, const char *key, const char *by)
+incr(sup_client *c, const char *pool, const char *key, const char *by)
 {
 	char msg[512];
 	void *r = NULL;
@@ -44,7 +46,8 @@ incr(const char *pool, const char *key, const char *by)
 		return 2;
 	}
 	snprintf(msg, sizeof(msg), "incr %s %s", key, by ? by : "1");
-	e = sup_call_key(pool, key, msg, strlen(msg), &r, &n, TIMEOUT_MS);
+	e = sup_client_pool_call(c, pool, key, msg, strlen(msg), &r, &n,
+	    TIMEOUT_MS);
 	if (e != SUP_OK) {
 		fprintf(stderr, "counter-client: %s: %s%s%s\n", pool,
 		    sup_strerror(e), r ? ": " : "", r ? (char *)r : "");
@@ -58,12 +61,13 @@ incr(const char *pool, const char *key, const char *by)
 
 /* The same message to every shard; the sum of their numbers. */
 static int
-sum(const char *pool, const char *msg)
+sum(sup_client *c, const char *pool, const char *msg)
 {
 	struct sup_mreply *r;
 	long long total = 0;
 	int n;
-	sup_err e = sup_multicall(pool, msg, strlen(msg), &r, &n, TIMEOUT_MS);
+	sup_err e = sup_client_pool_multicall(c, pool, msg, strlen(msg), &r,
+	    &n, TIMEOUT_MS);
 
 	if (e != SUP_OK) {
 		for (int i = 0; i < n; i++)
@@ -85,30 +89,44 @@ sum(const char *pool, const char *msg)
 	return 0;
 }
 
+static int
+run(sup_client *c, const char *pool, int argc, char **argv)
+{
+	char msg[512];
+
+	if ((argc == 2 || argc == 3) && strcmp(argv[0], "incr") == 0)
+		return incr(c, pool, argv[1], argc == 3 ? argv[2] : NULL);
+	if (argc == 2 && strcmp(argv[0], "count") == 0) {
+		snprintf(msg, sizeof(msg), "get %s", argv[1]);
+		return sum(c, pool, msg);
+	}
+	if (argc == 1 && strcmp(argv[0], "total") == 0)
+		return sum(c, pool, "total");
+	return usage();
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *pool = "counter";
-	char msg[512];
-	int c;
+	const char *pool = "counter", *run_dir = NULL;
+	sup_client *c;
+	sup_err e;
+	int o, code;
 
-	while ((c = getopt(argc, argv, "r:p:")) != -1) {
-		if (c == 'r')
-			sup_client_run_dir(optarg);
-		else if (c == 'p')
+	while ((o = getopt(argc, argv, "r:p:")) != -1) {
+		if (o == 'r')
+			run_dir = optarg;
+		else if (o == 'p')
 			pool = optarg;
 		else
 			return usage();
 	}
-	argc -= optind;
-	argv += optind;
-	if ((argc == 2 || argc == 3) && strcmp(argv[0], "incr") == 0)
-		return incr(pool, argv[1], argc == 3 ? argv[2] : NULL);
-	if (argc == 2 && strcmp(argv[0], "count") == 0) {
-		snprintf(msg, sizeof(msg), "get %s", argv[1]);
-		return sum(pool, msg);
+	if ((e = sup_client_open(run_dir, &c)) != SUP_OK) {
+		fprintf(stderr, "counter-client: %s: %s\n", run_dir,
+		    sup_strerror(e));
+		return 2;
 	}
-	if (argc == 1 && strcmp(argv[0], "total") == 0)
-		return sum(pool, "total");
-	return usage();
+	code = run(c, pool, argc - optind, argv + optind);
+	sup_client_close(c);
+	return code;
 }

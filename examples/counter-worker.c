@@ -13,9 +13,9 @@
  *   total          -> all this shard ever counted
  * and the cast "incr KEY [N]", which counts without an answer.
  *
- * Callers route each key to one shard with sup_call_key() (or `supctl
+ * Callers route each key to one shard with sup_pool_call() (or `supctl
  * call counter --key KEY`), so the shards count different keys in
- * parallel, and ask all of them with sup_multicall()
+ * parallel, and ask all of them with sup_pool_multicall()
  * (examples/counter-client.c). Counts live in the published table
  * "counts", committed before each reply: a kill -9 loses none.
  */
@@ -41,7 +41,8 @@ count_of(sup_worker *w, const char *key)
 	size_t n;
 	int64_t c = 0;
 
-	if (sup_table_get(sup_self(w), "counts", key, &v, &n) == SUP_OK) {
+	if (sup_table_get(sup_worker_name(w), "counts", key, &v, &n) ==
+	    SUP_OK) {
 		c = strtoll(v, NULL, 10);
 		free(v);
 	}
@@ -66,7 +67,7 @@ incr(sup_worker *w, struct counter *s, char *args, char *out, size_t n)
 	return NULL;
 }
 
-static int
+static enum sup_ret
 counter_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
@@ -92,7 +93,7 @@ counter_call(sup_worker *w, void *state, const void *req, size_t len,
 }
 
 /* A cast "incr KEY [N]" counts without answering. */
-static int
+static enum sup_ret
 counter_cast(sup_worker *w, void *state, const void *msg, size_t len)
 {
 	char buf[512], out[32];
@@ -105,6 +106,7 @@ counter_cast(sup_worker *w, void *state, const void *msg, size_t len)
 }
 
 static const struct sup_ops ops = {
+	.size = sizeof(struct sup_ops),
 	.name = "counter",
 	.state_size = sizeof(struct counter),
 	.fields = fields,

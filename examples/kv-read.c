@@ -4,7 +4,9 @@
  *
  *   kv-read [-r RUN_DIR] KEY     prints the value; exit 1 if not found
  *
- * RUN_DIR defaults to $SUP_RUN_DIR, else supd's default run directory.
+ * RUN_DIR defaults to $SUP_RUN_DIR, else supd's default run directory:
+ * the default tree, which sup_table_get() reads; with -r, a client of
+ * that tree does (sup_client_table_get).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,17 @@
 int
 main(int argc, char **argv)
 {
+	sup_client *c = NULL;
 	void *value;
 	size_t len;
 	sup_err e;
 
 	if (argc == 4 && strcmp(argv[1], "-r") == 0) {
-		sup_client_run_dir(argv[2]);
+		if ((e = sup_client_open(argv[2], &c)) != SUP_OK) {
+			fprintf(stderr, "kv-read: %s: %s\n", argv[2],
+			    sup_strerror(e));
+			return 2;
+		}
 		argv += 2;
 		argc -= 2;
 	}
@@ -28,7 +35,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: kv-read [-r RUN_DIR] KEY\n");
 		return 2;
 	}
-	e = sup_table_get("kv", "kv", argv[1], &value, &len);
+	if (c != NULL)
+		e = sup_client_table_get(c, "kv", "kv", argv[1], &value, &len);
+	else
+		e = sup_table_get("kv", "kv", argv[1], &value, &len);
+	sup_client_close(c);
 	if (e != SUP_OK) {
 		fprintf(stderr, "kv-read: %s: %s\n", argv[1], sup_strerror(e));
 		return 1;

@@ -52,7 +52,7 @@ has(sup_worker *w, const char *key)
 	void *v;
 	size_t n;
 
-	if (sup_table_get(sup_self(w), "kv", key, &v, &n) != SUP_OK)
+	if (sup_table_get(sup_worker_name(w), "kv", key, &v, &n) != SUP_OK)
 		return false;
 	free(v);
 	return true;
@@ -79,7 +79,7 @@ get(sup_worker *w, struct kv *s, const char *key, sup_from *from)
 	size_t n;
 
 	s->gets++;
-	if (sup_table_get(sup_self(w), "kv", key, &v, &n) != SUP_OK) {
+	if (sup_table_get(sup_worker_name(w), "kv", key, &v, &n) != SUP_OK) {
 		sup_reply(from, "not_found", 9);
 		return;
 	}
@@ -87,18 +87,18 @@ get(sup_worker *w, struct kv *s, const char *key, sup_from *from)
 	free(v);
 }
 
-static int
+static enum sup_ret
 kv_init(sup_worker *w, void *state, bool recovering)
 {
 	struct kv *s = state;
 
-	sup_status_text(w, recovering ? "recovered from the last checkpoint"
-				      : "new");
+	sup_status_text_set(w, recovering
+	    ? "recovered from the last checkpoint" : "new");
 	/* Ready now; the slow part follows in handle_continue. */
 	return s->load_ms > 0 ? SUP_RET_CONTINUE : SUP_RET_OK;
 }
 
-static int
+static enum sup_ret
 kv_continue(sup_worker *w, void *state)
 {
 	struct kv *s = state;
@@ -107,11 +107,11 @@ kv_continue(sup_worker *w, void *state)
 
 	nanosleep(&t, NULL); /* warming a cache from disk, say */
 	snprintf(text, sizeof(text), "loaded, %lld keys", (long long)s->keys);
-	sup_status_text(w, text);
+	sup_status_text_set(w, text);
 	return SUP_RET_OK;
 }
 
-static int
+static enum sup_ret
 kv_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
@@ -152,6 +152,7 @@ kv_call(sup_worker *w, void *state, const void *req, size_t len,
 }
 
 static const struct sup_ops ops = {
+	.size = sizeof(struct sup_ops),
 	.name = "kv",
 	.state_size = sizeof(struct kv),
 	.fields = fields,

@@ -64,7 +64,7 @@ load(struct memo *s, long mb)
 	return NULL;
 }
 
-static int
+static enum sup_ret
 memo_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
@@ -97,6 +97,7 @@ memo_call(sup_worker *w, void *state, const void *req, size_t len,
 }
 
 static const struct sup_ops ops = {
+	.size = sizeof(struct sup_ops),
 	.name = "memo",
 	.state_size = sizeof(struct memo),
 	.fields = fields,

@@ -1,14 +1,14 @@
 /*
- * slow-worker — compute-heavy calls offloaded to task threads (sup_task),
- * so that the worker keeps serving while they run.
+ * slow-worker — compute-heavy calls offloaded to task threads
+ * (sup_task_start), so that the worker keeps serving while they run.
  *
  *   work MS   -> "done MS", after MS milliseconds of CPU on a task thread
  *   ping      -> pong, at once, even while work is running
  *   pending   -> how many works are started and not answered yet
  *   stats     -> works=N: how many works this worker ever accepted
  *
- * handle_call hands "work" to sup_task() and returns: the loop is free for
- * the next message, and the task answers its caller with sup_reply()
+ * handle_call hands "work" to sup_task_start() and returns: the loop is
+ * free for the next message, and the task answers its caller with sup_reply()
  * when done. A task must not touch the state (the loop owns it): it works
  * on its own argument. Two tasks run at once (task_threads = 2); more
  * wait their turn.
@@ -59,7 +59,7 @@ work(void *arg, sup_from *from)
 	sup_reply(from, out, (size_t)n);
 }
 
-static int
+static enum sup_ret
 slow_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
@@ -80,7 +80,8 @@ slow_call(sup_worker *w, void *state, const void *req, size_t len,
 	} else if (sscanf(msg, "work %ld", &ms) == 1 && ms >= 0 &&
 	    ms <= 3600000) {
 		atomic_fetch_add(&pending, 1);
-		if (sup_task(w, work, (void *)(intptr_t)ms, from) != SUP_OK) {
+		if (sup_task_start(w, work, (void *)(intptr_t)ms, from) !=
+		    SUP_OK) {
 			atomic_fetch_sub(&pending, 1);
 			sup_reply_error(from, "busy: too much work waiting");
 		} else {
@@ -94,6 +95,7 @@ slow_call(sup_worker *w, void *state, const void *req, size_t len,
 }
 
 static const struct sup_ops ops = {
+	.size = sizeof(struct sup_ops),
 	.name = "slow",
 	.state_size = sizeof(struct slow),
 	.fields = fields,

@@ -55,11 +55,12 @@ reply_print(const void *reply, size_t rlen)
 /* --all: "SHARD: reply" per shard, in shard order; the failed ones on
  * stderr. Exit 1 when one failed, 4 when the pool is unknown. */
 static int
-call_all(const char *pool, const char *msg, int64_t t)
+call_all(sup_client *c, const char *pool, const char *msg, int64_t t)
 {
 	struct sup_mreply *r;
 	int n, code = PROTO_OK;
-	sup_err e = sup_multicall(pool, msg, strlen(msg), &r, &n, t);
+	sup_err e = sup_client_pool_multicall(c, pool, msg, strlen(msg), &r,
+	    &n, t);
 
 	if (r == NULL)
 		return call_error(pool, e, NULL);
@@ -77,13 +78,52 @@ call_all(const char *pool, const char *msg, int64_t t)
 	return code;
 }
 
+/* One call or cast, through c: to NAME, or to the shard of --key. */
+static int
+call_one(sup_client *c, const struct ctl_opts *o, bool cast, char **argv,
+    int64_t t)
+{
+	char name[96];
+	void *reply = NULL;
+	size_t rlen = 0;
+	sup_err e;
+	int code;
+
+	snprintf(name, sizeof(name), "%s", argv[0]);
+	if (o->key != NULL &&
+	    (e = sup_client_pool_route(c, argv[0], o->key, name,
+	    sizeof(name))) != SUP_OK)
+		return call_error(argv[0], e, NULL);
+	if (cast)
+		e = sup_client_cast(c, name, argv[1], strlen(argv[1]));
+	else
+		e = sup_client_call(c, name, argv[1], strlen(argv[1]), &reply,
+		    &rlen, t);
+	if (e == SUP_OK) {
+		if (!cast)
+			reply_print(reply, rlen);
+		free(reply);
+		return PROTO_OK;
+	}
+	if (e == SUP_ENOTFOUND && o->key == NULL &&
+	    sup_client_pool_route(c, argv[0], "", name, sizeof(name)) ==
+	    SUP_OK && strcmp(name, argv[0]) != 0) {
+		ctl_say("%s is a pool: call one shard with --key K (or by its "
+		    "name, %s.0 ...), or every shard with --all", argv[0],
+		    argv[0]);
+		free(reply);
+		return PROTO_NO_CHILD;
+	}
+	code = call_error(name, e, reply);
+	free(reply);
+	return code;
+}
+
 int
 verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 {
 	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : CALL_TIMEOUT_MS;
-	char name[96];
-	void *reply = NULL;
-	size_t rlen = 0;
+	sup_client *c;
 	sup_err e;
 	int code;
 
@@ -96,38 +136,18 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		ctl_say("--timeout 0: a call needs some time for its reply");
 		return PROTO_USAGE;
 	}
-	sup_client_run_dir(o->run_dir);
-	if (o->all && !cast)
-		return call_all(argv[0], argv[1], t);
-	if (o->all) {
+	if (o->all && cast) {
 		ctl_say("cast --all: not supported; use call --all");
 		return PROTO_USAGE;
 	}
-	snprintf(name, sizeof(name), "%s", argv[0]);
-	if (o->key != NULL &&
-	    (e = sup_route_key(argv[0], o->key, name, sizeof(name))) != SUP_OK)
-		return call_error(argv[0], e, NULL);
-	if (cast)
-		e = sup_cast(name, argv[1], strlen(argv[1]));
-	else
-		e = sup_call(name, argv[1], strlen(argv[1]), &reply, &rlen, t);
-	if (e == SUP_OK) {
-		if (!cast)
-			reply_print(reply, rlen);
-		free(reply);
-		return PROTO_OK;
+	/* libsup's client of the run dir's tree (not $SUP_RUN_DIR's). */
+	if ((e = sup_client_open(o->run_dir, &c)) != SUP_OK) {
+		ctl_say("%s: %s", o->run_dir, sup_strerror(e));
+		return PROTO_USAGE;
 	}
-	if (e == SUP_ENOTFOUND && o->key == NULL &&
-	    sup_route_key(argv[0], "", name, sizeof(name)) == SUP_OK &&
-	    strcmp(name, argv[0]) != 0) {
-		ctl_say("%s is a pool: call one shard with --key K (or by its "
-		    "name, %s.0 ...), or every shard with --all", argv[0],
-		    argv[0]);
-		free(reply);
-		return PROTO_NO_CHILD;
-	}
-	code = call_error(name, e, reply);
-	free(reply);
+	code = o->all ? call_all(c, argv[0], argv[1], t)
+		      : call_one(c, o, cast, argv, t);
+	sup_client_close(c);
 	return code;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sup/sup.h"
 #include "child.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -470,7 +471,7 @@ dispatch(struct supd *d, ipc_req *r, const struct proto_req *req)
 	case PROTO_VERSION:
 		reply_json(d, r, json_pack("{s:b, s:s, s:i}", PROTO_F_OK, 1,
 		    "version",
-		    "0.1.0", "pid", (int)getpid()));
+		    SUP_VERSION_STRING, "pid", (int)getpid()));
 		break;
 	}
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sup/sup.h"
 #include "common/clock.h"
 #include "common/proc.h"
 #include "ctl.h"
@@ -18,7 +19,6 @@
 #include "supd.h"
 #include "tree.h"
 
-#define SUP_VERSION "0.1.0"
 
 static json_t *
 str_or_null(const char *s)
@@ -106,7 +106,7 @@ supervisor_json(const struct supd *d, int64_t now)
 	    "pid", (int)getpid(),
 	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
 	    "state", supd_state(d), "persisting", d->persisting,
-	    "started_at", at, "version", SUP_VERSION,
+	    "started_at", at, "version", SUP_VERSION_STRING,
 	    "run_dir", proto_text(d->cfg->run_dir),
 	    "config", proto_text(d->cfg_abs),
 	    "bad_requests", (json_int_t)d->bad_requests,

@@ -1,7 +1,7 @@
 /*
  * supervisor/pools.c — the size of each pool, published for clients.
  *
- * sup_call_key() and sup_multicall() route to POOL.0 ... POOL.N-1
+ * sup_pool_call() and sup_pool_multicall() route to POOL.0 ... POOL.N-1
  * without going through supd, so they must know N as supd runs it, not
  * as a config file on disk says now. supd writes RUN/pool/POOL ("N\n",
  * 0600, replaced atomically) for every worker with instances > 1 when it
@@ -87,7 +87,7 @@ pools_publish(struct supd *d)
 		if (cfg->workers[i]->instances > 1 &&
 		    (e = pool_write(dir, cfg->workers[i])) != 0)
 			log_error("cannot publish the size of pool %s in %s/pool:"
-			    " %s; sup_call_key and sup_multicall will not find "
-			    "it", cfg->workers[i]->name, cfg->run_dir,
+			    " %s; sup_pool_call and sup_pool_multicall will "
+			    "not find it", cfg->workers[i]->name, cfg->run_dir,
 			    strerror(e));
 }

@@ -1,6 +1,6 @@
 /*
  * supervisor/pools.h — the size of each pool, published in RUN/pool/ for
- * sup_call_key() and sup_multicall() (see pools.c).
+ * sup_pool_call() and sup_pool_multicall() (see pools.c).
  */
 #ifndef SUPD_POOLS_H
 #define SUPD_POOLS_H

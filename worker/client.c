@@ -1,6 +1,7 @@
 /*
  * worker/client.c — calling workers by name, from any process and thread
- * (sup_call, sup_cast, sup_lookup).
+ * (sup_call, sup_cast, sup_lookup), in the default tree or in the tree of
+ * a client (sup_client_open).
  *
  * The registry is each worker's own database (RUN/state/NAME.db): its pid,
  * endpoint and status, read without going through supd. Connections are
@@ -8,6 +9,12 @@
  * registered pid is gone is given RESTART_GRACE_MS to be back (a first
  * restart takes milliseconds: `kill -9` then a call just works); then the
  * call fails (SUP_EDOWN) instead of waiting out its timeout.
+ *
+ * A client is a run dir and its connections, under its own mutex: two
+ * clients never share a connection, so one process talks to two trees
+ * whose workers have the same names. The default client (NULL) takes its
+ * run dir at first use: the worker's own (wrk_client_default, from
+ * sup_worker_main), else $SUP_RUN_DIR, else supd's default.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,45 +46,107 @@ struct conn {
 	struct conn *next;
 };
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static char run_dir[PATH_MAX];
-static struct conn *conns;
+struct sup_client {
+	pthread_mutex_t mu;	/* guards run_dir (until set) and conns */
+	char run_dir[PATH_MAX];	/* absolute; "" for the default client
+				 * until its first use */
+	struct conn *conns;	/* owned */
+};
+
+/* The default tree's client: sup_call() and its kind, and NULL given as
+ * a client. Never closed. */
+static sup_client default_client = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* dir made absolute (the path walk of trust.h takes nothing else), from
- * the working directory of now. */
-static void
-run_dir_set(const char *dir)
+ * the working directory of now, into buf; false when it does not fit. */
+static bool
+dir_absolute(const char *dir, char *buf, size_t n)
 {
 	char cwd[PATH_MAX];
-	int n;
+	int len;
 
-	if (dir[0] != '\0' && dir[0] != '/' && getcwd(cwd, sizeof(cwd)))
-		n = snprintf(run_dir, sizeof(run_dir), "%s/%s", cwd, dir);
+	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		len = snprintf(buf, n, "%s/%s", cwd, dir);
 	else
-		n = snprintf(run_dir, sizeof(run_dir), "%s", dir);
-	if (n < 0 || (size_t)n >= sizeof(run_dir))
-		run_dir[0] = '\0'; /* too long: the default, not a cut one */
+		len = snprintf(buf, n, "%s", dir);
+	return len >= 0 && (size_t)len < n;
+}
+
+void
+wrk_client_default(const char *run_dir)
+{
+	pthread_mutex_lock(&default_client.mu);
+	if (default_client.run_dir[0] == '\0' &&
+	    !dir_absolute(run_dir, default_client.run_dir,
+	    sizeof(default_client.run_dir)))
+		default_client.run_dir[0] = '\0';
+	pthread_mutex_unlock(&default_client.mu);
+}
+
+sup_client *
+wrk_client(sup_client *c)
+{
+	return c != NULL ? c : &default_client;
+}
+
+SUP_API sup_err
+sup_client_open(const char *run_dir, sup_client **cp)
+{
+	sup_client *c;
+
+	if (cp == NULL || (run_dir != NULL && run_dir[0] == '\0'))
+		return SUP_EINVAL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return SUP_ENOMEM;
+	if (run_dir != NULL && !dir_absolute(run_dir, c->run_dir,
+	    sizeof(c->run_dir))) {
+		free(c);
+		return SUP_ETOOBIG;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	*cp = c;
+	return SUP_OK;
 }
 
 SUP_API void
-sup_client_run_dir(const char *dir)
+sup_client_close(sup_client *c)
 {
-	pthread_mutex_lock(&mu);
-	run_dir_set(dir ? dir : "");
-	pthread_mutex_unlock(&mu);
+	struct conn *k;
+
+	if (c == NULL || c == &default_client)
+		return;
+	while ((k = c->conns) != NULL) {
+		c->conns = k->next;
+		ipc_client_close(k->c);
+		free(k);
+	}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
 }
 
-/* Under mu. */
+/* c's run dir, resolved on first use: the default client's from
+ * $SUP_RUN_DIR or supd's default (unless a worker set its own), and a
+ * client opened on NULL as the default client's. Under c->mu. */
 static const char *
-run_dir_get(void)
+run_dir_get(sup_client *c)
 {
-	const char *env;
+	const char *env = getenv("SUP_RUN_DIR");
 
-	if (run_dir[0] == '\0' && (env = getenv("SUP_RUN_DIR")) != NULL)
-		run_dir_set(env);
-	if (run_dir[0] == '\0')
-		rundir_default(run_dir, sizeof(run_dir));
-	return run_dir;
+	if (c->run_dir[0] != '\0')
+		return c->run_dir;
+	if (c != &default_client) {
+		pthread_mutex_lock(&default_client.mu);
+		snprintf(c->run_dir, sizeof(c->run_dir), "%s",
+		    run_dir_get(&default_client));
+		pthread_mutex_unlock(&default_client.mu);
+		return c->run_dir;
+	}
+	if (env != NULL && env[0] != '\0' &&
+	    !dir_absolute(env, c->run_dir, sizeof(c->run_dir)))
+		c->run_dir[0] = '\0'; /* too long: the default, not cut */
+	if (c->run_dir[0] == '\0')
+		rundir_default(c->run_dir, sizeof(c->run_dir));
+	return c->run_dir;
 }
 
 static bool
@@ -89,30 +158,31 @@ name_ok(const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n && name[0] != '.';
 }
 
-/* The path of an item of the run dir (rundir.h), for a valid name. */
+/* The path of an item of c's run dir (rundir.h), for a valid name. */
 static sup_err
-run_path(enum rundir_item it, const char *name, char *buf, size_t n)
+run_path(sup_client *c, enum rundir_item it, const char *name, char *buf,
+    size_t n)
 {
 	bool ok;
 
 	if (!name_ok(name))
 		return SUP_ENOTFOUND;
-	pthread_mutex_lock(&mu);
-	ok = rundir_path(run_dir_get(), it, name, buf, n);
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&c->mu);
+	ok = rundir_path(run_dir_get(c), it, name, buf, n);
+	pthread_mutex_unlock(&c->mu);
 	return ok ? SUP_OK : SUP_ETOOBIG;
 }
 
 sup_err
-wrk_db_path(const char *name, char *buf, size_t n)
+wrk_db_path(sup_client *c, const char *name, char *buf, size_t n)
 {
-	return run_path(RUN_WDB, name, buf, n);
+	return run_path(wrk_client(c), RUN_WDB, name, buf, n);
 }
 
 sup_err
-wrk_pool_path(const char *pool, char *buf, size_t n)
+wrk_pool_path(sup_client *c, const char *pool, char *buf, size_t n)
 {
-	return run_path(RUN_POOL, pool, buf, n);
+	return run_path(wrk_client(c), RUN_POOL, pool, buf, n);
 }
 
 sup_err
@@ -150,15 +220,15 @@ same_process(pid_t pid, int64_t start)
 
 /* sup_lookup, with the start time the registry gives for the pid. */
 static sup_err
-lookup(const char *name, struct sup_where *where, int64_t *start,
-    uid_t *owner)
+lookup(sup_client *c, const char *name, struct sup_where *where,
+    int64_t *start, uid_t *owner)
 {
 	char path[PATH_MAX + 128], why[256], pid[24] = "", ticks[24] = "";
 	struct stat st;
 	st_db *db;
 	sup_err e;
 
-	if ((e = wrk_db_path(name, path, sizeof(path))) != SUP_OK ||
+	if ((e = wrk_db_path(c, name, path, sizeof(path))) != SUP_OK ||
 	    (e = wrk_registry_stat(path, &st)) != SUP_OK)
 		return e;
 	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
@@ -185,27 +255,35 @@ lookup(const char *name, struct sup_where *where, int64_t *start,
 	if (!proc_has_uid(where->pid, st.st_uid))
 		return SUP_EREFUSED;
 	memcpy(where->endpoint, "ipc://", 6);
-	return run_path(RUN_WSOCK_OWN, name, where->endpoint + 6,
+	return run_path(c, RUN_WSOCK_OWN, name, where->endpoint + 6,
 	    sizeof(where->endpoint) - 6);
+}
+
+SUP_API sup_err
+sup_client_lookup(sup_client *c, const char *name, struct sup_where *where)
+{
+	int64_t start;
+	uid_t owner;
+
+	if (name == NULL || where == NULL)
+		return SUP_EINVAL;
+	return lookup(wrk_client(c), name, where, &start, &owner);
 }
 
 SUP_API sup_err
 sup_lookup(const char *name, struct sup_where *where)
 {
-	int64_t start;
-	uid_t owner;
-
-	return lookup(name, where, &start, &owner);
+	return sup_client_lookup(NULL, name, where);
 }
 
-/* The kept connection to name, made on first use. Under mu. */
+/* c's kept connection to name, made on first use. Under c->mu. */
 static struct conn *
-conn_get(const char *name, const struct sup_where *where, uid_t owner,
-    sup_err *e)
+conn_get(sup_client *c, const char *name, const struct sup_where *where,
+    uid_t owner, sup_err *e)
 {
 	struct conn *k;
 
-	for (k = conns; k != NULL; k = k->next)
+	for (k = c->conns; k != NULL; k = k->next)
 		if (strcmp(k->name, name) == 0)
 			return k;
 	if (strncmp(where->endpoint, "ipc://", 6) != 0) {
@@ -222,8 +300,8 @@ conn_get(const char *name, const struct sup_where *where, uid_t owner,
 		free(k);
 		return NULL;
 	}
-	k->next = conns;
-	conns = k;
+	k->next = c->conns;
+	c->conns = k;
 	return k;
 }
 
@@ -269,11 +347,11 @@ frame_call(ipc_client *c, int type, const void *req, size_t len,
 	return failed ? SUP_EFAILED : SUP_OK;
 }
 
-/* The kept connection, if its worker's pid still lives. Under mu. */
+/* c's kept connection, if its worker's pid still lives. Under c->mu. */
 static struct conn *
-conn_alive(const char *name)
+conn_alive(sup_client *c, const char *name)
 {
-	for (struct conn *k = conns; k != NULL; k = k->next)
+	for (struct conn *k = c->conns; k != NULL; k = k->next)
 		if (strcmp(k->name, name) == 0)
 			return k->pid > 0 && (sig_proc(k->pid, 0) == 0 ||
 			    errno != ESRCH) ? k : NULL;
@@ -288,23 +366,24 @@ ms_now(void)
 
 /* lookup, waiting a little for a worker that is being restarted. */
 static sup_err
-lookup_alive(const char *name, struct sup_where *where, int64_t *start,
-    uid_t *owner, int64_t timeout_ms)
+lookup_alive(sup_client *c, const char *name, struct sup_where *where,
+    int64_t *start, uid_t *owner, int64_t timeout_ms)
 {
 	int64_t end = ms_now() + (timeout_ms < RESTART_GRACE_MS ? timeout_ms
 								: RESTART_GRACE_MS);
 	sup_err e;
 
-	while ((e = lookup(name, where, start, owner)) == SUP_EDOWN &&
+	while ((e = lookup(c, name, where, start, owner)) == SUP_EDOWN &&
 	    ms_now() < end)
 		usleep(1000); /* a restart takes a few ms: be there soon after */
 	return e;
 }
 
-/* The connection to name; looked up again when its worker's pid is
+/* c's connection to name; looked up again when its worker's pid is
  * gone. */
 static sup_err
-conn_for(const char *name, int64_t deadline, struct conn **kp)
+conn_for(sup_client *c, const char *name, int64_t deadline,
+    struct conn **kp)
 {
 	int64_t start;
 	struct sup_where where;
@@ -312,20 +391,20 @@ conn_for(const char *name, int64_t deadline, struct conn **kp)
 	sup_err e = SUP_OK;
 	uid_t owner;
 
-	pthread_mutex_lock(&mu);
-	k = conn_alive(name);
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&c->mu);
+	k = conn_alive(c, name);
+	pthread_mutex_unlock(&c->mu);
 	if (k == NULL) {
 		/* First call, or its pid is gone: ask the registry again. */
-		if ((e = lookup_alive(name, &where, &start, &owner, deadline -
-		    ms_now())) != SUP_OK)
+		if ((e = lookup_alive(c, name, &where, &start, &owner,
+		    deadline - ms_now())) != SUP_OK)
 			return e;
-		pthread_mutex_lock(&mu);
-		if ((k = conn_get(name, &where, owner, &e)) != NULL) {
+		pthread_mutex_lock(&c->mu);
+		if ((k = conn_get(c, name, &where, owner, &e)) != NULL) {
 			k->pid = where.pid; /* a new process: a new listener */
 			k->start = start;
 		}
-		pthread_mutex_unlock(&mu);
+		pthread_mutex_unlock(&c->mu);
 		if (k == NULL)
 			return e;
 	}
@@ -334,13 +413,15 @@ conn_for(const char *name, int64_t deadline, struct conn **kp)
 }
 
 static sup_err
-call(const char *name, int type, const void *req, size_t len, void **reply,
-    size_t *rlen, int64_t timeout_ms)
+call(sup_client *c, const char *name, int type, const void *req,
+    size_t len, void **reply, size_t *rlen, int64_t timeout_ms)
 {
 	int64_t deadline;
 	struct conn *k;
 	sup_err e;
 
+	if (name == NULL || (req == NULL && len > 0))
+		return SUP_EINVAL;
 	if (len > SUP_MAX_MSG)
 		return SUP_ETOOBIG;
 	if (timeout_ms <= 0)
@@ -348,7 +429,7 @@ call(const char *name, int type, const void *req, size_t len, void **reply,
 	/* timeout_ms bounds the whole call: lookup, exchange. */
 	deadline = timeout_ms > INT64_MAX / 2 ? INT64_MAX /* no limit */
 					      : ms_now() + timeout_ms;
-	if ((e = conn_for(name, deadline, &k)) != SUP_OK)
+	if ((e = conn_for(wrk_client(c), name, deadline, &k)) != SUP_OK)
 		return e;
 	if (deadline - ms_now() <= 0)
 		return SUP_ETIMEDOUT;
@@ -357,14 +438,28 @@ call(const char *name, int type, const void *req, size_t len, void **reply,
 }
 
 SUP_API sup_err
+sup_client_call(sup_client *c, const char *name, const void *req,
+    size_t len, void **reply, size_t *rlen, int64_t timeout_ms)
+{
+	return call(c, name, WRK_CALL, req, len, reply, rlen, timeout_ms);
+}
+
+SUP_API sup_err
 sup_call(const char *name, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
 {
-	return call(name, WRK_CALL, req, len, reply, rlen, timeout_ms);
+	return call(NULL, name, WRK_CALL, req, len, reply, rlen, timeout_ms);
+}
+
+SUP_API sup_err
+sup_client_cast(sup_client *c, const char *name, const void *msg,
+    size_t len)
+{
+	return call(c, name, WRK_CAST, msg, len, NULL, NULL, 5000);
 }
 
 SUP_API sup_err
 sup_cast(const char *name, const void *msg, size_t len)
 {
-	return call(name, WRK_CAST, msg, len, NULL, NULL, 5000);
+	return call(NULL, name, WRK_CAST, msg, len, NULL, NULL, 5000);
 }

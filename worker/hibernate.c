@@ -52,7 +52,7 @@ wrk_hibernate(sup_worker *w)
 	w->hibernated = true;
 	w->hibernations++;
 	memcpy(w->hib_text, w->status_text, sizeof(w->hib_text));
-	sup_status_text(w, "hibernating");
+	sup_status_text_set(w, "hibernating");
 	sup_telemetry_emit("hibernate", NULL, 0, NULL, 0);
 }
 
@@ -61,7 +61,7 @@ wrk_wake(sup_worker *w)
 {
 	if (w->hibernated) {
 		w->hibernated = false;
-		sup_status_text(w, w->hib_text);
+		sup_status_text_set(w, w->hib_text);
 	}
 	w->hib_due_ns = w->hib_after_ms > 0
 	    ? clk_after(wrk_now_ns(), w->hib_after_ms) : 0;

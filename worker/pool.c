@@ -1,7 +1,7 @@
 /*
  * worker/pool.c — pools of workers from any process: a key routed to one
- * shard (sup_route_key, sup_call_key), a request fanned out to every
- * shard (sup_multicall).
+ * shard (sup_pool_route, sup_pool_call), a request fanned out to every
+ * shard (sup_pool_multicall); each in the default tree or a client's.
  *
  * A pool's size is what supd runs, not what a client guesses: supd
  * writes N to RUN/pool/POOL when it starts (supervisor/pools.c), and
@@ -89,7 +89,7 @@ pool_file_read(FILE *f)
  * is not what supd writes.
  */
 static sup_err
-pool_size_read(const char *pool, const char *path, int *n)
+pool_size_read(sup_client *c, const char *pool, const char *path, int *n)
 {
 	char db[PATH_MAX + 128], why[512];
 	struct stat st;
@@ -112,7 +112,7 @@ pool_size_read(const char *pool, const char *path, int *n)
 	if (e != (SUP_ESYS | ENOENT))
 		return e;
 	*n = 0;
-	if ((e = wrk_db_path(pool, db, sizeof(db))) != SUP_OK)
+	if ((e = wrk_db_path(c, pool, db, sizeof(db))) != SUP_OK)
 		return e;
 	return wrk_registry_stat(db, &st) == SUP_OK ? SUP_OK : SUP_ENOTFOUND;
 }
@@ -134,14 +134,14 @@ static struct pool_seen *seen; /* under pmu; kept until exit */
  * RECHECK_NS (as a replaced table file is, tables.c).
  */
 static sup_err
-pool_size(const char *pool, int *n)
+pool_size(sup_client *c, const char *pool, int *n)
 {
 	char path[PATH_MAX + 128];
 	int64_t now = clk_mono_ns();
 	struct pool_seen *p;
 	sup_err e;
 
-	if ((e = wrk_pool_path(pool, path, sizeof(path))) != SUP_OK)
+	if ((e = wrk_pool_path(c, pool, path, sizeof(path))) != SUP_OK)
 		return e;
 	pthread_mutex_lock(&pmu);
 	for (p = seen; p != NULL && strcmp(p->path, path) != 0; p = p->next)
@@ -152,7 +152,7 @@ pool_size(const char *pool, int *n)
 		return SUP_OK;
 	}
 	pthread_mutex_unlock(&pmu);
-	if ((e = pool_size_read(pool, path, n)) != SUP_OK)
+	if ((e = pool_size_read(c, pool, path, n)) != SUP_OK)
 		return e;
 	pthread_mutex_lock(&pmu);
 	if (p == NULL && (p = calloc(1, sizeof(*p))) != NULL) {
@@ -178,34 +178,52 @@ shard_name(const char *pool, int npool, int i, char *name, size_t n)
 }
 
 SUP_API sup_err
-sup_route_key(const char *pool, const char *key, char *name, size_t n)
+sup_client_pool_route(sup_client *c, const char *pool, const char *key,
+    char *name, size_t n)
 {
 	int npool;
 	sup_err e;
 
 	if (pool == NULL || key == NULL || name == NULL)
 		return SUP_EINVAL;
-	if ((e = pool_size(pool, &npool)) != SUP_OK)
+	if ((e = pool_size(c, pool, &npool)) != SUP_OK)
 		return e;
 	return shard_name(pool, npool,
 	    npool == 0 ? 0 : jump_hash(fnv1a_64(key), npool), name, n);
 }
 
 SUP_API sup_err
-sup_call_key(const char *pool, const char *key, const void *req, size_t len,
-    void **reply, size_t *rlen, int64_t timeout_ms)
+sup_pool_route(const char *pool, const char *key, char *name, size_t n)
+{
+	return sup_client_pool_route(NULL, pool, key, name, n);
+}
+
+SUP_API sup_err
+sup_client_pool_call(sup_client *c, const char *pool, const char *key,
+    const void *req, size_t len, void **reply, size_t *rlen,
+    int64_t timeout_ms)
 {
 	char name[96];
 	sup_err e;
 
-	if ((e = sup_route_key(pool, key, name, sizeof(name))) != SUP_OK)
+	if ((e = sup_client_pool_route(c, pool, key, name, sizeof(name))) !=
+	    SUP_OK)
 		return e;
-	return sup_call(name, req, len, reply, rlen, timeout_ms);
+	return sup_client_call(c, name, req, len, reply, rlen, timeout_ms);
+}
+
+SUP_API sup_err
+sup_pool_call(const char *pool, const char *key, const void *req,
+    size_t len, void **reply, size_t *rlen, int64_t timeout_ms)
+{
+	return sup_client_pool_call(NULL, pool, key, req, len, reply, rlen,
+	    timeout_ms);
 }
 
 /* --- multicall ---------------------------------------------------------- */
 
 struct fanout {
+	sup_client *c; /* borrowed: from the caller, who waits for us */
 	const void *req;
 	size_t len;
 	int64_t deadline_ms; /* CLOCK_MONOTONIC */
@@ -225,8 +243,8 @@ fan_run(void *arg)
 		int64_t left = f->deadline_ms - clk_mono_ns() / 1000000;
 
 		m->err = left <= 0 ? SUP_ETIMEDOUT
-				   : sup_call(m->name, f->req, f->len,
-					 &m->reply, &m->len, left);
+				   : sup_client_call(f->c, m->name, f->req,
+					 f->len, &m->reply, &m->len, left);
 	}
 	return NULL;
 }
@@ -247,10 +265,10 @@ fan_out(struct fanout *f)
 }
 
 SUP_API sup_err
-sup_multicall(const char *pool, const void *req, size_t len,
-    struct sup_mreply **replies, int *n, int64_t timeout_ms)
+sup_client_pool_multicall(sup_client *c, const char *pool, const void *req,
+    size_t len, struct sup_mreply **replies, int *n, int64_t timeout_ms)
 {
-	struct fanout f = {.req = req, .len = len};
+	struct fanout f = {.c = c, .req = req, .len = len};
 	int npool;
 	sup_err e;
 
@@ -260,7 +278,7 @@ sup_multicall(const char *pool, const void *req, size_t len,
 	*n = 0;
 	if (pool == NULL || (req == NULL && len > 0) || timeout_ms <= 0)
 		return SUP_EINVAL;
-	if ((e = pool_size(pool, &npool)) != SUP_OK)
+	if ((e = pool_size(c, pool, &npool)) != SUP_OK)
 		return e;
 	f.n = npool == 0 ? 1 : npool;
 	if ((f.r = calloc((size_t)f.n, sizeof(*f.r))) == NULL)
@@ -281,6 +299,14 @@ sup_multicall(const char *pool, const void *req, size_t len,
 		if (f.r[i].err != SUP_OK)
 			return f.r[i].err;
 	return SUP_OK;
+}
+
+SUP_API sup_err
+sup_pool_multicall(const char *pool, const void *req, size_t len,
+    struct sup_mreply **replies, int *n, int64_t timeout_ms)
+{
+	return sup_client_pool_multicall(NULL, pool, req, len, replies, n,
+	    timeout_ms);
 }
 
 SUP_API void

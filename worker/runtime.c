@@ -44,6 +44,7 @@
 #include "common/clock.h"
 #include "wrk.h"
 
+#define EX_SOFTWARE 70 /* sysexits: struct sup_ops is not one we can read */
 #define EX_CONFIG 78 /* sysexits: the arguments are wrong */
 
 enum { SRC_EP = 1, SRC_SIG, SRC_TIMER };
@@ -103,7 +104,7 @@ wrk_status_set(sup_worker *w, const char *status)
 }
 
 SUP_API void
-sup_status_text(sup_worker *w, const char *text)
+sup_status_text_set(sup_worker *w, const char *text)
 {
 	char msg[320];
 
@@ -113,20 +114,20 @@ sup_status_text(sup_worker *w, const char *text)
 }
 
 SUP_API void
-sup_stop_reason(sup_worker *w, const char *reason)
+sup_stop_reason_set(sup_worker *w, const char *reason)
 {
 	utf8_clean(w->stop_reason, sizeof(w->stop_reason), reason ? reason
 								 : "");
 }
 
 SUP_API void
-sup_retry_after(sup_worker *w, int64_t ms)
+sup_retry_set(sup_worker *w, int64_t ms)
 {
 	w->retry_ms = ms > 0 ? ms : 1000;
 }
 
 SUP_API const char *
-sup_self(const sup_worker *w)
+sup_worker_name(const sup_worker *w)
 {
 	return w->name;
 }
@@ -163,7 +164,7 @@ db_why(sup_worker *w, const char *what, sup_err e, char *buf, size_t n)
 }
 
 SUP_API sup_err
-sup_checkpoint(sup_worker *w)
+sup_checkpoint_commit(sup_worker *w)
 {
 	sup_err e = wrk_commit(w, true);
 	char why[160];
@@ -182,7 +183,7 @@ sup_err
 wrk_checkpoint_now(sup_worker *w)
 {
 	return wrk_fields_changed(w) || wrk_tables_pending(w) ?
-	    sup_checkpoint(w) : SUP_OK;
+	    sup_checkpoint_commit(w) : SUP_OK;
 }
 
 /*
@@ -193,7 +194,7 @@ wrk_checkpoint_now(sup_worker *w)
  * whose storage failed would crash.
  */
 void
-wrk_after(sup_worker *w, int ret)
+wrk_after(sup_worker *w, enum sup_ret ret)
 {
 	sup_err e = SUP_OK;
 
@@ -201,7 +202,7 @@ wrk_after(sup_worker *w, int ret)
 	if (ret == SUP_RET_STOP) {
 		w->quit = true;
 		if (w->stop_reason[0] == '\0')
-			sup_stop_reason(w, "stopped");
+			sup_stop_reason_set(w, "stopped");
 		e = wrk_checkpoint_now(w);
 	} else if (w->checkpoint_ms == SUP_CHECKPOINT_EACH) {
 		e = wrk_checkpoint_now(w);
@@ -228,7 +229,7 @@ wrk_after(sup_worker *w, int ret)
 	db_why(w, "checkpoint", e, why, sizeof(why));
 	wrk_held_fail(w, why);
 	wrk_tasks_fail(w, why);
-	sup_stop_reason(w, why);
+	sup_stop_reason_set(w, why);
 	w->quit = true;
 	w->exit_code = 1;
 	w->unsaved = true;
@@ -237,7 +238,7 @@ wrk_after(sup_worker *w, int ret)
 void
 wrk_continue_run(sup_worker *w)
 {
-	int ret;
+	enum sup_ret ret;
 
 	if (w->ops->handle_continue == NULL) {
 		w->continuing = false;
@@ -412,7 +413,7 @@ signals_read(sup_worker *w)
 	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			w->quit = true;
-			sup_stop_reason(w, "shutdown");
+			sup_stop_reason_set(w, "shutdown");
 		}
 		/* SIGUSR1: older clients sent it to heal a listener, which
 		 * ipc/epipe.c keeps from breaking now. Read and ignored. */
@@ -475,6 +476,7 @@ identity(sup_worker *w)
 		rundir_path(w->run_dir, RUN_WDB, w->name, w->db_path,
 		    sizeof(w->db_path));
 	w->spawn_id = sid ? strtoull(sid, NULL, 10) : 0;
+	wrk_client_default(w->run_dir); /* sup_call() from here: our tree */
 }
 
 static void
@@ -666,8 +668,8 @@ start(sup_worker *w, int argc, char **argv)
 {
 	char why[512];
 	bool recovered;
+	enum sup_ret ret;
 	sup_err e;
-	int ret;
 
 	identity(w);
 	policy_read(w);
@@ -782,15 +784,20 @@ SUP_API int
 sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 {
 	static sup_worker w;
+	char why[512];
 	int code;
 	sup_err e;
 
+	if (!wrk_ops_load(&w, ops, why, sizeof(why))) {
+		fprintf(stderr, "%s: %s\n", argc > 0 && argv[0] ? argv[0]
+							  : "worker", why);
+		return EX_SOFTWARE;
+	}
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		usage(ops);
+		usage(w.ops);
 		return 0;
 	}
 	signals_block();
-	w.ops = ops;
 	w.sigfd = w.timerfd = w.epfd = w.lockfd = -1;
 	if ((code = start(&w, argc, argv)) != 0) {
 		st_close(w.db);
@@ -800,11 +807,10 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	snprintf(w.status, sizeof(w.status), "%s", w.continuing ?
 	    "initializing" : "ready");
 	if ((e = registry_publish(&w)) != SUP_OK) {
-		char why[200];
 		db_why(&w, "publish its entry in its database", e, why,
 		    sizeof(why));
 		wrk_log(&w, "%s", why);
-		sup_stop_reason(&w, why);
+		sup_stop_reason_set(&w, why);
 		w.exit_code = 1;
 		finish(&w); /* init ran: terminate runs too */
 		return w.exit_code;

@@ -180,14 +180,14 @@ reader_open(const char *path, const struct stat *st, struct reader **out)
 }
 
 /*
- * The read-only connection to name's database in the current run dir,
+ * The read-only connection to name's database in c's tree,
  * opened on first use, and again when the file was replaced (removed to
  * start from nothing, then made anew by the worker): that is noticed
  * within RECHECK_NS (a stat on every read would halve the read rate).
  * Under rmu.
  */
 static sup_err
-reader_get(const char *name, st_db **db)
+reader_get(sup_client *c, const char *name, st_db **db)
 {
 	char path[PATH_MAX + 128];
 	struct reader *r, **rp;
@@ -196,7 +196,7 @@ reader_get(const char *name, st_db **db)
 	sup_err e;
 
 	pthread_once(&fork_once, fork_hook);
-	if ((e = wrk_db_path(name, path, sizeof(path))) != SUP_OK)
+	if ((e = wrk_db_path(c, name, path, sizeof(path))) != SUP_OK)
 		return e;
 	for (rp = &readers; (r = *rp) != NULL; rp = &r->next)
 		if (strcmp(r->path, path) == 0)
@@ -226,20 +226,28 @@ reader_get(const char *name, st_db **db)
 }
 
 SUP_API sup_err
-sup_table_get(const char *name, const char *table, const char *key,
-    void **value, size_t *len)
+sup_client_table_get(sup_client *c, const char *name, const char *table,
+    const char *key, void **value, size_t *len)
 {
 	st_db *db;
 	sup_err e;
 
-	if (!name_ok(table) || !name_ok(key) || value == NULL || len == NULL)
+	if (name == NULL || !name_ok(table) || !name_ok(key) || value == NULL ||
+	    len == NULL)
 		return SUP_EINVAL;
 	pthread_mutex_lock(&rmu);
-	if ((e = reader_get(name, &db)) == SUP_OK) {
+	if ((e = reader_get(c, name, &db)) == SUP_OK) {
 		e = st_wtable_get(db, table, key, value, len);
 		if (e == SUP_ENOTFOUND)
 			e = SUP_ENOKEY;
 	}
 	pthread_mutex_unlock(&rmu);
 	return e;
+}
+
+SUP_API sup_err
+sup_table_get(const char *name, const char *table, const char *key,
+    void **value, size_t *len)
+{
+	return sup_client_table_get(NULL, name, table, key, value, len);
 }

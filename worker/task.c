@@ -1,6 +1,6 @@
 /*
- * worker/task.c — offloaded work (sup_task): a function run on one of a
- * few task threads inside the worker, which answers its call with
+ * worker/task.c — offloaded work (sup_task_start): a function run on one
+ * of a few task threads inside the worker, which answers its call with
  * sup_reply() when done, while the worker's loop goes on serving.
  *
  * A task asked for during a callback starts only once that callback's
@@ -102,7 +102,7 @@ enqueue(sup_worker *w, struct wrk_task *list, int n)
 }
 
 SUP_API sup_err
-sup_task(sup_worker *w, sup_task_fn fn, void *arg, sup_from *from)
+sup_task_start(sup_worker *w, sup_task_fn fn, void *arg, sup_from *from)
 {
 	struct wrk_task *t;
 	bool mine, full;

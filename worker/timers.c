@@ -1,5 +1,5 @@
 /*
- * worker/timers.c — the worker's one timer source: sup_send_after()
+ * worker/timers.c — the worker's one timer source: sup_timer_start()
  * timers, the inactivity timeout, periodic checkpoints and the retry of a
  * degraded handle_continue, all on one timerfd armed to the earliest.
  *
@@ -27,7 +27,7 @@ wrk_now_ns(void)
 }
 
 SUP_API uint64_t
-sup_send_after(sup_worker *w, int64_t ms, const char *tag)
+sup_timer_start(sup_worker *w, int64_t ms, const char *tag)
 {
 	struct wrk_timer *t = realloc(w->timers, (size_t)(w->ntimers + 1) *
 	    sizeof(*t));
@@ -43,7 +43,7 @@ sup_send_after(sup_worker *w, int64_t ms, const char *tag)
 }
 
 SUP_API bool
-sup_cancel_timer(sup_worker *w, uint64_t timer)
+sup_timer_cancel(sup_worker *w, uint64_t timer)
 {
 	for (int i = 0; i < w->ntimers; i++)
 		if (w->timers[i].id == timer) {
@@ -54,7 +54,7 @@ sup_cancel_timer(sup_worker *w, uint64_t timer)
 }
 
 SUP_API void
-sup_set_timeout(sup_worker *w, int64_t ms)
+sup_timeout_set(sup_worker *w, int64_t ms)
 {
 	w->idle_ms = ms > 0 ? ms : 0;
 	w->idle_due_ns = ms > 0 ? clk_after(wrk_now_ns(), ms) : 0;

@@ -4,7 +4,7 @@
  * The runtime (runtime.c) owns struct sup_worker and its loop; reply.c
  * the answers to calls; fields.c the state schema (arguments, defaults,
  * checkpoints); timers.c the one timer source; client.c the calls any
- * process makes.
+ * process makes, and the clients that make them.
  */
 #ifndef WORKER_WRK_H
 #define WORKER_WRK_H
@@ -60,7 +60,9 @@ struct wrk_timer {
 };
 
 struct sup_worker {
-	const struct sup_ops *ops;	/* borrowed: static storage */
+	const struct sup_ops *ops;	/* &ops_copy: read nothing else */
+	struct sup_ops ops_copy;	/* the program's, as far as its size
+					 * says; later members 0 (abi.c) */
 	void *state;			/* owned: ops->state_size bytes */
 	struct wrk_shadow *shadow;	/* owned: one per field */
 	char name[96];
@@ -88,7 +90,7 @@ struct sup_worker {
 	bool hibernated;		/* until the next message */
 	char hib_text[256];		/* status_text before it */
 	uint64_t hibernations;
-	int64_t idle_ms;		/* sup_set_timeout; 0: off */
+	int64_t idle_ms;		/* sup_timeout_set; 0: off */
 	int64_t idle_due_ns;
 
 	char status[16];		/* initializing, ready, degraded */
@@ -108,6 +110,13 @@ struct sup_worker {
 	int ntabops, captabops;
 	uint64_t calls, casts, bad_messages;
 };
+
+/* --- abi.c --- */
+/* The program's ops into w->ops_copy, only the members within its size;
+ * w->ops points there. false, with why, for a size this libsup cannot
+ * read. */
+bool wrk_ops_load(sup_worker *w, const struct sup_ops *ops, char *why,
+    size_t n);
 
 /* --- fields.c --- */
 /* Applies defaults, then the checkpoint (if any), then the arguments.
@@ -171,10 +180,17 @@ void wrk_tasks_fail(sup_worker *w, const char *text);
 void wrk_tasks_stop(sup_worker *w);
 
 /* --- client.c --- */
-/* RUN/state/NAME.db; SUP_ENOTFOUND for a name no worker can have. */
-sup_err wrk_db_path(const char *name, char *buf, size_t n);
+/* c, or the default tree's client when c is NULL. */
+sup_client *wrk_client(sup_client *c);
+/* The default tree is the worker's own, run_dir (sup_worker_main), unless
+ * a call of this process already took another. */
+void wrk_client_default(const char *run_dir);
+/* RUN/state/NAME.db in c's tree (NULL: the default); SUP_ENOTFOUND for a
+ * name no worker can have. */
+sup_err wrk_db_path(sup_client *c, const char *name, char *buf, size_t n);
 /* RUN/pool/POOL: the size of pool POOL, written by supd (pool.c). */
-sup_err wrk_pool_path(const char *pool, char *buf, size_t n);
+sup_err wrk_pool_path(sup_client *c, const char *pool, char *buf,
+    size_t n);
 /*
  * Whether the registry (a worker's database) at path is one to believe:
  * every directory above it trusted, the file closed to others, and ours;
@@ -202,7 +218,7 @@ void wrk_outstanding_fail(void);
 
 /* --- runtime.c --- */
 /* Calls a callback's aftermath: status, checkpoint policy, stop. */
-void wrk_after(sup_worker *w, int ret);
+void wrk_after(sup_worker *w, enum sup_ret ret);
 void wrk_log(sup_worker *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Publishes status (registry and supd). */

@@ -47,7 +47,7 @@ cache_fill(long mb)
 			memset(cache[ncache++], 'c', 4000);
 }
 
-static int
+static enum sup_ret
 b_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
@@ -61,7 +61,7 @@ b_call(sup_worker *w, void *state, const void *req, size_t len,
 		for (long i = 0; i < n; i++) {
 			for (int k = 0; k < 10; k++)
 				f[k]++;
-			sup_checkpoint(w);
+			sup_checkpoint_commit(w);
 		}
 		snprintf(out, sizeof(out), "%lld", (long long)(now_ns() - t0));
 		sup_reply(from, out, strlen(out));
@@ -96,7 +96,7 @@ b_call(sup_worker *w, void *state, const void *req, size_t len,
 			;
 		for (int k = 0; k < 10; k++)
 			f[k]++;
-		sup_checkpoint(w);
+		sup_checkpoint_commit(w);
 		sup_reply(from, "ok", 2);
 		return SUP_RET_OK;
 	}
@@ -105,7 +105,7 @@ b_call(sup_worker *w, void *state, const void *req, size_t len,
 }
 
 /* A 64-byte value in table "t", for the published-table readers. */
-static int
+static enum sup_ret
 b_init(sup_worker *w, void *state, bool recovering)
 {
 	char v[64];
@@ -118,6 +118,7 @@ b_init(sup_worker *w, void *state, bool recovering)
 }
 
 static const struct sup_ops ops = {
+	.size = sizeof(struct sup_ops),
 	.name = "bench",
 	.init = b_init,
 	.state_size = sizeof(struct st),

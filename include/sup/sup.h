@@ -10,7 +10,18 @@
  * checkpoint, listens on the worker's endpoint, tells supd it is ready
  * (ready = sup in sup.conf), and runs the callbacks one message at a time
  * on its own loop, as a GenServer does. Any process calls a worker by
- * name with sup_call() / sup_cast(). See libsup(3).
+ * name with sup_call() / sup_cast(), in the default tree, or through a
+ * sup_client opened on the run directory of a tree. See libsup(3).
+ *
+ * Names: sup_<noun>_<verb> (sup_timer_start, sup_table_put); the
+ * GenServer verbs stand alone (sup_call, sup_cast, sup_reply,
+ * sup_lookup), and each client function on the default tree has a
+ * sup_client_ twin that takes the client first.
+ *
+ * Compatibility: libsup.so.0 keeps every function and struct member of
+ * this header. Members are only ever added at the end of struct sup_ops,
+ * whose first member, size, says how much of it a program knows (see
+ * struct sup_ops); other structs that a program fills do not grow.
  *
  * Link with -lsup (pkg-config libsup). Every function returns sup_err
  * (sup/err.h) unless it says otherwise.
@@ -34,6 +45,21 @@ extern "C" {
 #else
 #define SUP_API
 #endif
+
+/* --- version ------------------------------------------------------------- */
+
+/* The version of this header, MAJOR.MINOR.PATCH. A program built with
+ * it runs with this libsup.so.0 and any later one. */
+#define SUP_VERSION_MAJOR 0
+#define SUP_VERSION_MINOR 1
+#define SUP_VERSION_PATCH 0
+#define SUP_VERSION_STRING "0.1.0"
+
+/* The version of the libsup the program runs with, as SUP_VERSION_STRING
+ * of the header that library was built from ("0.1.0"): a newer
+ * libsup.so.0 than the header the program was compiled with says so.
+ * Static storage. */
+SUP_API const char *sup_version(void);
 
 typedef struct sup_worker sup_worker; /* the running worker, in callbacks */
 typedef struct sup_from sup_from;     /* the caller of a call, until replied */
@@ -94,24 +120,45 @@ enum sup_ret {
 
 /* What handle_info receives. */
 enum sup_info_kind {
-	SUP_TIMEOUT,	/* no message for sup_set_timeout()'s time */
-	SUP_TIMER,	/* a sup_send_after() timer fired */
+	SUP_TIMEOUT,	/* no message for sup_timeout_set()'s time */
+	SUP_TIMER,	/* a sup_timer_start() timer fired */
 };
 
 struct sup_info {
 	enum sup_info_kind kind;
-	uint64_t timer;	  /* SUP_TIMER: the id sup_send_after() returned */
-	const char *tag;  /* SUP_TIMER: the tag given to sup_send_after() */
+	uint64_t timer;	  /* SUP_TIMER: the id sup_timer_start() returned */
+	const char *tag;  /* SUP_TIMER: the tag given to sup_timer_start() */
 };
 
 /* Checkpoint policies (sup.conf: checkpoint = each | DURATION | manual). */
 enum sup_checkpoint {
 	SUP_CHECKPOINT_EACH = 0,  /* after each callback that changed the state */
-	SUP_CHECKPOINT_MANUAL = -1, /* only on sup_checkpoint() and at exit */
+	SUP_CHECKPOINT_MANUAL = -1, /* only on sup_checkpoint_commit(), and at
+				     * exit */
 	/* > 0: at most every that many milliseconds, when changed */
 };
 
+/*
+ * The callback table. Set size first, always, to what the program was
+ * compiled with, and the members it uses by name:
+ *
+ *	static const struct sup_ops ops = {
+ *		.size = sizeof(struct sup_ops),
+ *		.name = "kv",
+ *		.handle_call = kv_call,
+ *	};
+ *
+ * Members are only ever added at the end. The runtime reads the members
+ * that lie within size and takes every later one as 0 (NULL: no such
+ * callback; 0: the default), so a program built with an older sup.h runs
+ * unchanged with a newer libsup.so.0, and never has a member read that it
+ * did not have. sup_worker_main() refuses to run (exit status 70, with a
+ * message saying why) when size is 0 (not set), larger than the struct
+ * this libsup knows (the program was built with a newer sup.h) or ends
+ * inside a member. Every member but size may be left out.
+ */
 struct sup_ops {
+	size_t size;			   /* sizeof(struct sup_ops) */
 	const char *name;		   /* used when SUP_NAME is not set */
 	size_t state_size;		   /* sizeof the state struct */
 	const struct sup_field *fields;	   /* its schema */
@@ -124,26 +171,26 @@ struct sup_ops {
 	 * the last checkpoint of a previous incarnation. Returns SUP_RET_OK
 	 * (ready), SUP_RET_CONTINUE (ready now, handle_continue next, status
 	 * initializing until it succeeds) or SUP_RET_STOP (init failed:
-	 * set the reason with sup_stop_reason()).
+	 * set the reason with sup_stop_reason_set()).
 	 */
-	int (*init)(sup_worker *w, void *state, bool recovering);
+	enum sup_ret (*init)(sup_worker *w, void *state, bool recovering);
 	/* The slow part of a start: SUP_RET_OK (status ready) or
 	 * SUP_RET_DEGRADED (status degraded; called again later). */
-	int (*handle_continue)(sup_worker *w, void *state);
+	enum sup_ret (*handle_continue)(sup_worker *w, void *state);
 	/* A call: answer with sup_reply(from, ...) now, or keep from and
 	 * answer later, from any thread. Exactly one reply per call. */
-	int (*handle_call)(sup_worker *w, void *state, const void *req,
-	    size_t len, sup_from *from);
+	enum sup_ret (*handle_call)(sup_worker *w, void *state,
+	    const void *req, size_t len, sup_from *from);
 	/* A cast: no reply. */
-	int (*handle_cast)(sup_worker *w, void *state, const void *msg,
-	    size_t len);
-	int (*handle_info)(sup_worker *w, void *state,
+	enum sup_ret (*handle_cast)(sup_worker *w, void *state,
+	    const void *msg, size_t len);
+	enum sup_ret (*handle_info)(sup_worker *w, void *state,
 	    const struct sup_info *info);
 	/* Before exit, with why: "shutdown" (SIGTERM or SIGINT), the text of
-	 * sup_stop_reason() or "stopped" (SUP_RET_STOP), or "cannot
+	 * sup_stop_reason_set() or "stopped" (SUP_RET_STOP), or "cannot
 	 * checkpoint: ..." (a checkpoint the policy asked for failed). */
 	void (*terminate)(sup_worker *w, void *state, const char *reason);
-	/* Threads that run sup_task() work (default 2, at most 64),
+	/* Threads that run sup_task_start() work (default 2, at most 64),
 	 * started at the first task. */
 	int task_threads;
 	/*
@@ -158,6 +205,7 @@ struct sup_ops {
 	/* Idle time before hibernating, in ms (0: never). sup.conf's
 	 * hibernate_after overrides it. */
 	int64_t hibernate_after;
+	/* New members go here, and only here. */
 };
 
 /*
@@ -165,11 +213,15 @@ struct sup_ops {
  * checkpoint, calls init, serves until SIGTERM or SUP_RET_STOP, calls
  * terminate, checkpoints a last time, and returns the exit status for
  * main: 0 after an orderly stop; 78 when the arguments are wrong (the
- * message names the field); 1 on other failures, a checkpoint that failed
- * included.
+ * message names the field); 70 when ops->size is not one this libsup can
+ * read (see struct sup_ops); 1 on other failures, a checkpoint that
+ * failed included.
  */
 SUP_API int sup_worker_main(const struct sup_ops *ops, int argc,
     char **argv);
+
+/* The worker's name ("kv", "pool.3"). Static storage. */
+SUP_API const char *sup_worker_name(const sup_worker *w);
 
 /* --- inside callbacks --------------------------------------------------- */
 
@@ -183,26 +235,24 @@ SUP_API sup_err sup_reply_error(sup_from *from, const char *text);
  * that callback's replies until it is committed; if it fails, they become
  * errors and the worker stops ("cannot checkpoint: ..."), to be restarted
  * from its last committed state. */
-SUP_API sup_err sup_checkpoint(sup_worker *w);
+SUP_API sup_err sup_checkpoint_commit(sup_worker *w);
 
 /* Inactivity: handle_info(SUP_TIMEOUT) after ms without a message
  * (0: off). */
-SUP_API void sup_set_timeout(sup_worker *w, int64_t ms);
+SUP_API void sup_timeout_set(sup_worker *w, int64_t ms);
 /* handle_info(SUP_TIMER, tag) after ms. Returns the timer's id (> 0), or
  * 0 when out of memory. tag is copied. */
-SUP_API uint64_t sup_send_after(sup_worker *w, int64_t ms, const char *tag);
+SUP_API uint64_t sup_timer_start(sup_worker *w, int64_t ms, const char *tag);
 /* Cancels a timer; false if it already fired or never existed. */
-SUP_API bool sup_cancel_timer(sup_worker *w, uint64_t timer);
+SUP_API bool sup_timer_cancel(sup_worker *w, uint64_t timer);
 
 /* The reason terminate and supd will be given when a callback stops. */
-SUP_API void sup_stop_reason(sup_worker *w, const char *reason);
+SUP_API void sup_stop_reason_set(sup_worker *w, const char *reason);
 /* A line of free text shown by supctl status (status_text). */
-SUP_API void sup_status_text(sup_worker *w, const char *text);
+SUP_API void sup_status_text_set(sup_worker *w, const char *text);
 /* Delay before handle_continue is tried again after SUP_RET_DEGRADED
  * (default: 1 s, doubling up to 30 s). */
-SUP_API void sup_retry_after(sup_worker *w, int64_t ms);
-/* The worker's name ("kv", "pool.3"). Static storage. */
-SUP_API const char *sup_self(const sup_worker *w);
+SUP_API void sup_retry_set(sup_worker *w, int64_t ms);
 
 /* --- offloaded work ----------------------------------------------------- */
 
@@ -220,7 +270,7 @@ typedef void (*sup_task_fn)(void *arg, sup_from *from);
  * finish before terminate. SUP_EBUSY when 4096 tasks are waiting;
  * SUP_ECLOSED once the worker is stopping.
  */
-SUP_API sup_err sup_task(sup_worker *w, sup_task_fn fn, void *arg,
+SUP_API sup_err sup_task_start(sup_worker *w, sup_task_fn fn, void *arg,
     sup_from *from);
 
 /* --- telemetry ------------------------------------------------------------ */
@@ -271,6 +321,7 @@ SUP_API sup_err sup_table_del(sup_worker *w, const char *table,
  * stopped): a new buffer (free() it; NUL-terminated past *len).
  * SUP_ENOKEY when the key is not there, SUP_ENOTFOUND when no worker of
  * that name ever ran, SUP_EREFUSED when its database is another uid's.
+ * In the default tree; sup_client_table_get() in the tree of a client.
  */
 SUP_API sup_err sup_table_get(const char *name, const char *table,
     const char *key, void **value, size_t *len);
@@ -278,6 +329,33 @@ SUP_API sup_err sup_table_get(const char *name, const char *table,
 /* --- clients: any process ----------------------------------------------- */
 
 #define SUP_MAX_MSG (1024 * 1024) /* larger messages are refused */
+
+/*
+ * A client reaches the workers of one tree: those of the supd whose run
+ * directory it was opened on, found by name in that tree's registry
+ * (RUN/state/NAME.db) without going through supd. It keeps a connection
+ * per worker it called. One client serves any number of threads.
+ *
+ * The functions without a client use the default tree: inside a worker
+ * (once sup_worker_main runs), the worker's own; elsewhere $SUP_RUN_DIR
+ * (a relative path is taken from the working directory at the first
+ * call), else supd's default run directory. Each has a sup_client_ twin
+ * that takes the client first; a NULL client is the default tree.
+ */
+typedef struct sup_client sup_client;
+
+/*
+ * *c gets a new client of the tree whose run directory is run_dir
+ * (NULL: the default tree); close it with sup_client_close(). A relative
+ * run_dir is taken from the working directory of now. Reads no file:
+ * a tree that does not run is found out by the calls (SUP_ENOTFOUND).
+ * SUP_EINVAL when run_dir is empty or c is NULL, SUP_ETOOBIG when the
+ * path is too long, SUP_ENOMEM.
+ */
+SUP_API sup_err sup_client_open(const char *run_dir, sup_client **c);
+/* Closes c's connections and frees it (NULL: nothing). No call may be
+ * running on c, nor start after. */
+SUP_API void sup_client_close(sup_client *c);
 
 /*
  * Calls worker name and waits for its reply until timeout_ms. The reply
@@ -288,13 +366,18 @@ SUP_API sup_err sup_table_get(const char *name, const char *table,
  * SUP_ETIMEDOUT, SUP_EFAILED (it answered with sup_reply_error(), or
  * stopped in an orderly way before answering: *reply holds the text),
  * SUP_ETOOBIG, SUP_EINVAL. A call is delivered at most once.
- * Thread-safe; connections are cached.
+ * Thread-safe; connections are kept.
  */
 SUP_API sup_err sup_call(const char *name, const void *req, size_t len,
     void **reply, size_t *rlen, int64_t timeout_ms);
+SUP_API sup_err sup_client_call(sup_client *c, const char *name,
+    const void *req, size_t len, void **reply, size_t *rlen,
+    int64_t timeout_ms);
 
 /* Sends a cast; returns once the worker has received it. */
 SUP_API sup_err sup_cast(const char *name, const void *msg, size_t len);
+SUP_API sup_err sup_client_cast(sup_client *c, const char *name,
+    const void *msg, size_t len);
 
 struct sup_where {
 	char endpoint[256]; /* ipc://... */
@@ -308,6 +391,12 @@ struct sup_where {
  * process is gone (where is still filled).
  */
 SUP_API sup_err sup_lookup(const char *name, struct sup_where *where);
+SUP_API sup_err sup_client_lookup(sup_client *c, const char *name,
+    struct sup_where *where);
+
+/* sup_table_get() in the tree of c. */
+SUP_API sup_err sup_client_table_get(sup_client *c, const char *name,
+    const char *table, const char *key, void **value, size_t *len);
 
 /* --- pools (instances = N in sup.conf: POOL.0 ... POOL.N-1) ----------- */
 
@@ -320,13 +409,18 @@ SUP_API sup_err sup_lookup(const char *name, struct sup_where *where);
  * grows to N+1, about 1/(N+1) of the keys move. SUP_ENOTFOUND when pool
  * is neither a pool nor a worker that ran.
  */
-SUP_API sup_err sup_route_key(const char *pool, const char *key, char *name,
-    size_t n);
+SUP_API sup_err sup_pool_route(const char *pool, const char *key,
+    char *name, size_t n);
+SUP_API sup_err sup_client_pool_route(sup_client *c, const char *pool,
+    const char *key, char *name, size_t n);
 
 /* sup_call to the shard of pool that key goes to. */
-SUP_API sup_err sup_call_key(const char *pool, const char *key,
+SUP_API sup_err sup_pool_call(const char *pool, const char *key,
     const void *req, size_t len, void **reply, size_t *rlen,
     int64_t timeout_ms);
+SUP_API sup_err sup_client_pool_call(sup_client *c, const char *pool,
+    const char *key, const void *req, size_t len, void **reply,
+    size_t *rlen, int64_t timeout_ms);
 
 /* One shard's answer to a multicall. */
 struct sup_mreply {
@@ -344,13 +438,13 @@ struct sup_mreply {
  * the first shard that did not: never a partial result that looks whole.
  * SUP_ENOTFOUND (and *replies NULL) when pool is unknown.
  */
-SUP_API sup_err sup_multicall(const char *pool, const void *req, size_t len,
-    struct sup_mreply **replies, int *n, int64_t timeout_ms);
+SUP_API sup_err sup_pool_multicall(const char *pool, const void *req,
+    size_t len, struct sup_mreply **replies, int *n, int64_t timeout_ms);
+SUP_API sup_err sup_client_pool_multicall(sup_client *c, const char *pool,
+    const void *req, size_t len, struct sup_mreply **replies, int *n,
+    int64_t timeout_ms);
+/* Frees what a multicall gave (NULL: nothing). */
 SUP_API void sup_mreplies_free(struct sup_mreply *replies, int n);
-
-/* The run dir clients use: $SUP_RUN_DIR by default. Call before any
- * sup_call from this process. */
-SUP_API void sup_client_run_dir(const char *dir);
 
 #ifdef __cplusplus
 }

@@ -61,7 +61,7 @@ msleep(long ms)
 	nanosleep(&t, NULL);
 }
 
-static int
+static enum sup_ret
 t_init(sup_worker *w, void *state, bool recovering)
 {
 	struct st *s = state;
@@ -73,15 +73,15 @@ t_init(sup_worker *w, void *state, bool recovering)
 	return s->load_ms > 0 ? SUP_RET_CONTINUE : SUP_RET_OK;
 }
 
-static int
+static enum sup_ret
 t_continue(sup_worker *w, void *state)
 {
 	msleep((long)((struct st *)state)->load_ms);
-	sup_status_text(w, "loaded");
+	sup_status_text_set(w, "loaded");
 	return SUP_RET_OK;
 }
 
-static int
+static enum sup_ret
 reply_num(sup_from *from, int64_t v)
 {
 	char buf[32];
@@ -169,7 +169,7 @@ rss_kb(void)
 	return kb;
 }
 
-static int
+static enum sup_ret
 t_call(sup_worker *w, void *state, const void *req, size_t len,
     sup_from *from)
 {
@@ -187,7 +187,7 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 	if (strcmp(m, "ping") == 0)
 		return sup_reply(from, "pong", 4), SUP_RET_OK;
 	if (strncmp(m, "task ", 5) == 0) {
-		if (sup_task(w, task_sleep, (void *)arg, from) != SUP_OK)
+		if (sup_task_start(w, task_sleep, (void *)arg, from) != SUP_OK)
 			sup_reply_error(from, "no task");
 		return SUP_RET_OK;
 	}
@@ -211,7 +211,7 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 	if (strcmp(m, "hibernate") == 0)
 		return sup_reply(from, "ok", 2), SUP_RET_HIBERNATE;
 	if (strcmp(m, "taskcrash") == 0) {
-		sup_task(w, task_crash, NULL, from);
+		sup_task_start(w, task_crash, NULL, from);
 		return SUP_RET_OK;
 	}
 	if (strncmp(m, "sleep ", 6) == 0) {
@@ -224,7 +224,7 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 		char tag[32];
 		mark("defer");
 		snprintf(tag, sizeof(tag), "%p", (void *)from);
-		sup_send_after(w, arg, tag);
+		sup_timer_start(w, arg, tag);
 		return SUP_RET_OK;
 	}
 	if (strncmp(m, "set ", 4) == 0) {
@@ -239,16 +239,16 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 	if (strncmp(m, "spin", 4) == 0) {
 		s->spinning = true;
 		s->spin_ms = strchr(m, ' ') ? arg : 1;
-		sup_send_after(w, s->spin_ms, "spin");
+		sup_timer_start(w, s->spin_ms, "spin");
 		return sup_reply(from, "spinning", 8), SUP_RET_OK;
 	}
 	if (strncmp(m, "idle ", 5) == 0) {
-		sup_set_timeout(w, arg);
+		sup_timeout_set(w, arg);
 		return sup_reply(from, "ok", 2), SUP_RET_OK;
 	}
 	if (strncmp(m, "every ", 6) == 0) {
 		s->every_ms = arg;
-		sup_send_after(w, arg, "every");
+		sup_timer_start(w, arg, "every");
 		return sup_reply(from, "ok", 2), SUP_RET_OK;
 	}
 	if (strcmp(m, "stats") == 0) {
@@ -272,14 +272,14 @@ t_call(sup_worker *w, void *state, const void *req, size_t len,
 	}
 	if (strcmp(m, "stop") == 0) {
 		sup_reply(from, "stopping", 8);
-		sup_stop_reason(w, "asked to stop");
+		sup_stop_reason_set(w, "asked to stop");
 		return SUP_RET_STOP;
 	}
 	sup_reply_error(from, "unknown request");
 	return SUP_RET_OK;
 }
 
-static int
+static enum sup_ret
 t_info(sup_worker *w, void *state, const struct sup_info *info)
 {
 	struct st *s = state;
@@ -292,10 +292,10 @@ t_info(sup_worker *w, void *state, const struct sup_info *info)
 	if (strcmp(info->tag, "spin") == 0) {
 		s->a++;
 		s->b++;
-		sup_send_after(w, s->spin_ms, "spin");
+		sup_timer_start(w, s->spin_ms, "spin");
 	} else if (strcmp(info->tag, "every") == 0) {
 		s->ticks++;
-		sup_send_after(w, s->every_ms, "every");
+		sup_timer_start(w, s->every_ms, "every");
 	} else if (sscanf(info->tag, "%p", (void **)&from) == 1) {
 		sup_reply(from, "deferred", 8);
 	}
@@ -311,6 +311,7 @@ t_terminate(sup_worker *w, void *state, const char *reason)
 }
 
 static const struct sup_ops ops = {
+	.size = sizeof(struct sup_ops),
 	.name = "t-worker",
 	.state_size = sizeof(struct st),
 	.fields = fields,

@@ -56,7 +56,7 @@ count_on(int i, const char *key)
 
 Test(scenario_pool, a_key_goes_to_the_shard_its_hash_names_across_restarts)
 {
-	/* The values sup_call_key(3) documents for N = 4. */
+	/* The values sup_pool_call(3) documents for N = 4. */
 	static const struct { const char *key; int shard; } known[] = {
 		{"a", 2}, {"apple", 3}, {"cherry", 1}, {"user:42", 1},
 	};

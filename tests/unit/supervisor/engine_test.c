@@ -54,8 +54,10 @@ setup(void)
 static void
 teardown(void)
 {
-	for (int i = 0; i < W->n; i++)
+	for (int i = 0; i < W->n; i++) {
 		rst_window_fini(&W->v[i]->window);
+		free(W->v[i]->kids);
+	}
 	free(W);
 }
 

@@ -1,0 +1,187 @@
+/*
+ * tests/scenario/client_test.c — libsup's clients: one per tree, so that
+ * one process talks to two supd trees at once, whose workers have the
+ * same names; calls, lookups, published tables and pools each go to the
+ * tree of their client, and the functions without a client to the
+ * default tree ($SUP_RUN_DIR).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/t.h"
+
+/* Two trees per test: env (A) and env2 (B), each with its own supd. */
+static struct t_env env, env2;
+
+static void
+setup(void)
+{
+	t_env_init(&env);
+	t_env_init(&env2);
+}
+
+static void
+teardown(void)
+{
+	t_env_fini(&env2);
+	t_env_fini(&env);
+}
+
+TestSuite(scenario_client, .init = setup, .fini = teardown, .timeout = 120);
+
+#define WORKER T_HELPER("t-worker")
+
+/* Worker w in tree e: one t-worker, or a pool of n (n > 1). */
+static void
+tree_start(struct t_env *e, int n)
+{
+	t_conf(e, "[worker w]\ncommand = " WORKER " --need=1\nready = sup\n"
+	    "instances = %d\n", n);
+	t_supd_start(e);
+}
+
+/* t-client RUN ARGS...: its output (new string); its status in *rc. */
+static char *
+client(const char *run, int *rc, const char *a1, const char *a2,
+    const char *a3, const char *a4, const char *a5)
+{
+	char *argv[] = {T_HELPER("t-client"), (char *)run, (char *)a1,
+	    (char *)a2, (char *)a3, (char *)a4, (char *)a5, NULL};
+	char *out = NULL;
+	int st = t_run(&out, NULL, argv);
+
+	if (rc != NULL)
+		*rc = st;
+	return out ? out : strdup("");
+}
+
+/* supctl call w MSG in tree e: the reply's first line, or "(exit N)".
+ * Static. */
+static const char *
+ctl_call(struct t_env *e, const char *msg)
+{
+	static char buf[256];
+	char *out = NULL;
+	int rc = t_ctl(e, &out, NULL, "call", "w", msg, NULL);
+
+	if (rc == 0)
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(out, "\n"),
+		    out);
+	else
+		snprintf(buf, sizeof(buf), "(exit %d)", rc);
+	free(out);
+	return buf;
+}
+
+Test(scenario_client, one_process_talks_to_two_trees_at_once)
+{
+	char want[256];
+	char *out;
+	int rc;
+
+	tree_start(&env, 1);
+	tree_start(&env2, 1);
+	/* Two threads, one client each, at the same time: 30 calls to A's
+	 * w, 20 to B's w; then each tree's w says where it is and what it
+	 * counted. */
+	out = client(env.run, &rc, "two", env2.run, "w", "30", "20");
+	cr_assert_eq(rc, 0, "%s", out);
+	snprintf(want, sizeof(want), "A %d 30 B %d 20\nafter-close %d 20\n",
+	    (int)t_pid(&env, "w"), (int)t_pid(&env2, "w"),
+	    (int)t_pid(&env2, "w"));
+	cr_assert_str_eq(out, want);
+	free(out);
+	/* And supd's own view of each tree agrees. */
+	cr_assert_str_eq(ctl_call(&env, "get"), "30");
+	cr_assert_str_eq(ctl_call(&env2, "get"), "20");
+}
+
+Test(scenario_client, calls_and_lookups_go_to_the_tree_of_their_client)
+{
+	char pid[32];
+	char *out;
+
+	tree_start(&env, 1);
+	tree_start(&env2, 1);
+	cr_assert_str_eq(ctl_call(&env, "set 7"), "ok");
+	out = client(env.run, NULL, "call", "w", "stats", "5000", NULL);
+	cr_assert(strncmp(out, "ok counter=0 value=7 ", 21) == 0, "%s", out);
+	free(out);
+	out = client(env2.run, NULL, "call", "w", "stats", "5000", NULL);
+	cr_assert(strncmp(out, "ok counter=0 value=0 ", 21) == 0, "%s", out);
+	free(out);
+	out = client(env2.run, NULL, "lookup", "w", NULL, NULL, NULL);
+	snprintf(pid, sizeof(pid), "%d ready ipc://", (int)t_pid(&env2, "w"));
+	cr_assert(strncmp(out, pid, strlen(pid)) == 0, "%s", out);
+	free(out);
+}
+
+Test(scenario_client, published_tables_are_read_in_the_tree_of_the_client)
+{
+	char *out;
+
+	tree_start(&env, 1);
+	tree_start(&env2, 1);
+	cr_assert_str_eq(ctl_call(&env, "tput k in-a"), "ok");
+	cr_assert_str_eq(ctl_call(&env2, "tput k in-b"), "ok");
+	out = client(env.run, NULL, "tget", "w", "k", NULL, NULL);
+	cr_assert(strncmp(out, "value in-a ", 11) == 0, "%s", out);
+	free(out);
+	out = client(env2.run, NULL, "tget", "w", "k", NULL, NULL);
+	cr_assert(strncmp(out, "value in-b ", 11) == 0, "%s", out);
+	free(out);
+	/* The functions without a client: the default tree. */
+	setenv("SUP_RUN_DIR", env2.run, 1);
+	out = client("-", NULL, "tget", "w", "k", NULL, NULL);
+	cr_assert(strncmp(out, "value in-b ", 11) == 0, "%s", out);
+	free(out);
+}
+
+Test(scenario_client, a_pool_in_one_tree_is_a_worker_in_the_other)
+{
+	char *out;
+
+	tree_start(&env, 3);
+	tree_start(&env2, 1);
+	out = client(env.run, NULL, "mcall", "w", "get", NULL, NULL);
+	cr_assert_str_eq(out, "3 success\nw.0 ok 0\nw.1 ok 0\nw.2 ok 0\n");
+	free(out);
+	out = client(env2.run, NULL, "mcall", "w", "get", NULL, NULL);
+	cr_assert_str_eq(out, "1 success\nw ok 0\n");
+	free(out);
+	/* "a" goes to shard 2 of 3 (sup_pool_call(3): jump hash of its
+	 * FNV-1a); a single worker is its own shard. */
+	out = client(env.run, NULL, "route", "w", "a", NULL, NULL);
+	cr_assert_str_eq(out, "w.2\n");
+	free(out);
+	out = client(env2.run, NULL, "route", "w", "a", NULL, NULL);
+	cr_assert_str_eq(out, "w\n");
+	free(out);
+	setenv("SUP_RUN_DIR", env.run, 1);
+	out = client("-", NULL, "mcall", "w", "get", NULL, NULL);
+	cr_assert(strncmp(out, "3 success\n", 10) == 0, "%s", out);
+	free(out);
+	out = client("-", NULL, "call", "w.1", "incr", "5000", NULL);
+	cr_assert(strncmp(out, "ok 1 ", 5) == 0, "%s", out);
+	free(out);
+}
+
+Test(scenario_client, a_run_dir_must_be_given_and_an_absent_tree_has_no_one)
+{
+	char *out, missing[200];
+	int rc;
+
+	out = client("", &rc, "lookup", "w", NULL, NULL, NULL);
+	cr_assert_eq(rc, 3, "%s", out);
+	cr_assert_str_eq(out, "error invalid argument\n");
+	free(out);
+	t_path(&env, "no-tree-here", missing, sizeof(missing));
+	out = client(missing, &rc, "lookup", "w", NULL, NULL, NULL);
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(out, "error not found\n");
+	free(out);
+	out = client(missing, &rc, "call", "w", "get", "1000", NULL);
+	cr_assert(strncmp(out, "error not found ", 16) == 0, "%s", out);
+	free(out);
+}
