@@ -420,13 +420,64 @@ signals_read(sup_worker *w)
 	}
 }
 
+/* handle_info, as for any message. */
+static void
+info_run(sup_worker *w, const struct sup_info *info)
+{
+	wrk_wake(w);
+	if (w->ops->handle_info != NULL) {
+		w->in_callback = true;
+		wrk_after(w, w->ops->handle_info(w, w->state, info));
+	}
+}
+
+/* The timerfd fired: runs what is due (timers.c says what). */
+static void
+deadlines_run(sup_worker *w)
+{
+	int64_t now = wrk_now_ns();
+	struct sup_info info;
+	uint64_t ticks;
+	char tag[64];
+
+	(void)!read(w->timerfd, &ticks, sizeof(ticks));
+	w->armed_ns = 0;
+	if (wrk_telemetry_due() != 0 && wrk_telemetry_due() <= now)
+		wrk_telemetry_flush();
+	if (w->checkpoint_due_ns && w->checkpoint_due_ns <= now) {
+		w->checkpoint_due_ns = 0;
+		if (wrk_checkpoint_now(w) != SUP_OK) /* try again later */
+			w->checkpoint_due_ns = clk_after(now, w->checkpoint_ms);
+	}
+	if (w->retry_due_ns && w->retry_due_ns <= now && !w->quit) {
+		w->retry_due_ns = 0;
+		wrk_wake(w);
+		wrk_continue_run(w);
+	}
+	/* Only what was due when we woke: a timer re-armed at 0 ms from its
+	 * own handle_info waits for the next turn, after the requests. */
+	while (!w->quit && wrk_timer_take(w, now, &info, tag))
+		info_run(w, &info);
+	if (!w->quit && w->hib_due_ns && w->hib_due_ns <= wrk_now_ns())
+		wrk_hibernate(w);
+	if (!w->quit && w->idle_due_ns && w->idle_due_ns <= wrk_now_ns()) {
+		w->idle_due_ns = clk_after(wrk_now_ns(), w->idle_ms);
+		info_run(w, &(struct sup_info){.kind = SUP_TIMEOUT});
+	}
+}
+
 static void
 loop_run(sup_worker *w)
 {
 	struct epoll_event ev[16];
 
 	while (!w->quit) {
-		wrk_timers_arm(w);
+		int64_t t = wrk_timers_next(w, wrk_telemetry_due());
+		int err = wrk_timerfd_arm(w, t);
+		/* Every timer would stop: said, and tried again in a second. */
+		if (err != 0)
+			wrk_log(w, "cannot arm the timer for %lld ns: %s",
+			    (long long)t, strerror(err));
 		int n = epoll_wait(w->epfd, ev, 16, w->armed_ns < 0 ? 1000 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -442,7 +493,7 @@ loop_run(sup_worker *w)
 			switch (ev[i].data.u32) {
 			case SRC_EP: requests_read(w); break;
 			case SRC_SIG: signals_read(w); break;
-			case SRC_TIMER: wrk_timers_run(w); break;
+			case SRC_TIMER: deadlines_run(w); break;
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 /*
  * worker/timers.c — the worker's one timer source: sup_timer_start()
- * timers, the inactivity timeout, periodic checkpoints and the retry of a
- * degraded handle_continue, all on one timerfd armed to the earliest.
+ * timers, the inactivity timeout, periodic checkpoints, hibernation and
+ * the retry of a degraded handle_continue, all on one timerfd armed to
+ * the earliest. This file answers what is due and when; the runtime's
+ * loop (runtime.c) runs what is due, as supd's loop runs its deadlines.
  *
  * Timers are few (a worker's periodic jobs): a small array scanned for
  * the earliest beats a heap in code and in time.
@@ -60,8 +62,9 @@ sup_timeout_set(sup_worker *w, int64_t ms)
 	w->idle_due_ns = ms > 0 ? clk_after(wrk_now_ns(), ms) : 0;
 }
 
-static int
-timer_due(sup_worker *w, int64_t now)
+bool
+wrk_timer_take(sup_worker *w, int64_t now, struct sup_info *info,
+    char tag[64])
 {
 	int best = -1;
 
@@ -69,56 +72,13 @@ timer_due(sup_worker *w, int64_t now)
 		if (w->timers[i].due_ns <= now && (best < 0 ||
 		    w->timers[i].due_ns < w->timers[best].due_ns))
 			best = i;
-	return best;
-}
-
-void
-wrk_timers_run(sup_worker *w)
-{
-	int64_t now = wrk_now_ns();
-	uint64_t ticks;
-	int i;
-
-	(void)!read(w->timerfd, &ticks, sizeof(ticks));
-	w->armed_ns = 0;
-	if (wrk_telemetry_due() != 0 && wrk_telemetry_due() <= now)
-		wrk_telemetry_flush();
-	if (w->checkpoint_due_ns && w->checkpoint_due_ns <= now) {
-		w->checkpoint_due_ns = 0;
-		if (wrk_checkpoint_now(w) != SUP_OK) /* try again later */
-			w->checkpoint_due_ns = clk_after(now, w->checkpoint_ms);
-	}
-	if (w->retry_due_ns && w->retry_due_ns <= now && !w->quit) {
-		w->retry_due_ns = 0;
-		wrk_wake(w);
-		wrk_continue_run(w);
-	}
-	/* Only what was due when we woke: a timer re-armed at 0 ms from its
-	 * own handle_info waits for the next turn, after the requests. */
-	while (!w->quit && (i = timer_due(w, now)) >= 0) {
-		struct sup_info info = {.kind = SUP_TIMER,
-		    .timer = w->timers[i].id};
-		char tag[64];
-		memcpy(tag, w->timers[i].tag, sizeof(tag));
-		info.tag = tag;
-		w->timers[i] = w->timers[--w->ntimers]; /* fired: gone */
-		wrk_wake(w); /* a message like any other */
-		if (w->ops->handle_info != NULL) {
-			w->in_callback = true;
-			wrk_after(w, w->ops->handle_info(w, w->state, &info));
-		}
-	}
-	if (!w->quit && w->hib_due_ns && w->hib_due_ns <= wrk_now_ns())
-		wrk_hibernate(w);
-	if (!w->quit && w->idle_due_ns && w->idle_due_ns <= wrk_now_ns()) {
-		struct sup_info info = {.kind = SUP_TIMEOUT};
-		wrk_wake(w);
-		w->idle_due_ns = clk_after(wrk_now_ns(), w->idle_ms);
-		if (w->ops->handle_info != NULL) {
-			w->in_callback = true;
-			wrk_after(w, w->ops->handle_info(w, w->state, &info));
-		}
-	}
+	if (best < 0)
+		return false;
+	memcpy(tag, w->timers[best].tag, 64);
+	*info = (struct sup_info){.kind = SUP_TIMER,
+	    .timer = w->timers[best].id, .tag = tag};
+	w->timers[best] = w->timers[--w->ntimers]; /* fired: gone */
+	return true;
 }
 
 static int64_t
@@ -131,31 +91,36 @@ earliest(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-void
-wrk_timers_arm(sup_worker *w)
+int64_t
+wrk_timers_next(const sup_worker *w, int64_t also)
 {
-	struct itimerspec its = {{0, 0}, {0, 0}};
 	int64_t t = earliest(w->checkpoint_due_ns, w->retry_due_ns);
 
 	t = earliest(t, w->idle_due_ns);
 	t = earliest(t, w->hib_due_ns);
-	t = earliest(t, wrk_telemetry_due());
+	t = earliest(t, also);
 	for (int i = 0; i < w->ntimers; i++)
 		t = earliest(t, w->timers[i].due_ns);
+	return t;
+}
+
+int
+wrk_timerfd_arm(sup_worker *w, int64_t t)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+
 	if (t == w->armed_ns)
-		return;
+		return 0;
 	if (t != 0) {
 		its.it_value.tv_sec = t / 1000000000;
 		its.it_value.tv_nsec = t % 1000000000;
 	}
-	/* Saturated deadlines (clk_after) are always valid: a failure here
-	 * would stop every timer, so it is said, and retried at the next
-	 * turn of the loop. */
+	/* Saturated deadlines (clk_after) are always valid: on a failure
+	 * all the same, armed_ns = -1 makes the loop look again soon. */
 	if (timerfd_settime(w->timerfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
-		wrk_log(w, "cannot arm the timer for %lld ns: %s", (long long)t,
-		    strerror(errno));
 		w->armed_ns = -1;
-		return;
+		return errno;
 	}
 	w->armed_ns = t;
+	return 0;
 }

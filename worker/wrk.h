@@ -133,10 +133,16 @@ void wrk_fields_free(sup_worker *w);
 
 /* --- timers.c --- */
 int64_t wrk_now_ns(void);
-/* Runs every timer that is due; returns after the first that stops. */
-void wrk_timers_run(sup_worker *w);
-/* Arms the timerfd to the earliest deadline of everything. */
-void wrk_timers_arm(sup_worker *w);
+/* The earliest deadline of w (timers, idle timeout, checkpoint, retry,
+ * hibernation) and of also (0: none), or 0 when there is none. */
+int64_t wrk_timers_next(const sup_worker *w, int64_t also);
+/* Takes the earliest sup_timer_start() timer due at now out of w's list
+ * and describes it in info (its tag copied to tag). False: none due. */
+bool wrk_timer_take(sup_worker *w, int64_t now, struct sup_info *info,
+    char tag[64]);
+/* Arms w's timerfd to t (monotonic ns; 0: disarmed). 0, or the errno of
+ * timerfd_settime (then armed_ns is -1). */
+int wrk_timerfd_arm(sup_worker *w, int64_t t);
 
 /* --- tables.c --- */
 bool wrk_tables_pending(const sup_worker *w);
