@@ -134,6 +134,16 @@ $(T_OBJ): tests/t.c tests/t.h | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -c $< -o $@
 
+# The engine alone, with the restart math and signal names: it links
+# without spawn, nng, SQLite or the config parser (engine.h).
+ENGINE_OBJ := $(call objs,supervisor/engine.c supervisor/restart.c \
+	common/sig.c)
+
+$(BUILD)/tests/unit/supervisor/engine: tests/unit/supervisor/engine_test.c \
+		$(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -o $@
+
 $(BUILD)/tests/unit/%: tests/unit/%_test.c $(T_OBJ) $(SHARED_OBJ) \
 		$(PURE_OBJ) $(STATE_OBJ) $(COMMON_OBJ) $(OBJ)/ipc/frame.o
 	@mkdir -p $(dir $@)

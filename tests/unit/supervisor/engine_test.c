@@ -339,6 +339,9 @@ Test(supd_engine, each_restart_type_is_restarted_as_otp_restarts_it,
     .init = setup, .fini = teardown)
 {
 	static const char *const kinds[] = {"normal", "abnormal", "shutdown"};
+	static const char *const types[] = {[RESTART_PERMANENT] = "permanent",
+	    [RESTART_TRANSIENT] = "transient",
+	    [RESTART_TEMPORARY] = "temporary"};
 
 	for (size_t i = 0; i < sizeof(type_cases) / sizeof(type_cases[0]);
 	    i++) {
@@ -357,10 +360,10 @@ Test(supd_engine, each_restart_type_is_restarted_as_otp_restarts_it,
 		run(EV_EXITED, a, c->exit == 0);
 		cr_assert_eq(a->restarts, c->restarted ? 1u : 0u,
 		    "%s exit of a %s child: restarts %u",
-		    kinds[c->exit], cfg_restart_name(c->type), a->restarts);
+		    kinds[c->exit], types[c->type], a->restarts);
 		cr_assert_eq(a->state, c->restarted ? NS_RUNNING : NS_STOPPED,
 		    "%s exit of a %s child", kinds[c->exit],
-		    cfg_restart_name(c->type));
+		    types[c->type]);
 		cr_assert_eq(r->state, NS_RUNNING);
 	}
 }
