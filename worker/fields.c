@@ -414,3 +414,38 @@ wrk_fields_free(sup_worker *w)
 	free(w->shadow);
 	w->shadow = NULL;
 }
+
+/* --- checkpoints ---------------------------------------------------- */
+
+void
+wrk_db_why(sup_worker *w, const char *what, sup_err e, char *buf, size_t n)
+{
+	char who[96] = "";
+
+	if (st_err_busy(e))
+		st_who_locks(w->db_path, who, sizeof(who));
+	snprintf(buf, n, "cannot %s: %s%s", what, sup_strerror(e), who);
+}
+
+SUP_API sup_err
+sup_checkpoint_commit(sup_worker *w)
+{
+	sup_err e = wrk_commit(w, true);
+	char why[160];
+
+	if (e != SUP_OK && !w->checkpoint_failed) {
+		wrk_db_why(w, "checkpoint", e, why, sizeof(why));
+		wrk_log(w, "%s", why);
+		w->checkpoint_failed = true;
+	} else if (e == SUP_OK) {
+		w->checkpoint_failed = false;
+	}
+	return e;
+}
+
+sup_err
+wrk_checkpoint_now(sup_worker *w)
+{
+	return wrk_fields_changed(w) || wrk_tables_pending(w) ?
+	    sup_checkpoint_commit(w) : SUP_OK;
+}

@@ -49,38 +49,6 @@
 
 enum { SRC_EP = 1, SRC_SIG, SRC_TIMER };
 
-void
-wrk_log(sup_worker *w, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", w->name[0] ? w->name : "worker", msg);
-}
-
-/* sd_notify, as supd reads it (ready = sup). */
-static void
-notify(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (path == NULL || strlen(path) >= sizeof(a.sun_path))
-		return;
-	strcpy(a.sun_path, path);
-	if (a.sun_path[0] == '@')
-		a.sun_path[0] = '\0';
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return;
-	(void)!sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&a,
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
-	close(fd);
-}
-
 static void
 meta_put(sup_worker *w, const char *key, const char *value)
 {
@@ -100,17 +68,7 @@ wrk_status_set(sup_worker *w, const char *status)
 	snprintf(w->status, sizeof(w->status), "%s", status);
 	meta_put(w, "status", status);
 	snprintf(msg, sizeof(msg), "SUP_STATUS=%s", status);
-	notify(msg);
-}
-
-SUP_API void
-sup_status_text_set(sup_worker *w, const char *text)
-{
-	char msg[320];
-
-	utf8_clean(w->status_text, sizeof(w->status_text), text ? text : "");
-	snprintf(msg, sizeof(msg), "STATUS=%s", w->status_text);
-	notify(msg);
+	wrk_notify(msg);
 }
 
 SUP_API void
@@ -149,41 +107,6 @@ last_words(sup_worker *w, const char *words, int code)
 		st_commit(w->db);
 	else
 		st_rollback(w->db);
-}
-
-/* "cannot WHAT: ERROR", and who locks the database when another process
- * does. */
-static void
-db_why(sup_worker *w, const char *what, sup_err e, char *buf, size_t n)
-{
-	char who[96] = "";
-
-	if (st_err_busy(e))
-		st_who_locks(w->db_path, who, sizeof(who));
-	snprintf(buf, n, "cannot %s: %s%s", what, sup_strerror(e), who);
-}
-
-SUP_API sup_err
-sup_checkpoint_commit(sup_worker *w)
-{
-	sup_err e = wrk_commit(w, true);
-	char why[160];
-
-	if (e != SUP_OK && !w->checkpoint_failed) {
-		db_why(w, "checkpoint", e, why, sizeof(why));
-		wrk_log(w, "%s", why);
-		w->checkpoint_failed = true;
-	} else if (e == SUP_OK) {
-		w->checkpoint_failed = false;
-	}
-	return e;
-}
-
-sup_err
-wrk_checkpoint_now(sup_worker *w)
-{
-	return wrk_fields_changed(w) || wrk_tables_pending(w) ?
-	    sup_checkpoint_commit(w) : SUP_OK;
 }
 
 /*
@@ -226,7 +149,7 @@ wrk_after(sup_worker *w, enum sup_ret ret)
 		return;
 	}
 	char why[160];
-	db_why(w, "checkpoint", e, why, sizeof(why));
+	wrk_db_why(w, "checkpoint", e, why, sizeof(why));
 	wrk_held_fail(w, why);
 	wrk_tasks_fail(w, why);
 	sup_stop_reason_set(w, why);
@@ -749,7 +672,7 @@ start(sup_worker *w, int argc, char **argv)
 		return fail(w, 1, w->stop_reason[0] ? w->stop_reason
 						     : "init failed");
 	if ((e = wrk_commit(w, false)) != SUP_OK) { /* init's table writes */
-		db_why(w, "publish its tables", e, why, sizeof(why));
+		wrk_db_why(w, "publish its tables", e, why, sizeof(why));
 		return fail(w, 1, why);
 	}
 	w->continuing = ret == SUP_RET_CONTINUE;
@@ -858,7 +781,7 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	snprintf(w.status, sizeof(w.status), "%s", w.continuing ?
 	    "initializing" : "ready");
 	if ((e = registry_publish(&w)) != SUP_OK) {
-		db_why(&w, "publish its entry in its database", e, why,
+		wrk_db_why(&w, "publish its entry in its database", e, why,
 		    sizeof(why));
 		wrk_log(&w, "%s", why);
 		sup_stop_reason_set(&w, why);
@@ -866,7 +789,7 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 		finish(&w); /* init ran: terminate runs too */
 		return w.exit_code;
 	}
-	notify(w.continuing ? "READY=1\nSUP_STATUS=initializing"
+	wrk_notify(w.continuing ? "READY=1\nSUP_STATUS=initializing"
 			    : "READY=1\nSUP_STATUS=ready");
 	if (w.continuing)
 		wrk_continue_run(&w);

@@ -225,13 +225,24 @@ void wrk_outstanding_fail(void);
 /* --- runtime.c --- */
 /* Calls a callback's aftermath: status, checkpoint policy, stop. */
 void wrk_after(sup_worker *w, enum sup_ret ret);
-void wrk_log(sup_worker *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* Publishes status (registry and supd). */
 void wrk_status_set(sup_worker *w, const char *status);
-/* handle_continue once more; used by timers.c for retries. */
+/* handle_continue once more (a degraded one's retry is due). */
 void wrk_continue_run(sup_worker *w);
+
+/* --- say.c: what a worker says --- */
+/* "NAME: message" on stderr: the worker's log. */
+void wrk_log(sup_worker *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* One sd_notify datagram to $NOTIFY_SOCKET (nothing when unset). */
+void wrk_notify(const char *msg);
+
+/* --- fields.c: checkpoints --- */
 /* Commits a checkpoint now if anything changed. */
 sup_err wrk_checkpoint_now(sup_worker *w);
+/* "cannot WHAT: ERROR" into buf, and who holds the database's lock when
+ * another process does. */
+void wrk_db_why(sup_worker *w, const char *what, sup_err e, char *buf,
+    size_t n);
 
 #endif

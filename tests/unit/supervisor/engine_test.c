@@ -294,7 +294,7 @@ Test(supd_engine, the_ready_none_children_of_a_big_group_all_start_in_batches,
     .init = setup, .fini = teardown)
 {
 	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 3, 5000);
-	static char names[600][8];
+	static char names[600][16];
 
 	for (int i = 0; i < 600; i++) {
 		snprintf(names[i], sizeof(names[i]), "w%d", i);
