@@ -78,6 +78,9 @@ follow(const char *path, int fd, off_t off)
 			close(in);
 		return PROTO_FAILED;
 	}
+	/* What was written between the tail and the watch has made its
+	 * event already: read it now, or it waits for the next write. */
+	copy_from(fd, &off);
 	for (;;) {
 		if (read(in, ev, sizeof(ev)) < 0 && errno != EINTR)
 			return PROTO_FAILED;

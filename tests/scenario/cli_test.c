@@ -52,6 +52,15 @@ Test(scenario_cli, logs_shows_the_tail_and_follows)
 	}
 	close(fds[1]);
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	/* The follower shows its tail first: only then is it following
+	 * (restarted before, the new lines would all be in that tail). */
+	cr_assert(T_WAIT(({
+		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		strstr(buf, "line5\n") != NULL;
+	}), T_WAIT_MS), "no tail: %s", buf);
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "restart", "w", NULL), 0);
 	cr_assert(T_WAIT(({
 		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
