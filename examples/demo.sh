@@ -13,13 +13,13 @@ Children's output is in run/log/NAME.log. In another terminal, try:
   supctl -r ./run status              # children, pids, restarts, status, last exit
   supctl -r ./run status --json
   supctl -r ./run tree                # groups, strategies, states
-  kill -9 PID                         # any PID from status: it comes back
+  kill -9 \$(supctl -r ./run pid db)  # any child: it comes back
   supctl -r ./run stop db             # rest_for_one: db stays stopped
   supctl -r ./run start db
   supctl -r ./run restart api         # one_for_all group edge
   supctl -r ./run call kv "put user:1 alice"    # -> ok
   supctl -r ./run call kv "get user:1"          # -> alice
-  pkill -9 -x kv-worker; supctl -r ./run call kv "get user:1"   # -> alice
+  kill -9 \$(supctl -r ./run pid kv); supctl -r ./run call kv "get user:1"   # -> alice (after kv's 2 s load)
   supctl -r ./run state kv            # kv's checkpointed fields and its table
   $build/examples/kv-read -r ./run user:1        # kv's table, read without calling kv
   supctl -r ./run call slow "work 3000" & supctl -r ./run call slow ping

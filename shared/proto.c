@@ -203,9 +203,14 @@ fields_decode(struct proto_req *req, struct proto_refusal *no)
 	req->nowait = json_is_true(json_object_get(j, PROTO_F_NOWAIT));
 	if (req->cmd == PROTO_SIGNAL) {
 		s = json_string_value(json_object_get(j, PROTO_F_SIGNAL));
-		if (s == NULL || (req->sig = sig_parse(s)) < 0)
+		/* 0 sends nothing: a probe that the process is there, as
+		 * kill -0 is. */
+		if (s != NULL && strcmp(s, "0") == 0)
+			req->sig = 0;
+		else if (s == NULL || (req->sig = sig_parse(s)) < 0)
 			return refuse(no, false, "\"%.40s\" is not a signal "
-			    "(like HUP, TERM, USR1 or a number)", s ? s : "");
+			    "(like HUP, TERM, USR1, a number, or 0 to probe)",
+			    s ? s : "");
 	}
 	if (req->cmd == PROTO_HISTORY) {
 		v = json_object_get(j, PROTO_F_NAME);

@@ -141,7 +141,7 @@ verb_logs(struct ctl_opts *o, int argc, char **argv)
 
 	if (argc != 1 || !rundir_path(o->run_dir, RUN_LOG, argv[0], path,
 	    sizeof(path))) {
-		ctl_say("usage: supctl logs NAME [-f] [--lines N]");
+		ctl_say("usage: supctl logs NAME [-f] [-n N | --lines N]");
 		return PROTO_USAGE;
 	}
 	if (ctl_run(o, false, &code) == NULL)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sup/sup.h"
 #include "common/sig.h"
 #include "common/dur.h"
 #include "common/log.h"
@@ -47,9 +48,11 @@ usage(FILE *f)
 {
 	fputs("usage: supctl [-r RUN_DIR | -c CONFIG] [--json] "
 	      "[--timeout D] COMMAND ...\n"
+	      "       supctl --version\n"
 	      "  start [-c CONFIG]         start supd in the background\n"
 	      "  stop                      stop the whole tree and supd\n"
 	      "  status [NAME...]          one row per child\n"
+	      "  pid NAME...               the pid of each (kill $(supctl pid kv))\n"
 	      "  start|stop|restart NAME...  a child, a pool or a group\n"
 	      "  signal NAME SIG           signal a child's process group\n"
 	      "  tree                      groups, strategies and states\n"
@@ -58,9 +61,9 @@ usage(FILE *f)
 	      "  call POOL MSG --key K     the shard of a pool that K goes to\n"
 	      "  call POOL MSG --all       every shard of a pool\n"
 	      "  state NAME                a libsup worker's last checkpoint\n"
-	      "  events [NAME...] [--count N]  live lifecycle events and "
+	      "  events [NAME...] [-n N]   live lifecycle events and "
 	      "telemetry\n"
-	      "  logs NAME [-f] [--lines N]  a child's captured output\n"
+	      "  logs NAME [-f] [-n N]     a child's captured output\n"
 	      "  metrics                   Prometheus text exposition\n"
 	      "See supctl(1).\n", f);
 }
@@ -233,6 +236,50 @@ verb_status(struct ctl_opts *o, int argc, char **argv)
 	return code;
 }
 
+/*
+ * supctl pid NAME...: the pid of each child named (every instance of a
+ * pool, every worker of a group), one a line, for scripts:
+ * kill -9 $(supctl pid kv). Exit 1 when one of them runs no process.
+ */
+static int
+verb_pid(struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *r, *c;
+	size_t i;
+	int code;
+
+	if (argc == 0) {
+		ctl_say("usage: supctl pid NAME...");
+		return PROTO_USAGE;
+	}
+	r = ctl_request(o, names_request(PROTO_STATUS, argc, argv),
+	    QUERY_TIMEOUT_MS, &code);
+	if (r == NULL)
+		return code;
+	code = PROTO_OK;
+	json_array_foreach(json_object_get(r, "children"), i, c) {
+		json_t *pid = json_object_get(c, "pid");
+		const char *name = json_string_value(json_object_get(c,
+		    "name"));
+		if (!json_is_integer(pid)) {
+			ctl_say("%s is %s: no process", name,
+			    json_string_value(json_object_get(c, "state")));
+			code = PROTO_FAILED;
+		} else if (o->json) {
+			json_t *j = json_pack("{s:s, s:O}", "name", name,
+			    "pid", pid);
+			json_dumpf(j, stdout, JSON_COMPACT |
+			    JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(j);
+		} else {
+			printf("%lld\n", (long long)json_integer_value(pid));
+		}
+	}
+	json_decref(r);
+	return code;
+}
+
 static int
 verb_tree(struct ctl_opts *o)
 {
@@ -328,10 +375,11 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"since", required_argument, NULL, 's'},
 		{"key", required_argument, NULL, 'k'},
 		{"all", no_argument, NULL, 'a'},
-		{"count", required_argument, NULL, 'n'},
+		{"count", required_argument, NULL, 'C'},
 		{"follow", no_argument, NULL, 'f'},
 		{"lines", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -339,7 +387,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 	o->timeout_ms = -1;
 	o->since_ms = -1;
 	/* GNU getopt permutes: "supctl start -c CONFIG" works too. */
-	while ((c = getopt_long(argc, argv, "r:c:fh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:fhn:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->run_dir_arg = optarg; break;
 		case 'c': o->config = optarg; break;
@@ -354,13 +402,25 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 				return PROTO_USAGE;
 			}
 			break;
-		case 'n':
+		case 'C':
 			if ((o->count = atoll(optarg)) <= 0) {
 				ctl_say("--count %s: not a number of events "
 				    "(1 or more)", optarg);
 				return PROTO_USAGE;
 			}
 			break;
+		case 'n': /* logs -n N: lines, as tail; events -n N: a count */
+			if ((o->lines = atol(optarg)) <= 0) {
+				ctl_say("-n %s: not a number (1 or more)",
+				    optarg);
+				return PROTO_USAGE;
+			}
+			o->count = o->lines;
+			break;
+		case 'V':
+			printf("supctl %s (libsup %s)\n", SUP_VERSION_STRING,
+			    sup_version());
+			exit(PROTO_OK);
 		case 't':
 			if (dur_parse(optarg, &o->timeout_ms) != SUP_OK) {
 				ctl_say("--timeout %s: not a duration (like "
@@ -383,6 +443,19 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 	return PROTO_OK;
 }
 
+/* The verbs that have a --json form. */
+static bool
+has_json(const char *verb)
+{
+	static const char *const v[] = {"status", "tree", "history", "events",
+	    "state", "pid", NULL};
+
+	for (int i = 0; v[i] != NULL; i++)
+		if (strcmp(verb, v[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 {
@@ -391,6 +464,13 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		ctl_say("--key and --all go with call and cast only");
 		return PROTO_USAGE;
 	}
+	if (o->json && !has_json(verb)) {
+		ctl_say("%s has no --json form (status, tree, history, events, "
+		    "state and pid have one)", verb);
+		return PROTO_USAGE;
+	}
+	if (strcmp(verb, "pid") == 0)
+		return verb_pid(o, argc, argv);
 	if (strcmp(verb, "status") == 0)
 		return verb_status(o, argc, argv);
 	if (strcmp(verb, "tree") == 0 && argc == 0)

@@ -369,11 +369,30 @@ signal_node(struct supd_node *n, int sig, json_t *done)
 	return 1;
 }
 
+/* The names in done (a JSON array), comma-separated, cut to fit buf. */
+static const char *
+targets_text(const json_t *done, char *buf, size_t len)
+{
+	size_t i, at = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(done, i, v) {
+		int k = snprintf(buf + at, len - at, "%s%s", i ? "," : "",
+		    json_string_value(v));
+		if (k < 0 || (size_t)k >= len - at)
+			break;
+		at += (size_t)k;
+	}
+	return buf;
+}
+
 static void
 cmd_signal(struct supd *d, ipc_req *r, const struct proto_req *req)
 {
 	int n, sig = req->sig, k = 0;
 	struct supd_node **t = names_resolve(d, r, req, &n);
+	char tbuf[512];
 	json_t *done;
 
 	if (t == NULL)
@@ -381,15 +400,21 @@ cmd_signal(struct supd *d, ipc_req *r, const struct proto_req *req)
 	done = json_array();
 	for (int i = 0; i < n; i++)
 		k += signal_node(t[i], sig, done);
-	free(t);
 	if (k == 0) {
 		json_decref(done);
 		reply_error(d, r, PROTO_FAILED, NULL, "not running: nothing "
 		    "to signal");
+		free(t);
 		return;
 	}
-	LOG_EV("ctl.signal", log_str("signal", sig_name(sig)),
+	/* Named after what was asked for: the event reaches who follows
+	 * that name (a pool's or a group's name stands for its children). */
+	LOG_EV("ctl.signal", log_str("name", req->nnames == 1 ?
+	    req->names[0] : "supd"),
+	    log_str("targets", targets_text(done, tbuf, sizeof(tbuf))),
+	    log_str("signal", sig == 0 ? "0" : sig_name(sig)),
 	    log_num("count", k));
+	free(t);
 	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "signalled",
 	    done));
 }

@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "sup/sup.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/rundir.h"
@@ -61,6 +62,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{"reset-state", no_argument, NULL, 'R'},
 		{"ready-fd", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -82,6 +84,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': printf("supd %s\n", SUP_VERSION_STRING); exit(0);
 		default: usage(stderr); exit(2);
 		}
 	}

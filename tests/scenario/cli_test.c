@@ -74,6 +74,49 @@ Test(scenario_cli, logs_shows_the_tail_and_follows)
 	close(fds[0]);
 }
 
+/* What a script types: the pid alone, -n as tail's, a probe signal, the
+ * versions, and --json refused where it would be ignored. */
+Test(scenario_cli, scripts_get_the_pid_a_probe_and_the_version)
+{
+	char *out = NULL, *err = NULL, want[32];
+	char *ver[] = {T_BIN("supd"), "--version", NULL};
+
+	t_conf(&env, "[worker w]\ncommand = %s\n", TALKER);
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, &out, NULL, "pid", "w", NULL), 0);
+	snprintf(want, sizeof(want), "%d\n", (int)t_pid(&env, "w"));
+	cr_assert_str_eq(out, want);
+	free(out);
+	cr_assert(T_WAIT((t_ctl(&env, &out, NULL, "logs", "w", "-n", "2",
+	    NULL), strcmp(out, "line4\nline5\n") == 0 || (free(out),
+	    out = NULL, false)), T_WAIT_MS));
+	free(out);
+	cr_assert_eq(t_ctl(&env, &out, NULL, "signal", "w", "0", NULL), 0);
+	cr_assert_str_eq(out, "w\n");
+	free(out);
+	cr_assert_eq(t_ctl(&env, NULL, &err, "restart", "w", "--json", NULL),
+	    2);
+	cr_assert(strstr(err, "restart has no --json form") != NULL, "%s", err);
+	free(err);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "w", NULL), 0);
+	cr_assert_eq(t_ctl(&env, &out, &err, "pid", "w", NULL), 1);
+	cr_assert_str_eq(out, "");
+	cr_assert(strstr(err, "w is stopped: no process") != NULL, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(t_ctl(&env, NULL, &err, "signal", "w", "0", NULL), 1);
+	cr_assert(strstr(err, "not running") != NULL, "%s", err);
+	free(err);
+	cr_assert_eq(t_ctl(&env, NULL, &err, "pid", "nope", NULL), 4);
+	free(err);
+	cr_assert_eq(t_ctl(&env, &out, NULL, "--version", NULL), 0);
+	cr_assert(strncmp(out, "supctl 0.1.0", 12) == 0, "%s", out);
+	free(out);
+	cr_assert_eq(t_run(&out, NULL, ver), 0);
+	cr_assert_str_eq(out, "supd 0.1.0\n");
+	free(out);
+}
+
 Test(scenario_cli, metrics_speak_prometheus)
 {
 	char *out = NULL;

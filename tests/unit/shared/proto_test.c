@@ -52,6 +52,10 @@ Test(shared_proto, control_requests_are_decoded_whole)
 	cr_assert_str_eq(req.names[1], "db");
 	cr_assert_eq(req.sig, SIGHUP);
 	proto_req_fini(&req);
+	cr_assert_eq(decode("{\"cmd\":\"signal\",\"names\":[\"kv\"],"
+	    "\"signal\":\"0\"}", &req, &no), 0, "0 is a probe: %s", no.why);
+	cr_assert_eq(req.sig, 0);
+	proto_req_fini(&req);
 	cr_assert_eq(decode("{\"cmd\":\"history\",\"name\":\"kv\","
 	    "\"limit\":999999}", &req, &no), 0);
 	cr_assert_str_eq(req.name, "kv");
