@@ -123,7 +123,7 @@ int
 verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 {
 	int64_t t = o->timeout_ms >= 0 ? o->timeout_ms : CALL_TIMEOUT_MS;
-	sup_client *c;
+	static sup_client *c; /* to supctl's exit: see below */
 	sup_err e;
 	int code;
 
@@ -140,14 +140,17 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		ctl_say("cast --all: not supported; use call --all");
 		return PROTO_USAGE;
 	}
-	/* libsup's client of the run dir's tree (not $SUP_RUN_DIR's). */
-	if ((e = sup_client_open(o->run_dir, &c)) != SUP_OK) {
+	/* libsup's client of the run dir's tree (not $SUP_RUN_DIR's). It
+	 * lives to supctl's exit, where ipc_fini() closes its sockets with
+	 * nng's own: an nng_close() of a socket whose dial is still under
+	 * way, just before nng_fini(), was seen to leave nng's dialer and
+	 * pipe unfreed (nng 1.5.2, once in a loaded ASan run). */
+	if (c == NULL && (e = sup_client_open(o->run_dir, &c)) != SUP_OK) {
 		ctl_say("%s: %s", o->run_dir, sup_strerror(e));
 		return PROTO_USAGE;
 	}
 	code = o->all ? call_all(c, argv[0], argv[1], t)
 		      : call_one(c, o, cast, argv, t);
-	sup_client_close(c);
 	return code;
 }
 
