@@ -35,9 +35,10 @@ digits(const char **p, int64_t *v)
 	return n;
 }
 
-/* One term: NUMBER[.FRACTION]UNIT, exact in milliseconds. */
+/* One term: NUMBER[.FRACTION]UNIT, exact in milliseconds (or, when
+ * !exact, a part of a millisecond dropped). */
 static sup_err
-term_parse(const char **p, bool only, int64_t *ms)
+term_parse(const char **p, bool only, bool exact, int64_t *ms)
 {
 	int64_t ip, fp = 0, unit = -1, scale = 1;
 	int nd = 0;
@@ -64,7 +65,7 @@ term_parse(const char **p, bool only, int64_t *ms)
 			return SUP_EINVAL;
 		unit = 1000;
 	}
-	if ((fp * unit) % scale != 0)
+	if (exact && (fp * unit) % scale != 0)
 		return SUP_EINVAL; /* not whole milliseconds */
 	if (ip > DUR_MAX_MS / unit || ip * unit + fp * unit / scale > DUR_MAX_MS)
 		return SUP_ETOOBIG;
@@ -72,8 +73,8 @@ term_parse(const char **p, bool only, int64_t *ms)
 	return SUP_OK;
 }
 
-sup_err
-dur_parse(const char *s, int64_t *ms)
+static sup_err
+parse(const char *s, bool exact, int64_t *ms)
 {
 	const char *p = s;
 	int64_t total = 0, t;
@@ -86,7 +87,7 @@ dur_parse(const char *s, int64_t *ms)
 	/* Terms like 1h30m; no signs, spaces, exponents or hex anywhere. */
 	do {
 		bool only = p == s && strpbrk(s, "mshd") == NULL;
-		if ((e = term_parse(&p, only, &t)) != SUP_OK)
+		if ((e = term_parse(&p, only, exact, &t)) != SUP_OK)
 			return e;
 		if (t > DUR_MAX_MS - total)
 			return SUP_ETOOBIG;
@@ -94,6 +95,21 @@ dur_parse(const char *s, int64_t *ms)
 	} while (*p != '\0');
 	*ms = total;
 	return SUP_OK;
+}
+
+sup_err
+dur_parse(const char *s, int64_t *ms)
+{
+	return parse(s, true, ms);
+}
+
+bool
+dur_finer_than_ms(const char *s)
+{
+	int64_t ms;
+
+	return parse(s, true, &ms) == SUP_EINVAL &&
+	    parse(s, false, &ms) == SUP_OK;
 }
 
 char *

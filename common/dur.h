@@ -5,6 +5,7 @@
 #ifndef COMMON_DUR_H
 #define COMMON_DUR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,10 @@
  * whole milliseconds, an unknown unit.
  */
 sup_err dur_parse(const char *s, int64_t *ms);
+
+/* Whether s would be a duration but for a part of a millisecond
+ * ("1.0005s"): then a message can say why it is refused. */
+bool dur_finer_than_ms(const char *s);
 
 /*
  * Formats ms the way a person reads it: "250ms", "5s", "1.5s", "2m",

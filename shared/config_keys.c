@@ -127,6 +127,11 @@ dur_value(struct parser *p, const char *key, const char *v, bool inf_ok,
 		    "; use infinity for no limit" : "");
 		return false;
 	}
+	if (e != SUP_OK && dur_finer_than_ms(v)) {
+		cfg_err(p, p->line, key, "\"%s\" is finer than a millisecond: "
+		    "durations are whole milliseconds (like 1.5s or 1500ms)", v);
+		return false;
+	}
 	if (e != SUP_OK) {
 		cfg_err(p, p->line, key,
 		    "\"%s\" is not a duration (like 250ms, 5s, 2m, 1h%s)", v,

@@ -153,6 +153,12 @@ Test(common_dur, sub_millisecond_values_are_refused)
 	refused("1.0005s");
 	refused("0.5ms");
 	refused("0.0001s");
+	/* ...and can be told apart, for a message that says why. */
+	cr_assert(dur_finer_than_ms("1.0005s"));
+	cr_assert(dur_finer_than_ms("1m0.0001s"));
+	cr_assert_not(dur_finer_than_ms("1.5s"));
+	cr_assert_not(dur_finer_than_ms("5 sec"));
+	cr_assert_not(dur_finer_than_ms("1e3"));
 }
 
 Test(common_dur, a_unit_without_a_number_is_refused)
