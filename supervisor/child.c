@@ -439,6 +439,57 @@ spawn_step_name(int step, const struct cfg_worker *w)
 	return buf;
 }
 
+/*
+ * The last line the child wrote to its log, made printable, into buf:
+ * what a program that could not start (127: a command or a shared
+ * library not found; 126: not executable) said about it.
+ */
+static bool
+log_last_line(struct supd *d, const struct supd_node *n, char *buf,
+    size_t len)
+{
+	char tail[1024], *end, *start;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	if (n->w->out != OUT_LOG || (fd = rundir_openat(&d->run, RUN_LOG,
+	    n->name, O_RDONLY, 0)) < 0)
+		return false;
+	got = fstat(fd, &st) == 0 ? pread(fd, tail, sizeof(tail) - 1,
+	    st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size -
+	    (off_t)(sizeof(tail) - 1) : 0) : -1;
+	close(fd);
+	if (got <= 0)
+		return false;
+	tail[got] = '\0';
+	for (end = tail + got; end > tail && (end[-1] == '\n' ||
+	    end[-1] == '\r'); end--)
+		;
+	*end = '\0';
+	start = strrchr(tail, '\n');
+	start = start != NULL ? start + 1 : tail;
+	if (*start == '\0')
+		return false;
+	utf8_clean(buf, len, start);
+	return true;
+}
+
+/* 126 and 127: the shell's and the loader's "could not run it". */
+static void
+exit_explain(struct supd *d, const struct supd_node *n, struct exit_info *x)
+{
+	char path[PATH_MAX], line[120];
+	size_t k = strlen(x->reason);
+
+	if (!x->has_code || (x->code != 126 && x->code != 127) ||
+	    n->exec_errno != 0 || !log_last_line(d, n, line, sizeof(line)))
+		return;
+	rundir_path(d->cfg->run_dir, RUN_LOG, n->name, path, sizeof(path));
+	snprintf(x->reason + k, sizeof(x->reason) - k, "; %.120s says: %s",
+	    path, line);
+}
+
 static void
 exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 {
@@ -549,6 +600,7 @@ child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 	bool normal;
 
 	exit_record(n, wstatus, &x);
+	exit_explain(d, n, &x);
 	normal = x.has_code && x.code == 0 && n->exec_errno == 0 &&
 	    n->killed != KILLED_START_TIMEOUT;
 	child_exited(d, n, &x);

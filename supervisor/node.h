@@ -75,7 +75,7 @@ struct exit_info {
 	int code;
 	int sig;
 	int64_t at_ms;	   /* wall clock */
-	char reason[160];
+	char reason[320];
 };
 
 /* What a node's database row holds, to see whether it changed. */

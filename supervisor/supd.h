@@ -42,7 +42,7 @@ struct ghost;
 struct persist_ev {
 	char name[CFG_NAME_MAX + 16];
 	char event[16];
-	char reason[160];
+	char reason[320];
 	char decided_by[128];
 	struct st_event ev;	/* its strings point into the above */
 };

@@ -260,3 +260,33 @@ Test(scenario_lifecycle, stdout_goes_to_the_childs_log_file)
 	cr_assert(T_WAIT((text = t_read(path)) != NULL &&
 	    strstr(text, "hello from talker\n"), T_WAIT_MS));
 }
+
+/* A program that cannot start (the loader's 127: a shared library not
+ * found) says why in its log; the exit's reason points there. */
+Test(scenario_lifecycle, an_exit_127_names_the_log_and_its_last_line)
+{
+	json_t *s, *k;
+	const char *why;
+
+	t_conf(&env, "[worker w]\ncommand = /bin/sh -c 'echo starting; echo "
+	    "./w: error while loading shared libraries: libsup.so.0: "
+	    "cannot open shared object file >&2; exit 127'\n"
+	    "backoff = 1m 1m\n");
+	t_supd_spawn(&env);
+	/* Its second exit (the first restart is at once) starts a backoff
+	 * of a minute: what follows reads a history that stays still. */
+	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "backoff") == 0,
+	    T_WAIT_MS));
+	s = t_status(&env);
+	k = t_kid(s, "w");
+	why = json_string_value(json_object_get(json_object_get(k,
+	    "last_exit"), "reason"));
+	cr_assert_not_null(why);
+	cr_assert(strstr(why, "exited with status 127; ") == why, "%s", why);
+	cr_assert(strstr(why, "/log/w.log says: ./w: error while loading "
+	    "shared libraries: libsup.so.0") != NULL, "%s", why);
+	json_decref(s);
+	/* Each exit's row says it too. */
+	cr_assert_eq(t_history_with(&env, "w", "exit", "libsup.so.0: cannot "
+	    "open"), 2);
+}
