@@ -11,10 +11,15 @@
 #include "common/dur.h"
 #include "supctl.h"
 
-#define NCOLS 8
+#define NCOLS 9
+#define STATUS_MAX 40 /* a longer status is cut, with "..." */
 
+/* STATE is one word and PID the next (awk '{print $3, $4}'); STATUS is
+ * what the child says of itself: a libsup worker's initializing or
+ * degraded, and the status text of either kind of child (sd_notify
+ * STATUS=, sup_status_text_set); free text, it goes last but LAST EXIT. */
 static const char *const heads[NCOLS] = {"NAME", "GROUP", "STATE", "PID",
-    "RESTARTS", "UPTIME", "RSS", "LAST EXIT"};
+    "RESTARTS", "UPTIME", "RSS", "STATUS", "LAST EXIT"};
 
 struct row {
 	char cell[NCOLS][200];
@@ -28,15 +33,16 @@ row_fill(struct row *r, json_t *c)
 	json_t *last = json_object_get(c, "last_exit");
 	const char *state = json_string_value(json_object_get(c, "state"));
 	const char *status = json_string_value(json_object_get(c, "status"));
+	const char *text = json_string_value(json_object_get(c,
+	    "status_text"));
 	char dbuf[32];
+	int k;
 
 	snprintf(r->cell[0], sizeof(r->cell[0]), "%s",
 	    json_string_value(json_object_get(c, "name")));
 	snprintf(r->cell[1], sizeof(r->cell[1]), "%s",
 	    json_string_value(json_object_get(c, "group")));
-	/* A libsup worker's own status goes beside supd's state. */
-	snprintf(r->cell[2], sizeof(r->cell[2]), "%s%s%s%s", state,
-	    status ? " (" : "", status ? status : "", status ? ")" : "");
+	snprintf(r->cell[2], sizeof(r->cell[2]), "%s", state);
 	if (json_is_integer(pid))
 		snprintf(r->cell[3], sizeof(r->cell[3]), "%lld",
 		    (long long)json_integer_value(pid));
@@ -58,7 +64,16 @@ row_fill(struct row *r, json_t *c)
 		    json_integer_value(json_object_get(c, "rss_kb")) / 1024);
 	else
 		strcpy(r->cell[6], "-");
-	snprintf(r->cell[7], sizeof(r->cell[7]), "%s", json_is_object(last) ?
+	/* "ready" is what running already says. */
+	if (status != NULL && strcmp(status, "ready") == 0)
+		status = NULL;
+	k = snprintf(r->cell[7], STATUS_MAX + 1, "%s%s%s", status ? status : "",
+	    status && text ? ": " : "", text ? text : "");
+	if (k > STATUS_MAX)
+		strcpy(r->cell[7] + STATUS_MAX - 3, "...");
+	if (r->cell[7][0] == '\0')
+		strcpy(r->cell[7], "-");
+	snprintf(r->cell[8], sizeof(r->cell[8]), "%s", json_is_object(last) ?
 	    json_string_value(json_object_get(last, "reason")) : "-");
 }
 

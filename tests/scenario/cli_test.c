@@ -117,6 +117,26 @@ Test(scenario_cli, scripts_get_the_pid_a_probe_and_the_version)
 	free(out);
 }
 
+/* The table: STATE one word, then PID (awk '{print $3, $4}' works), and
+ * what a child says of itself in STATUS, for sd_notify programs too. */
+Test(scenario_cli, status_shows_one_word_states_and_what_children_say)
+{
+	char *out = NULL, want[96];
+	pid_t p;
+
+	t_conf(&env, "[worker sd]\ncommand = %s 50\nready = notify\n",
+	    T_HELPER("t-sdnotify"));
+	t_supd_start(&env);
+	p = t_pid(&env, "sd");
+	cr_assert_eq(t_ctl(&env, &out, NULL, "status", NULL), 0);
+	cr_assert(strstr(out, "STATE    PID") != NULL, "%s", out);
+	snprintf(want, sizeof(want), "sd    root   running  %d ", (int)p);
+	cr_assert(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want, out);
+	snprintf(want, sizeof(want), "  serving %d  ", (int)p);
+	cr_assert(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want, out);
+	free(out);
+}
+
 Test(scenario_cli, metrics_speak_prometheus)
 {
 	char *out = NULL;
