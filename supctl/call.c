@@ -105,6 +105,11 @@ call_one(sup_client *c, const struct ctl_opts *o, bool cast, char **argv,
 		free(reply);
 		return PROTO_OK;
 	}
+	if (cast && e == SUP_EFAILED) {
+		ctl_say("%s refused the cast: a worker whose program has no "
+		    "handle_cast refuses every cast", name);
+		return PROTO_FAILED;
+	}
 	if (e == SUP_ENOTFOUND && o->key == NULL &&
 	    sup_client_pool_route(c, argv[0], "", name, sizeof(name)) ==
 	    SUP_OK && strcmp(name, argv[0]) != 0) {

@@ -263,18 +263,20 @@ on_call(sup_worker *w, ipc_req *r, const struct wrk_frame *m)
 }
 
 /* The ack says "received", before the cast runs. The request memory
- * goes with the reply: the callback gets a copy. */
+ * goes with the reply: the callback gets a copy. A worker with no
+ * handle_cast says so, instead of taking casts it would drop. */
 static void
 on_cast(sup_worker *w, ipc_req *r, const struct wrk_frame *m)
 {
+	static const char none[] = "handles no casts (no handle_cast)";
 	void *copy;
 	int64_t t0;
 
-	w->casts++;
 	if (w->ops->handle_cast == NULL) {
-		wrk_answer(r, WRK_REPLY, NULL, 0);
+		wrk_answer(r, WRK_ERROR, none, sizeof(none) - 1);
 		return;
 	}
+	w->casts++;
 	if ((copy = malloc(m->len ? m->len : 1)) == NULL) {
 		refuse(w, r, "out of memory");
 		return;

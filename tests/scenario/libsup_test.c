@@ -734,3 +734,23 @@ Test(scenario_libsup, a_database_held_by_another_process_is_waited_for)
 	t_kill(h, SIGKILL);
 	waitpid(h, NULL, 0);
 }
+
+/* A cast to a worker with no handle_cast is refused, not dropped; one
+ * with it counts the cast. */
+Test(scenario_libsup, a_cast_to_a_worker_without_handle_cast_is_refused)
+{
+	char *out = NULL, *err = NULL;
+
+	t_conf(&env, "[worker w]\ncommand = " WORKER " --need=1\nready = sup\n"
+	    "[worker c]\ncommand = %s\nready = sup\n",
+	    T_EXAMPLE("counter-worker"));
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, &err, "cast", "w", "ping", NULL), 1);
+	cr_assert(strstr(err, "w refused the cast") != NULL, "%s", err);
+	free(err);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "cast", "c", "incr k", NULL), 0);
+	cr_assert(T_WAIT((t_ctl(&env, &out, NULL, "call", "c", "get k", NULL),
+	    strcmp(out, "1\n") == 0 || (free(out), out = NULL, false)),
+	    T_WAIT_MS), "the cast was not counted");
+	free(out);
+}
