@@ -16,7 +16,8 @@ Children's output is in run/log/NAME.log. In another terminal, try:
   kill -9 \$(supctl -r ./run pid db)  # any child: it comes back
   supctl -r ./run stop db             # rest_for_one: db stays stopped
   supctl -r ./run start db
-  supctl -r ./run restart api         # one_for_all group edge
+  supctl -r ./run restart api         # api alone: a person's restart is no failure
+  kill -9 \$(supctl -r ./run pid api) # a failure: one_for_all restarts metrics too
   supctl -r ./run call kv "put user:1 alice"    # -> ok
   supctl -r ./run call kv "get user:1"          # -> alice
   kill -9 \$(supctl -r ./run pid kv); supctl -r ./run call kv "get user:1"   # -> alice (after kv's 2 s load)

@@ -6,6 +6,9 @@
  *
  *   notify-demo [--load-ms=MS]
  *
+ * SIGHUP reloads, as a database does: it says RELOADING=1, then READY=1
+ * with its new status, and keeps running (supctl signal db HUP).
+ *
  * sd_notify is one datagram to the socket named by $NOTIFY_SOCKET ('@'
  * means an abstract address). A program linked with libsystemd can call
  * sd_notify() instead; this one shows there is nothing more to it.
@@ -41,13 +44,15 @@ notify(const char *msg)
 	return rc < 0 ? -1 : 0;
 }
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void
-on_term(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 int
@@ -59,7 +64,12 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strncmp(argv[i], "--load-ms=", 10) == 0)
 			load_ms = atol(argv[i] + 10);
-	signal(SIGTERM, on_term);
+	struct sigaction sa = {.sa_handler = on_signal};
+	int reloads = 0;
+	char msg[64];
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	notify("STATUS=loading data");
 	printf("notify-demo: loading for %ld ms\n", load_ms);
@@ -70,8 +80,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "notify-demo: no NOTIFY_SOCKET (ready = notify "
 		    "in sup.conf sets it)\n");
 	printf("notify-demo: ready\n");
-	while (!stop)
+	while (!stop) {
 		pause();
+		if (reload && !stop) {
+			reload = 0;
+			notify("RELOADING=1");
+			printf("notify-demo: reloading (SIGHUP)\n");
+			reloads++;
+			snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving, "
+			    "reloaded %d time%s", reloads, reloads > 1 ? "s" :
+			    "");
+			notify(msg);
+		}
+	}
 	notify("STOPPING=1");
 	printf("notify-demo: stopping\n");
 	return 0;
