@@ -276,19 +276,50 @@ t_run(char **out, char **err, char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* argv (64 slots) for supctl -r RUN and the arguments in ap. */
+static void
+ctl_argv(struct t_env *e, va_list ap, char **argv)
+{
+	int n = 3;
+
+	argv[0] = T_BIN("supctl");
+	argv[1] = "-r";
+	argv[2] = e->run;
+	while (n < 63 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	argv[n] = NULL;
+}
+
 int
 t_ctl(struct t_env *e, char **out, char **err, ...)
 {
-	char *argv[64] = {T_BIN("supctl"), "-r", e->run};
-	int n = 3;
+	char *argv[64];
 	va_list ap;
 
 	va_start(ap, err);
-	while (n < 63 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
+	ctl_argv(e, ap, argv);
 	va_end(ap);
-	argv[n] = NULL;
 	return t_run(out, err, argv);
+}
+
+const char *
+t_ctl_line(struct t_env *e, ...)
+{
+	static __thread char buf[512];
+	char *argv[64], *out = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, e);
+	ctl_argv(e, ap, argv);
+	va_end(ap);
+	if ((rc = t_run(&out, NULL, argv)) == 0)
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(out, "\n"),
+		    out);
+	else
+		snprintf(buf, sizeof(buf), "(exit %d)", rc);
+	free(out);
+	return buf;
 }
 
 char t_status_err[1024];

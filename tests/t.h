@@ -100,6 +100,10 @@ bool t_supd_alive(struct t_env *e);
  */
 int t_ctl(struct t_env *e, char **out, char **err, ...)
     __attribute__((sentinel));
+/* supctl -r RUN args... (NULL-terminated): the first line of what it
+ * printed, or "(exit N)" when it failed. A buffer of the calling thread,
+ * valid until its next call. */
+const char *t_ctl_line(struct t_env *e, ...) __attribute__((sentinel));
 /* Runs any program; same captures. */
 int t_run(char **out, char **err, char *const argv[]);
 

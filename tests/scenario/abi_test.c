@@ -22,17 +22,7 @@ T_SCENARIO_SUITE(scenario_abi, 120);
 static const char *
 call(const char *msg)
 {
-	static char buf[256];
-	char *out = NULL;
-	int rc = t_ctl(&env, &out, NULL, "call", "o", msg, NULL);
-
-	if (rc == 0)
-		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(out, "\n"),
-		    out);
-	else
-		snprintf(buf, sizeof(buf), "(exit %d)", rc);
-	free(out);
-	return buf;
+	return t_ctl_line(&env, "call", "o", msg, NULL);
 }
 
 Test(scenario_abi, an_ops_struct_from_an_older_program_runs_on_its_defaults)

@@ -61,17 +61,7 @@ client(const char *run, int *rc, const char *a1, const char *a2,
 static const char *
 ctl_call(struct t_env *e, const char *msg)
 {
-	static char buf[256];
-	char *out = NULL;
-	int rc = t_ctl(e, &out, NULL, "call", "w", msg, NULL);
-
-	if (rc == 0)
-		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(out, "\n"),
-		    out);
-	else
-		snprintf(buf, sizeof(buf), "(exit %d)", rc);
-	free(out);
-	return buf;
+	return t_ctl_line(e, "call", "w", msg, NULL);
 }
 
 Test(scenario_client, one_process_talks_to_two_trees_at_once)

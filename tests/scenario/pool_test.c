@@ -29,18 +29,8 @@ pool_start(int n)
 static const char *
 ctl_line(const char *a, const char *b, const char *c, const char *d)
 {
-	static char buf[512];
-	char *out = NULL;
-	int rc = t_ctl(&env, &out, NULL, "--timeout", "60s", a, b, c, d,
-	    NULL);
-
-	if (rc == 0)
-		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(out, "\n"),
-		    out);
-	else
-		snprintf(buf, sizeof(buf), "(exit %d)", rc);
-	free(out);
-	return buf;
+	/* A NULL among them ends the arguments there, as t_ctl's do. */
+	return t_ctl_line(&env, "--timeout", "60s", a, b, c, d, NULL);
 }
 
 /* How many of `key` shard counter.i counted. */
