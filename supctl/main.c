@@ -364,6 +364,22 @@ run_dir_find(struct ctl_opts *o)
 	return PROTO_OK;
 }
 
+/* optarg as a count, 1 or more, nothing after the digits; -1 (and
+ * supctl said why) when it is not one. */
+static long
+count_arg(const char *opt, const char *what)
+{
+	char *end;
+	long v = strtol(optarg, &end, 10);
+
+	if (end == optarg || *end != '\0' || v <= 0) {
+		ctl_say("%s %s: not a number of %s (1 or more)", opt, optarg,
+		    what);
+		return -1;
+	}
+	return v;
+}
+
 static int
 opts_parse(int argc, char **argv, struct ctl_opts *o)
 {
@@ -396,26 +412,17 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		case 'a': o->all = true; break;
 		case 'f': o->follow = true; break;
 		case 'l':
-			if ((o->lines = atol(optarg)) <= 0) {
-				ctl_say("--lines %s: not a number of lines (1 "
-				    "or more)", optarg);
+			if ((o->lines = count_arg("--lines", "lines")) < 0)
 				return PROTO_USAGE;
-			}
 			break;
 		case 'C':
-			if ((o->count = atoll(optarg)) <= 0) {
-				ctl_say("--count %s: not a number of events "
-				    "(1 or more)", optarg);
+			if ((o->count = count_arg("--count", "events")) < 0)
 				return PROTO_USAGE;
-			}
 			break;
 		case 'n': /* logs -n N: lines, as tail; events -n N: a count */
-			if ((o->lines = atol(optarg)) <= 0) {
-				ctl_say("-n %s: not a number (1 or more)",
-				    optarg);
+			o->count = o->lines = count_arg("-n", "lines or events");
+			if (o->count < 0)
 				return PROTO_USAGE;
-			}
-			o->count = o->lines;
 			break;
 		case 'V':
 			printf("supctl %s (libsup %s)\n", SUP_VERSION_STRING,

@@ -19,6 +19,19 @@ T_SCENARIO_SUITE(scenario_cli, 90);
 #define TALKER "/bin/sh -c 'for i in 1 2 3 4 5; do echo line$i; done; " \
     "exec sleep 600'"
 
+/* Reads what fd has (non-blocking) onto buf (got bytes so far, n the
+ * room); true once buf holds s. */
+static bool
+read_has(int fd, char *buf, size_t n, size_t *got, const char *s)
+{
+	ssize_t k = read(fd, buf + *got, n - 1 - *got);
+
+	if (k > 0)
+		*got += (size_t)k;
+	buf[*got] = '\0';
+	return strstr(buf, s) != NULL;
+}
+
 Test(scenario_cli, logs_shows_the_tail_and_follows)
 {
 	char *out = NULL, *err = NULL, buf[4096] = "";
@@ -54,21 +67,11 @@ Test(scenario_cli, logs_shows_the_tail_and_follows)
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	/* The follower shows its tail first: only then is it following
 	 * (restarted before, the new lines would all be in that tail). */
-	cr_assert(T_WAIT(({
-		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
-		if (n > 0)
-			got += (size_t)n;
-		buf[got] = '\0';
-		strstr(buf, "line5\n") != NULL;
-	}), T_WAIT_MS), "no tail: %s", buf);
+	cr_assert(T_WAIT(read_has(fds[0], buf, sizeof(buf), &got, "line5\n"),
+	    T_WAIT_MS), "no tail: %s", buf);
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "restart", "w", NULL), 0);
-	cr_assert(T_WAIT(({
-		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
-		if (n > 0)
-			got += (size_t)n;
-		buf[got] = '\0';
-		strstr(buf, "line5\nline1") != NULL;
-	}), T_WAIT_MS), "followed: %s", buf);
+	cr_assert(T_WAIT(read_has(fds[0], buf, sizeof(buf), &got,
+	    "line5\nline1"), T_WAIT_MS), "followed: %s", buf);
 	kill(f, SIGTERM);
 	waitpid(f, NULL, 0);
 	close(fds[0]);
