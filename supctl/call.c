@@ -146,10 +146,8 @@ verb_call(struct ctl_opts *o, bool cast, int argc, char **argv)
 		return PROTO_USAGE;
 	}
 	/* libsup's client of the run dir's tree (not $SUP_RUN_DIR's). It
-	 * lives to supctl's exit, where ipc_fini() closes its sockets with
-	 * nng's own: an nng_close() of a socket whose dial is still under
-	 * way, just before nng_fini(), was seen to leave nng's dialer and
-	 * pipe unfreed (nng 1.5.2, once in a loaded ASan run). */
+	 * lives to supctl's exit, which takes its sockets (main.c says why
+	 * supctl does not call nng_fini). */
 	if (c == NULL && (e = sup_client_open(o->run_dir, &c)) != SUP_OK) {
 		ctl_say("%s: %s", o->run_dir, sup_strerror(e));
 		return PROTO_USAGE;
