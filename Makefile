@@ -39,7 +39,8 @@ SUPD_SRC := $(wildcard supervisor/*.c)
 SUPCTL_SRC := $(wildcard supctl/*.c)
 # supd's pure decisions and decoders, linked alone by unit tests and
 # fuzzers: no fork, no nng, no SQLite in them.
-PURE_SRC := $(addprefix supervisor/,engine.c restart.c sdnotify.c relay.c)
+PURE_SRC := $(addprefix supervisor/,engine.c restart.c sdnotify.c relay.c \
+	cfgdiff.c)
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 COMMON_OBJ := $(call objs,$(COMMON_SRC))

@@ -559,6 +559,9 @@ cfg_load_text(const char *path, const char *buf, size_t len,
 		cfg_free(p.c);
 		return rv;
 	}
+	p.c->text = xcalloc(1, len + 1);
+	memcpy(p.c->text, buf, len);
+	p.c->text_len = len;
 	*out = p.c;
 	return SUP_OK;
 }
@@ -603,6 +606,7 @@ cfg_free(struct sup_config *c)
 	free(c->dir);
 	free(c->run_dir);
 	free(c->state_path);
+	free(c->text);
 	free(c);
 }
 

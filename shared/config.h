@@ -110,6 +110,9 @@ struct sup_config {
 	int nworkers;
 	struct cfg_item *items;	     /* owned: groups (not root) and workers */
 	int nitems;
+	char *text;	 /* owned: the bytes it was read from (a reload
+			  * compares against them; a re-exec runs them) */
+	size_t text_len;
 };
 
 /* Error messages collected while loading, each "file:line: key: what". */

@@ -19,7 +19,8 @@ static const char *const cmds[] = {
 	[PROTO_START] = "start", [PROTO_STOP] = "stop",
 	[PROTO_RESTART] = "restart", [PROTO_SIGNAL] = "signal",
 	[PROTO_SHUTDOWN] = "shutdown", [PROTO_HISTORY] = "history",
-	[PROTO_VERSION] = "version",
+	[PROTO_VERSION] = "version", [PROTO_RELOAD] = "reload",
+	[PROTO_REEXEC] = "reexec",
 };
 
 const char *
@@ -223,6 +224,15 @@ fields_decode(struct proto_req *req, struct proto_refusal *no)
 		    PROTO_F_LIMIT));
 		req->limit = lim > 0 && lim <= PROTO_HISTORY_MAX ? (int)lim :
 		    PROTO_HISTORY_LIMIT;
+	}
+	if (req->cmd == PROTO_RELOAD || req->cmd == PROTO_REEXEC) {
+		v = json_object_get(j, PROTO_F_TOKEN);
+		req->token = v != NULL ? json_string_value(v) : "";
+		if (req->token == NULL || strlen(req->token) > PROTO_TOKEN_MAX)
+			return refuse(no, false, "\"token\" must be a string "
+			    "of at most %d bytes", PROTO_TOKEN_MAX);
+		req->dry_run = json_is_true(json_object_get(j,
+		    PROTO_F_DRY_RUN));
 	}
 	return 0;
 }

@@ -42,6 +42,8 @@ enum proto_cmd {
 	PROTO_SHUTDOWN,
 	PROTO_HISTORY,
 	PROTO_VERSION,
+	PROTO_RELOAD,
+	PROTO_REEXEC,
 };
 
 /* Field names of requests and replies. */
@@ -52,6 +54,8 @@ enum proto_cmd {
 #define PROTO_F_NAME "name"	  /* NAME: history of one child */
 #define PROTO_F_SINCE "since_ms"  /* wall clock ms: history */
 #define PROTO_F_LIMIT "limit"	  /* rows: history */
+#define PROTO_F_TOKEN "token"	  /* the requester's, echoed: reload, reexec */
+#define PROTO_F_DRY_RUN "dry_run" /* bool: reload */
 #define PROTO_F_OK "ok"
 #define PROTO_F_CODE "code"
 #define PROTO_F_ERROR "error"
@@ -111,7 +115,12 @@ struct proto_req {
 	const char *name;    /* PROTO_HISTORY: one child's, or NULL */
 	int64_t since_ms;    /* PROTO_HISTORY: 0: from the start */
 	int limit;	     /* PROTO_HISTORY: 1..PROTO_HISTORY_MAX rows */
+	const char *token;   /* PROTO_RELOAD, PROTO_REEXEC: "" when none */
+	bool dry_run;	     /* PROTO_RELOAD */
 };
+
+/* A reload's or reexec's token is at most this long. */
+#define PROTO_TOKEN_MAX 64
 
 /* How a request was refused: the reply's code and whether it counts as
  * malformed (status: bad_requests). */

@@ -65,6 +65,9 @@ usage(FILE *f)
 	      "telemetry\n"
 	      "  logs NAME [-f] [-n N]     a child's captured output\n"
 	      "  metrics                   Prometheus text exposition\n"
+	      "  reload [--dry-run]        apply the config file's changes\n"
+	      "  reexec                    supd execs its binary anew, keeping "
+	      "the tree\n"
 	      "See supctl(1).\n", f);
 }
 
@@ -137,7 +140,8 @@ reply_parse(const char *buf, size_t len, int *code)
 {
 	const char *hint, *err;
 	enum proto_code c;
-	json_t *r;
+	json_t *r, *v;
+	size_t i;
 
 	if ((r = proto_unframe(buf, len)) == NULL) {
 		ctl_say("supd sent a reply supctl cannot read");
@@ -146,6 +150,10 @@ reply_parse(const char *buf, size_t len, int *code)
 	}
 	if (proto_reply_ok(r, &c, &err, &hint))
 		return r;
+	/* Each problem of a config, as supd would print it at start. */
+	json_array_foreach(json_object_get(r, "errors"), i, v)
+		if (json_is_string(v))
+			fprintf(stderr, "%s\n", json_string_value(v));
 	ctl_say("%s", err ? err : "failed");
 	if (hint != NULL)
 		ctl_say("did you mean %s?", hint);
@@ -394,6 +402,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"count", required_argument, NULL, 'C'},
 		{"follow", no_argument, NULL, 'f'},
 		{"lines", required_argument, NULL, 'l'},
+		{"dry-run", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -411,6 +420,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		case 'k': o->key = optarg; break;
 		case 'a': o->all = true; break;
 		case 'f': o->follow = true; break;
+		case 'D': o->dry_run = true; break;
 		case 'l':
 			if ((o->lines = count_arg("--lines", "lines")) < 0)
 				return PROTO_USAGE;
@@ -455,7 +465,7 @@ static bool
 has_json(const char *verb)
 {
 	static const char *const v[] = {"status", "tree", "history", "events",
-	    "state", "pid", NULL};
+	    "state", "pid", "reload", "reexec", NULL};
 
 	for (int i = 0; v[i] != NULL; i++)
 		if (strcmp(verb, v[i]) == 0)
@@ -473,7 +483,7 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 	}
 	if (o->json && !has_json(verb)) {
 		ctl_say("%s has no --json form (status, tree, history, events, "
-		    "state and pid have one)", verb);
+		    "state, pid, reload and reexec have one)", verb);
 		return PROTO_USAGE;
 	}
 	if (strcmp(verb, "pid") == 0)
@@ -504,6 +514,10 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_logs(o, argc, argv);
 	if (strcmp(verb, "metrics") == 0)
 		return verb_metrics(o, argc);
+	if (strcmp(verb, "reload") == 0)
+		return verb_reload(o, argc);
+	if (strcmp(verb, "reexec") == 0)
+		return verb_reexec(o, argc);
 	ctl_say("unknown command or wrong arguments: %s", verb);
 	usage(stderr);
 	return PROTO_USAGE;

@@ -26,6 +26,7 @@ struct ctl_opts {
 	bool all;		 /* --all: call every shard */
 	long long count;	 /* --count: events to show; 0: no end */
 	bool follow;		 /* logs -f */
+	bool dry_run;		 /* reload --dry-run */
 	long lines;		 /* logs --lines; 0: the default */
 	char *run_dir;		 /* owned: resolved */
 	struct rundir run;	 /* run_dir, once ctl_run() opened it */
@@ -84,6 +85,9 @@ int verb_state(struct ctl_opts *o, int argc, char **argv);
 /* logs.c, metrics.c */
 int verb_logs(struct ctl_opts *o, int argc, char **argv);
 int verb_metrics(struct ctl_opts *o, int argc);
+/* reload.c */
+int verb_reload(struct ctl_opts *o, int argc);
+int verb_reexec(struct ctl_opts *o, int argc);
 
 /* events.c */
 int verb_events(struct ctl_opts *o, int argc, char **argv);

@@ -299,6 +299,8 @@ cause_text(const struct supd_node *n, enum node_cause c,
 		return "supctl restart";
 	case CAUSE_CONFIG_CHANGED:
 		return "config changed";
+	case CAUSE_RELOAD:
+		return "reload";
 	case CAUSE_NONE:
 	default:
 		return NULL;
@@ -634,6 +636,12 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 	char words[128];
 	int status;
 
+	/* Adopted by a re-exec of supd, it is still our child: its wait
+	 * status is there to read. Not WNOHANG: the pidfd can wake us a
+	 * moment before the exited child is a zombie to reap; for a process
+	 * that is not our child, waitpid fails at once (ECHILD). */
+	if (waitpid(n->pid, &status, 0) == n->pid)
+		return child_reaped(d, n, status);
 	/* Not our child: no wait status. A libsup worker says in its last
 	 * words how it exits; otherwise unknown counts as abnormal. */
 	if (last_words_get(d, n, words, sizeof(words), &status)) {

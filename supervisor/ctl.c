@@ -41,8 +41,8 @@ struct supd_waiter {
 
 /* --- replies ------------------------------------------------------------ */
 
-static void
-reply_json(struct supd *d, ipc_req *r, json_t *o)
+void
+ctl_reply(struct supd *d, ipc_req *r, json_t *o)
 {
 	/* A reply that cannot be built still answers: supctl must not
 	 * wait out its timeout for nothing. */
@@ -61,13 +61,8 @@ reply_json(struct supd *d, ipc_req *r, json_t *o)
 	free(frame);
 }
 
-static void
-reply_error(struct supd *d, ipc_req *r, enum proto_code code,
-    const char *hint, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-reply_error(struct supd *d, ipc_req *r, enum proto_code code,
+void
+ctl_reply_error(struct supd *d, ipc_req *r, enum proto_code code,
     const char *hint, const char *fmt, ...)
 {
 	char msg[512];
@@ -76,13 +71,13 @@ reply_error(struct supd *d, ipc_req *r, enum proto_code code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	reply_json(d, r, proto_error(code, msg, hint));
+	ctl_reply(d, r, proto_error(code, msg, hint));
 }
 
 static void
 reply_ok(struct supd *d, ipc_req *r)
 {
-	reply_json(d, r, proto_ok());
+	ctl_reply(d, r, proto_ok());
 }
 
 /* --- waiters ------------------------------------------------------------ */
@@ -133,7 +128,7 @@ ctl_waiters_check(struct supd *d)
 		if (done == 1)
 			reply_ok(d, w->req);
 		else
-			reply_error(d, w->req, PROTO_FAILED, NULL, "%s", why);
+			ctl_reply_error(d, w->req, PROTO_FAILED, NULL, "%s", why);
 		*pp = w->next;
 		free(w);
 	}
@@ -145,7 +140,7 @@ ctl_waiters_fail_all(struct supd *d, const char *why)
 	while (d->waiters != NULL) {
 		struct supd_waiter *w = d->waiters;
 		d->waiters = w->next;
-		reply_error(d, w->req, PROTO_FAILED, NULL, "%s", why);
+		ctl_reply_error(d, w->req, PROTO_FAILED, NULL, "%s", why);
 		free(w);
 	}
 }
@@ -167,7 +162,7 @@ waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
 	struct supd_waiter *w = malloc(sizeof(*w) + (size_t)n * sizeof(*nodes));
 
 	if (w == NULL) {
-		reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
+		ctl_reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
 		return;
 	}
 	w->req = r;
@@ -197,7 +192,7 @@ stops_supersede(struct supd *d, const struct supd_node *n)
 			pp = &w->next;
 			continue;
 		}
-		reply_error(d, w->req, PROTO_FAILED, NULL, "%s did not stay "
+		ctl_reply_error(d, w->req, PROTO_FAILED, NULL, "%s did not stay "
 		    "stopped: a start "
 		    "was asked for before it had stopped", n->name);
 		*pp = w->next;
@@ -224,7 +219,7 @@ names_resolve(struct supd *d, ipc_req *r, const struct proto_req *req,
 	one = calloc((size_t)d->nnodes + 1, sizeof(*one));
 	seen = calloc((size_t)d->nnodes + 1, sizeof(*seen));
 	if (out == NULL || one == NULL || seen == NULL) {
-		reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
+		ctl_reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
 		goto fail;
 	}
 	for (int i = 0; i < req->nnames; i++) {
@@ -232,7 +227,7 @@ names_resolve(struct supd *d, ipc_req *r, const struct proto_req *req,
 		int k = tree_resolve(d, name, one, d->nnodes);
 		if (k == 0) {
 			const char *hint = tree_suggest(d, name);
-			reply_error(d, r, PROTO_NO_CHILD, hint,
+			ctl_reply_error(d, r, PROTO_NO_CHILD, hint,
 			    "no such child: %s",
 			    name);
 			goto fail;
@@ -262,7 +257,7 @@ cmd_status(struct supd *d, ipc_req *r, const struct proto_req *req)
 
 	if (sel == NULL)
 		return;
-	reply_json(d, r, ctl_status_json(d, req->nnames > 0 ? sel : NULL, n));
+	ctl_reply(d, r, ctl_status_json(d, req->nnames > 0 ? sel : NULL, n));
 	free(sel);
 }
 
@@ -302,19 +297,19 @@ change_refused(struct supd *d, ipc_req *r, struct supd_node **t, int n,
 	const struct supd_node *g;
 
 	if (effects_shutting_down(d) || d->exiting) {
-		reply_error(d, r, PROTO_FAILED, NULL, "supd is shutting down");
+		ctl_reply_error(d, r, PROTO_FAILED, NULL, "supd is shutting down");
 		return -1;
 	}
 	for (int i = 0; i < n && op != WAIT_STOP; i++)
 		if ((g = stopped_ancestor(t[i])) != NULL) {
-			reply_error(d, r, PROTO_FAILED, NULL, "%s cannot "
+			ctl_reply_error(d, r, PROTO_FAILED, NULL, "%s cannot "
 			    "start: its group %s "
 			    "is %s (start %s first)", t[i]->name, g->name,
 			    node_state_name(g->state), g->name);
 			return -1;
 		}
 	if (waiters_count(d) >= CTL_MAX_WAITERS) {
-		reply_error(d, r, PROTO_FAILED, NULL, "too many requests "
+		ctl_reply_error(d, r, PROTO_FAILED, NULL, "too many requests "
 		    "waiting; try later");
 		return -1;
 	}
@@ -402,7 +397,7 @@ cmd_signal(struct supd *d, ipc_req *r, const struct proto_req *req)
 		k += signal_node(t[i], sig, done);
 	if (k == 0) {
 		json_decref(done);
-		reply_error(d, r, PROTO_FAILED, NULL, "not running: nothing "
+		ctl_reply_error(d, r, PROTO_FAILED, NULL, "not running: nothing "
 		    "to signal");
 		free(t);
 		return;
@@ -415,14 +410,14 @@ cmd_signal(struct supd *d, ipc_req *r, const struct proto_req *req)
 	    log_str("signal", sig == 0 ? "0" : sig_name(sig)),
 	    log_num("count", k));
 	free(t);
-	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "signalled",
+	ctl_reply(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "signalled",
 	    done));
 }
 
 static void
 cmd_shutdown(struct supd *d, ipc_req *r)
 {
-	reply_json(d, r, json_pack("{s:b, s:i}", PROTO_F_OK, 1, "pid",
+	ctl_reply(d, r, json_pack("{s:b, s:i}", PROTO_F_OK, 1, "pid",
 	    (int)getpid()));
 	LOG_EV("ctl.request", log_str("cmd", "shutdown"));
 	persist_event(d, "supd", "shutdown", getpid(), NULL, "requested",
@@ -462,7 +457,7 @@ cmd_history(struct supd *d, ipc_req *r, const struct proto_req *req)
 	sup_err e;
 
 	if (d->db == NULL) {
-		reply_error(d, r, PROTO_FAILED, NULL, "no history: %s",
+		ctl_reply_error(d, r, PROTO_FAILED, NULL, "no history: %s",
 		    d->persist_why);
 		return;
 	}
@@ -472,12 +467,12 @@ cmd_history(struct supd *d, ipc_req *r, const struct proto_req *req)
 	    history_row, rows);
 	if (e != SUP_OK) {
 		json_decref(rows);
-		reply_error(d, r, PROTO_FAILED, NULL,
+		ctl_reply_error(d, r, PROTO_FAILED, NULL,
 		    "cannot read the history: %s",
 		    sup_strerror(e));
 		return;
 	}
-	reply_json(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "history",
+	ctl_reply(d, r, json_pack("{s:b, s:o}", PROTO_F_OK, 1, "history",
 	    rows));
 }
 
@@ -486,15 +481,17 @@ dispatch(struct supd *d, ipc_req *r, const struct proto_req *req)
 {
 	switch (req->cmd) {
 	case PROTO_STATUS: cmd_status(d, r, req); break;
-	case PROTO_TREE: reply_json(d, r, ctl_tree_json(d)); break;
+	case PROTO_TREE: ctl_reply(d, r, ctl_tree_json(d)); break;
 	case PROTO_START: cmd_change(d, r, req, WAIT_START); break;
 	case PROTO_STOP: cmd_change(d, r, req, WAIT_STOP); break;
 	case PROTO_RESTART: cmd_change(d, r, req, WAIT_RESTART); break;
 	case PROTO_SIGNAL: cmd_signal(d, r, req); break;
 	case PROTO_SHUTDOWN: cmd_shutdown(d, r); break;
 	case PROTO_HISTORY: cmd_history(d, r, req); break;
+	case PROTO_RELOAD: ctl_reload(d, r, req); break;
+	case PROTO_REEXEC: ctl_reexec(d, r, req); break;
 	case PROTO_VERSION:
-		reply_json(d, r, json_pack("{s:b, s:s, s:i}", PROTO_F_OK, 1,
+		ctl_reply(d, r, json_pack("{s:b, s:s, s:i}", PROTO_F_OK, 1,
 		    "version",
 		    SUP_VERSION_STRING, "pid", (int)getpid()));
 		break;
@@ -511,7 +508,7 @@ bad_request(struct supd *d, ipc_req *r, const char *what)
 	if (d->bad_requests <= 10 || d->bad_requests % 1000 == 0)
 		LOG_EV("ctl.bad_request", log_num("count", d->bad_requests),
 		    log_str("reason", what));
-	reply_error(d, r, PROTO_USAGE, NULL, "%s", what);
+	ctl_reply_error(d, r, PROTO_USAGE, NULL, "%s", what);
 }
 
 static bool
@@ -525,7 +522,7 @@ peer_allowed(struct supd *d, ipc_req *r)
 	if (d->refused_requests <= 10 || d->refused_requests % 1000 == 0)
 		LOG_EV("ctl.refused", log_num("uid", (long long)uid),
 		    log_num("pid", (long long)ipc_req_peer_pid(r)));
-	reply_error(d, r, PROTO_FAILED, NULL, "permission denied: uid %lld "
+	ctl_reply_error(d, r, PROTO_FAILED, NULL, "permission denied: uid %lld "
 	    "may not control "
 	    "this supd (it answers uid %u and root)", (long long)uid,
 	    (unsigned)geteuid());
@@ -551,7 +548,7 @@ request_handle(struct supd *d, ipc_req *r)
 		if (no.malformed)
 			bad_request(d, r, no.why);
 		else
-			reply_error(d, r, no.code, NULL, "%s", no.why);
+			ctl_reply_error(d, r, no.code, NULL, "%s", no.why);
 		return;
 	}
 	dispatch(d, r, &req);

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "ipc/ipc.h"
+#include "shared/proto.h"
 #include "supd.h"
 
 #define CTL_MAX_WAITERS 1024
@@ -21,6 +23,16 @@ void ctl_read(struct supd *d);
 void ctl_waiters_check(struct supd *d);
 /* Answers every deferred request with an error (supd is going away). */
 void ctl_waiters_fail_all(struct supd *d, const char *why);
+
+/* Sends o (consumed) as r's reply and frees r; an error reply. */
+void ctl_reply(struct supd *d, ipc_req *r, json_t *o);
+void ctl_reply_error(struct supd *d, ipc_req *r, enum proto_code code,
+    const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* ctl_reload.c: supctl reload [--dry-run] and supctl reexec. */
+void ctl_reload(struct supd *d, ipc_req *r, const struct proto_req *req);
+void ctl_reexec(struct supd *d, ipc_req *r, const struct proto_req *req);
 
 /* ctl_json.c */
 json_t *ctl_status_json(struct supd *d, struct supd_node *const *sel,

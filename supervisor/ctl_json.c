@@ -124,6 +124,10 @@ supervisor_json(const struct supd *d, int64_t now)
 	json_object_set_new(o, "adopted", json_integer(d->adopted));
 	json_object_set_new(o, "bad_events", json_integer(
 	    (json_int_t)d->bad_events));
+	json_object_set_new(o, "reloads", json_integer(
+	    (json_int_t)d->reloads));
+	json_object_set_new(o, "reexecs", json_integer(
+	    (json_int_t)d->reexecs));
 	return o;
 }
 

@@ -32,6 +32,7 @@
 #include "persist.h"
 #include "reap.h"
 #include "recover.h"
+#include "reload.h"
 #include "supd.h"
 #include "watch.h"
 
@@ -92,8 +93,10 @@ signals_read(struct supd *d)
 			break;
 		case SIGHUP:
 			LOG_EV("supd.signal", log_str("signal", "HUP"),
-			    log_str("note", "ignored: configuration reload is not "
-			    "supported; restart supd to apply a new config"));
+			    log_num("from_pid", si.ssi_pid),
+			    log_str("note", "reloading the config"));
+			if (!effects_shutting_down(d))
+				reload_signal(d);
 			break;
 		}
 	}

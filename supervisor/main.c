@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sup/sup.h"
@@ -34,6 +35,7 @@
 #include "persist.h"
 #include "pools.h"
 #include "recover.h"
+#include "reload.h"
 #include "supd.h"
 #include "tree.h"
 
@@ -51,6 +53,7 @@ struct opts {
 	bool verbose;
 	bool reset_state;
 	int ready_fd;
+	int handover_fd; /* --handover: a re-exec of supd (handover.h) */
 };
 
 static void
@@ -61,6 +64,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"reset-state", no_argument, NULL, 'R'},
 		{"ready-fd", required_argument, NULL, 'F'},
+		{"handover", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -68,7 +72,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	char *end;
 	int c;
 
-	*o = (struct opts){.ready_fd = -1};
+	*o = (struct opts){.ready_fd = -1, .handover_fd = -1};
 	while ((c = getopt_long(argc, argv, "c:vh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
@@ -80,6 +84,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 			    fcntl(o->ready_fd, F_GETFD) < 0) {
 				fprintf(stderr, "supd: --ready-fd %s: not an "
 				    "open file descriptor\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'H': /* supd's own: not in usage */
+			o->handover_fd = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || o->handover_fd < 0) {
+				fprintf(stderr, "supd: --handover %s: not a "
+				    "file descriptor\n", optarg);
 				exit(2);
 			}
 			break;
@@ -121,12 +133,21 @@ signals_block(struct supd *d)
 }
 
 static struct sup_config *
-config_load(const char *path)
+config_load(const char *path, const struct handover *h)
 {
 	struct cfg_errors errs;
 	struct sup_config *c;
 
-	if (cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK)
+	if (h->mode == HANDOVER_NONE &&
+	    cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK)
+		return c;
+	/* A handover runs the text the old image checked; if the system
+	 * changed since (a binary gone), the spawn will say so: the tree
+	 * must not be dropped for it. */
+	if (h->mode != HANDOVER_NONE && (cfg_load_text(path, h->config,
+	    h->config_len, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK ||
+	    (cfg_errors_fini(&errs), cfg_load_text(path, h->config,
+	    h->config_len, NULL, 0, &c, &errs)) == SUP_OK))
 		return c;
 	for (int i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
@@ -148,6 +169,33 @@ run_shared(const struct sup_config *c)
 	return false;
 }
 
+/*
+ * A re-exec holds the run dir's lock across the exec: its fd, checked to
+ * be RUN/supd.lock still (no other fd of the file is opened: closing one
+ * would drop the lock).
+ */
+static bool
+lock_inherited(struct supd *d)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd = d->ho.lock_fd;
+	struct stat a, b;
+
+	if (d->ho.mode == HANDOVER_NONE || fd < 0)
+		return false;
+	if (fstat(fd, &a) != 0 || fstatat(d->run.fd[RUNDIR_TOP], "supd.lock",
+	    &b, AT_SYMLINK_NOFOLLOW) != 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino || fcntl(fd, F_SETLK, &fl) != 0) {
+		log_warn("the lock handed over (fd %d) is not %s/supd.lock: "
+		    "taking it anew", fd, d->cfg->run_dir);
+		close(fd);
+		return false;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	d->lockfd = fd;
+	return true;
+}
+
 static void
 rundir_take(struct supd *d)
 {
@@ -162,6 +210,8 @@ rundir_take(struct supd *d)
 		    why);
 		exit(2);
 	}
+	if (lock_inherited(d))
+		return;
 	e = rundir_lock(&d->run, &d->lockfd, &holder);
 	if (e == SUP_EBUSY && holder > 0) {
 		fprintf(stderr, "supd: another supd (pid %ld) is running on "
@@ -265,6 +315,45 @@ leftovers_kill(struct supd *d)
 		}
 }
 
+/*
+ * Started with stdin, stdout or stderr closed, the next file supd opens
+ * would take its number: the lock or the run dir as fd 0, a log line
+ * written into the database as fd 2. Each closed one gets /dev/null.
+ */
+static void
+std_fds_open(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/*
+ * A re-exec: what the old image handed over. A handover that cannot be
+ * read leaves a supd that starts as after a kill -9 (it adopts every
+ * child from the database), with the config file read again.
+ */
+static void
+handover_take(struct supd *d, int fd)
+{
+	char why[128];
+
+	d->ho.lock_fd = -1;
+	if (fd < 0)
+		return;
+	if (handover_read(fd, &d->ho, why, sizeof(why)) != SUP_OK) {
+		log_warn("handover (fd %d): %s; recovering from the database "
+		    "instead", fd, why);
+		d->ho = (struct handover){.lock_fd = -1};
+		return;
+	}
+	d->reloads = d->ho.reloads;
+	d->reexecs = d->ho.reexecs;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,10 +361,14 @@ main(int argc, char **argv)
 	struct opts o;
 	char cwd[PATH_MAX];
 
+	std_fds_open();
 	opts_parse(argc, argv, &o);
 	log_init("supd", o.verbose);
 	signals_block(&d);
-	d.cfg = config_load(o.config);
+	handover_take(&d, o.handover_fd);
+	d.cfg = config_load(o.config, &d.ho);
+	d.verbose = o.verbose;
+	d.exe = realpath("/proc/self/exe", NULL);
 	d.cfg_path = o.config;
 	d.cfg_abs = cfg_path_join(getcwd(cwd, sizeof(cwd)) ? cwd : "/",
 	    o.config);
@@ -284,8 +377,9 @@ main(int argc, char **argv)
 	d.events_subs_fd = -1;
 	if (d.ready_fd >= 0)
 		fcntl(d.ready_fd, F_SETFD, FD_CLOEXEC);
-	d.start_ns = clk_mono_ns();
-	d.start_real_ms = clk_real_ms();
+	d.start_ns = d.ho.start_ns ? d.ho.start_ns : clk_mono_ns();
+	d.start_real_ms = d.ho.start_real_ms ? d.ho.start_real_ms
+					     : clk_real_ms();
 	rundir_init(&d.run);
 	rundir_take(&d);
 	pools_publish(&d);
@@ -296,10 +390,14 @@ main(int argc, char **argv)
 	LOG_EV("supd.start", log_num("pid", (int)getpid()),
 	    log_str("config", d.cfg_abs), log_str("run_dir", d.cfg->run_dir),
 	    log_num("nodes", d.nnodes));
-	persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL, NULL);
+	if (d.ho.mode == HANDOVER_NONE)
+		persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL,
+		    NULL);
+	reload_mark(&d);
 	recover_load(&d);
 	effects_event(&d, EV_START, d.root);
 	recover_apply(&d);
+	reload_note(&d);
 	loop_run(&d);
 	ctl_waiters_fail_all(&d, "supd exited");
 	leftovers_kill(&d);
@@ -314,5 +412,7 @@ main(int argc, char **argv)
 	rundir_close(&d.run);
 	cfg_free(d.cfg);
 	free(d.cfg_abs);
+	free(d.exe);
+	handover_fini(&d.ho);
 	return d.exit_code;
 }

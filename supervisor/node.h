@@ -67,6 +67,7 @@ enum node_cause {
 	CAUSE_USER_START,      /* supctl start */
 	CAUSE_USER_RESTART,    /* supctl restart */
 	CAUSE_CONFIG_CHANGED,  /* its config changed while supd was down */
+	CAUSE_RELOAD,	       /* a reload changed what it runs */
 };
 
 struct exit_info {
@@ -140,6 +141,7 @@ struct supd_node {
 	struct node_snap saved;	/* as last committed to the database */
 	bool restored;		/* had a row in the database */
 	bool lost_while_down;	/* recorded alive, gone when supd came back */
+	bool reload_restart;	/* a reload changed what it runs (reload.c) */
 };
 
 /* The pending work that stops (first), starts, and counts a restart. */

@@ -75,6 +75,13 @@ state_parse(const char *s)
 }
 
 
+/* Who decided a removal: a reload, or a supd started on a new config. */
+static const char *
+removed_by(const struct supd *d)
+{
+	return d->ho.mode == HANDOVER_RELOAD ? "reload" : "config";
+}
+
 static void
 ghost_add(struct load *l, const struct st_node *r, pid_t pid)
 {
@@ -98,7 +105,7 @@ ghost_add(struct load *l, const struct st_node *r, pid_t pid)
 	    log_num("signal", r->shutdown_ms == 0 ? SIGKILL : sig),
 	    log_str("note", "left the config: stopping it"));
 	persist_event(d, g->name, "removed", pid, NULL,
-	    "left the config: stopped", "config");
+	    "left the config: stopped", removed_by(d));
 	if (sig_group(pid, r->shutdown_ms == 0 ? SIGKILL : sig) != 0)
 		sig_proc(pid, r->shutdown_ms == 0 ? SIGKILL : sig);
 	sig_group(pid, SIGCONT);
@@ -166,6 +173,9 @@ row_removed(struct load *l, const struct st_node *r)
 
 	if (pid > 0)
 		ghost_add(l, r, pid);
+	else
+		persist_event(l->d, r->name, "removed", 0, NULL,
+		    "left the config", removed_by(l->d));
 	removed_add(l->d, r->name);
 }
 
@@ -327,12 +337,14 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	if (pid > 0 && worker_adopt(l->d, n, pid, start, r->ready && !newer,
 	    newer ? 0 : r->spawned_at)) {
 		/* A manual stop under way goes on, whatever the config says. */
-		if (n->hold != HOLD_STOPPED && strcmp(r->config_hash ?
-		    r->config_hash : "", n->config_hash) != 0) {
+		if (n->hold != HOLD_STOPPED && (n->reload_restart ||
+		    strcmp(r->config_hash ? r->config_hash : "",
+		    n->config_hash) != 0)) {
 			LOG_EV("config.changed", log_str("name", n->name),
 			    log_str("note", "its config changed: "
 			    "restarting it"));
-			n->cause = CAUSE_CONFIG_CHANGED;
+			n->cause = n->reload_restart ? CAUSE_RELOAD
+						     : CAUSE_CONFIG_CHANGED;
 			effects_event(l->d, EV_USER_RESTART, n);
 		}
 		return;

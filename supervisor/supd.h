@@ -20,6 +20,7 @@
 
 #include "common/rundir.h"
 #include "engine.h"
+#include "handover.h"
 #include "node.h"
 #include "restart.h"
 #include "shared/config.h"
@@ -51,6 +52,11 @@ struct supd {
 	struct sup_config *cfg;	  /* owned */
 	const char *cfg_path;	  /* borrowed: argv */
 	char *cfg_abs;		  /* owned: absolute path of the config */
+	char *exe;		  /* owned: supd's binary, for a re-exec */
+	bool verbose;		  /* -v: kept across a re-exec */
+	struct handover ho;	  /* what this image was handed (reload.h) */
+	unsigned long reloads;	  /* reloads applied since supd started */
+	unsigned long reexecs;	  /* re-execs since supd started */
 	struct supd_node *root;	  /* borrowed: nodes[0] */
 	struct supd_node **nodes; /* owned: every node, tree preorder */
 	int nnodes;

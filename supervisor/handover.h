@@ -1,0 +1,59 @@
+/*
+ * supervisor/handover.h — what crosses supd's exec of itself.
+ *
+ * A re-exec (supctl reexec) and a reload (supctl reload, SIGHUP) are the
+ * same act: supd commits everything, writes a handover into a memfd, and
+ * execs the binary now at its path with --handover FD. The new image
+ * keeps the pid, so every child is still its own child; it takes the run
+ * dir's lock it inherits, runs the config text it is handed (not the file
+ * again: the file may have changed since it was checked), and adopts every
+ * child through the recovery path (recover.c): nothing restarts but what
+ * a reload asked for.
+ *
+ * The requester's token comes along: supctl, whose request was cut by the
+ * exec, sends it again, and the new supd answers with the result it was
+ * handed instead of acting twice.
+ */
+#ifndef SUPD_HANDOVER_H
+#define SUPD_HANDOVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sup/err.h"
+
+enum handover_mode { HANDOVER_NONE, HANDOVER_REEXEC, HANDOVER_RELOAD };
+
+#define HANDOVER_TOKEN_MAX 64
+
+struct handover {
+	enum handover_mode mode;
+	char token[HANDOVER_TOKEN_MAX + 1]; /* the requester's; may be "" */
+	json_t *result;	   /* owned: the reply to the token; a reload's has
+			    * its "diff", which the new image applies */
+	int64_t exec_ns;   /* CLOCK_MONOTONIC when the old image called execve */
+	char *config;	   /* owned: the config text to run */
+	size_t config_len;
+	int lock_fd;	   /* the run dir's lock, held across the exec */
+	int64_t start_ns, start_real_ms; /* supd's first start: uptime goes on */
+	unsigned long reloads, reexecs;
+	int64_t took_us;   /* the new image: from execve to the tree adopted */
+};
+
+/*
+ * Writes h into a memfd and execs exe as "exe -c CONFIG [-v] --handover
+ * FD" with the current environment. Returns only when that failed (the
+ * process goes on as it was), with the reason.
+ */
+sup_err handover_exec(const char *exe, const char *config, bool verbose,
+    const struct handover *h);
+
+/* Reads a handover from fd (closed) into *h; h->lock_fd is -1 unless it
+ * is an open fd. On error, says why in why. */
+sup_err handover_read(int fd, struct handover *h, char *why, size_t n);
+
+void handover_fini(struct handover *h);
+
+#endif

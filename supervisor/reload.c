@@ -1,0 +1,216 @@
+/*
+ * supervisor/reload.c — reload and re-exec (reload.h).
+ *
+ * Why an exec for a reload too: the recovery path already knows how to
+ * take over a running tree from committed rows (adopt the live, restart
+ * what changed, stop what left, start what is new, keep counts, backoffs
+ * and manual stops), and it is tested against kill -9 at every moment.
+ * A reload is that takeover with a new config, and a re-exec with the
+ * same one; neither needs a second way to mutate a live tree.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sup/sup.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "ctl.h"
+#include "effects.h"
+#include "persist.h"
+#include "reload.h"
+#include "supd.h"
+#include "tree.h"
+
+sup_err
+reload_check(struct supd *d, struct sup_config **cfg, struct cfg_diff *diff,
+    json_t **errors)
+{
+	struct cfg_errors errs;
+	sup_err e;
+
+	*errors = NULL;
+	e = cfg_load(d->cfg_path, NULL, CFG_CHECK_SYSTEM, cfg, &errs);
+	if (e != SUP_OK) {
+		*errors = json_array();
+		for (int i = 0; i < errs.n; i++)
+			json_array_append_new(*errors, json_string(
+			    errs.msgs[i]));
+		cfg_errors_fini(&errs);
+		return SUP_EINVAL;
+	}
+	if ((e = cfg_diff(d->cfg, *cfg, diff)) != SUP_OK) {
+		cfg_free(*cfg);
+		*cfg = NULL;
+	}
+	return e;
+}
+
+/* Why supd cannot hand its tree over now, or NULL. */
+static const char *
+handover_refused(struct supd *d)
+{
+	if (d->exe == NULL)
+		return "supd cannot find its own binary (/proc/self/exe)";
+	if (access(d->exe, X_OK) != 0)
+		return "supd's binary is not there any more, or not executable";
+	if (d->cfg->state_off)
+		return "state = off: without its database a new supd could not "
+		    "adopt the children";
+	if (d->db == NULL || !d->persisting)
+		return "the state database cannot be written, and a new supd "
+		    "adopts the children from it";
+	if (effects_shutting_down(d))
+		return "supd is stopping";
+	return NULL;
+}
+
+sup_err
+supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
+    const struct sup_config *next, json_t *result, char *why, size_t n)
+{
+	const struct sup_config *c = next != NULL ? next : d->cfg;
+	const char *no = handover_refused(d);
+	struct handover h = {
+		.mode = mode, .result = result, .lock_fd = d->lockfd,
+		.config = c->text, .config_len = c->text_len,
+		.start_ns = d->start_ns, .start_real_ms = d->start_real_ms,
+		.reloads = d->reloads + (mode == HANDOVER_RELOAD),
+		.reexecs = d->reexecs + (mode == HANDOVER_REEXEC),
+	};
+	sup_err e;
+
+	if (no != NULL) {
+		snprintf(why, n, "%s", no);
+		return SUP_EREFUSED;
+	}
+	snprintf(h.token, sizeof(h.token), "%s", token ? token : "");
+	effects_settle(d);
+	ctl_waiters_fail_all(d, "supd re-executed itself before this was "
+	    "done; see supctl status");
+	persist_flush(d);
+	if (!d->persisting) {
+		snprintf(why, n, "the state database cannot be written: %s",
+		    d->persist_why);
+		return SUP_EREFUSED;
+	}
+	LOG_EV(mode == HANDOVER_RELOAD ? "supd.reload" : "supd.reexec",
+	    log_str("binary", d->exe), log_num("children", d->nworkers),
+	    log_str("note", "handing the tree over to a new image"));
+	h.exec_ns = clk_mono_ns();
+	e = handover_exec(d->exe, d->cfg_path, d->verbose, &h);
+	snprintf(why, n, "cannot exec %s: %s", d->exe, sup_strerror(e));
+	LOG_EV("supd.reexec_failed", log_str("binary", d->exe),
+	    log_str("error", sup_strerror(e)));
+	return e;
+}
+
+void
+reload_signal(struct supd *d)
+{
+	struct sup_config *c = NULL;
+	struct cfg_diff diff;
+	json_t *errors, *result;
+	char why[512];
+	size_t i;
+	sup_err e = reload_check(d, &c, &diff, &errors);
+
+	if (e == SUP_EINVAL) {
+		for (i = 0; i < json_array_size(errors); i++)
+			log_error("%s", json_string_value(json_array_get(errors,
+			    i)));
+		LOG_EV("supd.reload_refused", log_num("errors",
+		    (long long)json_array_size(errors)),
+		    log_str("note", "the config in force is kept"));
+		json_decref(errors);
+		return;
+	}
+	if (e != SUP_OK)
+		return;
+	if (diff.refused[0] != '\0')
+		LOG_EV("supd.reload_refused", log_str("reason", diff.refused));
+	else if (diff.n == 0 && c->text_len == d->cfg->text_len &&
+	    memcmp(c->text, d->cfg->text, c->text_len) == 0)
+		LOG_EV("supd.reload", log_str("note", "nothing changed"));
+	else if ((result = json_pack("{s:o}", "diff", cfg_diff_json(&diff)))) {
+		if (supd_reexec(d, HANDOVER_RELOAD, "", c, result, why,
+		    sizeof(why)) != SUP_OK)
+			LOG_EV("supd.reload_refused", log_str("reason", why));
+		json_decref(result);
+	}
+	cfg_diff_fini(&diff);
+	cfg_free(c);
+}
+
+/* --- the new image ------------------------------------------------------ */
+
+static json_t *
+handed_diff(struct supd *d, const char *kind)
+{
+	json_t *diff = json_object_get(d->ho.result, "diff");
+
+	return d->ho.mode == HANDOVER_RELOAD ? json_object_get(diff, kind)
+					     : NULL;
+}
+
+void
+reload_mark(struct supd *d)
+{
+	json_t *v = handed_diff(d, "restarted"), *it;
+	struct supd_node *n;
+	size_t i;
+
+	json_array_foreach(v, i, it) {
+		n = tree_find(d, json_string_value(json_object_get(it,
+		    "name")));
+		if (n != NULL && !n->is_group)
+			n->reload_restart = true;
+	}
+}
+
+static void
+note_kind(struct supd *d, const char *kind)
+{
+	json_t *v = handed_diff(d, kind), *it;
+	const char *name, *what;
+	char reason[320];
+	size_t i;
+
+	json_array_foreach(v, i, it) {
+		name = json_is_string(it) ? json_string_value(it) :
+		    json_string_value(json_object_get(it, "name"));
+		what = json_string_value(json_object_get(it, "what"));
+		if (name == NULL)
+			continue;
+		snprintf(reason, sizeof(reason), "%s%s%s", kind, what ? ": " :
+		    "", what ? what : "");
+		LOG_EV("config.reload", log_str("name", name),
+		    log_str("change", kind), log_str("keys", what ? what : ""));
+		persist_event(d, name, "reload", 0, NULL, reason, "reload");
+	}
+}
+
+void
+reload_note(struct supd *d)
+{
+	int64_t took = (clk_mono_ns() - d->ho.exec_ns) / 1000;
+
+	if (d->ho.mode == HANDOVER_NONE)
+		return;
+	d->ho.took_us = took;
+	if (d->ho.mode == HANDOVER_RELOAD) {
+		/* Removed ones are recorded as recovery stops them. */
+		note_kind(d, "added");
+		note_kind(d, "restarted");
+		note_kind(d, "changed");
+	}
+	LOG_EV(d->ho.mode == HANDOVER_RELOAD ? "supd.reloaded" :
+	    "supd.reexeced", log_num("pid", (int)getpid()),
+	    log_num("adopted", d->adopted), log_num("handover_us", took));
+	persist_event(d, "supd", d->ho.mode == HANDOVER_RELOAD ? "reload" :
+	    "reexec", getpid(), NULL, d->ho.mode == HANDOVER_RELOAD ?
+	    "config reloaded" : "re-executed " SUP_VERSION_STRING,
+	    d->ho.mode == HANDOVER_RELOAD ? "reload" : "supctl");
+}
