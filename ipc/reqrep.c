@@ -278,6 +278,13 @@ client_pipe_check(nng_pipe p, nng_pipe_ev ev, void *arg)
 		nng_pipe_close(p);
 }
 
+/*
+ * check: the client whose peer uid a connection must have, or NULL (a
+ * one-shot call). A one-shot call redials every few milliseconds: it is
+ * short-lived, and its server may be coming back (supd re-executing); a
+ * long-lived client backs off to 200 ms, not to spin on a worker that
+ * stays down.
+ */
 static sup_err
 req_socket(const char *path, nng_socket *s, ipc_client *check)
 {
@@ -291,7 +298,7 @@ req_socket(const char *path, nng_socket *s, ipc_client *check)
 	/* Never resend: a call must not run twice (DESIGN.md section 8). */
 	nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 2);
-	nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, 200);
+	nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, check != NULL ? 200 : 5);
 	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 64u << 20);
 	if (check != NULL)
 		nng_pipe_notify(*s, NNG_PIPE_EV_ADD_PRE, client_pipe_check,

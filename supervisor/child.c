@@ -629,6 +629,16 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 	return SUP_OK;
 }
 
+void
+child_keep(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
+{
+	tree_pid_set(d, n, pid);
+	n->pid_start = start;
+	n->pidfd = -1;
+	n->adopted = false;
+	n->started_ns = clk_mono_ns();
+}
+
 bool
 child_adopted_gone(struct supd *d, struct supd_node *n)
 {

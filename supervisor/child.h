@@ -44,5 +44,9 @@ bool child_adopted_gone(struct supd *d, struct supd_node *n);
 /* Watches pid (not our child) through a pidfd. */
 sup_err child_adopt(struct supd *d, struct supd_node *n, pid_t pid,
     int64_t start);
+/* A re-exec: pid is still supd's own child (handover.h), reaped through
+ * SIGCHLD as any child it spawned: no pidfd, no /proc check needed. */
+void child_keep(struct supd *d, struct supd_node *n, pid_t pid,
+    int64_t start);
 
 #endif

@@ -34,6 +34,7 @@
 #include "notify.h"
 #include "persist.h"
 #include "pools.h"
+#include "reap.h"
 #include "recover.h"
 #include "reload.h"
 #include "supd.h"
@@ -397,6 +398,8 @@ main(int argc, char **argv)
 	recover_load(&d);
 	effects_event(&d, EV_START, d.root);
 	recover_apply(&d);
+	if (d.ho.mode != HANDOVER_NONE)
+		reap_all(&d); /* exits the old image left for us */
 	reload_note(&d);
 	loop_run(&d);
 	ctl_waiters_fail_all(&d, "supd exited");

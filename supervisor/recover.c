@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +136,22 @@ removed_add(struct supd *d, const char *name)
  * *newer: the spawn file records a spawn the row does not know; *spawn:
  * the id of the last spawn, the one the process (if any) is.
  */
+/*
+ * A re-exec: the process is still supd's own child (running, or a zombie
+ * not yet reaped, whose pid nobody else can have), so its recorded pid
+ * names it without a /proc read.
+ */
+static bool
+own_child(const struct supd *d, pid_t pid)
+{
+	siginfo_t si;
+
+	if (d->ho.mode == HANDOVER_NONE || pid <= 0)
+		return false;
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+	    0;
+}
+
 static pid_t
 row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
     bool *newer, int64_t *spawn)
@@ -146,6 +163,10 @@ row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
 	*spawn = r->spawn_id;
 	if (!l->same_boot)
 		return 0;
+	if (!l->files_needed && own_child(l->d, (pid_t)r->pid)) {
+		*start = r->pid_start;
+		return (pid_t)r->pid;
+	}
 	/* The spawn files matter only when some spawn may be missing from
 	 * the database (spawn.seq says), or the row has no pid. */
 	if (l->files_needed || r->pid <= 0)
@@ -237,23 +258,30 @@ sup_status_read(struct supd *d, struct supd_node *n, pid_t pid)
 	return status[0] != '\0';
 }
 
+static uid_t
+worker_uid(const struct supd_node *n)
+{
+	return n->w->has_user ? n->w->uid : geteuid();
+}
+
 static bool
 worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
     bool ready, int64_t spawned_at)
 {
-	uid_t uid = n->w->has_user ? n->w->uid : geteuid();
+	bool own = own_child(d, pid);
 	int64_t age_ns;
 
 	/* The start time names one process, but anyone can read it: the
 	 * process must also run as the user the worker runs as. One that
 	 * does not is left alone (never signalled) and said so. */
-	if (!proc_has_uid(pid, uid)) {
+	if (own)
+		child_keep(d, n, pid, start);
+	else if (!proc_has_uid(pid, worker_uid(n))) {
 		log_warn("not adopting pid %d recorded for %s: it does not run "
 		    "as uid %u; if it is an old %s, stop it by hand", (int)pid,
-		    n->name, (unsigned)uid, n->name);
+		    n->name, (unsigned)worker_uid(n), n->name);
 		return false;
-	}
-	if (child_adopt(d, n, pid, start) != SUP_OK)
+	} else if (child_adopt(d, n, pid, start) != SUP_OK)
 		return false;
 	if (sup_status_read(d, n, pid))
 		ready = true;
@@ -272,9 +300,15 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 		 * an adopted child still alive at the deadline as ready. */
 		n->deadline_ns = clk_after(clk_mono_ns(),
 		    n->w->start_timeout_ms);
-	LOG_EV("child.adopt", log_str("name", n->name),
-	    log_num("pid", (int)pid),
-	    log_str("state", node_state_name(n->state)));
+	/* A re-exec keeps every child: one line for the tree (reload.c),
+	 * not one per child. */
+	if (own)
+		log_debug("kept %s (pid %d, %s)", n->name, (int)pid,
+		    node_state_name(n->state));
+	else
+		LOG_EV("child.adopt", log_str("name", n->name),
+		    log_num("pid", (int)pid),
+		    log_str("state", node_state_name(n->state)));
 	d->adopted++;
 	return true;
 }
