@@ -145,6 +145,12 @@ $(BUILD)/tests/unit/supervisor/engine: tests/unit/supervisor/engine_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -o $@
 
+# What supd tells its own service manager: a socket, the clock, the log.
+$(BUILD)/tests/unit/supervisor/manager: tests/unit/supervisor/manager_test.c \
+		$(call objs,supervisor/manager.c) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(LDFLAGS) $^ -lcriterion -o $@
+
 $(BUILD)/tests/unit/%: tests/unit/%_test.c $(T_OBJ) $(SHARED_OBJ) \
 		$(PURE_OBJ) $(STATE_OBJ) $(COMMON_OBJ) $(OBJ)/ipc/frame.o
 	@mkdir -p $(dir $@)

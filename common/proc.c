@@ -54,6 +54,27 @@ proc_same(pid_t pid, int64_t start_ms)
 	return ms >= start_ms - 2000 && ms <= start_ms + 2000;
 }
 
+pid_t
+proc_ns_pid(pid_t pid)
+{
+	char path[64], line[256], *last;
+	pid_t inner = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (pid <= 0 || (f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			last = strrchr(line, '\t');
+			inner = last != NULL ? (pid_t)atoi(last + 1) : -1;
+			break;
+		}
+	fclose(f);
+	return inner > 0 ? inner : -1;
+}
+
 void
 proc_boot_id(char *buf, size_t n)
 {

@@ -31,6 +31,14 @@ bool proc_same(pid_t pid, int64_t start_ms);
  */
 bool proc_has_uid(pid_t pid, uid_t uid);
 
+/*
+ * What pid is called in its own PID namespace, the innermost (the last
+ * field of NSpid in /proc/PID/status): pid itself for a process of our
+ * namespace, 1 for a container's init seen from the host. -1 when there
+ * is no such process or /proc does not say.
+ */
+pid_t proc_ns_pid(pid_t pid);
+
 /* The kernel's boot id (36 characters) into buf; empty if unknown. */
 void proc_boot_id(char *buf, size_t n);
 

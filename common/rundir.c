@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "rundir.h"
 #include "trust.h"
 
@@ -339,9 +340,13 @@ rundir_supd_pid(struct rundir *r, pid_t *pidp, char *why, size_t n)
 		return SUP_EREFUSED;
 	}
 	close(fd);
-	/* An OFD lock reports pid -1: supd never takes one, and kill(-1)
-	 * would signal every process we may signal. */
-	if (fl.l_pid <= 1 || said != (long)fl.l_pid) {
+	/* An OFD lock reports pid -1 (0: a holder in no namespace of ours):
+	 * supd never takes one, and kill(-1) would signal every process we
+	 * may signal. The holder must be the pid the file says, as its own
+	 * PID namespace calls it: seen from the host, a supd that is PID 1
+	 * of a container wrote "1"; seen from inside, it is pid 1 itself. */
+	if (fl.l_pid <= 0 || (said != (long)fl.l_pid &&
+	    said != (long)proc_ns_pid(fl.l_pid))) {
 		snprintf(why, n, "%s/supd.lock is held by %s%ld, which is not "
 		    "the supd it names (pid %ld): not trusting it", r->path,
 		    fl.l_pid <= 0 ? "a lock of no process, pid " : "pid ",

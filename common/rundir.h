@@ -138,8 +138,11 @@ sup_err rundir_lock(struct rundir *r, int *fd, pid_t *holder);
 
 /*
  * The pid of the supd running on r: the holder of the lock, as the
- * kernel says (F_GETLK), when it is > 1 and is the pid supd wrote in the
- * file, which belongs to RUN's owner. SUP_ENOTFOUND when no supd runs;
+ * kernel says (F_GETLK), when it is the pid supd wrote in the file (as
+ * supd's own PID namespace calls it: "1" for a supd that is PID 1 of a
+ * container, its pid in ours from outside), which belongs to RUN's
+ * owner. The pid returned is the kernel's, in our namespace; it is 1
+ * only when supd is our namespace's init. SUP_ENOTFOUND when no supd runs;
  * SUP_EREFUSED with why when the lock is held in a way supd never holds
  * it (an OFD lock reports pid -1) or the file disagrees: a pid read
  * there is never one to signal.

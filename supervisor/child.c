@@ -37,10 +37,12 @@
 #include "tree.h"
 #include "watch.h"
 
-/* Variables supd sets itself: never passed through from its own env. */
+/* Variables supd sets itself, and those its own service manager set for
+ * supd alone (manager.h): never passed through from its own env. */
 static const char *const own_vars[] = {"SUP_NAME", "SUP_RUN_DIR",
     "SUP_ENDPOINT", "SUP_STATE_DB", "SUP_SPAWN_ID", "SUP_INSTANCE",
-    "SUP_CHECKPOINT", "SUP_HIBERNATE_AFTER", "NOTIFY_SOCKET", NULL};
+    "SUP_CHECKPOINT", "SUP_HIBERNATE_AFTER", "NOTIFY_SOCKET",
+    "WATCHDOG_USEC", "WATCHDOG_PID", NULL};
 
 static bool
 env_has_key(char *const *list, int n, const char *kv)
@@ -104,9 +106,9 @@ var_in(const char *kv, const char *const *vars)
 /*
  * The part of a worker's environment that is the same at every spawn:
  * the config's env, the user's identity, then supd's own environment,
- * first entry winning, SUP_* and NOTIFY_SOCKET left out. Built once per
- * worker (pool instances share it): a spawn then costs no string work
- * but its own SUP_* values.
+ * first entry winning, SUP_*, NOTIFY_SOCKET and WATCHDOG_* left out.
+ * Built once per worker (pool instances share it): a spawn then costs no
+ * string work but its own SUP_* values.
  */
 static char **
 env_tail(struct supd *d, const struct cfg_worker *w)

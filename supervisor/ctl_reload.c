@@ -75,13 +75,19 @@ ctl_reload(struct supd *d, ipc_req *r, const struct proto_req *req)
 		    "nothing to reload");
 		return;
 	}
-	if ((e = reload_check(d, &c, &diff, &errors)) == SUP_EINVAL) {
-		reply_config_errors(d, r, errors);
-		return;
-	}
+	/* systemd's notify-reload: RELOADING=1 now, READY=1 when over,
+	 * from this image when nothing is applied, else from the next. */
+	if (!req->dry_run)
+		manager_reloading(&d->mgr);
+	e = reload_check(d, &c, &diff, &errors);
 	if (e != SUP_OK) {
-		ctl_reply_error(d, r, PROTO_FAILED, NULL, "cannot reload: %s",
-		    sup_strerror(e));
+		if (!req->dry_run)
+			manager_ready(&d->mgr);
+		if (e == SUP_EINVAL)
+			reply_config_errors(d, r, errors);
+		else
+			ctl_reply_error(d, r, PROTO_FAILED, NULL, "cannot "
+			    "reload: %s", sup_strerror(e));
 		return;
 	}
 	if (diff.refused[0] != '\0')
@@ -101,6 +107,8 @@ ctl_reload(struct supd *d, ipc_req *r, const struct proto_req *req)
 		ctl_reply_error(d, r, PROTO_FAILED, NULL, "cannot reload: %s",
 		    why);
 	}
+	if (!req->dry_run)
+		manager_ready(&d->mgr);
 	cfg_diff_fini(&diff);
 	cfg_free(c);
 }

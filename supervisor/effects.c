@@ -19,6 +19,7 @@
 #include "common/dur.h"
 #include "common/log.h"
 #include "effects.h"
+#include "manager.h"
 #include "persist.h"
 #include "supd.h"
 
@@ -134,9 +135,11 @@ note_render(struct supd *d, const struct eng_action *a)
 		LOG_EV("supd.give_up",
 		    log_str("reason", "root exceeded its restart intensity"),
 		    log_str("exit", "1"));
+		manager_stopping(&d->mgr);
 		break;
 	case NOTE_SHUTDOWN:
 		LOG_EV("supd.stopping", log_num("children", d->nworkers));
+		manager_stopping(&d->mgr);
 		break;
 	case NOTE_SHUTDOWN_AGAIN:
 		LOG_EV("supd.stopping",

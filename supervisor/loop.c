@@ -6,7 +6,9 @@
  * earliest deadline in the tree (start timeout, kill after shutdown,
  * end of a backoff), the sd_notify socket and the control socket's
  * pollable fd. No polling and no sleeps: with no deadline pending the
- * timer is disarmed and an idle supd makes no wake-ups at all.
+ * timer is disarmed and an idle supd makes no wake-ups at all. The one
+ * exception is asked for from outside: a service manager that sets
+ * WATCHDOG_USEC gets WATCHDOG=1 through the same timer (manager.h).
  *
  * After each batch of events the tree is settled (effects_settle), deferred
  * replies are answered, and the timer is re-armed.
@@ -28,12 +30,14 @@
 #include "events.h"
 #include "ipc/ipc.h"
 #include "loop.h"
+#include "manager.h"
 #include "notify.h"
 #include "persist.h"
 #include "reap.h"
 #include "recover.h"
 #include "reload.h"
 #include "supd.h"
+#include "tree.h"
 #include "watch.h"
 
 void
@@ -115,6 +119,7 @@ deadlines_run(struct supd *d)
 		d->activity = true;
 	}
 	recover_ghost_deadlines(d, now);
+	manager_watchdog(&d->mgr, now);
 	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
 		d->flush_due_ns = 0;
 		persist_flush(d);
@@ -127,11 +132,16 @@ timer_arm_earliest(struct supd *d)
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	int64_t t = recover_ghost_deadline(d);
 	int64_t dl = engine_next_deadline(&d->eng);
+	int64_t wd = manager_watchdog_deadline(&d->mgr);
 
 	if (d->flush_due_ns != 0 && (t == 0 || d->flush_due_ns < t))
 		t = d->flush_due_ns;
 	if (dl != 0 && (t == 0 || dl < t))
 		t = dl;
+	/* The only deadline of supd's own: none unless the service manager
+	 * asked for WATCHDOG=1 (manager.c). */
+	if (wd != 0 && (t == 0 || wd < t))
+		t = wd;
 	if (t == d->timer_armed_ns)
 		return;
 	if (t != 0) {
@@ -171,11 +181,27 @@ ready_announce(struct supd *d)
 	d->announced = true;
 	if (msg[0] == 'r')
 		LOG_EV("supd.ready", log_num("children", d->nworkers));
+	/* Failed too: with on_give_up = stay, supd is up as asked, and says
+	 * so (STATUS= counts the failure); a manager left waiting would
+	 * kill it at its start timeout. */
+	manager_ready(&d->mgr);
 	if (d->ready_fd >= 0) {
 		(void)!write(d->ready_fd, msg, strlen(msg));
 		close(d->ready_fd);
 		d->ready_fd = -1;
 	}
+}
+
+/* STATUS= for supd's service manager: sent when the summary changed. */
+static void
+status_tell(struct supd *d)
+{
+	char text[MANAGER_STATUS_MAX];
+
+	if (d->mgr.fd < 0)
+		return;
+	tree_summary(d, text, sizeof(text));
+	manager_status(&d->mgr, text);
 }
 
 /*
@@ -239,6 +265,7 @@ loop_run(struct supd *d)
 	settle(d);
 	persist_flush(d);
 	while (!d->quit) {
+		status_tell(d);
 		ready_announce(d);
 		ctl_waiters_check(d);
 		timer_arm_earliest(d);

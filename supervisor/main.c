@@ -31,6 +31,7 @@
 #include "events.h"
 #include "ipc/ipc.h"
 #include "loop.h"
+#include "manager.h"
 #include "notify.h"
 #include "persist.h"
 #include "pools.h"
@@ -381,6 +382,7 @@ main(int argc, char **argv)
 	d.start_ns = d.ho.start_ns ? d.ho.start_ns : clk_mono_ns();
 	d.start_real_ms = d.ho.start_real_ms ? d.ho.start_real_ms
 					     : clk_real_ms();
+	manager_open(&d.mgr, d.start_ns);
 	rundir_init(&d.run);
 	rundir_take(&d);
 	pools_publish(&d);
@@ -410,6 +412,7 @@ main(int argc, char **argv)
 	ctl_close(&d);
 	events_close(&d);
 	ipc_fini();
+	manager_close(&d.mgr);
 	LOG_EV("supd.exit", log_num("code", d.exit_code));
 	tree_free(&d);
 	rundir_close(&d.run);

@@ -115,8 +115,10 @@ reload_signal(struct supd *d)
 	json_t *errors, *result;
 	char why[512];
 	size_t i;
-	sup_err e = reload_check(d, &c, &diff, &errors);
+	sup_err e;
 
+	manager_reloading(&d->mgr); /* READY=1 follows, from one image */
+	e = reload_check(d, &c, &diff, &errors);
 	if (e == SUP_EINVAL) {
 		for (i = 0; i < json_array_size(errors); i++)
 			log_error("%s", json_string_value(json_array_get(errors,
@@ -125,10 +127,13 @@ reload_signal(struct supd *d)
 		    (long long)json_array_size(errors)),
 		    log_str("note", "the config in force is kept"));
 		json_decref(errors);
+		manager_ready(&d->mgr);
 		return;
 	}
-	if (e != SUP_OK)
+	if (e != SUP_OK) {
+		manager_ready(&d->mgr);
 		return;
+	}
 	if (diff.refused[0] != '\0')
 		LOG_EV("supd.reload_refused", log_str("reason", diff.refused));
 	else if (diff.n == 0 && c->text_len == d->cfg->text_len &&
@@ -140,6 +145,7 @@ reload_signal(struct supd *d)
 			LOG_EV("supd.reload_refused", log_str("reason", why));
 		json_decref(result);
 	}
+	manager_ready(&d->mgr); /* nothing applied, or the exec failed */
 	cfg_diff_fini(&diff);
 	cfg_free(c);
 }

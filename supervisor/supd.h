@@ -21,6 +21,7 @@
 #include "common/rundir.h"
 #include "engine.h"
 #include "handover.h"
+#include "manager.h"
 #include "node.h"
 #include "restart.h"
 #include "shared/config.h"
@@ -114,6 +115,7 @@ struct supd {
 	bool removed_dirty;
 	struct supd_waiter *waiters; /* owned list: deferred ctl replies */
 	char notify_addr[108];	  /* NOTIFY_SOCKET value given to children */
+	struct manager mgr;	  /* supd's own service manager (manager.h) */
 };
 
 #endif

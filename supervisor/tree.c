@@ -1,6 +1,6 @@
 /*
- * supervisor/tree.c — the supervision tree built from the config, and
- * lookups by name and pid.
+ * supervisor/tree.c — the supervision tree built from the config,
+ * lookups by name and pid, and its one-line summary (tree_summary).
  *
  * Every group of the config becomes a node; every worker becomes one node,
  * or one per instance for a pool (kv.0 ... kv.N-1). A group's children are
@@ -398,4 +398,33 @@ tree_is_ancestor(const struct supd_node *a, const struct supd_node *n)
 		if (n == a)
 			return true;
 	return false;
+}
+
+void
+tree_summary(const struct supd *d, char *buf, size_t n)
+{
+	static const enum node_state some[] = {NS_STARTING, NS_STOPPING,
+	    NS_STOPPED};
+	int count[NS_FAILED + 1] = {0};
+	unsigned long restarts = 0;
+	size_t o;
+
+	for (int i = 0; i < d->nnodes; i++) {
+		const struct supd_node *k = d->nodes[i];
+		if (k->state == NS_FAILED)
+			count[NS_FAILED]++;
+		else if (!k->is_group) {
+			count[k->state]++;
+			restarts += k->restarts;
+		}
+	}
+	o = (size_t)snprintf(buf, n, "%d running", count[NS_RUNNING]);
+	for (size_t i = 0; i < sizeof(some) / sizeof(some[0]); i++)
+		if (count[some[i]] > 0 && o < n)
+			o += (size_t)snprintf(buf + o, n - o, ", %d %s",
+			    count[some[i]], node_state_name(some[i]));
+	if (o < n)
+		snprintf(buf + o, n - o, ", %d backoff, %d failed; %lu "
+		    "restart%s", count[NS_BACKOFF], count[NS_FAILED], restarts,
+		    restarts == 1 ? "" : "s");
 }

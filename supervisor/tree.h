@@ -5,6 +5,7 @@
 #define SUPD_TREE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 #include "node.h"
 #include "sup/err.h"
@@ -27,6 +28,15 @@ int tree_resolve(struct supd *d, const char *name, struct supd_node **out,
     int cap);
 /* The closest existing name to a mistyped one, or NULL. */
 const char *tree_suggest(struct supd *d, const char *name);
+/*
+ * A one-line summary of the tree, for supd's service manager (STATUS=):
+ * "12 running, 1 backoff, 0 failed; 3 restarts". Workers are counted by
+ * state (starting, stopping and stopped only when there are some);
+ * failed counts nodes in state failed (a root that gave up with
+ * on_give_up = stay); restarts is the sum of the workers' restarts.
+ * Writes at most n bytes to buf, NUL included.
+ */
+void tree_summary(const struct supd *d, char *buf, size_t n);
 /* True when a is n or one of n's ancestors. */
 bool tree_is_ancestor(const struct supd_node *a, const struct supd_node *n);
 

@@ -6,9 +6,14 @@
  *   --env=FILE          write the environment, one variable per line
  *   --whoami=FILE       write "uid gid cwd umask" (umask in octal)
  *   --grandchild=FILE   fork a grandchild that sleeps; write its pid
+ *   --daemon=FILE       daemonize a grandchild as daemons do (fork, setsid,
+ *                       fork, the middle one exits): out of the process
+ *                       group, an orphan; it writes its pid, then waits
+ *                       for a signal
  *   --ignore-term       ignore SIGTERM (only SIGKILL stops it)
  *   --term-exit=N       on SIGTERM exit with status N
  *   --ready-after=MS    send READY=1 on $NOTIFY_SOCKET after MS
+ *   --ready-on-usr1     send READY=1 on $NOTIFY_SOCKET once SIGUSR1 came
  *   --status=TEXT       send STATUS=TEXT on $NOTIFY_SOCKET first
  *   --exit-after=MS     exit after MS (or a random MS in MIN-MAX) ...
  *   --code=N            ... with status N (default 0)
@@ -18,6 +23,7 @@
  * Then it waits for a signal.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,10 +32,19 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static int term_code = -1;
+static volatile sig_atomic_t usr1_seen;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen = 1;
+}
 
 static void
 on_term(int sig)
@@ -105,6 +120,7 @@ main(int argc, char **argv)
 {
 	extern char **environ;
 	long exit_after = -1, ready_after = -1;
+	bool ready_on_usr1 = false;
 	int code = 0, kill_sig = 0;
 	const char *v;
 	char cwd[512];
@@ -134,6 +150,26 @@ main(int argc, char **argv)
 					pause();
 			}
 			write_file(v, "w", "%d\n", (int)g);
+		} else if ((v = opt(a, "--daemon=")) != NULL) {
+			pid_t mid = fork();
+			if (mid == 0) {
+				setsid();
+				if (fork() == 0) {
+					write_file(v, "w", "%d\n", (int)getpid());
+					for (;;)
+						pause();
+				}
+				_exit(0);
+			}
+			waitpid(mid, NULL, 0);
+		} else if (strcmp(a, "--ready-on-usr1") == 0) {
+			sigset_t usr1;
+			sigemptyset(&usr1);
+			sigaddset(&usr1, SIGUSR1);
+			/* Held until sigsuspend(): none is lost before. */
+			sigprocmask(SIG_BLOCK, &usr1, NULL);
+			ready_on_usr1 = true;
+			signal(SIGUSR1, on_usr1);
 		} else if (strcmp(a, "--ignore-term") == 0) {
 			signal(SIGTERM, SIG_IGN);
 		} else if ((v = opt(a, "--term-exit=")) != NULL) {
@@ -174,6 +210,13 @@ main(int argc, char **argv)
 	}
 	if (ready_after >= 0) {
 		msleep(ready_after);
+		notify("READY=1");
+	}
+	if (ready_on_usr1) {
+		sigset_t none;
+		sigemptyset(&none);
+		while (!usr1_seen)
+			sigsuspend(&none);
 		notify("READY=1");
 	}
 	if (exit_after >= 0) {

@@ -356,3 +356,62 @@ Test(reload, two_at_once)
 	cr_assert_eq(reload_rows("change", "start"), 1);
 	cr_assert_eq(supervisor_num("reloads"), 1);
 }
+
+/* A reload during a backoff: the backoff's end is kept, not cut short
+ * nor started again. */
+Test(reload, during_a_backoff)
+{
+	t_conf(&env,
+	    "[worker crash]\ncommand = " CHILD " --exit-after=20 --code=3\n"
+	    "backoff = 4s 4s\nstdout = null\n");
+	t_supd_start(&env);
+	cr_assert(T_WAIT(strcmp(t_state(&env, "crash"), "backoff") == 0,
+	    T_WAIT_MS));
+	int restarts = t_history_count(&env, "crash", "restart");
+	t_conf(&env,
+	    "[worker crash]\ncommand = " CHILD " --exit-after=20 --code=3\n"
+	    "backoff = 4s 4s\nstdout = null\n"
+	    "[worker more]\ncommand = " CHILD "\n");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "reload", NULL), 0);
+	cr_assert_str_eq(t_state(&env, "crash"), "backoff");
+	cr_assert_eq(t_history_count(&env, "crash", "restart"), restarts,
+	    "no restart before the backoff ends");
+	cr_assert(T_WAIT(t_history_count(&env, "crash", "restart") > restarts,
+	    T_WAIT_MS), "the backoff ends in a restart");
+}
+
+/* A reload during a manual stop: the stop goes on to its end, and the
+ * child stays stopped. */
+Test(reload, during_a_stop)
+{
+	pid_t slow, stopper;
+	int st;
+
+	t_conf(&env, "[worker slow]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 2s\n[worker other]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	slow = t_pid(&env, "slow");
+	stopper = fork();
+	if (stopper == 0) {
+		execl(T_BIN("supctl"), "supctl", "-r", env.run, "stop", "slow",
+		    (char *)NULL);
+		_exit(127);
+	}
+	cr_assert(T_WAIT(strcmp(t_state(&env, "slow"), "stopping") == 0,
+	    T_WAIT_MS));
+	t_conf(&env, "[worker slow]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 2s\n[worker other]\ncommand = " CHILD "\n"
+	    "[worker more]\ncommand = " CHILD "\n");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "reload", NULL), 0);
+	cr_assert_eq(waitpid(stopper, &st, 0), stopper);
+	cr_assert(T_WAIT(!t_pid_alive(slow), T_WAIT_MS));
+	cr_assert(T_WAIT(strcmp(t_state(&env, "more"), "running") == 0,
+	    T_WAIT_MS));
+	cr_assert_str_eq(t_state(&env, "slow"), "stopped");
+	cr_assert_eq(t_history_count(&env, "slow", "restart"), 0);
+	json_t *rows = t_history(&env, "slow");
+	json_t *last = t_row_last(rows, "slow", "exit");
+	cr_assert_eq(json_integer_value(json_object_get(last, "signal")), 9,
+	    "killed after its shutdown: %s", t_row_str(last, "reason"));
+	json_decref(rows);
+}

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/proc.h"
 #include "common/rundir.h"
 #include "common/trust.h"
 
@@ -284,6 +285,15 @@ Test(common_trust, the_lock_names_supd_when_kernel_and_file_agree)
 	holder_end(pid);
 	rundir_close(&r);
 	rundir_close(&c);
+}
+
+/* What the lock's holder calls itself, for a supd that is PID 1 of a
+ * container (tests/scenario/pid1_test.c runs one): here, our own pid. */
+Test(common_trust, a_process_of_our_namespace_has_its_own_pid_there)
+{
+	cr_assert_eq(proc_ns_pid(getpid()), getpid());
+	cr_assert_eq(proc_ns_pid(0), -1);
+	cr_assert_eq(proc_ns_pid(-1), -1);
 }
 
 Test(common_trust, an_ofd_lock_names_no_pid_to_signal)
