@@ -107,7 +107,7 @@ cloexec_set(int fd, bool on)
 }
 
 sup_err
-handover_exec(const char *exe, const char *config, bool verbose,
+handover_exec(int exe_fd, const char *exe, const char *config, bool verbose,
     const struct handover *h)
 {
 	char fdtext[16];
@@ -126,7 +126,7 @@ handover_exec(const char *exe, const char *config, bool verbose,
 	argv[i++] = fdtext;
 	argv[i] = NULL;
 	cloexec_set(h->lock_fd, false);
-	execve(exe, argv, environ);
+	fexecve(exe_fd, argv, environ);
 	e = errno;
 	cloexec_set(h->lock_fd, true);
 	close(fd);

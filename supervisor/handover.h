@@ -43,12 +43,13 @@ struct handover {
 };
 
 /*
- * Writes h into a memfd and execs exe as "exe -c CONFIG [-v] --handover
- * FD" with the current environment. Returns only when that failed (the
- * process goes on as it was), with the reason.
+ * Writes h into a memfd and execs the binary open at exe_fd (named exe)
+ * as "exe -c CONFIG [-v] --handover FD" with the current environment.
+ * Returns only when that failed (the process goes on as it was), with
+ * the reason.
  */
-sup_err handover_exec(const char *exe, const char *config, bool verbose,
-    const struct handover *h);
+sup_err handover_exec(int exe_fd, const char *exe, const char *config,
+    bool verbose, const struct handover *h);
 
 /* Reads a handover from fd (closed) into *h; h->lock_fd is -1 unless it
  * is an open fd. On error, says why in why. */

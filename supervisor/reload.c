@@ -9,6 +9,7 @@
  * same one; neither needs a second way to mutate a live tree.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "sup/sup.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/trust.h"
 #include "ctl.h"
 #include "effects.h"
 #include "persist.h"
@@ -54,8 +56,6 @@ handover_refused(struct supd *d)
 {
 	if (d->exe == NULL)
 		return "supd cannot find its own binary (/proc/self/exe)";
-	if (access(d->exe, X_OK) != 0)
-		return "supd's binary is not there any more, or not executable";
 	if (d->cfg->state_off)
 		return "state = off: without its database a new supd could not "
 		    "adopt the children";
@@ -81,10 +81,21 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 		.reexecs = d->reexecs + (mode == HANDOVER_REEXEC),
 	};
 	sup_err e;
+	int exe_fd;
 
 	if (no != NULL) {
 		snprintf(why, n, "%s", no);
 		return SUP_EREFUSED;
+	}
+	/* The binary run as root must be one no other user could have put
+	 * there: opened through trusted directories, ours or root's, closed
+	 * to others, and exec'd from that descriptor (no switch between). */
+	if ((e = trust_file_open(d->exe, O_RDONLY, 0, TRUST_MINE_OR_ROOT,
+	    &exe_fd, why, n)) != SUP_OK) {
+		if (e != SUP_EREFUSED)
+			snprintf(why, n, "cannot open %s: %s", d->exe,
+			    sup_strerror(e));
+		return e;
 	}
 	snprintf(h.token, sizeof(h.token), "%s", token ? token : "");
 	effects_settle(d);
@@ -94,13 +105,15 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 	if (!d->persisting) {
 		snprintf(why, n, "the state database cannot be written: %s",
 		    d->persist_why);
+		close(exe_fd);
 		return SUP_EREFUSED;
 	}
 	LOG_EV(mode == HANDOVER_RELOAD ? "supd.reload" : "supd.reexec",
 	    log_str("binary", d->exe), log_num("children", d->nworkers),
 	    log_str("note", "handing the tree over to a new image"));
 	h.exec_ns = clk_mono_ns();
-	e = handover_exec(d->exe, d->cfg_path, d->verbose, &h);
+	e = handover_exec(exe_fd, d->exe, d->cfg_path, d->verbose, &h);
+	close(exe_fd);
 	snprintf(why, n, "cannot exec %s: %s", d->exe, sup_strerror(e));
 	LOG_EV("supd.reexec_failed", log_str("binary", d->exe),
 	    log_str("error", sup_strerror(e)));

@@ -92,7 +92,7 @@ t_conf(struct t_env *e, const char *fmt, ...)
 }
 
 static void
-supd_exec(struct t_env *e, int ready_fd)
+supd_exec(struct t_env *e, const char *binary, int ready_fd)
 {
 	char fdarg[16], kv[200];
 	int log = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -105,10 +105,10 @@ supd_exec(struct t_env *e, int ready_fd)
 	setpgid(0, 0);
 	if (ready_fd >= 0) {
 		snprintf(fdarg, sizeof(fdarg), "%d", ready_fd);
-		execl(T_BIN("supd"), "supd", "-c", e->conf, "--ready-fd",
-		    fdarg, (char *)NULL);
+		execl(binary, "supd", "-c", e->conf, "--ready-fd", fdarg,
+		    (char *)NULL);
 	}
-	execl(T_BIN("supd"), "supd", "-c", e->conf, (char *)NULL);
+	execl(binary, "supd", "-c", e->conf, (char *)NULL);
 	_exit(127);
 }
 
@@ -119,11 +119,17 @@ t_supd_spawn(struct t_env *e)
 	e->supd = fork();
 	cr_assert(e->supd >= 0);
 	if (e->supd == 0)
-		supd_exec(e, -1);
+		supd_exec(e, T_BIN("supd"), -1);
 }
 
 void
 t_supd_start(struct t_env *e)
+{
+	t_supd_start_from(e, T_BIN("supd"));
+}
+
+void
+t_supd_start_from(struct t_env *e, const char *binary)
 {
 	struct pollfd p = {.events = POLLIN};
 	int fds[2];
@@ -135,7 +141,7 @@ t_supd_start(struct t_env *e)
 	cr_assert(e->supd >= 0);
 	if (e->supd == 0) {
 		close(fds[0]);
-		supd_exec(e, fds[1]);
+		supd_exec(e, binary, fds[1]);
 	}
 	close(fds[1]);
 	p.fd = fds[0];

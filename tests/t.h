@@ -87,6 +87,8 @@ void t_path(const struct t_env *e, const char *name, char *buf, size_t n);
 
 /* Starts supd on e->conf and waits until it says root is ready. */
 void t_supd_start(struct t_env *e);
+/* The same with another supd binary (a copy, for upgrade tests). */
+void t_supd_start_from(struct t_env *e, const char *binary);
 /* Starts supd and returns at once (for supd that must fail). */
 void t_supd_spawn(struct t_env *e);
 /* Waits for supd to exit; returns its exit code, or -1 on timeout. */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -414,4 +415,58 @@ Test(reload, during_a_stop)
 	cr_assert_eq(json_integer_value(json_object_get(last, "signal")), 9,
 	    "killed after its shutdown: %s", t_row_str(last, "reason"));
 	json_decref(rows);
+}
+
+static ino_t
+inode_of(const char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	return st.st_ino;
+}
+
+/* An upgrade: a new binary installed at supd's path (a rename over it,
+ * as install(1) does) is what runs after supctl reexec. */
+Test(reload, reexec_runs_the_binary_now_at_its_path)
+{
+	char bin[256], tmp[300], exe[64], *argv[] = {"cp", T_BIN("supd"), tmp,
+	    NULL};
+	ino_t old;
+	pid_t a;
+
+	t_exec_copy(&env, T_BIN("supd"), bin, sizeof(bin));
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n");
+	t_supd_start_from(&env, bin);
+	a = t_pid(&env, "a");
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.supd);
+	old = inode_of(exe);
+	snprintf(tmp, sizeof(tmp), "%s.new", bin);
+	cr_assert_eq(t_run(NULL, NULL, argv), 0);
+	cr_assert_eq(rename(tmp, bin), 0);
+	cr_assert_neq(inode_of(bin), old);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "reexec", NULL), 0);
+	cr_assert_eq(inode_of(exe), inode_of(bin), "the new binary runs");
+	cr_assert_eq(t_pid(&env, "a"), a);
+	cr_assert_eq(supervisor_num("reexecs"), 1);
+}
+
+/* A root supd execs only a binary no other user could have replaced. */
+Test(reload, reexec_refuses_a_binary_others_can_write)
+{
+	char bin[256], *err = NULL;
+	pid_t a;
+
+	t_exec_copy(&env, T_BIN("supd"), bin, sizeof(bin));
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n");
+	t_supd_start_from(&env, bin);
+	a = t_pid(&env, "a");
+	cr_assert_eq(chmod(bin, 0757), 0);
+	cr_assert_eq(t_ctl(&env, NULL, &err, "reexec", NULL), 1);
+	cr_assert(strstr(err, "cannot re-exec") && strstr(err, bin), "%s",
+	    err);
+	free(err);
+	cr_assert(t_supd_alive(&env));
+	cr_assert_eq(t_pid(&env, "a"), a);
+	cr_assert_eq(supervisor_num("reexecs"), 0);
 }
