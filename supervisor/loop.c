@@ -34,6 +34,7 @@
 #include "notify.h"
 #include "persist.h"
 #include "reap.h"
+#include "ghost.h"
 #include "recover.h"
 #include "reload.h"
 #include "supd.h"
@@ -118,7 +119,7 @@ deadlines_run(struct supd *d)
 		effects_event(d, EV_TIMER, NULL);
 		d->activity = true;
 	}
-	recover_ghost_deadlines(d, now);
+	ghost_deadlines(d, now);
 	manager_watchdog(&d->mgr, now);
 	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
 		d->flush_due_ns = 0;
@@ -130,7 +131,7 @@ static void
 timer_arm_earliest(struct supd *d)
 {
 	struct itimerspec its = {{0, 0}, {0, 0}};
-	int64_t t = recover_ghost_deadline(d);
+	int64_t t = ghost_deadline(d);
 	int64_t dl = engine_next_deadline(&d->eng);
 	int64_t wd = manager_watchdog_deadline(&d->mgr);
 
@@ -242,7 +243,7 @@ source_dispatch(struct supd *d, uint64_t tag)
 			    child_adopted_gone(d, d->nodes[index]));
 		break;
 	case SRC_GHOST:
-		recover_ghost_event(d, index);
+		ghost_gone(d, index);
 		break;
 	}
 }
@@ -253,7 +254,9 @@ static void
 settle(struct supd *d)
 {
 	effects_settle(d);
-	if (d->exiting && recover_ghost_count(d) == 0)
+	if (d->exiting)
+		ghosts_stop_all(d); /* those still waiting their turn */
+	if (d->exiting && ghost_count(d) == 0)
 		d->quit = true;
 }
 

@@ -36,6 +36,7 @@
 #include "persist.h"
 #include "pools.h"
 #include "reap.h"
+#include "ghost.h"
 #include "recover.h"
 #include "reload.h"
 #include "supd.h"
@@ -307,7 +308,7 @@ state_open(struct supd *d, bool reset)
 static void
 leftovers_kill(struct supd *d)
 {
-	recover_ghosts_kill(d);
+	ghosts_kill(d);
 	for (int i = 0; i < d->nnodes; i++)
 		if (d->nodes[i]->pid > 0) {
 			log_warn("%s (pid %d) still running at exit: killing "

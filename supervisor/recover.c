@@ -4,8 +4,9 @@
  * the root's start was planned (recover_apply).
  *
  * Decided here, node by node, in this order:
- *  1. The node left the config: its process, if alive, is a ghost, stopped
- *     with its recorded stop signal and shutdown; its row is deleted.
+ *  1. The node left the config: its process, if alive, is a ghost
+ *     (ghost.h), stopped with its recorded stop signal and shutdown, in
+ *     reverse order, one at a time; its row is deleted.
  *  2. Counters and intentions come back: restarts, backoff step, manual
  *     stops, finished children, pending starts and stops of a plan that
  *     was under way (a restart, a one_for_all), the group's intensity
@@ -41,6 +42,7 @@
 #include "common/proc.h"
 #include "common/sig.h"
 #include "effects.h"
+#include "ghost.h"
 #include "persist.h"
 #include "recover.h"
 #include "spawnfile.h"
@@ -48,12 +50,6 @@
 #include "tree.h"
 #include "watch.h"
 
-struct ghost {
-	char name[CFG_NAME_MAX + 16];
-	pid_t pid;
-	int pidfd;		/* -1 once it is gone */
-	int64_t deadline_ns;	/* SIGKILL then; 0: none */
-};
 
 struct load {
 	struct supd *d;
@@ -61,7 +57,6 @@ struct load {
 	bool files_needed; /* spawns newer than the database may exist */
 	int64_t max_spawn;  /* the highest spawn id of the rows */
 	bool continues;	/* the old supd died: take its tree over as it was */
-	int nghosts;
 	struct st_node *rows;	/* owned copies: see rows_copy() */
 	int nrows;
 };
@@ -75,44 +70,6 @@ state_parse(const char *s)
 	return NS_STOPPED;
 }
 
-
-/* Who decided a removal: a reload, or a supd started on a new config. */
-static const char *
-removed_by(const struct supd *d)
-{
-	return d->ho.mode == HANDOVER_RELOAD ? "reload" : "config";
-}
-
-static void
-ghost_add(struct load *l, const struct st_node *r, pid_t pid)
-{
-	struct supd *d = l->d;
-	struct ghost *g;
-	int sig = r->stop_signal > 0 ? r->stop_signal : SIGTERM;
-
-	g = realloc(d->ghosts, (size_t)(l->nghosts + 1) * sizeof(*g));
-	if (g == NULL)
-		return;
-	d->ghosts = g;
-	g = &d->ghosts[l->nghosts];
-	snprintf(g->name, sizeof(g->name), "%s", r->name);
-	g->pid = pid;
-	g->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	g->deadline_ns = 0;
-	if (r->shutdown_ms > 0 && r->shutdown_ms != INT64_MAX)
-		g->deadline_ns = clk_after(clk_mono_ns(), r->shutdown_ms);
-	LOG_EV("config.removed", log_str("name", g->name),
-	    log_num("pid", (int)pid),
-	    log_num("signal", r->shutdown_ms == 0 ? SIGKILL : sig),
-	    log_str("note", "left the config: stopping it"));
-	persist_event(d, g->name, "removed", pid, NULL,
-	    "left the config: stopped", removed_by(d));
-	if (sig_group(pid, r->shutdown_ms == 0 ? SIGKILL : sig) != 0)
-		sig_proc(pid, r->shutdown_ms == 0 ? SIGKILL : sig);
-	sig_group(pid, SIGCONT);
-	l->nghosts++;
-	d->nghosts = l->nghosts;
-}
 
 static void
 removed_add(struct supd *d, const char *name)
@@ -193,10 +150,11 @@ row_removed(struct load *l, const struct st_node *r)
 	    &spawn);
 
 	if (pid > 0)
-		ghost_add(l, r, pid);
+		ghost_add(l->d, r, pid);
 	else
 		persist_event(l->d, r->name, "removed", 0, NULL,
-		    "left the config", removed_by(l->d));
+		    "left the config", l->d->ho.mode == HANDOVER_RELOAD ?
+		    "reload" : "config");
 	removed_add(l->d, r->name);
 }
 
@@ -538,17 +496,12 @@ recover_load(struct supd *d)
 	rows_free(&l);
 	d->eng.recovering = !d->fresh_db;
 	d->recovered = l.continues;
-	for (int i = 0; i < d->nghosts; i++)
-		if (d->ghosts[i].pidfd >= 0 &&
-		    watch_add(d, d->ghosts[i].pidfd, SRC_GHOST, i) != SUP_OK) {
-			close(d->ghosts[i].pidfd);
-			d->ghosts[i].pidfd = -1;
-		}
+	ghosts_begin(d);
 	persist_mark_running(d);
 	if (l.continues) {
 		char what[64];
 		LOG_EV("supd.recover", log_num("adopted", d->adopted),
-		    log_num("ghosts", l.nghosts));
+		    log_num("ghosts", d->nghosts));
 		snprintf(what, sizeof(what), "adopted %d children", d->adopted);
 		persist_event(d, "supd", "supd.recover", getpid(), NULL, what,
 		    "recovery");
@@ -590,70 +543,5 @@ recover_apply(struct supd *d)
 		persist_event(d, n->name, "exit", 0, &n->last, NULL,
 		    "recovery");
 		effects_event(d, EV_LOST, n);
-	}
-}
-
-/* --- ghosts: children that left the config ---------------------------- */
-
-int
-recover_ghost_count(struct supd *d)
-{
-	int n = 0;
-
-	for (int i = 0; i < d->nghosts; i++)
-		n += d->ghosts[i].pidfd >= 0;
-	return n;
-}
-
-void
-recover_ghost_event(struct supd *d, int i)
-{
-	struct ghost *g = &d->ghosts[i];
-
-	if (g->pidfd < 0)
-		return;
-	close(g->pidfd);
-	g->pidfd = -1;
-	g->deadline_ns = 0;
-	sig_group(g->pid, SIGKILL); /* what is left of its process group */
-	LOG_EV("config.removed", log_str("name", g->name),
-	    log_num("pid", (int)g->pid), log_str("note", "stopped"));
-}
-
-void
-recover_ghosts_kill(struct supd *d)
-{
-	for (int i = 0; i < d->nghosts; i++)
-		if (d->ghosts[i].pidfd >= 0) {
-			sig_group(d->ghosts[i].pid, SIGKILL);
-			sig_proc(d->ghosts[i].pid, SIGKILL);
-		}
-}
-
-int64_t
-recover_ghost_deadline(struct supd *d)
-{
-	int64_t t = 0;
-
-	for (int i = 0; i < d->nghosts; i++)
-		if (d->ghosts[i].deadline_ns && (t == 0 ||
-		    d->ghosts[i].deadline_ns < t))
-			t = d->ghosts[i].deadline_ns;
-	return t;
-}
-
-void
-recover_ghost_deadlines(struct supd *d, int64_t now)
-{
-	for (int i = 0; i < d->nghosts; i++) {
-		struct ghost *g = &d->ghosts[i];
-		if (g->deadline_ns == 0 || g->deadline_ns > now)
-			continue;
-		g->deadline_ns = 0;
-		LOG_EV("config.removed", log_str("name", g->name),
-		    log_num("pid", (int)g->pid),
-		    log_str("note", "killed after its shutdown time"));
-		sig_group(g->pid, SIGKILL);
-		sig_proc(g->pid, SIGKILL);
 	}
 }

@@ -1,5 +1,6 @@
 /*
- * supervisor/recover.h — reading the database back after supd's death; children that left the config (recover.c).
+ * supervisor/recover.h — reading the database back after supd's death (recover.c); the
+ * children that left the config are ghost.h's.
  */
 #ifndef SUPD_RECOVER_H
 #define SUPD_RECOVER_H
@@ -14,12 +15,5 @@ struct supd;
 void recover_load(struct supd *d);
 /* After the root started: exits that happened while supd was down. */
 void recover_apply(struct supd *d);
-/* Ghosts: children that left the config, being stopped. */
-void recover_ghost_event(struct supd *d, int index);
-int64_t recover_ghost_deadline(struct supd *d);
-void recover_ghost_deadlines(struct supd *d, int64_t now);
-int recover_ghost_count(struct supd *d);
-/* SIGKILL to every ghost still alive (supd is exiting). */
-void recover_ghosts_kill(struct supd *d);
 
 #endif

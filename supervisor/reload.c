@@ -21,6 +21,7 @@
 #include "common/trust.h"
 #include "ctl.h"
 #include "effects.h"
+#include "ghost.h"
 #include "persist.h"
 #include "reload.h"
 #include "supd.h"
@@ -64,6 +65,11 @@ handover_refused(struct supd *d)
 		    "adopts the children from it";
 	if (effects_shutting_down(d))
 		return "supd is stopping";
+	/* They are known to this image alone (their rows are gone). */
+	if (ghost_count(d) > 0)
+		return "children that left the config are still stopping; "
+		    "try again once they are gone (supctl status no longer "
+		    "lists them; supd's log says config.removed ... stopped)";
 	return NULL;
 }
 

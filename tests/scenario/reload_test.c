@@ -470,3 +470,37 @@ Test(reload, reexec_refuses_a_binary_others_can_write)
 	cr_assert_eq(t_pid(&env, "a"), a);
 	cr_assert_eq(supervisor_num("reexecs"), 0);
 }
+
+/* Removed children stop as OTP terminates them: in reverse order, one
+ * at a time, each after the one before it is gone. */
+Test(reload, removed_children_stop_in_reverse_order_one_at_a_time)
+{
+	char *err = NULL;
+	pid_t x, y, z;
+
+	t_conf(&env, "[worker keep]\ncommand = " CHILD "\n"
+	    "[worker x]\ncommand = " CHILD " --ignore-term\nshutdown = 1s\n"
+	    "[worker y]\ncommand = " CHILD " --ignore-term\nshutdown = 1s\n"
+	    "[worker z]\ncommand = " CHILD " --ignore-term\nshutdown = 1s\n");
+	t_supd_start(&env);
+	x = t_pid(&env, "x");
+	y = t_pid(&env, "y");
+	z = t_pid(&env, "z");
+	t_conf(&env, "[worker keep]\ncommand = " CHILD "\n");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "reload", NULL), 0);
+	cr_assert(T_WAIT(!t_pid_alive(z), T_WAIT_MS));
+	cr_assert(t_pid_alive(y) && t_pid_alive(x), "z goes first, alone");
+	/* Meanwhile, another reload would lose them: refused, said why. */
+	t_conf(&env, "[worker keep]\ncommand = " CHILD "\n"
+	    "[worker w]\ncommand = " CHILD "\n");
+	cr_assert_eq(t_ctl(&env, NULL, &err, "reload", NULL), 1);
+	cr_assert(strstr(err, "still stopping") != NULL, "%s", err);
+	free(err);
+	cr_assert(T_WAIT(!t_pid_alive(y), T_WAIT_MS));
+	cr_assert(t_pid_alive(x), "then y, then x");
+	cr_assert(T_WAIT(!t_pid_alive(x), T_WAIT_MS));
+	cr_assert_eq(reload_rows("x", "removed"), 1);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "reload", NULL), 0);
+	cr_assert(T_WAIT(strcmp(t_state(&env, "w"), "running") == 0,
+	    T_WAIT_MS));
+}
