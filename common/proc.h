@@ -45,4 +45,8 @@ void proc_boot_id(char *buf, size_t n);
 /* Resident memory of pid in kB (/proc/PID/statm), or -1. */
 long long proc_rss_kb(pid_t pid);
 
+/* How many fds the calling process has open (/proc/self/fd, less the
+ * one that reads it), or -1. */
+long proc_fd_count(void);
+
 #endif

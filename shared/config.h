@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/hostport.h"
 #include "sup/err.h"
 
 enum cfg_strategy { STRAT_ONE_FOR_ONE, STRAT_ONE_FOR_ALL, STRAT_REST_FOR_ONE };
@@ -103,6 +104,8 @@ struct sup_config {
 	bool state_off;	 /* state = off: no database at all */
 	enum cfg_give_up on_give_up;
 	enum cfg_durability durability;
+	bool http_on;		 /* http = was given: serve HTTP there */
+	struct hostport http;	 /* GET /metrics, /healthz... (supd(8)) */
 	struct cfg_group *root;	   /* borrowed: groups[0] */
 	struct cfg_group **groups; /* owned */
 	int ngroups;

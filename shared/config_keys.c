@@ -18,6 +18,7 @@
 #include "common/size.h"
 #include "common/argv.h"
 #include "common/dur.h"
+#include "common/hostport.h"
 #include "common/mem.h"
 #include "common/sig.h"
 #include "common/suggest.h"
@@ -318,6 +319,21 @@ set_durability(struct parser *p, struct section *s, const char *k,
 	(void)s;
 	if (i >= 0)
 		p->c->durability = (enum cfg_durability)i;
+}
+
+/* http = ADDRESS:PORT (common/hostport.h): loopback unless written. */
+static void
+set_http(struct parser *p, struct section *s, const char *k, const char *v)
+{
+	const char *why;
+
+	(void)s;
+	if (hostport_parse(v, &p->c->http, &why) != SUP_OK) {
+		cfg_err(p, p->line, k, "\"%s\" is not ADDRESS:PORT: %s", v,
+		    why);
+		return;
+	}
+	p->c->http_on = true;
 }
 
 static void
@@ -703,6 +719,7 @@ static const struct keydef keys[] = {
 	{"state", IN_SUP, set_state, false},
 	{"on_give_up", IN_SUP, set_give_up, false},
 	{"durability", IN_SUP, set_durability, false},
+	{"http", IN_SUP, set_http, false},
 	{"parent", IN_GROUP, set_parent, false},
 	{"strategy", IN_SUP | IN_GROUP, set_strategy, false},
 	{"intensity", IN_SUP | IN_GROUP, set_intensity, false},

@@ -223,6 +223,10 @@ entry_compare(struct cfg_diff *d, const struct entry *e, struct entry *old,
 				what_add(what, sizeof(what), "on_give_up");
 			if (a->durability != b->durability)
 				what_add(what, sizeof(what), "durability");
+			if (a->http_on != b->http_on || (a->http_on &&
+			    (strcmp(a->http.addr, b->http.addr) != 0 ||
+			    a->http.port != b->http.port)))
+				what_add(what, sizeof(what), "http");
 		}
 	}
 	return what[0] != '\0' ? item_add(d, DIFF_CHANGED, e, what) : SUP_OK;

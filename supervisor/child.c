@@ -505,10 +505,11 @@ exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 	x->has_code = WIFEXITED(wstatus);
 	x->code = x->has_code ? WEXITSTATUS(wstatus) : 0;
 	x->sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+	x->start_timeout = n->killed == KILLED_START_TIMEOUT;
 	if (n->exec_errno != 0)
 		snprintf(x->reason, sizeof(x->reason), "cannot %.100s: %s",
 		    spawn_step_name(n->exec_step, n->w), strerror(n->exec_errno));
-	else if (n->killed == KILLED_START_TIMEOUT)
+	else if (x->start_timeout)
 		snprintf(x->reason, sizeof(x->reason),
 		    "not ready within %s (start_timeout)",
 		    dur_format(n->w->start_timeout_ms, buf, sizeof(buf)));

@@ -14,6 +14,8 @@
 #include "common/proc.h"
 #include "ctl.h"
 #include "effects.h"
+#include "ipc/http.h"
+#include "reasons.h"
 #include "shared/proto.h"
 #include "state/state.h"
 #include "supd.h"
@@ -64,6 +66,7 @@ worker_json(const struct supd_node *n, int64_t now)
 	long long rss = has_pid ? proc_rss_kb(n->pid) : -1;
 	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
 						  : json_null());
+	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
 	if (n->state == NS_BACKOFF)
 		json_object_set_new(o, "backoff_ms", json_integer(
 		    n->deadline_ns > now ? (n->deadline_ns - now) /
@@ -96,6 +99,25 @@ supd_state(const struct supd *d)
 }
 
 static json_t *
+int_or_null(long long v)
+{
+	return v >= 0 ? json_integer((json_int_t)v) : json_null();
+}
+
+/* What supd says of itself: its memory, its fds, its reloads, its HTTP
+ * address. */
+static void
+supd_self_json(const struct supd *d, json_t *o)
+{
+	json_object_set_new(o, "rss_kb", int_or_null(proc_rss_kb(getpid())));
+	json_object_set_new(o, "open_fds", int_or_null(proc_fd_count()));
+	json_object_set_new(o, "reloads", json_integer(
+	    (json_int_t)d->reloads));
+	json_object_set_new(o, "http", d->http != NULL ?
+	    json_string(ipc_http_addr(d->http)) : json_null());
+}
+
+static json_t *
 supervisor_json(const struct supd *d, int64_t now)
 {
 	char at[32];
@@ -124,10 +146,9 @@ supervisor_json(const struct supd *d, int64_t now)
 	json_object_set_new(o, "adopted", json_integer(d->adopted));
 	json_object_set_new(o, "bad_events", json_integer(
 	    (json_int_t)d->bad_events));
-	json_object_set_new(o, "reloads", json_integer(
-	    (json_int_t)d->reloads));
 	json_object_set_new(o, "reexecs", json_integer(
 	    (json_int_t)d->reexecs));
+	supd_self_json(d, o);
 	return o;
 }
 

@@ -21,6 +21,7 @@
 #include "effects.h"
 #include "manager.h"
 #include "persist.h"
+#include "reasons.h"
 #include "supd.h"
 
 /* --- the event queue ---------------------------------------------------- */
@@ -153,10 +154,13 @@ note_render(struct supd *d, const struct eng_action *a)
 static void
 spawn_act(struct supd *d, const struct eng_action *a)
 {
-	enum child_spawned how = child_spawn(d, a->node, a->arg != 0, a->cause,
-	    a->cause_by);
-	struct eng_event ev = {.node = a->node, .at = clk_mono_ns()};
+	enum child_spawned how;
+	struct eng_event ev = {.node = a->node};
 
+	if (a->arg != 0) /* a restart: why, before the spawn changes it */
+		reasons_count(a->node, a->cause);
+	how = child_spawn(d, a->node, a->arg != 0, a->cause, a->cause_by);
+	ev.at = clk_mono_ns();
 	switch (how) {
 	case CHILD_EXEC_FAILED: /* it exits 127 now: the reap says why */
 		return;

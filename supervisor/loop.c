@@ -4,11 +4,12 @@
  * One epoll over: a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
  * all blocked before nng started a thread), one timerfd armed to the
  * earliest deadline in the tree (start timeout, kill after shutdown,
- * end of a backoff), the sd_notify socket and the control socket's
- * pollable fd. No polling and no sleeps: with no deadline pending the
- * timer is disarmed and an idle supd makes no wake-ups at all. The one
- * exception is asked for from outside: a service manager that sets
- * WATCHDOG_USEC gets WATCHDOG=1 through the same timer (manager.h).
+ * end of a backoff), the sd_notify socket, the control socket's
+ * pollable fd and, with http =, the HTTP requests' eventfd. No polling
+ * and no sleeps: with no deadline pending the timer is disarmed and an
+ * idle supd makes no wake-ups at all. The one exception is asked for
+ * from outside: a service manager that sets WATCHDOG_USEC gets
+ * WATCHDOG=1 through the same timer (manager.h).
  *
  * After each batch of events the tree is settled (effects_settle), deferred
  * replies are answered, and the timer is re-armed.
@@ -28,6 +29,8 @@
 #include "ctl.h"
 #include "effects.h"
 #include "events.h"
+#include "http.h"
+#include "ipc/http.h"
 #include "ipc/ipc.h"
 #include "loop.h"
 #include "manager.h"
@@ -71,6 +74,9 @@ loop_init(struct supd *d)
 		return e;
 	if (d->events_subs_fd >= 0 &&
 	    (e = watch_add(d, events_fd(d), SRC_EVENTS_SUBS, 0)) != SUP_OK)
+		return e;
+	if (d->http != NULL &&
+	    (e = watch_add(d, ipc_http_fd(d->http), SRC_HTTP, 0)) != SUP_OK)
 		return e;
 	return SUP_OK;
 }
@@ -225,18 +231,20 @@ static void
 source_dispatch(struct supd *d, uint64_t tag)
 {
 	int index = (int)(uint32_t)tag;
+	enum watch_source src = (enum watch_source)(tag >> 32);
 
-	/* Anything but the timer may change the tree; the timer says so
-	 * itself when a deadline of the tree passed. */
-	if ((enum watch_source)(tag >> 32) != SRC_TIMER)
+	/* Anything but the timer and HTTP may change the tree; the timer
+	 * says so itself when a deadline of the tree passed. */
+	if (src != SRC_TIMER && src != SRC_HTTP)
 		d->activity = true;
-	switch ((enum watch_source)(tag >> 32)) {
+	switch (src) {
 	case SRC_SIGNAL: signals_read(d); break;
 	case SRC_TIMER: deadlines_run(d); break;
 	case SRC_NOTIFY: notify_read(d); break;
 	case SRC_CTL: ctl_read(d); break;
 	case SRC_EVENTS: events_read(d); break;
 	case SRC_EVENTS_SUBS: events_subscribers(d); break;
+	case SRC_HTTP: supd_http_read(d); break;
 	case SRC_PIDFD:
 		if (index < d->nnodes && d->nodes[index]->pidfd >= 0)
 			effects_exited(d, d->nodes[index],

@@ -23,12 +23,14 @@
 
 #include "sup/sup.h"
 #include "common/clock.h"
+#include "common/hostport.h"
 #include "common/log.h"
 #include "common/rundir.h"
 #include "common/sig.h"
 #include "ctl.h"
 #include "effects.h"
 #include "events.h"
+#include "http.h"
 #include "ipc/ipc.h"
 #include "loop.h"
 #include "manager.h"
@@ -261,6 +263,21 @@ open_all(struct supd *d)
 		    " (the run dir path is too long for a socket)" : "");
 		exit(2);
 	}
+	if ((e = supd_http_open(d)) != SUP_OK) {
+		char hp[HOSTPORT_TEXT_MAX];
+		hostport_format(&d->cfg->http, hp, sizeof(hp));
+		/* A handover holds a running tree: it must not be dropped
+		 * for a port taken in the moment of the exec. */
+		if (d->ho.mode != HANDOVER_NONE)
+			log_error("http = %s: cannot listen: %s; going on "
+			    "without HTTP (reload or re-exec to try again)",
+			    hp, sup_strerror(e));
+		else {
+			fprintf(stderr, "supd: %s: http = %s: cannot listen: "
+			    "%s\n", d->cfg->path, hp, sup_strerror(e));
+			exit(2);
+		}
+	}
 	if ((e = events_open(d)) != SUP_OK)
 		log_warn("no event stream on %s/events: %s", d->cfg->run_dir,
 		    sup_strerror(e)); /* supervision goes on without it */
@@ -410,6 +427,7 @@ main(int argc, char **argv)
 	persist_event(&d, "supd", "supd.exit", getpid(), NULL,
 	    d.exit_code ? "root gave up" : "orderly shutdown", NULL);
 	persist_close(&d, true);
+	supd_http_close(&d);
 	ctl_close(&d);
 	events_close(&d);
 	ipc_fini();

@@ -73,10 +73,22 @@ enum node_cause {
 struct exit_info {
 	bool valid;
 	bool has_code;	   /* exited (code) or killed (signal) */
+	bool start_timeout; /* killed by supd: not ready in start_timeout */
 	int code;
 	int sig;
 	int64_t at_ms;	   /* wall clock */
 	char reason[320];
+};
+
+/* Why supd restarted a worker, as the metrics count it (reasons.c). */
+enum restart_reason {
+	RR_EXIT,	  /* it exited (any status) */
+	RR_SIGNAL,	  /* a signal killed it (not supd's start timeout) */
+	RR_START_TIMEOUT, /* not ready within start_timeout */
+	RR_SIBLING,	  /* its group's strategy, after a sibling failed */
+	RR_GROUP,	  /* its group was restarted */
+	RR_OTHER,	  /* no exit status: a failed spawn, an adopted child */
+	RR_COUNT
 };
 
 /* What a node's database row holds, to see whether it changed. */
@@ -136,6 +148,9 @@ struct supd_node {
 	char sup_status[16];	/* libsup: initializing, ready, degraded */
 	uint64_t events_seq;	/* supd's events about it (events.c) */
 	uint32_t ev_dialer;	/* the dialer of its telemetry; 0: none */
+	/* Its restarts by reason since this supd started: memory only,
+	 * a Prometheus counter (reasons.c). */
+	unsigned long restarts_by[RR_COUNT];
 
 	/* --- recovery and persistence --- */
 	struct node_snap saved;	/* as last committed to the database */

@@ -28,6 +28,7 @@
 #include "state/state.h"
 
 struct ipc_server;
+struct ipc_http;
 struct supd_waiter;
 
 /* A worker's environment, but for its SUP_* variables (child.c). */
@@ -76,6 +77,7 @@ struct supd {
 	sigset_t reset_sigs;	  /* dispositions children must reset */
 	struct rlimit nofile;	  /* the fd limit supd got, for children */
 	struct ipc_server *ctl;	  /* owned */
+	struct ipc_http *http;	  /* owned; NULL: no http = in the config */
 	struct ipc_sub *events_in; /* owned: workers' telemetry, while
 				    * someone subscribes to RUN/events */
 	int events_subs_fd;	  /* eventfd: subscribers came or went */

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "common/dur.h"
+#include "common/hostport.h"
 #include "shared/config.h"
 
 static char tdir[64];	 /* the test's temp dir, as mkdtemp made it */
@@ -250,7 +251,7 @@ enum owner { OF_CONFIG, OF_GROUP, OF_WORKER };
 enum kind {
 	K_STRATEGY, K_RESTART, K_READY, K_STDOUT, K_GIVE_UP, K_DURABILITY,
 	K_INT, K_I64, K_MS, K_BOOL, K_MODE, K_STR, K_ARGV, K_GROUP, K_ITEMS,
-	K_WORKERS
+	K_WORKERS, K_HOSTPORT
 };
 
 /* The enum kinds' words, by value, as sup.conf spells them. */
@@ -292,6 +293,7 @@ static const struct field {
 	CF(on_give_up, K_GIVE_UP), CF(durability, K_DURABILITY),
 	CF(ngroups, K_INT), CF(nworkers, K_INT), CF(nitems, K_INT),
 	CF(items, K_ITEMS), CF(workers, K_WORKERS),
+	CF(http_on, K_BOOL), CF(http, K_HOSTPORT),
 
 	GF(name, K_STR), GF(line, K_INT), GF(parent, K_GROUP),
 	GF(strategy, K_STRATEGY), GF(intensity, K_INT), GF(period_ms, K_MS),
@@ -371,6 +373,11 @@ field_print(FILE *f, const struct sup_config *c, enum kind k, const void *p)
 	case K_STR:
 		fputs(*(char *const *)p, f);
 		break;
+	case K_HOSTPORT: {
+		char hp[HOSTPORT_TEXT_MAX];
+		fputs(hostport_format(p, hp, sizeof(hp)), f);
+		break;
+	}
 	case K_ARGV:
 		for (char *const *w = *(char *const *const *)p; *w; w++) {
 			quote(f, *w);
@@ -738,6 +745,19 @@ static const struct ok_row accepted[] = {
 	{"umask_is_an_octal_mode#1",
 	    W "umask = 027\n[worker v]\ncommand = /bin/true\n",
 	    .want = {"w.umask = 027", "v.umask = 022"}},
+	{"http_is_off_unless_given", W, .want = {"http_on = false"}},
+	{"http_takes_a_port_alone_for_loopback#1",
+	    "[supervisor]\nhttp = 9464\n",
+	    .want = {"http_on = true", "http = 127.0.0.1:9464"}},
+	{"http_takes_a_port_alone_for_loopback#2",
+	    "[supervisor]\nhttp = :9464\n", .want = {"http = 127.0.0.1:9464"}},
+	{"http_takes_an_ipv4_address", "[supervisor]\nhttp = 0.0.0.0:9100\n",
+	    .want = {"http_on = true", "http = 0.0.0.0:9100"}},
+	{"http_takes_an_ipv6_address_in_brackets",
+	    "[supervisor]\nhttp = [::1]:9464\n",
+	    .want = {"http = [::1]:9464"}},
+	{"http_port_0_is_any_free_port", "[supervisor]\nhttp = 127.0.0.1:0\n",
+	    .want = {"http = 127.0.0.1:0"}},
 
 	/* Syntax */
 	{"comments_and_blank_lines_are_ignored",
@@ -1110,6 +1130,34 @@ static const struct bad_row refused[] = {
 	{"a_duration_past_the_longest_is_refused#2",
 	    "[supervisor]\nperiod = 99999999999999999999\n",
 	    ONE(2, "period", "longer than the longest")},
+	{"http_looks_up_no_name", "[supervisor]\nhttp = localhost:9464\n",
+	    ONE(2, "http", "\"localhost:9464\" is not ADDRESS:PORT",
+	    "names are not looked up")},
+	{"http_needs_a_port", "[supervisor]\nhttp = 127.0.0.1\n",
+	    ONE(2, "http", "\"127.0.0.1\" is not ADDRESS:PORT", "no port")},
+	{"http_port_is_a_number_from_0_to_65535#1",
+	    "[supervisor]\nhttp = 127.0.0.1:65536\n",
+	    ONE(2, "http", "port is not a number from 0 to 65535")},
+	{"http_port_is_a_number_from_0_to_65535#2",
+	    "[supervisor]\nhttp = 127.0.0.1:http\n",
+	    ONE(2, "http", "port is not a number from 0 to 65535")},
+	{"http_port_is_a_number_from_0_to_65535#3",
+	    "[supervisor]\nhttp = 127.0.0.1:-1\n",
+	    ONE(2, "http", "port is not a number from 0 to 65535")},
+	{"http_wants_an_ipv6_address_in_brackets#1",
+	    "[supervisor]\nhttp = ::1:9464\n", ONE(2, "http", "in brackets")},
+	{"http_wants_an_ipv6_address_in_brackets#2",
+	    "[supervisor]\nhttp = [::1:9464\n",
+	    ONE(2, "http", "without its ']'")},
+	{"http_wants_an_ipv6_address_in_brackets#3",
+	    "[supervisor]\nhttp = [::1]\n", ONE(2, "http", "no port after")},
+	{"http_wants_an_ipv6_address_in_brackets#4",
+	    "[supervisor]\nhttp = [127.0.0.1]:80\n",
+	    ONE(2, "http", "not an IPv6 address")},
+	{"http_is_a_supervisor_key", W "http = 9464\n",
+	    ONE(3, "http", "not allowed in [worker w]")},
+	{"http_is_set_once", "[supervisor]\nhttp = 9464\nhttp = 9465\n",
+	    ONE(3, "http", "set twice in [supervisor]", "first at line 2")},
 	{"umask_is_an_octal_mode#2", W "umask = 0o22\n",
 	    ONE(3, "umask", "is not a umask")},
 	{"umask_is_an_octal_mode#3", W "umask = 1777\n",

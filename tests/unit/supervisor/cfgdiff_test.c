@@ -64,6 +64,11 @@ static const struct row rows[] = {
 	{"root keys in place", W("a", ""),
 	    "[supervisor]\nintensity = 1\non_give_up = stay\n" W("a", ""),
 	    "changed root (intensity, on_give_up)", NULL},
+	{"http in place", W("a", ""), "[supervisor]\nhttp = 9464\n" W("a", ""),
+	    "changed root (http)", NULL},
+	{"http port in place", "[supervisor]\nhttp = 9464\n" W("a", ""),
+	    "[supervisor]\nhttp = 9465\n" W("a", ""), "changed root (http)",
+	    NULL},
 	{"group becomes a worker", "[group x]\n", W("x", ""),
 	    "added x; removed x", NULL},
 	{"run_dir refused", W("a", ""), "[supervisor]\nrun_dir = /tmp/o\n"
