@@ -94,8 +94,9 @@ ghost_next(struct supd *d)
 void
 ghosts_begin(struct supd *d)
 {
-	qsort(d->ghosts, (size_t)d->nghosts, sizeof(*d->ghosts),
-	    by_position_desc);
+	if (d->nghosts > 1)
+		qsort(d->ghosts, (size_t)d->nghosts, sizeof(*d->ghosts),
+		    by_position_desc);
 	for (int i = 0; i < d->nghosts; i++) {
 		struct ghost *g = &d->ghosts[i];
 		if (g->pidfd >= 0 && watch_add(d, g->pidfd, SRC_GHOST, i) !=

@@ -430,7 +430,10 @@ main(int argc, char **argv)
 	supd_http_close(&d);
 	ctl_close(&d);
 	events_close(&d);
-	ipc_fini();
+	/* No nng_fini (ipc_fini), as in supctl: supd exits now. A dial to
+	 * a worker's telemetry still under way (the worker restarting)
+	 * would be orphaned by nng 1.5.2's fini, and reported as a leak;
+	 * without it, nng's objects go with the process. */
 	manager_close(&d.mgr);
 	LOG_EV("supd.exit", log_num("code", d.exit_code));
 	tree_free(&d);

@@ -151,6 +151,7 @@ Test(scenario_trust, a_state_database_below_another_users_directory_is_refused)
 static pid_t
 secret_and_w(char *buf, size_t n)
 {
+	char log[300], *text = NULL;
 	pid_t pid;
 	int fd;
 
@@ -162,6 +163,12 @@ secret_and_w(char *buf, size_t n)
 	    "backoff = 10ms 10ms\n");
 	t_supd_start(&env);
 	cr_assert(T_WAIT((pid = t_pid(&env, "w")) > 0, T_WAIT_MS));
+	/* Its line written before anyone kills it: a test that counts the
+	 * lines of two starts must not lose the first to a kill too soon. */
+	snprintf(log, sizeof(log), "%s/log/w.log", env.run);
+	cr_assert(T_WAIT((text = t_read(log)) != NULL &&
+	    strstr(text, "from w\n") != NULL, T_WAIT_MS));
+	free(text);
 	return pid;
 }
 
