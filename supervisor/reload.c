@@ -24,6 +24,7 @@
 #include "ghost.h"
 #include "persist.h"
 #include "reload.h"
+#include "shared/proto.h"
 #include "supd.h"
 #include "tree.h"
 
@@ -126,47 +127,98 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 	return e;
 }
 
-void
-reload_signal(struct supd *d)
+/* The config file's errors, every one, with exit status 2. */
+static json_t *
+config_errors(struct supd *d, json_t *errors)
+{
+	char msg[512];
+	size_t n = json_array_size(errors);
+	json_t *o;
+
+	snprintf(msg, sizeof(msg), "%zu error%s in %s; nothing changed", n,
+	    n == 1 ? "" : "s", d->cfg_path);
+	o = proto_error(PROTO_USAGE, msg, NULL);
+	json_object_set_new(o, "errors", errors);
+	return o;
+}
+
+static bool
+same_text(const struct sup_config *a, const struct sup_config *b)
+{
+	return a->text_len == b->text_len && memcmp(a->text, b->text,
+	    a->text_len) == 0;
+}
+
+/* After the check: the reply, unless the handover to c happened. */
+static json_t *
+reload_apply(struct supd *d, const struct sup_config *c,
+    const struct cfg_diff *diff, bool dry_run, const char *token)
+{
+	char why[512], msg[600];
+	json_t *o;
+
+	if (diff->refused[0] != '\0')
+		return proto_error(PROTO_USAGE, diff->refused, NULL);
+	o = json_pack("{s:b, s:b, s:b, s:o}", PROTO_F_OK, 1, "dry_run",
+	    dry_run, "unchanged", diff->n == 0 && same_text(c, d->cfg),
+	    "diff", cfg_diff_json(diff));
+	if (o == NULL)
+		return proto_error(PROTO_FAILED, "out of memory", NULL);
+	if (dry_run || json_is_true(json_object_get(o, "unchanged")))
+		return o;
+	/* Returns only when it could not. */
+	supd_reexec(d, HANDOVER_RELOAD, token, c, o, why, sizeof(why));
+	json_decref(o);
+	snprintf(msg, sizeof(msg), "cannot reload: %s", why);
+	return proto_error(PROTO_FAILED, msg, NULL);
+}
+
+json_t *
+reload_run(struct supd *d, bool dry_run, const char *token)
 {
 	struct sup_config *c = NULL;
 	struct cfg_diff diff;
-	json_t *errors, *result;
-	char why[512];
-	size_t i;
+	json_t *errors, *o;
 	sup_err e;
 
-	manager_reloading(&d->mgr); /* READY=1 follows, from one image */
+	if (effects_shutting_down(d))
+		return proto_error(PROTO_FAILED, "supd is stopping: nothing to "
+		    "reload", NULL);
+	/* systemd's notify-reload: RELOADING=1 now, READY=1 when over,
+	 * from this image when nothing is applied, else from the next. */
+	if (!dry_run)
+		manager_reloading(&d->mgr);
 	e = reload_check(d, &c, &diff, &errors);
-	if (e == SUP_EINVAL) {
-		for (i = 0; i < json_array_size(errors); i++)
-			log_error("%s", json_string_value(json_array_get(errors,
-			    i)));
-		LOG_EV("supd.reload_refused", log_num("errors",
-		    (long long)json_array_size(errors)),
+	if (e == SUP_EINVAL)
+		o = config_errors(d, errors);
+	else if (e != SUP_OK)
+		o = proto_error(PROTO_FAILED, "cannot reload: out of memory",
+		    NULL); /* reload_check's only other error */
+	else {
+		o = reload_apply(d, c, &diff, dry_run, token);
+		cfg_diff_fini(&diff);
+		cfg_free(c);
+	}
+	if (!dry_run)
+		manager_ready(&d->mgr);
+	return o;
+}
+
+void
+reload_signal(struct supd *d)
+{
+	json_t *o = reload_run(d, false, ""), *v;
+	const char *error = json_string_value(json_object_get(o, "error"));
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "errors"), i, v)
+		log_error("%s", json_string_value(v));
+	if (error != NULL)
+		LOG_EV("supd.reload_refused", log_str("reason", error),
 		    log_str("note", "the config in force is kept"));
-		json_decref(errors);
-		manager_ready(&d->mgr);
-		return;
-	}
-	if (e != SUP_OK) {
-		manager_ready(&d->mgr);
-		return;
-	}
-	if (diff.refused[0] != '\0')
-		LOG_EV("supd.reload_refused", log_str("reason", diff.refused));
-	else if (diff.n == 0 && c->text_len == d->cfg->text_len &&
-	    memcmp(c->text, d->cfg->text, c->text_len) == 0)
+	else
 		LOG_EV("supd.reload", log_str("note", "nothing changed"));
-	else if ((result = json_pack("{s:o}", "diff", cfg_diff_json(&diff)))) {
-		if (supd_reexec(d, HANDOVER_RELOAD, "", c, result, why,
-		    sizeof(why)) != SUP_OK)
-			LOG_EV("supd.reload_refused", log_str("reason", why));
-		json_decref(result);
-	}
-	manager_ready(&d->mgr); /* nothing applied, or the exec failed */
-	cfg_diff_fini(&diff);
-	cfg_free(c);
+	json_decref(o);
 }
 
 /* --- the new image ------------------------------------------------------ */

@@ -39,6 +39,14 @@ sup_err supd_reexec(struct supd *d, enum handover_mode mode,
     const char *token, const struct sup_config *next, json_t *result,
     char *why, size_t n);
 
+/*
+ * One reload, from supctl or SIGHUP: checks the file, and unless dry_run
+ * or nothing changed, hands over to a new image (which answers token).
+ * Returns only when no handover happened: the reply (proto_ok-shaped
+ * with its "diff", or a proto_error with "errors" for a bad file).
+ */
+json_t *reload_run(struct supd *d, bool dry_run, const char *token);
+
 /* SIGHUP: a reload with nobody to answer; errors go to the log. */
 void reload_signal(struct supd *d);
 
