@@ -31,6 +31,8 @@ Children's output is in run/log/NAME.log. In another terminal, try:
   supctl -r ./run metrics             # Prometheus text format
   supctl -r ./run call memo "load 100"; supctl -r ./run status memo    # RSS ~100M
   supctl -r ./run call memo hibernate; supctl -r ./run status memo     # RSS drops
+  supctl -r ./run reexec              # supd execs itself anew: same pids, no restart
+  supctl -r ./run reload --dry-run    # after editing examples/demo.conf: what would change
   supctl -r ./run stop                # orderly shutdown; supd exits 0
 
 Ctrl-C here stops everything too.
