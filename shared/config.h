@@ -29,6 +29,13 @@ enum cfg_durability { DURABILITY_CRASH, DURABILITY_POWER };
 #define CFG_NAME_MAX 64
 #define CFG_MAX_INTENSITY 10000 /* a group's intensity at most */
 
+/* Exit statuses (0-255) and signals (1-64) that count as a normal exit
+ * (normal_exit): bit k of codes for status k, bit s-1 of sigs for s. */
+struct cfg_exit_set {
+	uint8_t codes[32];
+	uint64_t sigs;
+};
+
 /* Backoff of one child (worker or group): DESIGN.md section 3. */
 struct cfg_backoff {
 	int64_t first_ms;
@@ -66,6 +73,7 @@ struct cfg_worker {
 	int64_t shutdown_ms;
 	bool brutal_kill;
 	int stop_signal;
+	struct cfg_exit_set normal_exit; /* default: status 0 and SIGTERM */
 	struct cfg_backoff backoff;
 	char *directory;   /* owned: absolute, or NULL */
 	bool has_user;

@@ -57,6 +57,9 @@ cfg_worker_defaults(struct cfg_worker *w)
 	w->start_timeout_ms = 5000;
 	w->shutdown_ms = 5000;
 	w->stop_signal = 15; /* SIGTERM */
+	/* OTP's shutdown, for a process: status 0, or killed by SIGTERM. */
+	cfg_exit_set_add_code(&w->normal_exit, 0);
+	cfg_exit_set_add_sig(&w->normal_exit, 15);
 	w->backoff = (struct cfg_backoff){100, 30000, 10000};
 	w->out = OUT_LOG;
 	w->log_max_size = CFG_LOG_MAX_SIZE;
@@ -734,6 +737,7 @@ static const struct keydef keys[] = {
 	{"ready", IN_WORKER, set_ready, false},
 	{"start_timeout", IN_WORKER, set_start_timeout, false},
 	{"stop_signal", IN_WORKER, set_stop_signal, false},
+	{"normal_exit", IN_WORKER, cfg_set_normal_exit, false},
 	{"directory", IN_WORKER, set_directory, false},
 	{"user", IN_WORKER, set_user, false},
 	{"umask", IN_WORKER, set_umask, false},

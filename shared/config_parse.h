@@ -1,6 +1,7 @@
 /*
- * shared/config_parse.h — private to config.c and config_keys.c: the
- * parser state shared by the section framework and the key setters.
+ * shared/config_parse.h — private to config.c, config_keys.c and
+ * config_exit.c: the parser state shared by the section framework and the
+ * key setters.
  */
 #ifndef SUPD_CONFIG_PARSE_H
 #define SUPD_CONFIG_PARSE_H
@@ -55,6 +56,12 @@ void cfg_worker_defaults(struct cfg_worker *w);
 /* The group named name, or NULL after an error with a did-you-mean. */
 struct cfg_group *cfg_group_ref(struct parser *p, const char *name, int line,
     const char *key);
+
+/* config_exit.c: normal_exit, and the sets it makes. */
+void cfg_set_normal_exit(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_exit_set_add_code(struct cfg_exit_set *set, int code);
+void cfg_exit_set_add_sig(struct cfg_exit_set *set, int sig);
 
 /* Checks what needs the whole file: required keys, references, system. */
 void cfg_worker_finish(struct parser *p, struct cfg_worker *w);

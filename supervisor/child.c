@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "restart.h"
 #include "common/clock.h"
 #include "common/dur.h"
 #include "common/log.h"
@@ -606,8 +607,8 @@ child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 
 	exit_record(n, wstatus, &x);
 	exit_explain(d, n, &x);
-	normal = x.has_code && x.code == 0 && n->exec_errno == 0 &&
-	    n->killed != KILLED_START_TIMEOUT;
+	normal = rst_exit_normal(&n->w->normal_exit, x.has_code, x.code,
+	    x.sig) && n->exec_errno == 0 && n->killed != KILLED_START_TIMEOUT;
 	child_exited(d, n, &x);
 	return normal;
 }
@@ -667,7 +668,8 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 			snprintf(x.reason, sizeof(x.reason), "%.120s (adopted)",
 			    words);
 		child_exited(d, n, &x);
-		return status == 0 && n->killed != KILLED_START_TIMEOUT;
+		return status >= 0 && rst_exit_normal(&n->w->normal_exit, true,
+		    status, 0) && n->killed != KILLED_START_TIMEOUT;
 	}
 	snprintf(x.reason, sizeof(x.reason), "%s",
 	    n->killed == KILLED_START_TIMEOUT ? "not ready in time (start_timeout), "

@@ -58,10 +58,16 @@ rst_window_clear(struct rst_window *w)
 	w->head = 0;
 }
 
+bool
+rst_in_period(int64_t t_ms, int64_t now_ms, int64_t period_ms)
+{
+	return now_ms - t_ms <= period_ms;
+}
+
 static void
 window_expire(struct rst_window *w, int64_t now_ms, int64_t period_ms)
 {
-	while (w->n > 0 && now_ms - w->t[w->head] >= period_ms) {
+	while (w->n > 0 && !rst_in_period(w->t[w->head], now_ms, period_ms)) {
 		w->head = (w->head + 1) % w->cap;
 		w->n--;
 	}
@@ -88,8 +94,8 @@ rst_window_count(const struct rst_window *w, int64_t now_ms,
 	int c = 0;
 
 	for (int i = 0; i < w->n; i++)
-		if (now_ms - w->t[(w->head + i) % w->cap] < period_ms)
-			c++;
+		c += rst_in_period(w->t[(w->head + i) % w->cap], now_ms,
+		    period_ms);
 	return c;
 }
 
@@ -138,4 +144,14 @@ rst_exit_describe(int wstatus, char *buf, size_t n)
 		    WCOREDUMP(wstatus) ? ", core dumped" : "");
 	else
 		snprintf(buf, n, "wait status %#x", (unsigned)wstatus);
+}
+
+bool
+rst_exit_normal(const struct cfg_exit_set *set, bool has_code, int code,
+    int sig)
+{
+	if (has_code)
+		return code >= 0 && code <= 255 &&
+		    (set->codes[code / 8] & (1u << (code % 8))) != 0;
+	return sig >= 1 && sig <= 64 && (set->sigs & (1ull << (sig - 1))) != 0;
 }

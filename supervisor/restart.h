@@ -51,6 +51,13 @@ void rst_window_clear(struct rst_window *w);
 bool rst_window_add(struct rst_window *w, int64_t now_ms, int intensity,
     int64_t period_ms);
 
+/*
+ * Whether a restart at t_ms still counts at now_ms: OTP's rule
+ * (supervisor.erl keeps a restart while Now - Then =< Period), in
+ * milliseconds: one exactly period_ms old still counts.
+ */
+bool rst_in_period(int64_t t_ms, int64_t now_ms, int64_t period_ms);
+
 /* Restarts recorded within the last period_ms (for status). */
 int rst_window_count(const struct rst_window *w, int64_t now_ms,
     int64_t period_ms);
@@ -60,6 +67,13 @@ int rst_window_count(const struct rst_window *w, int64_t now_ms,
  * (one_for_one: f alone; one_for_all: all; rest_for_one: f and after).
  */
 void rst_strategy_range(enum cfg_strategy s, int f, int n, int *lo, int *hi);
+
+/*
+ * Whether an exit is normal for normal_exit = set: the exit status
+ * (has_code) or the signal that killed the process is in the set.
+ */
+bool rst_exit_normal(const struct cfg_exit_set *set, bool has_code,
+    int code, int sig);
 
 /* Whether an exit of a child of this restart type is restarted. */
 bool rst_should_restart(enum cfg_restart type, bool normal_exit);

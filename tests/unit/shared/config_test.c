@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "common/dur.h"
+#include "supervisor/restart.h"
 #include "common/hostport.h"
 #include "shared/config.h"
 
@@ -1099,6 +1100,17 @@ static const struct bad_row refused[] = {
 	    ONE(3, "stop_signal", "\"15x\" is not a signal", "TERM")},
 	{"a_bad_stop_signal_is_an_error#5", W "stop_signal = SIG\n",
 	    ONE(3, "stop_signal", "\"SIG\" is not a signal", "TERM")},
+	{"a_bad_normal_exit_is_an_error#1", W "normal_exit = 0 TERMINATE\n",
+	    ONE(3, "normal_exit", "\"TERMINATE\" is neither an exit status",
+	    "(0 to 255)", "TERM")},
+	{"a_bad_normal_exit_is_an_error#2", W "normal_exit = 256\n",
+	    ONE(3, "normal_exit", "\"256\" is neither an exit status")},
+	{"a_bad_normal_exit_is_an_error#3", W "normal_exit = 1x\n",
+	    ONE(3, "normal_exit", "\"1x\" is neither")},
+	{"a_bad_normal_exit_is_an_error#4", W "normal_exit =\n",
+	    ONE(3, "normal_exit", "empty value")},
+	{"normal_exit_is_a_worker_key", "[group g]\nnormal_exit = 0\n",
+	    ONE(2, "normal_exit", "not allowed in [group g]")},
 	{"a_bad_stop_signal_is_an_error#6", W "stop_signal = -9\n",
 	    ONE(3, "stop_signal", "\"-9\" is not a signal", "TERM")},
 	{"env_must_be_name_equals_value#1", W "env = FOO\n",
@@ -1404,6 +1416,30 @@ ParameterizedTest(int *id, supd_config, unreadable)
 /* ------------------------------------------------------------------------
  * Not one file loaded once
  */
+
+/* normal_exit: the set it makes replaces the default (0 and TERM). */
+Test(supd_config, normal_exit_lists_statuses_and_signals)
+{
+	struct cfg_errors e;
+	struct sup_config *c = NULL;
+	const char *text = "[worker d]\ncommand = /bin/true\n"
+	    "[worker w]\ncommand = /bin/true\nnormal_exit = 0 143 HUP\n";
+	const struct cfg_exit_set *def, *set;
+
+	cr_assert_eq(cfg_load_text("/tmp/x/sup.conf", text, strlen(text),
+	    "/tmp/x/run", 0, &c, &e), SUP_OK, "%s", all_errs(&e));
+	def = &c->workers[0]->normal_exit;
+	set = &c->workers[1]->normal_exit;
+	cr_assert(rst_exit_normal(def, true, 0, 0) &&
+	    rst_exit_normal(def, false, 0, SIGTERM));
+	cr_assert_not(rst_exit_normal(def, false, 0, SIGHUP));
+	cr_assert(rst_exit_normal(set, true, 0, 0) &&
+	    rst_exit_normal(set, true, 143, 0) &&
+	    rst_exit_normal(set, false, 0, SIGHUP));
+	cr_assert_not(rst_exit_normal(set, false, 0, SIGTERM),
+	    "the list replaces the default");
+	cfg_free(c);
+}
 
 Test(supd_config, a_config_given_by_a_relative_path_resolves_from_its_dir)
 {

@@ -231,6 +231,53 @@ Test(supd_restart, restarts_older_than_period_no_longer_count)
 	rst_window_fini(&w);
 }
 
+/*
+ * The window's edge is OTP's: supervisor.erl keeps a restart while
+ * Now - Then =< Period (in seconds there, in milliseconds here), so a
+ * restart exactly one period old still counts; a millisecond more and
+ * it does not.
+ */
+Test(supd_restart, a_restart_exactly_one_period_old_still_counts)
+{
+	struct rst_window w;
+
+	cr_assert(rst_in_period(0, 10000, 10000));
+	cr_assert_not(rst_in_period(0, 10001, 10000));
+	cr_assert(rst_window_init(&w, 1));
+	cr_assert_not(rst_window_add(&w, 0, 1, 10000));
+	cr_assert_eq(rst_window_count(&w, 10000, 10000), 1);
+	cr_assert(rst_window_add(&w, 10000, 1, 10000),
+	    "2 restarts within 10 s, the first exactly 10 s old: over 1");
+	rst_window_clear(&w);
+	cr_assert_not(rst_window_add(&w, 0, 1, 10000));
+	cr_assert_not(rst_window_add(&w, 10001, 1, 10000));
+	rst_window_fini(&w);
+}
+
+/*
+ * normal_exit: what counts as normal for a transient child. OTP's
+ * supervisor.erl does not restart a transient child that ended with
+ * normal, shutdown or {shutdown, _}; for a process, shutdown is a death
+ * by SIGTERM, so the default is status 0 and SIGTERM.
+ */
+Test(supd_restart, normal_exit_is_a_set_of_statuses_and_signals)
+{
+	struct cfg_exit_set def = {{1}, 1ull << (SIGTERM - 1)};
+	struct cfg_exit_set wrapper = {{1}, 0};
+
+	wrapper.codes[143 / 8] |= 1u << (143 % 8);
+	cr_assert(rst_exit_normal(&def, true, 0, 0));
+	cr_assert(rst_exit_normal(&def, false, 0, SIGTERM));
+	cr_assert_not(rst_exit_normal(&def, true, 1, 0));
+	cr_assert_not(rst_exit_normal(&def, true, 143, 0));
+	cr_assert_not(rst_exit_normal(&def, false, 0, SIGKILL));
+	cr_assert_not(rst_exit_normal(&def, false, 0, SIGINT));
+	cr_assert(rst_exit_normal(&wrapper, true, 143, 0));
+	cr_assert_not(rst_exit_normal(&wrapper, false, 0, SIGTERM));
+	cr_assert_not(rst_exit_normal(&def, true, 256, 0));
+	cr_assert_not(rst_exit_normal(&def, false, 0, 65));
+}
+
 Test(supd_restart, steady_restarts_slower_than_the_limit_never_give_up)
 {
 	struct rst_window w;
