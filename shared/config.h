@@ -22,6 +22,10 @@ enum cfg_ready { READY_NONE, READY_NOTIFY, READY_SUP };
 enum cfg_stdout { OUT_LOG, OUT_INHERIT, OUT_NULL };
 enum cfg_give_up { GIVE_UP_EXIT, GIVE_UP_STAY };
 enum cfg_durability { DURABILITY_CRASH, DURABILITY_POWER };
+/* on_start_failure: a group without the key does as its parent; root's
+ * default is retry. */
+enum cfg_start_failure { START_FAILURE_INHERIT, START_FAILURE_RETRY,
+	START_FAILURE_ABORT };
 
 #define CFG_MAX_INSTANCES 10000
 #define CFG_LOG_MAX_SIZE (50LL * 1024 * 1024) /* as supervisord */
@@ -54,6 +58,7 @@ struct cfg_group {
 	int64_t period_ms;
 	int64_t shutdown_ms; /* DUR_INFINITY by default */
 	struct cfg_backoff backoff;
+	enum cfg_start_failure start_failure;
 };
 
 struct cfg_worker {

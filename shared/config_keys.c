@@ -97,6 +97,7 @@ static const char *const ready_words[] = {"none", "notify", "sup"};
 static const char *const stdout_words[] = {"log", "inherit", "null"};
 static const char *const give_up_words[] = {"exit", "stay"};
 static const char *const durability_words[] = {"crash", "power"};
+static const char *const start_failure_words[] = {"retry", "abort"};
 #define NWORDS(a) (sizeof(a) / sizeof(a[0]))
 
 const char *
@@ -311,6 +312,18 @@ set_give_up(struct parser *p, struct section *s, const char *k,
 	(void)s;
 	if (i >= 0)
 		p->c->on_give_up = (enum cfg_give_up)i;
+}
+
+static void
+set_start_failure(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	int i = word_pick(p, k, v, start_failure_words,
+	    NWORDS(start_failure_words));
+
+	if (i >= 0)
+		s->group->start_failure = i == 0 ? START_FAILURE_RETRY
+						 : START_FAILURE_ABORT;
 }
 
 static void
@@ -722,6 +735,7 @@ static const struct keydef keys[] = {
 	{"state", IN_SUP, set_state, false},
 	{"on_give_up", IN_SUP, set_give_up, false},
 	{"durability", IN_SUP, set_durability, false},
+	{"on_start_failure", IN_SUP | IN_GROUP, set_start_failure, false},
 	{"http", IN_SUP, set_http, false},
 	{"parent", IN_GROUP, set_parent, false},
 	{"strategy", IN_SUP | IN_GROUP, set_strategy, false},

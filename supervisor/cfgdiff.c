@@ -161,6 +161,7 @@ group_keys(const struct cfg_group *a, const struct cfg_group *b,
 	NOTE(a->period_ms == b->period_ms, "period");
 	NOTE(a->shutdown_ms == b->shutdown_ms, "shutdown");
 	NOTE(backoff_eq(&a->backoff, &b->backoff), "backoff");
+	NOTE(a->start_failure == b->start_failure, "on_start_failure");
 }
 
 #undef NOTE

@@ -69,12 +69,30 @@ note_give_up(struct supd *d, const struct supd_node *g)
 {
 	char per[32], why[128];
 
+	if (d->eng.aborting) /* start_abort() said why */
+		return;
 	dur_format(g->g->period_ms, per, sizeof(per));
 	LOG_EV("group.give_up", log_str("name", g->name),
 	    log_num("intensity", g->g->intensity), log_str("period", per));
 	snprintf(why, sizeof(why), "more than %d restarts in %s",
 	    g->g->intensity, per);
 	persist_event(d, g->name, "give_up", 0, NULL, why, "intensity");
+}
+
+/* A child failed the tree's first start, and on_start_failure = abort. */
+static void
+note_start_abort(struct supd *d, const struct supd_node *n)
+{
+	char why[400];
+
+	snprintf(why, sizeof(why), "%s failed to start: %s", n->name,
+	    n->last.valid ? n->last.reason : "not started");
+	LOG_EV("supd.start_failed", log_str("name", n->name),
+	    log_str("reason", n->last.valid ? n->last.reason :
+	    "not started"), log_str("note", "on_start_failure = abort: "
+	    "stopping the tree; supd exits 1"));
+	persist_event(d, n->name, "start_failed", 0, NULL, why,
+	    "on_start_failure");
 }
 
 static void
@@ -132,9 +150,14 @@ note_render(struct supd *d, const struct eng_action *a)
 		    log_str("reason", "root gave up; "
 		    "supd stays up (on_give_up = stay)"));
 		break;
+	case NOTE_START_ABORT:
+		note_start_abort(d, n);
+		break;
 	case NOTE_ROOT_GIVE_UP:
 		LOG_EV("supd.give_up",
-		    log_str("reason", "root exceeded its restart intensity"),
+		    log_str("reason", d->eng.aborting ? "the first start "
+		    "failed (on_start_failure = abort)" :
+		    "root exceeded its restart intensity"),
 		    log_str("exit", "1"));
 		manager_stopping(&d->mgr);
 		break;

@@ -213,8 +213,10 @@ node_start(struct engine *e, struct supd_node *n, bool restart, int64_t now)
 static void
 node_ready(struct engine *e, struct supd_node *n, int64_t now)
 {
-	if (n == e->root)
+	if (n == e->root) {
 		e->recovering = false; /* groups restart fresh from now on */
+		e->started = true;
+	}
 	n->state = NS_RUNNING;
 	n->ready_ns = now;
 	n->deadline_ns = 0;
@@ -273,7 +275,7 @@ node_stopped(struct supd_node *n)
 static void
 root_gave_up(struct engine *e)
 {
-	if (e->on_give_up == GIVE_UP_STAY) {
+	if (e->on_give_up == GIVE_UP_STAY && !e->aborting) {
 		e->root->state = NS_FAILED;
 		note(e, e->root, NOTE_ROOT_FAILED, 0);
 		return;
@@ -339,12 +341,38 @@ restart_plan(struct engine *e, struct supd_node *n, int64_t now)
 			sibling_restart(g->kids[i], n);
 }
 
+/*
+ * Whether a worker of g that fails before it is ready, in the tree's
+ * first start, aborts it: OTP's failed_to_start_child, which cascades up
+ * (so the nearest group that says decides). Never for a tree a new supd
+ * took over: it started long ago.
+ */
+static bool
+start_aborts(const struct engine *e, const struct supd_node *g)
+{
+	if (e->started || e->recovering || e->aborting)
+		return false;
+	for (; g != NULL; g = g->parent)
+		if (g->g->start_failure != START_FAILURE_INHERIT)
+			return g->g->start_failure == START_FAILURE_ABORT;
+	return false;
+}
+
+static void
+start_abort(struct engine *e, struct supd_node *n, int64_t now)
+{
+	note(e, n, NOTE_START_ABORT, 0);
+	e->aborting = true;
+	group_give_up(e, e->root, now);
+}
+
 /* n ended on its own (or a group gave up): the restart rules apply. */
 static void
 node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 {
 	struct supd_node *g = n->parent;
 	enum cfg_restart type = n->w ? n->w->restart : RESTART_PERMANENT;
+	bool unready = n->state == NS_STARTING && !n->is_group;
 
 	n->state = NS_STOPPED;
 	n->deadline_ns = 0;
@@ -357,6 +385,11 @@ node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 	if (node_pending_stop(n) || g->state == NS_STOPPING ||
 	    g->state == NS_STOPPED || e->shutting_down) {
 		drop_stop(n);
+		return;
+	}
+	if (unready && start_aborts(e, g)) {
+		n->pending = PEND_NONE;
+		start_abort(e, n, now);
 		return;
 	}
 	if (!rst_should_restart(type, normal)) {

@@ -66,6 +66,9 @@ enum eng_note {
 	NOTE_ROOT_GIVE_UP,	 /* root gave up; supd exits 1 */
 	NOTE_SHUTDOWN,		 /* supd stops the tree */
 	NOTE_SHUTDOWN_AGAIN,	 /* ... asked for while already under way */
+	NOTE_START_ABORT,	 /* node failed the tree's first start, and
+				  * on_start_failure = abort: supd stops
+				  * the tree and exits 1 */
 };
 
 enum eng_action_type {
@@ -99,6 +102,9 @@ struct engine {
 	bool recovering;	   /* the first start keeps what recovery
 				    * brought back (set before EV_START) */
 	bool shutting_down;
+	bool started;		   /* root was ready once: the first start is
+				    * over (on_start_failure) */
+	bool aborting;		   /* a failed first start stops the tree */
 	uint64_t rng;		   /* xorshift state: backoff jitter */
 	struct eng_action out[ENG_BATCH + 8];
 	int nout;

@@ -3,6 +3,7 @@
  * in the engine and restart unit tests; these are the real processes).
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tests/t.h"
@@ -65,4 +66,40 @@ Test(otp, normal_exit_can_name_a_wrappers_status)
 	    "143 is a failure by default");
 	cr_assert_str_eq(t_state(&env, "w"), "stopped");
 	cr_assert_eq(t_history_count(&env, "w", "restart"), 0);
+}
+
+/* on_start_failure = abort: a child that exits before it is ready in the
+ * first start stops the tree, and supd exits 1 naming it; the children
+ * after it never start. */
+Test(otp, a_failed_first_start_aborts_when_told_to)
+{
+	char *log;
+
+	t_conf(&env, "on_start_failure = abort\n"
+	    "[worker up]\ncommand = " CHILD "\n"
+	    "[worker bad]\ncommand = " CHILD " --exit-after=50 --code=3\n"
+	    "ready = notify\n"
+	    "[worker after]\ncommand = " CHILD "\n");
+	t_supd_spawn(&env);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 1, "%s", t_read(env.log));
+	log = t_read(env.log);
+	cr_assert(strstr(log, "supd.start_failed name=bad") != NULL, "%s",
+	    log);
+	free(log);
+	cr_assert_eq(t_history_count(&env, "bad", "start_failed"), 1);
+	cr_assert_eq(t_history_count(&env, "bad", "restart"), 0);
+	cr_assert_eq(t_history_count(&env, "after", "start"), 0);
+	cr_assert_eq(t_history_count(&env, "up", "exit"), 1, "stopped");
+}
+
+/* retry (the default): the same start goes on, restarting the child. */
+Test(otp, a_failed_first_start_is_retried_by_default)
+{
+	t_conf(&env, "[worker bad]\ncommand = " CHILD " --exit-after=50 "
+	    "--code=3\nready = notify\nbackoff = 0 0\n"
+	    "[worker after]\ncommand = " CHILD "\n");
+	t_supd_spawn(&env);
+	cr_assert(T_WAIT(t_history_count(&env, "bad", "restart") >= 1,
+	    T_WAIT_MS));
+	cr_assert(t_supd_alive(&env));
 }

@@ -156,6 +156,7 @@ static const char *const note_names[] = {
 	[NOTE_CHILD_KILL] = "kill", [NOTE_CHILD_READY_ADOPTED] = "adopted",
 	[NOTE_ROOT_FAILED] = "failed", [NOTE_ROOT_GIVE_UP] = "give_up",
 	[NOTE_SHUTDOWN] = "shutdown", [NOTE_SHUTDOWN_AGAIN] = "shutdown",
+	[NOTE_START_ABORT] = "start_abort",
 };
 
 /* Carries out (records) n actions; the world's answers are queued. */
@@ -664,6 +665,72 @@ Test(supd_engine, a_spawn_that_fails_is_a_failure_and_holds_an_ordered_start,
 	ACTS("spawn a; respawn a; respawn a; exit 1");
 	cr_assert_eq(find("b")->restarts, 0u);
 	cr_assert_null(strstr(W->acts, "spawn b"));
+}
+
+/*
+ * on_start_failure = abort: OTP's supervisor aborts its start when a
+ * child fails to start ({shutdown, {failed_to_start_child, Id, _}}, which
+ * fails the parent's start in turn): a child that exits, or is not ready
+ * in time, before it was ready in the tree's first start stops the tree
+ * (last first) and supd exits 1, whatever on_give_up says.
+ */
+Test(supd_engine, a_child_failing_the_first_start_aborts_it_when_told_to,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *g;
+
+	worker("a", r, RESTART_PERMANENT);
+	g = group("g", r, STRAT_ONE_FOR_ONE, 10, 5000);
+	worker("b", g, RESTART_TEMPORARY);
+	worker("c", r, RESTART_PERMANENT);
+	W->grp[0].start_failure = START_FAILURE_ABORT; /* inherited by g */
+	W->auto_ready = false;
+	engine_init(&W->e, W->v, W->n, GIVE_UP_STAY, 42);
+	run(EV_START, r, false);
+	run(EV_READY, find("a"), false);
+	clear();
+	crash("b"); /* exits before it is ready: a failed start */
+	cr_assert_str_eq(W->acts, "stop a; exit 1", "notes: %s", W->notes);
+	cr_assert(strstr(W->notes, "start_abort b") != NULL, "%s", W->notes);
+	cr_assert_null(strstr(W->acts, "spawn c"));
+}
+
+Test(supd_engine, a_start_timeout_in_the_first_start_aborts_it_too,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	worker("a", r, RESTART_PERMANENT);
+	W->grp[0].start_failure = START_FAILURE_ABORT;
+	W->auto_ready = false;
+	begin();
+	W->now += 10000 * MS;
+	run(EV_TIMER, NULL, false);
+	ACTS("spawn a; kill a; exit 1");
+}
+
+/* retry (the default), a group that says retry under an abort, a failure
+ * after the first start, and a recovered tree: the restart rules. */
+Test(supd_engine, retry_and_later_failures_are_restarted_as_before,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *g = group("g", r, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	worker("a", g, RESTART_PERMANENT);
+	worker("b", r, RESTART_PERMANENT);
+	W->grp[0].start_failure = START_FAILURE_ABORT;
+	W->grp[1].start_failure = START_FAILURE_RETRY;
+	W->auto_ready = false;
+	begin();
+	crash("a");
+	ACTS("spawn a; respawn a");
+	run(EV_READY, find("a"), false);
+	run(EV_READY, find("b"), false);
+	clear();
+	crash("b"); /* the first start is over */
+	ACTS("respawn b");
 }
 
 /* --- user requests -------------------------------------------------------- */
