@@ -79,6 +79,7 @@ struct cfg_worker {
 	bool brutal_kill;
 	int stop_signal;
 	struct cfg_exit_set normal_exit; /* default: status 0 and SIGTERM */
+	struct cfg_exit_set ignore_exit; /* statuses that say ignore; none */
 	struct cfg_backoff backoff;
 	char *directory;   /* owned: absolute, or NULL */
 	bool has_user;

@@ -752,6 +752,7 @@ static const struct keydef keys[] = {
 	{"start_timeout", IN_WORKER, set_start_timeout, false},
 	{"stop_signal", IN_WORKER, set_stop_signal, false},
 	{"normal_exit", IN_WORKER, cfg_set_normal_exit, false},
+	{"ignore_exit", IN_WORKER, cfg_set_ignore_exit, false},
 	{"directory", IN_WORKER, set_directory, false},
 	{"user", IN_WORKER, set_user, false},
 	{"umask", IN_WORKER, set_umask, false},

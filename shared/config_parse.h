@@ -60,6 +60,8 @@ struct cfg_group *cfg_group_ref(struct parser *p, const char *name, int line,
 /* config_exit.c: normal_exit, and the sets it makes. */
 void cfg_set_normal_exit(struct parser *p, struct section *s, const char *k,
     const char *v);
+void cfg_set_ignore_exit(struct parser *p, struct section *s, const char *k,
+    const char *v);
 void cfg_exit_set_add_code(struct cfg_exit_set *set, int code);
 void cfg_exit_set_add_sig(struct cfg_exit_set *set, int sig);
 

@@ -146,6 +146,8 @@ worker_inplace_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	NOTE(a->stop_signal == b->stop_signal, "stop_signal");
 	NOTE(memcmp(&a->normal_exit, &b->normal_exit,
 	    sizeof(a->normal_exit)) == 0, "normal_exit");
+	NOTE(memcmp(&a->ignore_exit, &b->ignore_exit,
+	    sizeof(a->ignore_exit)) == 0, "ignore_exit");
 	NOTE(backoff_eq(&a->backoff, &b->backoff), "backoff");
 	NOTE(a->log_max_size == b->log_max_size && a->log_keep == b->log_keep,
 	    "log rotation");

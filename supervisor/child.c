@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "notify.h"
 #include "restart.h"
 #include "common/clock.h"
 #include "common/dur.h"
@@ -599,18 +600,42 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 	n->exec_errno = 0;
 }
 
-bool
+/*
+ * How an exit with status code (has_code) or signal sig counts. A libsup
+ * worker that says ignore sends SUP_STATUS=ignored, then exits 0: the
+ * datagram is queued before the exit is seen, and read now if the loop
+ * has not read it yet.
+ */
+static enum child_exit
+exit_kind(struct supd *d, struct supd_node *n, bool has_code, int code,
+    int sig)
+{
+	const struct cfg_worker *w = n->w;
+
+	if (n->exec_errno != 0 || n->killed == KILLED_START_TIMEOUT)
+		return EXIT_ABNORMAL;
+	if (has_code && rst_exit_normal(&w->ignore_exit, true, code, 0))
+		return EXIT_IGNORE;
+	if (has_code && code == 0 && w->ready == READY_SUP) {
+		notify_read(d);
+		if (strcmp(n->sup_status, "ignored") == 0)
+			return EXIT_IGNORE;
+	}
+	return rst_exit_normal(&w->normal_exit, has_code, code, sig) ?
+	    EXIT_NORMAL : EXIT_ABNORMAL;
+}
+
+enum child_exit
 child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 {
+	enum child_exit how;
 	struct exit_info x;
-	bool normal;
 
 	exit_record(n, wstatus, &x);
 	exit_explain(d, n, &x);
-	normal = rst_exit_normal(&n->w->normal_exit, x.has_code, x.code,
-	    x.sig) && n->exec_errno == 0 && n->killed != KILLED_START_TIMEOUT;
+	how = exit_kind(d, n, x.has_code, x.code, x.sig);
 	child_exited(d, n, &x);
-	return normal;
+	return how;
 }
 
 sup_err
@@ -643,7 +668,7 @@ child_keep(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 	n->started_ns = clk_mono_ns();
 }
 
-bool
+enum child_exit
 child_adopted_gone(struct supd *d, struct supd_node *n)
 {
 	struct exit_info x = {.valid = true, .at_ms = clk_real_ms()};
@@ -668,8 +693,8 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 			snprintf(x.reason, sizeof(x.reason), "%.120s (adopted)",
 			    words);
 		child_exited(d, n, &x);
-		return status >= 0 && rst_exit_normal(&n->w->normal_exit, true,
-		    status, 0) && n->killed != KILLED_START_TIMEOUT;
+		return status >= 0 ? exit_kind(d, n, true, status, 0)
+				   : EXIT_ABNORMAL;
 	}
 	snprintf(x.reason, sizeof(x.reason), "%s",
 	    n->killed == KILLED_START_TIMEOUT ? "not ready in time (start_timeout), "
@@ -677,5 +702,5 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 	    "stopped (status unknown: adopted)" :
 	    "exited (status unknown: adopted)");
 	child_exited(d, n, &x);
-	return false;
+	return EXIT_ABNORMAL;
 }

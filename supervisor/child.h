@@ -29,9 +29,10 @@ enum child_spawned child_spawn(struct supd *d, struct supd_node *n,
 /* Sends the stop signal (or SIGKILL) to n's process group. */
 void child_signal_stop(struct supd *d, struct supd_node *n);
 /* The process of n was reaped with this wait status: its exit is
- * recorded and logged. Returns whether it was a normal exit (status 0),
- * for the engine (effects_exited). */
-bool child_reaped(struct supd *d, struct supd_node *n, int wstatus);
+ * recorded and logged. Returns how it ended (normal_exit, ignore_exit,
+ * a libsup worker's SUP_STATUS=ignored), for the engine. */
+enum child_exit child_reaped(struct supd *d, struct supd_node *n,
+    int wstatus);
 /* SIGKILL to n's process group now. */
 void child_kill(struct supd_node *n);
 /* sig to n's process group, or to n alone if it left it (through its
@@ -39,8 +40,8 @@ void child_kill(struct supd_node *n);
 int child_signal(struct supd_node *n, int sig);
 
 /* An adopted child's pidfd polled readable: it is gone; recorded as
- * child_reaped() does, and whether it was a normal exit returned. */
-bool child_adopted_gone(struct supd *d, struct supd_node *n);
+ * child_reaped() does, and how it ended returned. */
+enum child_exit child_adopted_gone(struct supd *d, struct supd_node *n);
 /* Watches pid (not our child) through a pidfd. */
 sup_err child_adopt(struct supd *d, struct supd_node *n, pid_t pid,
     int64_t start);

@@ -49,7 +49,8 @@ worker_json(const struct supd_node *n, int64_t now)
 	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
 	    "name", n->name, "group", n->parent->name,
 	    "state", node_state_name(n->state),
-	    "status", str_or_null(n->sup_status),
+	    "status", str_or_null(n->hold == HOLD_IGNORED ? "ignored" :
+	        n->sup_status),
 	    "status_text", str_or_null(n->status_text),
 	    "pid", has_pid ? json_integer(n->pid) : json_null(),
 	    "restarts", (json_int_t)n->restarts,

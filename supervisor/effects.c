@@ -254,10 +254,10 @@ effects_event(struct supd *d, enum eng_event_type type, struct supd_node *n)
 }
 
 void
-effects_exited(struct supd *d, struct supd_node *n, bool normal)
+effects_exited(struct supd *d, struct supd_node *n, enum child_exit how)
 {
 	struct eng_event ev = {.type = EV_EXITED, .node = n,
-	    .normal = normal};
+	    .normal = how == EXIT_NORMAL, .ignored = how == EXIT_IGNORE};
 
 	if (d->in_effects)
 		queue_push(d, &ev);

@@ -15,7 +15,8 @@ struct supd;
 void effects_event(struct supd *d, enum eng_event_type type,
     struct supd_node *n);
 /* The same, for an exit: normal is a normal exit (status 0). */
-void effects_exited(struct supd *d, struct supd_node *n, bool normal);
+void effects_exited(struct supd *d, struct supd_node *n,
+    enum child_exit how);
 /* Settles the tree: events that waited, then groups' steps, each batch
  * carried out, until the engine has nothing more to do. */
 void effects_settle(struct supd *d);

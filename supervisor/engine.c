@@ -161,7 +161,7 @@ group_start(struct engine *e, struct supd_node *g, bool restart)
 	rst_window_clear(&g->window);
 	for (int i = 0; i < g->nkids; i++) {
 		struct supd_node *k = g->kids[i];
-		if (k->hold == HOLD_DONE)
+		if (k->hold == HOLD_DONE || k->hold == HOLD_IGNORED)
 			k->hold = HOLD_NONE;
 		k->not_before_ns = 0;
 		k->backoff_step = 0;
@@ -366,9 +366,11 @@ start_abort(struct engine *e, struct supd_node *n, int64_t now)
 	group_give_up(e, e->root, now);
 }
 
-/* n ended on its own (or a group gave up): the restart rules apply. */
+/* n ended on its own (or a group gave up): the restart rules apply;
+ * ignored: n said ignore, and is kept as it is, not restarted. */
 static void
-node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
+node_ended(struct engine *e, struct supd_node *n, bool normal, bool ignored,
+    int64_t now)
 {
 	struct supd_node *g = n->parent;
 	enum cfg_restart type = n->w ? n->w->restart : RESTART_PERMANENT;
@@ -385,6 +387,11 @@ node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 	if (node_pending_stop(n) || g->state == NS_STOPPING ||
 	    g->state == NS_STOPPED || e->shutting_down) {
 		drop_stop(n);
+		return;
+	}
+	if (ignored) { /* OTP: the spec is kept, with no process */
+		n->hold = n->hold == HOLD_NONE ? HOLD_IGNORED : n->hold;
+		n->pending = PEND_NONE;
 		return;
 	}
 	if (unready && start_aborts(e, g)) {
@@ -405,6 +412,12 @@ node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 		return;
 	}
 	restart_plan(e, n, now);
+}
+
+static void
+node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
+{
+	node_ended(e, n, normal, false, now);
 }
 
 /* --- a group's step ---------------------------------------------------- */
@@ -742,7 +755,7 @@ engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
 		if (n->state == NS_STOPPING)
 			node_stopped(n);
 		else
-			node_failed(e, n, ev->normal, now);
+			node_ended(e, n, ev->normal, ev->ignored, now);
 		break;
 	case EV_SPAWN_FAILED:
 		/* No process: stopped already if a stop came in its batch. */

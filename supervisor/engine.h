@@ -44,6 +44,9 @@ struct eng_event {
 	enum eng_event_type type;
 	struct supd_node *node;	/* all but EV_TIMER and EV_SHUTDOWN */
 	bool normal;		/* EV_EXITED */
+	bool ignored;		/* EV_EXITED: it said ignore (ignore_exit,
+				 * or a libsup init returning
+				 * SUP_RET_IGNORE) */
 	int64_t at;		/* when it happened (monotonic ns); 0: now.
 				 * An effect's outcome carries the moment it
 				 * happened, not the end of its batch. */

@@ -49,7 +49,12 @@ enum node_hold {
 	HOLD_STOPPED,	/* supctl stopped it: it stays stopped */
 	HOLD_DONE,	/* its job is over: a temporary child that ended, or a
 			 * transient one that exited normally */
+	HOLD_IGNORED,	/* it said ignore (OTP's init returning ignore): kept,
+			 * not restarted, started again with its group */
 };
+
+/* How a worker's process ended, for the engine. */
+enum child_exit { EXIT_ABNORMAL, EXIT_NORMAL, EXIT_IGNORE };
 
 /* Why supd SIGKILLed a worker, for its exit reason. */
 enum node_killed {

@@ -42,7 +42,7 @@ snap_fill(const struct supd_node *n, struct node_snap *s)
 	    (unsigned)node_pending_stop(n) << 1 |
 	    (unsigned)node_pending_restart(n) << 2 |
 	    (unsigned)(n->hold == HOLD_STOPPED) << 3 |
-	    (unsigned)(n->hold == HOLD_DONE) << 4 |
+	    (unsigned)(n->hold == HOLD_DONE || n->hold == HOLD_IGNORED) << 4 |
 	    (unsigned)(n->ready_ns != 0) << 5;
 	s->spawn_id = n->spawn_id;
 	s->pid = n->pid;
@@ -119,7 +119,7 @@ node_write(struct supd *d, const struct supd_node *n)
 		.pending_stop = node_pending_stop(n),
 		.is_restart = node_pending_restart(n),
 		.user_stopped = n->hold == HOLD_STOPPED,
-		.done = n->hold == HOLD_DONE,
+		.done = n->hold == HOLD_DONE || n->hold == HOLD_IGNORED,
 		.spawn_id = (int64_t)n->spawn_id, .pid = n->pid,
 		.pid_start = n->pid_start, .spawned_at = n->spawned_real_ms,
 		.ready = n->ready_ns != 0, .restarts = n->restarts,

@@ -35,7 +35,7 @@ line_apply(struct sdn_msg *m, const char *l, size_t n)
 		m->has_status = true;
 	} else if ((v = value_of(l, n, "SUP_STATUS")) != NULL) {
 		static const char *const words[] = {"initializing", "ready",
-		    "degraded"};
+		    "degraded", "ignored"};
 		size_t vn = n - (size_t)(v - l);
 		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 			if (vn == strlen(words[i]) && memcmp(v, words[i], vn) ==

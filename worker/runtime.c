@@ -639,6 +639,9 @@ endpoint_listen(sup_worker *w, char *why, size_t n)
 	return true;
 }
 
+/* start()'s answer when init said SUP_RET_IGNORE: exit 0 at once. */
+#define START_IGNORED (-1)
+
 static int
 start(sup_worker *w, int argc, char **argv)
 {
@@ -673,6 +676,11 @@ start(sup_worker *w, int argc, char **argv)
 	if (ret == SUP_RET_STOP)
 		return fail(w, 1, w->stop_reason[0] ? w->stop_reason
 						     : "init failed");
+	if (ret == SUP_RET_IGNORE) {
+		/* Said before the exit: supd reads it as it reaps. */
+		wrk_notify("SUP_STATUS=ignored");
+		return START_IGNORED;
+	}
 	if ((e = wrk_commit(w, false)) != SUP_OK) { /* init's table writes */
 		wrk_db_why(w, "publish its tables", e, why, sizeof(why));
 		return fail(w, 1, why);
@@ -777,7 +785,7 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	w.sigfd = w.timerfd = w.epfd = w.lockfd = -1;
 	if ((code = start(&w, argc, argv)) != 0) {
 		st_close(w.db);
-		return code;
+		return code == START_IGNORED ? 0 : code;
 	}
 	/* Ready as soon as init returned; a slow load comes after. */
 	snprintf(w.status, sizeof(w.status), "%s", w.continuing ?

@@ -116,6 +116,9 @@ enum sup_ret {
 	SUP_RET_STOP,	     /* terminate(reason) and exit normally */
 	SUP_RET_HIBERNATE,   /* go on, hibernated: checkpoint, the hibernate
 			      * hook, memory back to the OS */
+	SUP_RET_IGNORE,	     /* init: not needed here (OTP's ignore): exit
+			      * 0 at once, no terminate; supd keeps the
+			      * worker as "ignored", not restarted */
 };
 
 /* What handle_info receives. */

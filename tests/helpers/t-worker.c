@@ -23,7 +23,8 @@
  * With T_MARKS=FILE in its environment, sleep, defer and task append
  * "sleep", "defer" or "task" to FILE as they start: tests wait for that,
  * not for a time.
- * Fields: --need=N (required), --counter, --value, --load-ms, --slow-init.
+ * Fields: --need=N (required), --counter, --value, --load-ms, --slow-init,
+ * --ignore=true (init returns SUP_RET_IGNORE).
  * terminate() sets `terminated` to true (seen in the final checkpoint).
  */
 #include <signal.h>
@@ -37,7 +38,7 @@
 
 struct st {
 	int64_t need, counter, value, a, b, timeouts, ticks, load_ms;
-	bool terminated, spinning;
+	bool terminated, spinning, ignore;
 	int64_t every_ms, spin_ms;
 };
 
@@ -51,6 +52,7 @@ static const struct sup_field fields[] = {
 	SUP_FIELD(struct st, ticks, SUP_INT64, SUP_OPTIONAL, "0"),
 	SUP_FIELD(struct st, load_ms, SUP_INT64, SUP_OPTIONAL, "0"),
 	SUP_FIELD(struct st, terminated, SUP_BOOL, SUP_OPTIONAL, "false"),
+	SUP_FIELD(struct st, ignore, SUP_BOOL, SUP_OPTIONAL, "false"),
 };
 
 static void
@@ -70,6 +72,8 @@ t_init(sup_worker *w, void *state, bool recovering)
 	(void)recovering;
 	s->terminated = false;
 	s->spinning = false;
+	if (s->ignore)
+		return SUP_RET_IGNORE;
 	return s->load_ms > 0 ? SUP_RET_CONTINUE : SUP_RET_OK;
 }
 

@@ -103,3 +103,48 @@ Test(otp, a_failed_first_start_is_retried_by_default)
 	    T_WAIT_MS));
 	cr_assert(t_supd_alive(&env));
 }
+
+/* ignore: OTP's init returning ignore. The spec is kept, the child is
+ * not restarted, its group's start goes on, status says "ignored"; a
+ * start of its group (or supctl start) runs it again. By exit status
+ * (ignore_exit) for any program, by SUP_RET_IGNORE for a libsup one. */
+static void
+assert_ignored(const char *name)
+{
+	json_t *s, *k;
+
+	cr_assert(T_WAIT(strcmp(t_state(&env, name), "stopped") == 0,
+	    T_WAIT_MS));
+	s = t_status(&env);
+	cr_assert_not_null(s, "%s", t_status_err);
+	k = t_kid(s, name);
+	cr_assert_str_eq(json_string_value(json_object_get(k, "status")),
+	    "ignored");
+	json_decref(s);
+	cr_assert_eq(t_history_count(&env, name, "restart"), 0);
+}
+
+Test(otp, an_ignore_exit_status_keeps_the_child_without_restarting_it)
+{
+	t_conf(&env, "[worker opt]\ncommand = " CHILD " --exit-after=20 "
+	    "--code=77\nready = notify\nignore_exit = 77\n"
+	    "[worker after]\ncommand = " CHILD "\n");
+	t_supd_start(&env); /* root is ready: the start went on */
+	cr_assert_str_eq(t_state(&env, "after"), "running");
+	assert_ignored("opt");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "start", "opt", NULL), 1,
+	    "it ignores again: the start fails, as OTP's restart_child");
+	cr_assert(T_WAIT(t_history_count(&env, "opt", "exit") == 2,
+	    T_WAIT_MS));
+	assert_ignored("opt");
+}
+
+Test(otp, a_libsup_init_returning_ignore_is_ignored)
+{
+	t_conf(&env, "[worker w]\ncommand = " T_HELPER("t-worker")
+	    " --need=1 --ignore=true\nready = sup\n"
+	    "[worker after]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	assert_ignored("w");
+	cr_assert_str_eq(t_state(&env, "after"), "running");
+}

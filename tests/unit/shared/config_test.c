@@ -1115,6 +1115,8 @@ static const struct bad_row refused[] = {
 	    "abort?")},
 	{"on_start_failure_is_not_a_worker_key", W "on_start_failure = abort\n",
 	    ONE(3, "on_start_failure", "not allowed in [worker w]")},
+	{"ignore_exit_takes_statuses_only", W "ignore_exit = 77 TERM\n",
+	    ONE(3, "ignore_exit", "\"TERM\" is not an exit status (0 to 255)")},
 	{"normal_exit_is_a_worker_key", "[group g]\nnormal_exit = 0\n",
 	    ONE(2, "normal_exit", "not allowed in [group g]")},
 	{"a_bad_stop_signal_is_an_error#6", W "stop_signal = -9\n",

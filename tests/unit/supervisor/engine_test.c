@@ -733,6 +733,37 @@ Test(supd_engine, retry_and_later_failures_are_restarted_as_before,
 	ACTS("respawn b");
 }
 
+/*
+ * ignore: OTP's init returning ignore keeps the child spec with no
+ * process (supervisor.erl: {ok, undefined}); the start goes on to the
+ * next child, nothing is restarted or counted, and a start of the group
+ * (here one_for_all after a sibling's failure) runs it again.
+ */
+Test(supd_engine, an_ignored_child_is_kept_and_the_start_goes_on,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ALL, 1, 5000);
+	struct supd_node *a = worker("a", r, RESTART_PERMANENT);
+
+	worker("b", r, RESTART_PERMANENT);
+	W->auto_ready = false;
+	begin();
+	W->q[W->qn++] = (struct eng_event){.type = EV_EXITED, .node = a,
+	    .ignored = true, .at = W->now};
+	run(EV_TIMER, NULL, false);
+	cr_assert_eq(a->hold, HOLD_IGNORED);
+	cr_assert_eq(a->state, NS_STOPPED);
+	run(EV_READY, find("b"), false);
+	ACTS("spawn a; spawn b");
+	cr_assert_eq(r->state, NS_RUNNING, "ready without a");
+	cr_assert_eq(a->restarts, 0u);
+	cr_assert_eq(r->window.n, 0, "nothing counted");
+	clear();
+	crash("b"); /* one_for_all: the group starts again, a with it */
+	ACTS("respawn a");
+	cr_assert_eq(a->hold, HOLD_NONE);
+}
+
 /* --- user requests -------------------------------------------------------- */
 
 Test(supd_engine, a_user_stop_holds_and_a_user_start_releases,
