@@ -420,6 +420,7 @@ config_finish(struct parser *p)
 		group_check_cycle(p, c->groups[i]);
 	for (int i = 0; i < c->nworkers; i++)
 		cfg_worker_finish(p, c->workers[i]);
+	cfg_significant_check(p);
 }
 
 static void

@@ -26,6 +26,10 @@ enum cfg_durability { DURABILITY_CRASH, DURABILITY_POWER };
  * default is retry. */
 enum cfg_start_failure { START_FAILURE_INHERIT, START_FAILURE_RETRY,
 	START_FAILURE_ABORT };
+/* auto_shutdown (OTP 24): when a group ends on its own, after its
+ * significant children did. */
+enum cfg_auto_shutdown { AUTO_SHUTDOWN_NEVER, AUTO_SHUTDOWN_ANY,
+	AUTO_SHUTDOWN_ALL };
 
 #define CFG_MAX_INSTANCES 10000
 #define CFG_LOG_MAX_SIZE (50LL * 1024 * 1024) /* as supervisord */
@@ -59,6 +63,10 @@ struct cfg_group {
 	int64_t shutdown_ms; /* DUR_INFINITY by default */
 	struct cfg_backoff backoff;
 	enum cfg_start_failure start_failure;
+	enum cfg_restart restart;  /* in its parent; root: none */
+	int restart_line;	   /* of the restart key, or 0 */
+	enum cfg_auto_shutdown auto_shutdown;
+	int auto_shutdown_line;	   /* of the key, or 0 */
 };
 
 struct cfg_worker {
@@ -72,6 +80,8 @@ struct cfg_worker {
 	char **argv;	   /* owned (argv_split) */
 	char *path;	   /* owned: the resolved executable */
 	enum cfg_restart restart;
+	bool significant;  /* its end can end its group (auto_shutdown) */
+	int significant_line;
 	int instances;
 	enum cfg_ready ready;
 	int64_t start_timeout_ms;

@@ -462,8 +462,13 @@ set_restart(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
 	int i = word_pick(p, k, v, restart_words, NWORDS(restart_words));
-	if (i >= 0)
+
+	if (i >= 0 && s->worker != NULL)
 		s->worker->restart = (enum cfg_restart)i;
+	else if (i >= 0) {
+		s->group->restart = (enum cfg_restart)i;
+		s->group->restart_line = p->line;
+	}
 }
 
 static void
@@ -746,7 +751,9 @@ static const struct keydef keys[] = {
 	{"backoff_reset", IN_GROUP | IN_WORKER, set_backoff_reset, false},
 	{"group", IN_WORKER, set_group, false},
 	{"command", IN_WORKER, set_command, false},
-	{"restart", IN_WORKER, set_restart, false},
+	{"restart", IN_GROUP | IN_WORKER, set_restart, false},
+	{"significant", IN_WORKER, cfg_set_significant, false},
+	{"auto_shutdown", IN_SUP | IN_GROUP, cfg_set_auto_shutdown, false},
 	{"instances", IN_WORKER, set_instances, false},
 	{"ready", IN_WORKER, set_ready, false},
 	{"start_timeout", IN_WORKER, set_start_timeout, false},

@@ -65,6 +65,13 @@ void cfg_set_ignore_exit(struct parser *p, struct section *s, const char *k,
 void cfg_exit_set_add_code(struct cfg_exit_set *set, int code);
 void cfg_exit_set_add_sig(struct cfg_exit_set *set, int sig);
 
+/* config_significant.c: significant, auto_shutdown and their rules. */
+void cfg_set_significant(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_auto_shutdown(struct parser *p, struct section *s,
+    const char *k, const char *v);
+void cfg_significant_check(struct parser *p);
+
 /* Checks what needs the whole file: required keys, references, system. */
 void cfg_worker_finish(struct parser *p, struct cfg_worker *w);
 

@@ -140,6 +140,7 @@ worker_inplace_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 {
 	NOTE(str_eq(a->group_name, b->group_name), "group");
 	NOTE(a->restart == b->restart, "restart");
+	NOTE(a->significant == b->significant, "significant");
 	NOTE(a->start_timeout_ms == b->start_timeout_ms, "start_timeout");
 	NOTE(a->shutdown_ms == b->shutdown_ms &&
 	    a->brutal_kill == b->brutal_kill, "shutdown");
@@ -164,6 +165,8 @@ group_keys(const struct cfg_group *a, const struct cfg_group *b,
 	NOTE(a->shutdown_ms == b->shutdown_ms, "shutdown");
 	NOTE(backoff_eq(&a->backoff, &b->backoff), "backoff");
 	NOTE(a->start_failure == b->start_failure, "on_start_failure");
+	NOTE(a->restart == b->restart, "restart");
+	NOTE(a->auto_shutdown == b->auto_shutdown, "auto_shutdown");
 }
 
 #undef NOTE

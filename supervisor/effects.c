@@ -79,6 +79,22 @@ note_give_up(struct supd *d, const struct supd_node *g)
 	persist_event(d, g->name, "give_up", 0, NULL, why, "intensity");
 }
 
+/* Significant n ended: its group ends (auto_shutdown). */
+static void
+note_auto_shutdown(struct supd *d, const struct supd_node *n)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "significant child %s ended: %.150s", n->name,
+	    n->last.valid ? n->last.reason : "ended");
+	LOG_EV("group.auto_shutdown", log_str("name", n->parent->name),
+	    log_str("significant", n->name), log_str("note",
+	    n->parent == d->root ? "supd stops the tree and exits with its "
+	    "status" : "the group stops, and ends"));
+	persist_event(d, n->parent->name, "auto_shutdown", 0, NULL, why,
+	    "auto_shutdown");
+}
+
 /* A child failed the tree's first start, and on_start_failure = abort. */
 static void
 note_start_abort(struct supd *d, const struct supd_node *n)
@@ -152,6 +168,9 @@ note_render(struct supd *d, const struct eng_action *a)
 		break;
 	case NOTE_START_ABORT:
 		note_start_abort(d, n);
+		break;
+	case NOTE_AUTO_SHUTDOWN:
+		note_auto_shutdown(d, n);
 		break;
 	case NOTE_ROOT_GIVE_UP:
 		LOG_EV("supd.give_up",

@@ -366,6 +366,50 @@ start_abort(struct engine *e, struct supd_node *n, int64_t now)
 	group_give_up(e, e->root, now);
 }
 
+static void shutdown(struct engine *e, int64_t now);
+static void node_ended(struct engine *e, struct supd_node *n, bool normal,
+    bool ignored, int64_t now);
+
+/* Whether every significant child of g has ended for good. */
+static bool
+all_significant_done(const struct supd_node *g)
+{
+	for (int i = 0; i < g->nkids; i++) {
+		const struct supd_node *k = g->kids[i];
+		if (k->w != NULL && k->w->significant && k->hold != HOLD_DONE)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * OTP 24's automatic shutdown: significant n ended and is not restarted;
+ * its group ends too (any_significant, or all_significant once the last
+ * one did), as an orderly stop, then as a normal exit in its parent.
+ * Root's end is supd's: an orderly stop, with n's exit status.
+ */
+static void
+significant_ended(struct engine *e, struct supd_node *n, int64_t now)
+{
+	struct supd_node *g = n->parent;
+
+	if (n->w == NULL || !n->w->significant || g == NULL ||
+	    g->g->auto_shutdown == AUTO_SHUTDOWN_NEVER ||
+	    g->state == NS_STOPPING || e->shutting_down ||
+	    (g->g->auto_shutdown == AUTO_SHUTDOWN_ALL &&
+	    !all_significant_done(g)))
+		return;
+	note(e, n, NOTE_AUTO_SHUTDOWN, 0);
+	if (g == e->root) {
+		e->exit_code = !n->last.valid ? 1 : n->last.has_code ?
+		    n->last.code : 128 + n->last.sig;
+		shutdown(e, now);
+		return;
+	}
+	g->auto_ending = true;
+	node_stop(e, g, now);
+}
+
 /* n ended on its own (or a group gave up): the restart rules apply;
  * ignored: n said ignore, and is kept as it is, not restarted. */
 static void
@@ -373,7 +417,7 @@ node_ended(struct engine *e, struct supd_node *n, bool normal, bool ignored,
     int64_t now)
 {
 	struct supd_node *g = n->parent;
-	enum cfg_restart type = n->w ? n->w->restart : RESTART_PERMANENT;
+	enum cfg_restart type = n->w ? n->w->restart : n->g->restart;
 	bool unready = n->state == NS_STARTING && !n->is_group;
 
 	n->state = NS_STOPPED;
@@ -403,6 +447,7 @@ node_ended(struct engine *e, struct supd_node *n, bool normal, bool ignored,
 		if (n->hold == HOLD_NONE)
 			n->hold = HOLD_DONE;
 		n->pending = PEND_NONE;
+		significant_ended(e, n, now);
 		return;
 	}
 	if (rst_window_add(&g->window, now / NS_PER_MS, g->g->intensity,
@@ -519,7 +564,13 @@ group_stop_done(struct engine *e, struct supd_node *g, int64_t now)
 	note(e, g, NOTE_GROUP_STOPPED, 0);
 	if (g == e->root && e->shutting_down) {
 		g->state = NS_STOPPED;
-		emit(e, ACT_EXIT, NULL, 0, 0);
+		emit(e, ACT_EXIT, NULL, 0, e->exit_code);
+		return;
+	}
+	if (g->auto_ending) { /* it ended on its own, normally */
+		g->auto_ending = false;
+		node_stopped(g);
+		node_ended(e, g, true, false, now);
 		return;
 	}
 	node_stopped(g);
@@ -717,7 +768,7 @@ shutdown(struct engine *e, int64_t now)
 	e->shutting_down = true;
 	note(e, r, NOTE_SHUTDOWN, 0);
 	if (r->state == NS_STOPPED || r->state == NS_FAILED)
-		emit(e, ACT_EXIT, NULL, 0, 0);
+		emit(e, ACT_EXIT, NULL, 0, e->exit_code);
 	else if (r->state == NS_STOPPING) /* giving up already: finish */
 		r->giving_up = false;
 	else

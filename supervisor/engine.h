@@ -69,6 +69,9 @@ enum eng_note {
 	NOTE_ROOT_GIVE_UP,	 /* root gave up; supd exits 1 */
 	NOTE_SHUTDOWN,		 /* supd stops the tree */
 	NOTE_SHUTDOWN_AGAIN,	 /* ... asked for while already under way */
+	NOTE_AUTO_SHUTDOWN,	 /* significant node ended: its group ends
+				  * (auto_shutdown); root: supd exits with
+				  * its status */
 	NOTE_START_ABORT,	 /* node failed the tree's first start, and
 				  * on_start_failure = abort: supd stops
 				  * the tree and exits 1 */
@@ -108,6 +111,8 @@ struct engine {
 	bool started;		   /* root was ready once: the first start is
 				    * over (on_start_failure) */
 	bool aborting;		   /* a failed first start stops the tree */
+	int exit_code;		   /* of an orderly end: 0, or the status of
+				    * the significant child that ended root */
 	uint64_t rng;		   /* xorshift state: backoff jitter */
 	struct eng_action out[ENG_BATCH + 8];
 	int nout;

@@ -129,6 +129,7 @@ struct supd_node {
 	bool dirty;			/* group: needs a step */
 	struct supd_node *next_group;	/* group: the next to step */
 	bool giving_up;			/* group: stopping to fail in its parent */
+	bool auto_ending;		/* group: stopping to end (auto_shutdown) */
 	int64_t started_ns;		/* spawn (worker) or start (group), mono */
 	int64_t ready_ns;		/* reached running, mono; 0 if not */
 	int64_t deadline_ns;		/* start, kill or backoff deadline; 0: none */

@@ -148,3 +148,37 @@ Test(otp, a_libsup_init_returning_ignore_is_ignored)
 	assert_ignored("w");
 	cr_assert_str_eq(t_state(&env, "after"), "running");
 }
+
+/* auto_shutdown at root: when the significant job ends, supd stops the
+ * rest and exits with the job's status (supervisord's "essential",
+ * s6-overlay's exit code) — as a container wants. */
+Test(otp, a_significant_child_ends_supd_with_its_status)
+{
+	t_conf(&env, "auto_shutdown = any_significant\n"
+	    "[worker db]\ncommand = " CHILD "\n"
+	    "[worker job]\ncommand = " CHILD " --exit-after=300 --code=3\n"
+	    "restart = temporary\nsignificant = true\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 3, "%s", t_read(env.log));
+	cr_assert_eq(t_history_count(&env, "db", "exit"), 1, "db stopped");
+	cr_assert_eq(t_history_count(&env, "root", "auto_shutdown"), 1);
+}
+
+/* A group that ends on its own (transient) is not restarted; supd and
+ * the rest of the tree go on. */
+Test(otp, a_group_ends_with_its_significant_child)
+{
+	t_conf(&env, "[group job]\nauto_shutdown = any_significant\n"
+	    "restart = transient\n"
+	    "[worker main]\ngroup = job\ncommand = " CHILD " --exit-after=300\n"
+	    "restart = transient\nsignificant = true\n"
+	    "[worker side]\ngroup = job\ncommand = " CHILD "\n"
+	    "[worker other]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert(T_WAIT(t_history_count(&env, "side", "exit") == 1,
+	    T_WAIT_MS));
+	cr_assert_str_eq(t_state(&env, "side"), "stopped");
+	cr_assert_str_eq(t_state(&env, "other"), "running");
+	cr_assert(t_supd_alive(&env));
+	cr_assert_eq(t_history_count(&env, "side", "restart"), 0);
+}

@@ -1117,6 +1117,20 @@ static const struct bad_row refused[] = {
 	    ONE(3, "on_start_failure", "not allowed in [worker w]")},
 	{"ignore_exit_takes_statuses_only", W "ignore_exit = 77 TERM\n",
 	    ONE(3, "ignore_exit", "\"TERM\" is not an exit status (0 to 255)")},
+	{"a_significant_child_is_not_permanent",
+	    "[supervisor]\nauto_shutdown = any_significant\n" W
+	    "significant = true\n", ONE(5, "significant", "a permanent child "
+	    "never ends on its own", "OTP's rule")},
+	{"a_never_group_refuses_significant_children",
+	    W "restart = transient\nsignificant = true\n",
+	    ONE(4, "significant", "group root has auto_shutdown = never")},
+	{"a_group_that_shuts_itself_down_is_not_permanent",
+	    "[group g]\nauto_shutdown = all_significant\n",
+	    ONE(2, "auto_shutdown", "[group g] would be started again")},
+	{"a_bad_auto_shutdown_is_an_error",
+	    "[supervisor]\nauto_shutdown = always\n",
+	    ONE(2, "auto_shutdown", "\"always\" is not one of never, "
+	    "any_significant, all_significant")},
 	{"normal_exit_is_a_worker_key", "[group g]\nnormal_exit = 0\n",
 	    ONE(2, "normal_exit", "not allowed in [group g]")},
 	{"a_bad_stop_signal_is_an_error#6", W "stop_signal = -9\n",

@@ -157,6 +157,7 @@ static const char *const note_names[] = {
 	[NOTE_ROOT_FAILED] = "failed", [NOTE_ROOT_GIVE_UP] = "give_up",
 	[NOTE_SHUTDOWN] = "shutdown", [NOTE_SHUTDOWN_AGAIN] = "shutdown",
 	[NOTE_START_ABORT] = "start_abort",
+	[NOTE_AUTO_SHUTDOWN] = "auto_shutdown",
 };
 
 /* Carries out (records) n actions; the world's answers are queued. */
@@ -762,6 +763,91 @@ Test(supd_engine, an_ignored_child_is_kept_and_the_start_goes_on,
 	crash("b"); /* one_for_all: the group starts again, a with it */
 	ACTS("respawn a");
 	cr_assert_eq(a->hold, HOLD_NONE);
+}
+
+/*
+ * OTP 24's automatic shutdown (supervisor.erl, auto_shutdown and
+ * significant children): a significant child that ends for good ends its
+ * group (any_significant), or the last one does (all_significant); the
+ * group stops its other children, last first, and ends normally in its
+ * parent, which does not restart it (transient). At root, supd stops the
+ * tree and exits with the child's status.
+ */
+static struct supd_node *
+significant(const char *name, struct supd_node *g, enum cfg_restart r)
+{
+	struct supd_node *n = worker(name, g, r);
+
+	CFG(n)->significant = true;
+	return n;
+}
+
+static void
+ends_with(const char *name, int code)
+{
+	struct supd_node *n = find(name);
+
+	n->last = (struct exit_info){.valid = true, .has_code = true,
+	    .code = code};
+	run(EV_EXITED, n, code == 0);
+}
+
+Test(supd_engine, any_significant_child_ends_its_group,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *g = group("job", r, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	worker("helper", g, RESTART_PERMANENT);
+	significant("main", g, RESTART_TRANSIENT);
+	worker("other", r, RESTART_PERMANENT);
+	W->grp[1].auto_shutdown = AUTO_SHUTDOWN_ANY;
+	W->grp[1].restart = RESTART_TRANSIENT;
+	begin();
+	clear();
+	ends_with("main", 0);
+	ACTS("stop helper");
+	cr_assert(strstr(W->notes, "auto_shutdown main") != NULL, "%s",
+	    W->notes);
+	cr_assert_eq(g->state, NS_STOPPED);
+	cr_assert_eq(g->hold, HOLD_DONE, "ended normally: not restarted");
+	cr_assert_eq(r->state, NS_RUNNING);
+	cr_assert_eq(r->window.n, 0);
+}
+
+Test(supd_engine, all_significant_waits_for_the_last_one,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *g = group("job", r, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	significant("a", g, RESTART_TEMPORARY);
+	significant("b", g, RESTART_TEMPORARY);
+	worker("c", g, RESTART_PERMANENT);
+	W->grp[1].auto_shutdown = AUTO_SHUTDOWN_ALL;
+	W->grp[1].restart = RESTART_TEMPORARY;
+	begin();
+	clear();
+	ends_with("a", 1);
+	ACTS("");
+	cr_assert_eq(g->state, NS_RUNNING);
+	ends_with("b", 0);
+	ACTS("stop c");
+	cr_assert_eq(g->state, NS_STOPPED);
+}
+
+Test(supd_engine, a_significant_child_of_root_ends_supd_with_its_status,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	worker("db", r, RESTART_PERMANENT);
+	significant("job", r, RESTART_TEMPORARY);
+	W->grp[0].auto_shutdown = AUTO_SHUTDOWN_ANY;
+	begin();
+	clear();
+	ends_with("job", 3);
+	ACTS("stop db; exit 3");
 }
 
 /* --- user requests -------------------------------------------------------- */
