@@ -467,6 +467,21 @@ node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 
 /* --- a group's step ---------------------------------------------------- */
 
+/*
+ * Whether the stop of g's child i, an instance of a pool, goes on to the
+ * one before it: the instances of a pool are alike and independent, so
+ * they stop together, as OTP stops simple_one_for_one children; the
+ * others stop one at a time, last first.
+ */
+static bool
+pool_goes_on(const struct supd_node *g, int i)
+{
+	const struct supd_node *k = g->kids[i];
+
+	return i > 0 && k->w != NULL && k->w->instances > 1 &&
+	    g->kids[i - 1]->w == k->w;
+}
+
 /* Carries out pending stops; returns true while one is in progress. */
 static bool
 step_stops(struct engine *e, struct supd_node *g, int64_t now)
@@ -474,9 +489,13 @@ step_stops(struct engine *e, struct supd_node *g, int64_t now)
 	for (int i = g->nkids - 1; i >= 0; i--)
 		if (g->kids[i]->state == NS_STOPPING)
 			return true;
+	const struct cfg_worker *pool = NULL; /* whose instances stop now */
+
 	for (int i = g->nkids - 1; i >= 0; i--) {
 		struct supd_node *k = g->kids[i];
 		enum node_pending was = k->pending;
+		if (pool != NULL && k->w != pool)
+			return true; /* the pool's stop first */
 		if (!node_pending_stop(k))
 			continue;
 		if (!room(e)) {
@@ -488,10 +507,13 @@ step_stops(struct engine *e, struct supd_node *g, int64_t now)
 		if (was == PEND_STOP_START || was == PEND_STOP_RESTART)
 			k->pending = node_pending_make(node_pending_stop(k),
 			    true, was == PEND_STOP_RESTART);
-		if (k->state == NS_STOPPING)
+		if (k->state != NS_STOPPING)
+			continue;
+		if (!pool_goes_on(g, i))
 			return true;
+		pool = k->w;
 	}
-	return false;
+	return pool != NULL;
 }
 
 /* Carries out pending starts in order; returns true while one waits. */

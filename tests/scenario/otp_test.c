@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/t.h"
 
@@ -181,4 +183,38 @@ Test(otp, a_group_ends_with_its_significant_child)
 	cr_assert_str_eq(t_state(&env, "other"), "running");
 	cr_assert(t_supd_alive(&env));
 	cr_assert_eq(t_history_count(&env, "side", "restart"), 0);
+}
+
+static int
+stopping_count(const char *const *names, int n)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += strcmp(t_state(&env, names[i]), "stopping") == 0;
+	return c;
+}
+
+/* supctl stop of a pool stops its instances together (OTP stops the
+ * children of a simple_one_for_one supervisor at once), not one after
+ * the other's shutdown. */
+Test(otp, a_pools_instances_stop_together)
+{
+	static const char *const names[] = {"p.0", "p.1", "p.2", "p.3"};
+	pid_t stopper;
+	int st;
+
+	t_conf(&env, "[worker p]\ncommand = " CHILD " --ignore-term\n"
+	    "instances = 4\nshutdown = 3s\n");
+	t_supd_start(&env);
+	stopper = fork();
+	if (stopper == 0) {
+		execl(T_BIN("supctl"), "supctl", "-r", env.run, "stop", "p",
+		    (char *)NULL);
+		_exit(127);
+	}
+	cr_assert(T_WAIT(stopping_count(names, 4) == 4, T_WAIT_MS),
+	    "all four stopping at once");
+	cr_assert_eq(waitpid(stopper, &st, 0), stopper);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }

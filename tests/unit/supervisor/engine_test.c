@@ -850,6 +850,34 @@ Test(supd_engine, a_significant_child_of_root_ends_supd_with_its_status,
 	ACTS("stop db; exit 3");
 }
 
+/* A pool's instances stop together, as OTP stops simple_one_for_one
+ * children; the rest of the group stops one at a time, last first. */
+Test(supd_engine, a_pools_instances_stop_together,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *p[3];
+
+	worker("a", r, RESTART_PERMANENT);
+	p[0] = worker("p.0", r, RESTART_PERMANENT);
+	p[1] = worker("p.1", r, RESTART_PERMANENT);
+	p[2] = worker("p.2", r, RESTART_PERMANENT);
+	for (int i = 1; i < 3; i++) /* instances share their config */
+		p[i]->w = p[0]->w;
+	CFG(p[0])->instances = 3;
+	worker("z", r, RESTART_PERMANENT);
+	begin();
+	clear();
+	W->auto_exit = false;
+	run(EV_SHUTDOWN, NULL, false);
+	ACTS("stop z");
+	run(EV_EXITED, find("z"), false);
+	ACTS("stop z; stop p.2; stop p.1; stop p.0");
+	for (int i = 0; i < 3; i++)
+		run(EV_EXITED, p[i], false);
+	ACTS("stop z; stop p.2; stop p.1; stop p.0; stop a");
+}
+
 /* --- user requests -------------------------------------------------------- */
 
 Test(supd_engine, a_user_stop_holds_and_a_user_start_releases,
