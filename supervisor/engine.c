@@ -350,7 +350,7 @@ restart_plan(struct engine *e, struct supd_node *n, int64_t now)
 static bool
 start_aborts(const struct engine *e, const struct supd_node *g)
 {
-	if (e->started || e->recovering || e->aborting)
+	if (e->started || e->took_over || e->aborting)
 		return false;
 	for (; g != NULL; g = g->parent)
 		if (g->g->start_failure != START_FAILURE_INHERIT)
@@ -376,7 +376,8 @@ all_significant_done(const struct supd_node *g)
 {
 	for (int i = 0; i < g->nkids; i++) {
 		const struct supd_node *k = g->kids[i];
-		if (k->w != NULL && k->w->significant && k->hold != HOLD_DONE)
+		/* Stopped by hand or ignored: no process holds it back. */
+		if (k->w != NULL && k->w->significant && k->hold == HOLD_NONE)
 			return false;
 	}
 	return true;

@@ -110,6 +110,8 @@ struct engine {
 	bool shutting_down;
 	bool started;		   /* root was ready once: the first start is
 				    * over (on_start_failure) */
+	bool took_over;		   /* the tree ran under a supd before this
+				    * one (killed, re-exec'd): not a start */
 	bool aborting;		   /* a failed first start stops the tree */
 	int exit_code;		   /* of an orderly end: 0, or the status of
 				    * the significant child that ended root */

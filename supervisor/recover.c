@@ -455,7 +455,7 @@ recover_from_spawn_files(struct supd *d)
 			d->spawn_seq = (uint64_t)sid;
 	}
 	if (d->adopted > adopted) {
-		d->eng.recovering = true;
+		d->eng.recovering = d->eng.took_over = true;
 		LOG_EV("supd.recover", log_num("adopted", d->adopted - adopted),
 		    log_str("source", "spawn_files"));
 	}
@@ -496,6 +496,7 @@ recover_load(struct supd *d)
 		row_load(&l, &l.rows[i]);
 	rows_free(&l);
 	d->eng.recovering = !d->fresh_db;
+	d->eng.took_over = l.continues || d->adopted > 0;
 	d->recovered = l.continues;
 	ghosts_begin(d);
 	persist_mark_running(d);

@@ -218,3 +218,19 @@ Test(otp, a_pools_instances_stop_together)
 	cr_assert_eq(waitpid(stopper, &st, 0), stopper);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
+
+/* The first start of a tree is a start, whatever ran before it on the
+ * same database: only a tree taken over from a live supd never aborts. */
+Test(otp, abort_holds_on_a_database_that_ran_before)
+{
+	t_conf(&env, "[worker up]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", NULL), 0);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 0);
+	t_conf(&env, "on_start_failure = abort\n"
+	    "[worker up]\ncommand = " CHILD "\n"
+	    "[worker bad]\ncommand = " CHILD " --exit-after=50 --code=3\n"
+	    "ready = notify\n");
+	t_supd_spawn(&env);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 1, "%s", t_read(env.log));
+}

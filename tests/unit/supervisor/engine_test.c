@@ -836,6 +836,24 @@ Test(supd_engine, all_significant_waits_for_the_last_one,
 	cr_assert_eq(g->state, NS_STOPPED);
 }
 
+/* A significant child stopped by hand holds nothing back: it has no
+ * process, as in OTP. */
+Test(supd_engine, all_significant_counts_one_stopped_by_hand_as_ended,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *g = group("job", r, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	significant("a", g, RESTART_TEMPORARY);
+	significant("b", g, RESTART_TEMPORARY);
+	W->grp[1].auto_shutdown = AUTO_SHUTDOWN_ALL;
+	W->grp[1].restart = RESTART_TEMPORARY;
+	begin();
+	run(EV_USER_STOP, find("a"), false);
+	ends_with("b", 0);
+	cr_assert_eq(g->state, NS_STOPPED);
+}
+
 Test(supd_engine, a_significant_child_of_root_ends_supd_with_its_status,
     .init = setup, .fini = teardown)
 {
