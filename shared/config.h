@@ -81,6 +81,8 @@ struct cfg_worker {
 	char *path;	   /* owned: the resolved executable */
 	enum cfg_restart restart;
 	bool significant;  /* its end can end its group (auto_shutdown) */
+	int pool_intensity; /* a pool's own; -1: its group's */
+	int64_t pool_period_ms; /* likewise; 0: its group's */
 	int significant_line;
 	int instances;
 	enum cfg_ready ready;

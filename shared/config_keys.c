@@ -57,6 +57,7 @@ cfg_worker_defaults(struct cfg_worker *w)
 	w->start_timeout_ms = 5000;
 	w->shutdown_ms = 5000;
 	w->stop_signal = 15; /* SIGTERM */
+	w->pool_intensity = -1;
 	/* OTP's shutdown, for a process: status 0, or killed by SIGTERM. */
 	cfg_exit_set_add_code(&w->normal_exit, 0);
 	cfg_exit_set_add_sig(&w->normal_exit, 15);
@@ -198,8 +199,17 @@ set_intensity(struct parser *p, struct section *s, const char *k,
 	int_value(p, k, v, 0, CFG_MAX_INTENSITY, &s->group->intensity);
 }
 
+/* A pool's own intensity and period (its instances' restarts). */
 static void
-set_period(struct parser *p, struct section *s, const char *k, const char *v)
+set_pool_intensity(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	int_value(p, k, v, 0, CFG_MAX_INTENSITY, &s->worker->pool_intensity);
+}
+
+/* A period: a finite duration longer than 0, into *out. */
+static void
+period_value(struct parser *p, const char *k, const char *v, int64_t *out)
 {
 	int64_t ms;
 
@@ -208,7 +218,20 @@ set_period(struct parser *p, struct section *s, const char *k, const char *v)
 	if (ms == 0)
 		cfg_err(p, p->line, k, "must be longer than 0");
 	else
-		s->group->period_ms = ms;
+		*out = ms;
+}
+
+static void
+set_pool_period(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	period_value(p, k, v, &s->worker->pool_period_ms);
+}
+
+static void
+set_period(struct parser *p, struct section *s, const char *k, const char *v)
+{
+	period_value(p, k, v, &s->group->period_ms);
 }
 
 static void
@@ -755,6 +778,8 @@ static const struct keydef keys[] = {
 	{"significant", IN_WORKER, cfg_set_significant, false},
 	{"auto_shutdown", IN_SUP | IN_GROUP, cfg_set_auto_shutdown, false},
 	{"instances", IN_WORKER, set_instances, false},
+	{"pool_intensity", IN_WORKER, set_pool_intensity, false},
+	{"pool_period", IN_WORKER, set_pool_period, false},
 	{"ready", IN_WORKER, set_ready, false},
 	{"start_timeout", IN_WORKER, set_start_timeout, false},
 	{"stop_signal", IN_WORKER, set_stop_signal, false},

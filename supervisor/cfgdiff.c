@@ -141,6 +141,8 @@ worker_inplace_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	NOTE(str_eq(a->group_name, b->group_name), "group");
 	NOTE(a->restart == b->restart, "restart");
 	NOTE(a->significant == b->significant, "significant");
+	NOTE(a->pool_intensity == b->pool_intensity &&
+	    a->pool_period_ms == b->pool_period_ms, "pool intensity");
 	NOTE(a->start_timeout_ms == b->start_timeout_ms, "start_timeout");
 	NOTE(a->shutdown_ms == b->shutdown_ms &&
 	    a->brutal_kill == b->brutal_kill, "shutdown");

@@ -79,6 +79,27 @@ note_give_up(struct supd *d, const struct supd_node *g)
 	persist_event(d, g->name, "give_up", 0, NULL, why, "intensity");
 }
 
+/* The pool of n (its first instance) exceeded its own intensity. */
+static void
+note_pool_give_up(struct supd *d, const struct supd_node *n)
+{
+	const struct cfg_worker *w = n->w;
+	const struct cfg_group *g = n->parent->g;
+	int intensity = w->pool_intensity >= 0 ? w->pool_intensity :
+	    g->intensity;
+	char per[32], why[128];
+
+	dur_format(w->pool_period_ms > 0 ? w->pool_period_ms : g->period_ms,
+	    per, sizeof(per));
+	LOG_EV("pool.give_up", log_str("name", w->name),
+	    log_num("intensity", intensity), log_str("period", per),
+	    log_str("note", "the pool fails in its group: all its "
+	    "instances restart, by the group's strategy"));
+	snprintf(why, sizeof(why), "more than %d restarts of its instances "
+	    "in %s", intensity, per);
+	persist_event(d, w->name, "give_up", 0, NULL, why, "pool intensity");
+}
+
 /* Significant n ended: its group ends (auto_shutdown). */
 static void
 note_auto_shutdown(struct supd *d, const struct supd_node *n)
@@ -134,6 +155,9 @@ note_render(struct supd *d, const struct eng_action *a)
 		break;
 	case NOTE_GROUP_GIVE_UP:
 		note_give_up(d, n);
+		break;
+	case NOTE_POOL_GIVE_UP:
+		note_pool_give_up(d, n);
 		break;
 	case NOTE_GROUP_KILL:
 		LOG_EV("group.kill", log_str("name", n->name),

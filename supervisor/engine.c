@@ -163,6 +163,8 @@ group_start(struct engine *e, struct supd_node *g, bool restart)
 		struct supd_node *k = g->kids[i];
 		if (k->hold == HOLD_DONE || k->hold == HOLD_IGNORED)
 			k->hold = HOLD_NONE;
+		if (!k->is_group) /* a pool's window starts over too */
+			rst_window_clear(&k->window);
 		k->not_before_ns = 0;
 		k->backoff_step = 0;
 		if (k->hold == HOLD_STOPPED)
@@ -315,10 +317,46 @@ sibling_restart(struct supd_node *k, const struct supd_node *failed)
 	k->cause_by = failed;
 }
 
-static void
-restart_plan(struct engine *e, struct supd_node *n, int64_t now)
+/*
+ * The first instance of n's pool, which keeps the pool's window, or
+ * NULL when n is not an instance (or its pool has no window: a tree
+ * built without one).
+ */
+static struct supd_node *
+pool_lead(const struct supd_node *n)
 {
-	struct supd_node *g = n->parent;
+	const struct supd_node *g = n->parent;
+	int i = n->index;
+
+	if (n->w == NULL || n->w->instances < 2)
+		return NULL;
+	while (i > 0 && g->kids[i - 1]->w == n->w)
+		i--;
+	return g->kids[i]->window.cap > 0 ? g->kids[i] : NULL;
+}
+
+/* [*lo, *hi] grown to hold every instance of lead's pool. */
+static void
+pool_range(const struct supd_node *lead, int *lo, int *hi)
+{
+	const struct supd_node *g = lead->parent;
+	int last = lead->index;
+
+	while (last + 1 < g->nkids && g->kids[last + 1]->w == lead->w)
+		last++;
+	*lo = *lo < lead->index ? *lo : lead->index;
+	*hi = *hi > last ? *hi : last;
+}
+
+/*
+ * Plans n's restart after its failure, and its siblings' by its group's
+ * strategy (alone: n only, a failure its pool contained). A pool counts
+ * as one child of its group: the strategy takes all its instances.
+ */
+static void
+restart_plan(struct engine *e, struct supd_node *n, bool alone, int64_t now)
+{
+	struct supd_node *g = n->parent, *lead = pool_lead(n);
 	int64_t up_ms = n->ready_ns ? (now - n->ready_ns) / NS_PER_MS : 0;
 	int64_t delay;
 	int lo, hi;
@@ -335,7 +373,13 @@ restart_plan(struct engine *e, struct supd_node *n, int64_t now)
 		n->deadline_ns = n->not_before_ns;
 		note(e, n, NOTE_CHILD_BACKOFF, delay);
 	}
-	rst_strategy_range(g->g->strategy, n->index, g->nkids, &lo, &hi);
+	if (alone)
+		lo = hi = n->index;
+	else
+		rst_strategy_range(g->g->strategy, n->index, g->nkids, &lo,
+		    &hi);
+	if (!alone && lead != NULL)
+		pool_range(lead, &lo, &hi);
 	for (int i = lo; i <= hi; i++)
 		if (g->kids[i] != n)
 			sibling_restart(g->kids[i], n);
@@ -369,6 +413,31 @@ start_abort(struct engine *e, struct supd_node *n, int64_t now)
 static void shutdown(struct engine *e, int64_t now);
 static void node_ended(struct engine *e, struct supd_node *n, bool normal,
     bool ignored, int64_t now);
+
+/*
+ * OTP's simple_one_for_one supervisor, inside the group: an instance's
+ * failure counts in its pool's own window (pool_intensity, pool_period;
+ * by default its group's) and restarts it alone. True when the pool
+ * contained it; false when it was one too many: the pool fails in its
+ * group as one child (its window starts over with its restart).
+ */
+static bool
+pool_contains(struct engine *e, struct supd_node *n, int64_t now)
+{
+	struct supd_node *lead = pool_lead(n);
+	const struct cfg_worker *w = n->w;
+
+	if (lead == NULL)
+		return false;
+	if (!rst_window_add(&lead->window, now / NS_PER_MS,
+	    w->pool_intensity >= 0 ? w->pool_intensity :
+	    n->parent->g->intensity, w->pool_period_ms > 0 ?
+	    w->pool_period_ms : n->parent->g->period_ms))
+		return true;
+	rst_window_clear(&lead->window);
+	note(e, lead, NOTE_POOL_GIVE_UP, 0);
+	return false;
+}
 
 /* Whether every significant child of g has ended for good. */
 static bool
@@ -451,13 +520,17 @@ node_ended(struct engine *e, struct supd_node *n, bool normal, bool ignored,
 		significant_ended(e, n, now);
 		return;
 	}
+	if (pool_contains(e, n, now)) {
+		restart_plan(e, n, true, now);
+		return;
+	}
 	if (rst_window_add(&g->window, now / NS_PER_MS, g->g->intensity,
 	    g->g->period_ms)) {
 		n->pending = PEND_NONE;
 		group_give_up(e, g, now);
 		return;
 	}
-	restart_plan(e, n, now);
+	restart_plan(e, n, false, now);
 }
 
 static void

@@ -60,6 +60,9 @@ enum eng_note {
 	NOTE_GROUP_STOP,	 /* node stops its children */
 	NOTE_GROUP_STOPPED,	 /* they are stopped */
 	NOTE_GROUP_GIVE_UP,	 /* node exceeded its intensity */
+	NOTE_POOL_GIVE_UP,	 /* the pool of node (its first instance)
+				  * exceeded its pool_intensity: it fails
+				  * in its group, all its instances with it */
 	NOTE_GROUP_KILL,	 /* node's shutdown timeout: kill them all */
 	NOTE_CHILD_BACKOFF,	 /* node restarts after arg ms (step) */
 	NOTE_CHILD_START_TIMEOUT, /* node was not ready in time: killed */

@@ -136,7 +136,8 @@ struct supd_node {
 	int64_t not_before_ns;		/* backoff: no start before this */
 	unsigned restarts;
 	unsigned backoff_step;
-	struct rst_window window;	/* group: recent restarts */
+	struct rst_window window;	/* group: recent restarts; the first
+					 * instance of a pool: the pool's */
 	struct exit_info last;		/* its last exit (child.c writes it) */
 
 	/* --- the process of a worker (child.c, recover.c) --- */

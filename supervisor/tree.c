@@ -132,6 +132,14 @@ worker_hash(const struct cfg_worker *w, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/* A pool's intensity: its own, or its group's. */
+static int
+pool_intensity(const struct cfg_worker *w)
+{
+	return w->pool_intensity >= 0 ? w->pool_intensity
+				      : w->group->intensity;
+}
+
 static sup_err
 workers_add(struct supd_node *g, const struct cfg_worker *w)
 {
@@ -146,7 +154,10 @@ workers_add(struct supd_node *g, const struct cfg_worker *w)
 		n->w = w;
 		n->backoff = &w->backoff;
 		memcpy(n->config_hash, hash, sizeof(hash));
-		if (!kid_add(g, n)) {
+		/* The pool's own window, kept by its first instance. */
+		if ((i == 0 && w->instances > 1 && !rst_window_init(&n->window,
+		    pool_intensity(w))) || !kid_add(g, n)) {
+			rst_window_fini(&n->window);
 			free(n->name);
 			free(n);
 			return SUP_ENOMEM;

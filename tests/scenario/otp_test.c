@@ -234,3 +234,27 @@ Test(otp, abort_holds_on_a_database_that_ran_before)
 	t_supd_spawn(&env);
 	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 1, "%s", t_read(env.log));
 }
+
+/* A pool is its own one_for_one supervisor inside its group: under
+ * one_for_all, an instance killed is restarted alone; its siblings and
+ * the group's other children keep their processes. */
+Test(otp, a_pool_instance_fails_alone_under_one_for_all)
+{
+	pid_t db, p0, p2, p1;
+
+	t_conf(&env, "strategy = one_for_all\n"
+	    "[worker db]\ncommand = " CHILD "\n"
+	    "[worker p]\ncommand = " CHILD "\ninstances = 3\n");
+	t_supd_start(&env);
+	db = t_pid(&env, "db");
+	p0 = t_pid(&env, "p.0");
+	p1 = t_pid(&env, "p.1");
+	p2 = t_pid(&env, "p.2");
+	t_kill(p1, SIGKILL);
+	cr_assert(T_WAIT(t_pid(&env, "p.1") > 0 && t_pid(&env, "p.1") != p1,
+	    T_WAIT_MS));
+	cr_assert_eq(t_pid(&env, "db"), db);
+	cr_assert_eq(t_pid(&env, "p.0"), p0);
+	cr_assert_eq(t_pid(&env, "p.2"), p2);
+	cr_assert_eq(t_history_count(&env, "db", "restart"), 0);
+}

@@ -1131,6 +1131,10 @@ static const struct bad_row refused[] = {
 	    "[supervisor]\nauto_shutdown = always\n",
 	    ONE(2, "auto_shutdown", "\"always\" is not one of never, "
 	    "any_significant, all_significant")},
+	{"a_bad_pool_intensity_is_an_error", W "pool_intensity = -1\n",
+	    ONE(3, "pool_intensity", "-1")},
+	{"a_zero_pool_period_is_an_error", W "pool_period = 0\n",
+	    ONE(3, "pool_period", "must be longer than 0")},
 	{"normal_exit_is_a_worker_key", "[group g]\nnormal_exit = 0\n",
 	    ONE(2, "normal_exit", "not allowed in [group g]")},
 	{"a_bad_stop_signal_is_an_error#6", W "stop_signal = -9\n",

@@ -158,6 +158,7 @@ static const char *const note_names[] = {
 	[NOTE_SHUTDOWN] = "shutdown", [NOTE_SHUTDOWN_AGAIN] = "shutdown",
 	[NOTE_START_ABORT] = "start_abort",
 	[NOTE_AUTO_SHUTDOWN] = "auto_shutdown",
+	[NOTE_POOL_GIVE_UP] = "pool_give_up",
 };
 
 /* Carries out (records) n actions; the world's answers are queued. */
@@ -894,6 +895,78 @@ Test(supd_engine, a_pools_instances_stop_together,
 	for (int i = 0; i < 3; i++)
 		run(EV_EXITED, p[i], false);
 	ACTS("stop z; stop p.2; stop p.1; stop p.0; stop a");
+}
+
+/* A pool of n instances p.0..p.n-1 of one config, with its window (as
+ * tree.c builds it); intensity -1: its group's. */
+static void
+pool(struct supd_node *g, int n, int intensity)
+{
+	static const char *const names[] = {"p.0", "p.1", "p.2", "p.3"};
+	struct supd_node *p[4];
+
+	for (int i = 0; i < n; i++) {
+		p[i] = worker(names[i], g, RESTART_PERMANENT);
+		p[i]->w = p[0]->w;
+	}
+	CFG(p[0])->instances = n;
+	CFG(p[0])->pool_intensity = intensity;
+	cr_assert(rst_window_init(&p[0]->window, intensity >= 0 ? intensity :
+	    g->g->intensity));
+}
+
+/*
+ * A pool is OTP's simple_one_for_one supervisor inside its group: an
+ * instance's failure restarts it alone, whatever the group's strategy,
+ * and counts in the pool's own window, not the group's.
+ */
+Test(supd_engine, a_pool_contains_an_instances_failure,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ALL, 10, 5000);
+
+	worker("a", r, RESTART_PERMANENT);
+	pool(r, 3, -1);
+	begin();
+	clear();
+	crash("p.1");
+	ACTS("respawn p.1");
+	cr_assert_eq(r->window.n, 0, "the group counted nothing");
+	cr_assert_eq(find("p.0")->window.n, 1, "the pool did");
+}
+
+/* One failure too many for the pool: it fails in its group as one child
+ * (the group counts one), and every instance restarts with it. */
+Test(supd_engine, a_pool_over_its_intensity_fails_in_its_group,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+
+	worker("a", r, RESTART_PERMANENT);
+	pool(r, 3, 1);
+	begin();
+	crash("p.1");
+	clear();
+	crash("p.1");
+	ACTS("stop p.2; stop p.0; respawn p.1; respawn p.0; respawn p.2");
+	cr_assert(strstr(W->notes, "pool_give_up p.0") != NULL, "%s",
+	    W->notes);
+	cr_assert_eq(r->window.n, 1);
+	cr_assert_null(strstr(W->acts, " a"), "a is not in the pool");
+}
+
+/* Under one_for_all, the pool failing is one child failing: all. */
+Test(supd_engine, a_failed_pool_under_one_for_all_restarts_the_group,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ALL, 10, 5000);
+
+	worker("a", r, RESTART_PERMANENT);
+	pool(r, 2, 0);
+	begin();
+	clear();
+	crash("p.0");
+	ACTS("stop p.1; stop a; respawn a; respawn p.0; respawn p.1");
 }
 
 /* --- user requests -------------------------------------------------------- */
