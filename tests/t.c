@@ -755,3 +755,19 @@ t_procs_with_env(const char *kv, pid_t *out, int cap)
 	closedir(d);
 	return n;
 }
+
+pid_t
+t_ctl_bg(struct t_env *e, const char *verb, const char *name)
+{
+	pid_t p = fork();
+
+	cr_assert(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execl(T_BIN("supctl"), "supctl", "-r", e->run, verb, name,
+		    (char *)NULL);
+		_exit(127);
+	}
+	return p;
+}

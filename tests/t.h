@@ -106,6 +106,9 @@ int t_ctl(struct t_env *e, char **out, char **err, ...)
  * printed, or "(exit N)" when it failed. A buffer of the calling thread,
  * valid until its next call. */
 const char *t_ctl_line(struct t_env *e, ...) __attribute__((sentinel));
+/* supctl -r RUN verb [name] in the background, its stdout to /dev/null:
+ * its pid, to waitpid() for. */
+pid_t t_ctl_bg(struct t_env *e, const char *verb, const char *name);
 /* Runs any program; same captures. */
 int t_run(char **out, char **err, char *const argv[]);
 

@@ -207,12 +207,7 @@ Test(otp, a_pools_instances_stop_together)
 	t_conf(&env, "[worker p]\ncommand = " CHILD " --ignore-term\n"
 	    "instances = 4\nshutdown = 3s\n");
 	t_supd_start(&env);
-	stopper = fork();
-	if (stopper == 0) {
-		execl(T_BIN("supctl"), "supctl", "-r", env.run, "stop", "p",
-		    (char *)NULL);
-		_exit(127);
-	}
+	stopper = t_ctl_bg(&env, "stop", "p");
 	cr_assert(T_WAIT(stopping_count(names, 4) == 4, T_WAIT_MS),
 	    "all four stopping at once");
 	cr_assert_eq(waitpid(stopper, &st, 0), stopper);

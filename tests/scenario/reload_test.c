@@ -321,21 +321,6 @@ Test(reload, during_a_start)
 	json_decref(rows);
 }
 
-static pid_t
-ctl_spawn(const char *verb)
-{
-	pid_t p = fork();
-
-	if (p == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
-		execl(T_BIN("supctl"), "supctl", "-r", env.run, verb,
-		    (char *)NULL);
-		_exit(127);
-	}
-	return p;
-}
-
 /* Two reloads at once: both answered, the difference applied once. */
 Test(reload, two_at_once)
 {
@@ -345,8 +330,8 @@ Test(reload, two_at_once)
 	t_conf(&env, "%s", conf_v1);
 	t_supd_start(&env);
 	t_conf(&env, "%s", conf_v2);
-	r1 = ctl_spawn("reload");
-	r2 = ctl_spawn("reload");
+	r1 = t_ctl_bg(&env, "reload", NULL);
+	r2 = t_ctl_bg(&env, "reload", NULL);
 	cr_assert_eq(waitpid(r1, &st1, 0), r1);
 	cr_assert_eq(waitpid(r2, &st2, 0), r2);
 	cr_assert(WIFEXITED(st1) && WEXITSTATUS(st1) == 0, "%#x", st1);
@@ -392,12 +377,7 @@ Test(reload, during_a_stop)
 	    "shutdown = 2s\n[worker other]\ncommand = " CHILD "\n");
 	t_supd_start(&env);
 	slow = t_pid(&env, "slow");
-	stopper = fork();
-	if (stopper == 0) {
-		execl(T_BIN("supctl"), "supctl", "-r", env.run, "stop", "slow",
-		    (char *)NULL);
-		_exit(127);
-	}
+	stopper = t_ctl_bg(&env, "stop", "slow");
 	cr_assert(T_WAIT(strcmp(t_state(&env, "slow"), "stopping") == 0,
 	    T_WAIT_MS));
 	t_conf(&env, "[worker slow]\ncommand = " CHILD " --ignore-term\n"
