@@ -13,7 +13,7 @@
  * the unit). Others are dropped and counted.
  *
  * Understood: READY=1, STATUS=..., STOPPING=1, and for libsup workers
- * SUP_STATUS=initializing|ready|degraded. Other keys are ignored, as
+ * SUP_STATUS=initializing|ready|degraded|ignored. Other keys are ignored, as
  * systemd ignores keys it does not know.
  */
 #include <errno.h>

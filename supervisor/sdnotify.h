@@ -21,7 +21,7 @@ struct sdn_msg {
 	bool stopping;	      /* STOPPING=1 */
 	bool has_status;
 	char status[256];     /* STATUS=: valid UTF-8, cut on a character */
-	char sup_status[16];  /* SUP_STATUS=, one of its three words, or "" */
+	char sup_status[16];  /* SUP_STATUS=, one of its four words, or "" */
 };
 
 /* Decodes buf (len bytes). 0, or -1 when it is refused whole. */
