@@ -670,7 +670,8 @@ Test(supd_engine, a_spawn_that_fails_is_a_failure_and_holds_an_ordered_start,
 }
 
 /*
- * on_start_failure = abort: OTP's supervisor aborts its start when a
+ * on_start_failure = abort (OTP's supervisor_SUITE: sup_start_fail):
+ * OTP's supervisor aborts its start when a
  * child fails to start ({shutdown, {failed_to_start_child, Id, _}}, which
  * fails the parent's start in turn): a child that exits, or is not ready
  * in time, before it was ready in the tree's first start stops the tree
@@ -736,7 +737,8 @@ Test(supd_engine, retry_and_later_failures_are_restarted_as_before,
 }
 
 /*
- * ignore: OTP's init returning ignore keeps the child spec with no
+ * ignore (OTP's supervisor_SUITE: sup_start_ignore_child): OTP's init
+ * returning ignore keeps the child spec with no
  * process (supervisor.erl: {ok, undefined}); the start goes on to the
  * next child, nothing is restarted or counted, and a start of the group
  * (here one_for_all after a sibling's failure) runs it again.
@@ -767,7 +769,7 @@ Test(supd_engine, an_ignored_child_is_kept_and_the_start_goes_on,
 }
 
 /*
- * OTP 24's automatic shutdown (supervisor.erl, auto_shutdown and
+ * OTP 24's automatic shutdown (supervisor(3), auto_shutdown and
  * significant children): a significant child that ends for good ends its
  * group (any_significant), or the last one does (all_significant); the
  * group stops its other children, last first, and ends normally in its
@@ -870,7 +872,8 @@ Test(supd_engine, a_significant_child_of_root_ends_supd_with_its_status,
 }
 
 /* A pool's instances stop together, as OTP stops simple_one_for_one
- * children; the rest of the group stops one at a time, last first. */
+ * children (supervisor_SUITE: simple_one_for_one_shutdown); the rest of
+ * the group stops one at a time, last first. */
 Test(supd_engine, a_pools_instances_stop_together,
     .init = setup, .fini = teardown)
 {
@@ -916,7 +919,9 @@ pool(struct supd_node *g, int n, int intensity)
 }
 
 /*
- * A pool is OTP's simple_one_for_one supervisor inside its group: an
+ * A pool is OTP's simple_one_for_one supervisor inside its group
+ * (supervisor_SUITE: simple_one_for_one, simple_one_for_one_escalation):
+ * an
  * instance's failure restarts it alone, whatever the group's strategy,
  * and counts in the pool's own window, not the group's.
  */

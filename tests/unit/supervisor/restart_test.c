@@ -255,7 +255,8 @@ Test(supd_restart, a_restart_exactly_one_period_old_still_counts)
 }
 
 /*
- * normal_exit: what counts as normal for a transient child. OTP's
+ * normal_exit: what counts as normal for a transient child (OTP's
+ * supervisor_SUITE: transient_normal, transient_shutdown). OTP's
  * supervisor.erl does not restart a transient child that ended with
  * normal, shutdown or {shutdown, _}; for a process, shutdown is a death
  * by SIGTERM, so the default is status 0 and SIGTERM.
