@@ -17,6 +17,7 @@ struct entry {
 	const struct cfg_group *g; /* one of g, w */
 	const struct cfg_worker *w;
 	bool seen;		   /* old entries: found in the new config */
+	int pos;		   /* in its config's order */
 };
 
 struct flat {
@@ -29,6 +30,13 @@ entry_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->name,
 	    ((const struct entry *)b)->name);
+}
+
+/* Last in the config first. */
+static int
+pos_desc(const void *a, const void *b)
+{
+	return ((const struct entry *)b)->pos - ((const struct entry *)a)->pos;
 }
 
 static int
@@ -52,17 +60,20 @@ flatten(const struct sup_config *c, struct flat *f)
 	    NULL)
 		return SUP_ENOMEM;
 	snprintf(f->v[f->n].name, sizeof(f->v->name), "%s", c->root->name);
+	f->v[f->n].pos = f->n;
 	f->v[f->n++].g = c->root;
 	for (int i = 0; i < c->nitems; i++) {
 		it = &c->items[i];
 		if (it->is_group) {
 			snprintf(f->v[f->n].name, sizeof(f->v->name), "%s",
 			    it->u.group->name);
+			f->v[f->n].pos = f->n;
 			f->v[f->n++].g = it->u.group;
 			continue;
 		}
 		for (int k = 0; k < it->u.worker->instances; k++) {
-			struct entry *e = &f->v[f->n++];
+			struct entry *e = &f->v[f->n];
+			e->pos = f->n++;
 			if (it->u.worker->instances > 1)
 				snprintf(e->name, sizeof(e->name), "%s.%d",
 				    it->u.worker->name, k);
@@ -262,18 +273,11 @@ cfg_diff(const struct sup_config *a, const struct sup_config *b,
 		e = entry_compare(d, &fb.v[i], bsearch(&fb.v[i], fa.v,
 		    (size_t)fa.n, sizeof(*fa.v), entry_cmp), a, b);
 	free(fb.v);
-	/* Removed, in reverse of the old config's order: re-flatten it
-	 * unsorted, and ask the sorted copy what was seen. */
-	if (e == SUP_OK && flatten(a, &fb) == SUP_OK) {
-		for (int i = fb.n - 1; i >= 0 && e == SUP_OK; i--) {
-			struct entry *o = bsearch(&fb.v[i], fa.v, (size_t)fa.n,
-			    sizeof(*fa.v), entry_cmp);
-			if (o != NULL && !o->seen)
-				e = item_add(d, DIFF_REMOVED, &fb.v[i], "");
-		}
-		free(fb.v);
-	} else if (e == SUP_OK)
-		e = SUP_ENOMEM;
+	/* Removed: the old entries not seen, last in the old order first. */
+	qsort(fa.v, (size_t)fa.n, sizeof(*fa.v), pos_desc);
+	for (int i = 0; i < fa.n && e == SUP_OK; i++)
+		if (!fa.v[i].seen)
+			e = item_add(d, DIFF_REMOVED, &fa.v[i], "");
 	free(fa.v);
 	if (e != SUP_OK)
 		cfg_diff_fini(d);

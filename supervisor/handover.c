@@ -81,6 +81,7 @@ memfd_write(const struct handover *h)
 		errno = e;
 		return -1;
 	}
+	errno = 0; /* a short write sets none: EIO then */
 	ok = write_all(fd, HANDOVER_MAGIC, strlen(HANDOVER_MAGIC)) &&
 	    write_all(fd, line, strlen(line)) && write_all(fd, "\n", 1) &&
 	    write_all(fd, h->config, h->config_len) &&

@@ -137,22 +137,32 @@ signals_block(struct supd *d)
 	sigaddset(&d->reset_sigs, SIGPIPE);
 }
 
+/*
+ * A handover runs the text the old image checked. If the system changed
+ * since (a binary gone), the spawn will say so: the tree must not be
+ * dropped for it, so the text is taken without the system checks then.
+ */
+static sup_err
+handed_config_load(const char *path, const struct handover *h,
+    struct sup_config **c, struct cfg_errors *errs)
+{
+	if (cfg_load_text(path, h->config, h->config_len, NULL,
+	    CFG_CHECK_SYSTEM, c, errs) == SUP_OK)
+		return SUP_OK;
+	cfg_errors_fini(errs);
+	return cfg_load_text(path, h->config, h->config_len, NULL, 0, c, errs);
+}
+
 static struct sup_config *
 config_load(const char *path, const struct handover *h)
 {
 	struct cfg_errors errs;
 	struct sup_config *c;
+	sup_err e = h->mode == HANDOVER_NONE ?
+	    cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) :
+	    handed_config_load(path, h, &c, &errs);
 
-	if (h->mode == HANDOVER_NONE &&
-	    cfg_load(path, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK)
-		return c;
-	/* A handover runs the text the old image checked; if the system
-	 * changed since (a binary gone), the spawn will say so: the tree
-	 * must not be dropped for it. */
-	if (h->mode != HANDOVER_NONE && (cfg_load_text(path, h->config,
-	    h->config_len, NULL, CFG_CHECK_SYSTEM, &c, &errs) == SUP_OK ||
-	    (cfg_errors_fini(&errs), cfg_load_text(path, h->config,
-	    h->config_len, NULL, 0, &c, &errs)) == SUP_OK))
+	if (e == SUP_OK)
 		return c;
 	for (int i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
