@@ -29,55 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "stamps.h"
 
-#define STAMP SUP_BUILD_DIR "/bench/child/bench-stamp"
-#define SUPD SUP_BUILD_DIR "/bin/supd"
-
-extern char **environ;
-
-static char dir[64], fifo[128], conf[128];
-static FILE *stamps;
-
-/* Blocks until a child reports; returns its stamp, fills *pid. */
-static int64_t
-stamp_read(pid_t *pid)
-{
-	long long ns;
-	int p;
-
-	if (fscanf(stamps, "%d %lld", &p, &ns) != 2) {
-		fprintf(stderr, "bench: lost the stamp FIFO\n");
-		exit(1);
-	}
-	*pid = p;
-	return ns;
-}
-
-static double
-median3(double v[3])
-{
-	double a = v[0], b = v[1], c = v[2];
-
-	if ((a <= b && b <= c) || (c <= b && b <= a))
-		return b;
-	if ((b <= a && a <= c) || (c <= a && a <= b))
-		return a;
-	return c;
-}
-
-static pid_t
-floor_spawn(void)
-{
-	char *argv[] = {STAMP, fifo, NULL};
-	pid_t pid;
-
-	if (posix_spawn(&pid, STAMP, NULL, NULL, argv, environ) != 0) {
-		perror("posix_spawn");
-		exit(1);
-	}
-	return pid;
-}
+static char dir[64], conf[128];
 
 static double
 floor_single(int rounds)
@@ -103,13 +57,12 @@ floor_single(int rounds)
 static double
 floor_mass(int n)
 {
-	pid_t *pids = calloc((size_t)n, sizeof(*pids)), seen;
-	int64_t t0, last = 0;
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	int64_t t0, last;
 
 	for (int i = 0; i < n; i++)
 		pids[i] = floor_spawn();
-	for (int i = 0; i < n; i++)
-		stamp_read(&seen);
+	stamps_last(n, NULL);
 	t0 = now_ns();
 	for (int i = 0; i < n; i++)
 		kill(pids[i], SIGKILL);
@@ -117,14 +70,8 @@ floor_mass(int n)
 		waitpid(-1, NULL, 0);
 		pids[i] = floor_spawn();
 	}
-	for (int i = 0; i < n; i++) {
-		int64_t s = stamp_read(&seen);
-		last = s > last ? s : last;
-	}
-	for (int i = 0; i < n; i++)
-		kill(pids[i], SIGKILL);
-	for (int i = 0; i < n; i++)
-		waitpid(-1, NULL, 0);
+	last = stamps_last(n, NULL);
+	floor_kill_all(pids, n, SIGKILL);
 	free(pids);
 	return (double)(last - t0) / 1e6;
 }
@@ -141,30 +88,15 @@ conf_write(int instances, bool persist, const char *stamp_to)
 	fclose(f);
 }
 
-/* Starts supd; with ready_fd, returns once it wrote "ready" there. */
+/* Starts supd; with wait_ready, returns once root is ready. */
 static pid_t
 supd_exec(bool wait_ready)
 {
-	int p[2];
-	pid_t pid;
-	char fd[16], buf[16];
+	int fd;
+	pid_t pid = supd_launch(conf, wait_ready ? &fd : NULL);
 
-	if (pipe(p) != 0)
-		exit(1);
-	if ((pid = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 2);
-		close(p[0]);
-		snprintf(fd, sizeof(fd), "%d", p[1]);
-		execl(SUPD, "supd", "-c", conf, "--ready-fd", fd, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	if (wait_ready && read(p[0], buf, sizeof(buf)) <= 0) {
-		fprintf(stderr, "bench: supd did not start\n");
-		exit(1);
-	}
-	close(p[0]);
+	if (wait_ready)
+		ready_wait(fd);
 	return pid;
 }
 
@@ -232,38 +164,69 @@ ctxt_switches(pid_t pid)
 	return sum;
 }
 
+static void
+idle_wakeups(pid_t supd)
+{
+	long c0, c1;
+
+	sleep(1);
+	c0 = ctxt_switches(supd);
+	sleep(10);
+	c1 = ctxt_switches(supd);
+	printf("supd_idle_wakeups_10s %ld switches (floor 0, all threads)\n",
+	    c1 - c0);
+}
+
+/* n killed at once until all run again; *pss_kb: supd's PSS after. */
 static double
-supd_mass(int n, bool report_rest)
+supd_mass(int n, long *pss_kb, bool idle)
 {
 	pid_t supd = supd_start(n, true), *pids = calloc((size_t)n,
 	    sizeof(*pids));
-	int64_t t0, last = 0;
+	int64_t t0, last;
 	char path[64];
 
-	for (int i = 0; i < n; i++)
-		stamp_read(&pids[i]);
+	stamps_last(n, pids);
 	t0 = now_ns();
 	for (int i = 0; i < n; i++)
 		kill(pids[i], SIGKILL);
-	for (int i = 0; i < n; i++) {
-		int64_t s = stamp_read(&pids[i]);
-		last = s > last ? s : last;
-	}
-	if (report_rest) {
-		long c0, c1;
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", supd);
-		printf("supd_pss_%d_children %.2f MB (floor: none, target < 4 MB)\n",
-		    n, (double)kb_field(path, "Pss:") / 1024.0);
-		sleep(1);
-		c0 = ctxt_switches(supd);
-		sleep(10);
-		c1 = ctxt_switches(supd);
-		printf("supd_idle_wakeups_10s %ld switches (floor 0, all "
-		    "threads)\n", c1 - c0);
-	}
+	last = stamps_last(n, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", supd);
+	*pss_kb = kb_field(path, "Pss:");
+	if (idle)
+		idle_wakeups(supd);
 	supd_stop(supd);
 	free(pids);
 	return (double)(last - t0) / 1e6;
+}
+
+/* Three rounds of n killed at once, floor and supd side by side. */
+static void
+mass(int n, long *pss_kb, bool idle)
+{
+	double fl[3], on[3], f, s;
+
+	for (int i = 0; i < 3; i++) {
+		fl[i] = floor_mass(n);
+		on[i] = supd_mass(n, pss_kb, idle && i == 2);
+	}
+	f = median3(fl);
+	s = median3(on);
+	printf("mass_restart_%d %.1f ms (floor %.1f ms, ratio %.2f)\n", n, s,
+	    f, s / f);
+}
+
+/* PSS at 500 and 2000 children: the growth per child, and the rest. */
+static void
+pss_report(long k500, long k2000)
+{
+	double per = (double)(k2000 - k500) / 1500.0;
+
+	printf("supd_pss_500_children %.2f MB (floor: none, target < 4 MB)\n",
+	    (double)k500 / 1024.0);
+	printf("supd_pss_2000_children %.2f MB: %.2f kB per child beyond a "
+	    "base of %.2f MB (target < 2 kB per child)\n", (double)k2000 /
+	    1024.0, per, ((double)k500 - per * 500) / 1024.0);
 }
 
 /* "supctl status" once; returns when it answered. */
@@ -305,16 +268,14 @@ int
 main(void)
 {
 	int rounds = 150;
-	double f1, s1, f100, s100, f500, s500;
+	double f1, s1;
+	long k500, k2000;
 
 	strcpy(dir, "/tmp/sup-bench-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	snprintf(fifo, sizeof(fifo), "%s/stamps", dir);
 	snprintf(conf, sizeof(conf), "%s/sup.conf", dir);
-	mkfifo(fifo, 0600);
-	/* O_RDWR: the FIFO never reads EOF while children come and go. */
-	stamps = fdopen(open(fifo, O_RDWR), "r");
+	stamps_open(dir);
 	/* Three rounds, floor and supd side by side each time: the machine
 	 * drifts; a ratio within a round does not. The median round counts. */
 	double fl[3], on[3], off[3];
@@ -333,22 +294,10 @@ main(void)
 	s1 = median3(off);
 	printf("restart_latency_median_state_off %.0f us (floor %.0f us, "
 	    "ratio %.2f)\n", s1, f1, s1 / f1);
-	for (int i = 0; i < 3; i++) {
-		fl[i] = floor_mass(100);
-		on[i] = supd_mass(100, false);
-	}
-	f100 = median3(fl);
-	s100 = median3(on);
-	printf("mass_restart_100 %.1f ms (floor %.1f ms, ratio %.2f)\n", s100,
-	    f100, s100 / f100);
-	for (int i = 0; i < 3; i++) {
-		fl[i] = floor_mass(500);
-		on[i] = supd_mass(500, i == 2);
-	}
-	f500 = median3(fl);
-	s500 = median3(on);
-	printf("mass_restart_500 %.1f ms (floor %.1f ms, ratio %.2f)\n", s500,
-	    f500, s500 / f500);
+	mass(100, &k500, false);
+	mass(500, &k500, true);
+	mass(2000, &k2000, false);
+	pss_report(k500, k2000);
 	double adopt = adoption(1000);
 	printf("adopt_1000_after_kill9 %.1f ms (floor: none, target < 100 ms; "
 	    "ready after %.1f ms, then one status)\n", adopt, ready_ms);

@@ -20,8 +20,7 @@
 
 static const char *const dir_names[RUNDIR_NDIRS] = {
 	[RUNDIR_TOP] = ".", [RUNDIR_LOG] = "log", [RUNDIR_W] = "w",
-	[RUNDIR_STATE] = "state", [RUNDIR_SPAWN] = "spawn",
-	[RUNDIR_POOL] = "pool",
+	[RUNDIR_STATE] = "state", [RUNDIR_POOL] = "pool",
 };
 
 static const struct {
@@ -35,7 +34,7 @@ static const struct {
 	[RUN_NOTIFY_ADDR] = {RUNDIR_TOP, "notify.addr"},
 	[RUN_STATE_DB] = {RUNDIR_TOP, "state.db"},
 	[RUN_SPAWN_SEQ] = {RUNDIR_TOP, "spawn.seq"},
-	[RUN_SPAWN] = {RUNDIR_SPAWN, "%1$s"},
+	[RUN_SPAWN_TAB] = {RUNDIR_TOP, "spawn.tab"},
 	[RUN_LOG] = {RUNDIR_LOG, "%1$s.log"},
 	[RUN_WDB] = {RUNDIR_STATE, "%1$s.db"},
 	[RUN_WSOCK] = {RUNDIR_W, "%1$s"},

@@ -9,7 +9,7 @@
  *   RUN/ctl, RUN/events supd's control and event sockets
  *   RUN/notify.addr     the abstract name of supd's sd_notify socket
  *   RUN/state.db        supd's database (unless `state =` says otherwise)
- *   RUN/spawn.seq       the newest spawn id; RUN/spawn/NAME each intent
+ *   RUN/spawn.seq       the newest spawn id; RUN/spawn.tab each intent
  *   RUN/log/NAME.log    a child's output (NAME.log.1 ... once rotated)
  *   RUN/state/NAME.db   a libsup worker's database and registry entry
  *                       (with -wal, -shm and NAME.db.lock)
@@ -43,7 +43,6 @@ enum rundir_dir {
 	RUNDIR_LOG,
 	RUNDIR_W,
 	RUNDIR_STATE,
-	RUNDIR_SPAWN,
 	RUNDIR_POOL,
 	RUNDIR_NDIRS,
 };
@@ -56,7 +55,7 @@ enum rundir_item {
 	RUN_NOTIFY_ADDR, /* notify.addr */
 	RUN_STATE_DB,	 /* state.db */
 	RUN_SPAWN_SEQ,	 /* spawn.seq */
-	RUN_SPAWN,	 /* spawn/NAME */
+	RUN_SPAWN_TAB,	 /* spawn.tab */
 	RUN_LOG,	 /* log/NAME.log */
 	RUN_WDB,	 /* state/NAME.db */
 	RUN_WSOCK,	 /* w/NAME */
@@ -74,7 +73,7 @@ struct rundir {
 /*
  * supd's: walks to path (absolute) through trusted directories, creating
  * what is missing, and makes RUN and its subdirectories (log, w, state,
- * spawn, pool) ours with mode 0700, or 0711 for RUN, w and state when
+ * pool) ours with mode 0700, or 0711 for RUN, w and state when
  * shared (a worker of another user reaches its files). Refuses
  * (SUP_EREFUSED, why says which and why) a directory on the way that
  * another user could change, a RUN or subdirectory of another user's, or

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,14 +127,20 @@ item_add(struct sup_config *c, bool is_group, void *obj)
 static const struct section *
 sect_by_name(struct parser *p, const char *name)
 {
-	for (int i = 0; i < p->nsects; i++) {
-		const struct section *s = &p->sects[i];
-		if ((s->group && s->kind == SECT_GROUP &&
-			strcmp(s->group->name, name) == 0) ||
-		    (s->worker && strcmp(s->worker->name, name) == 0))
-			return s;
+	intptr_t i = (intptr_t)strmap_get(&p->sect_names, name);
+
+	return i > 0 ? &p->sects[i - 1] : NULL;
+}
+
+/* Indexes the name of the section being opened (it is sects[nsects]). */
+static void
+sect_name_add(struct parser *p, const char *name)
+{
+	if (strmap_put(&p->sect_names, name, (void *)(intptr_t)(p->nsects +
+	    1)) != 0) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
 	}
-	return NULL;
 }
 
 static enum sect_kind
@@ -226,10 +233,12 @@ sect_open(struct parser *p, struct section *s, char *title)
 	} else if (s->kind == SECT_GROUP) {
 		s->group = group_new(p->c, name, p->line);
 		item_add(p->c, true, s->group);
+		sect_name_add(p, s->group->name);
 		return;
 	} else {
 		s->worker = worker_new(p->c, name, p->line);
 		item_add(p->c, false, s->worker);
+		sect_name_add(p, s->worker->name);
 		return;
 	}
 	s->kind = SECT_BAD;
@@ -553,6 +562,7 @@ cfg_load_text(const char *path, const char *buf, size_t len,
 		free(p.sects[i].seen);
 	}
 	free(p.sects);
+	strmap_free(&p.sect_names);
 	free(p.raw);
 	if (rv == SUP_OK && errs->n > 0)
 		rv = SUP_EINVAL;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "common/strmap.h"
 #include "config.h"
 
 enum sect_kind { SECT_SUPERVISOR, SECT_GROUP, SECT_WORKER, SECT_BAD };
@@ -35,6 +36,7 @@ struct parser {
 	struct cfg_errors *errs;
 	struct section *sects;	/* owned */
 	int nsects;
+	struct strmap sect_names; /* group and worker names: index + 1 */
 	struct section *cur;	/* borrowed: sects[], the one being read */
 	int line;		/* of the line being read */
 	bool line_bad;		/* a syntax error already reported on it */

@@ -312,18 +312,18 @@ cause_text(const struct supd_node *n, enum node_cause c,
 }
 
 /*
- * Intent first: the spawn file names the spawn before the fork; the
+ * Intent first: the spawn record names the spawn before the fork; the
  * database learns of it in the batch after (persist.c).
  */
 static int
-spawn_intent(struct supd *d, struct supd_node *n)
+spawn_intent(struct supd *d, struct supd_node *n, off_t *pid_off)
 {
 	n->spawn_id = ++d->spawn_seq;
 	tree_pid_set(d, n, 0);
 	/* The child starts now: its /proc start time is within moments. */
 	n->pid_start = clk_boot_ms();
 	n->adopted = false;
-	return d->cfg->state_off ? -1 : spawnfile_begin(d, n);
+	return d->cfg->state_off ? -1 : spawnfile_begin(d, n, pid_off);
 }
 
 static void
@@ -359,14 +359,14 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 	sup_err e;
 	pid_t pid;
 
-	r.pid_fd = spawn_intent(d, n);
+	r.pid_fd = spawn_intent(d, n, &r.pid_off);
 	foreign_files_give(d, n);
 	env_build(d, n, &env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
 	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
 	if (r.pid_fd >= 0)
-		close(r.pid_fd);
+		spawnfile_end(d, n);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
 	if (e != SUP_OK) {

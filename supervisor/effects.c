@@ -263,6 +263,8 @@ exit_act(struct supd *d, int code)
 static void
 actions_run(struct supd *d, int n)
 {
+	if (n > 0)
+		d->activity = true; /* to commit (loop.c) */
 	d->in_effects = true;
 	for (int i = 0; i < n; i++) {
 		const struct eng_action *a = &d->eng.out[i];
@@ -290,7 +292,7 @@ effects_event(struct supd *d, enum eng_event_type type, struct supd_node *n)
 {
 	struct eng_event ev = {.type = type, .node = n};
 
-	if (d->in_effects)
+	if (d->in_effects || d->evq_n > 0)
 		queue_push(d, &ev);
 	else
 		handle(d, &ev);
@@ -302,7 +304,7 @@ effects_exited(struct supd *d, struct supd_node *n, enum child_exit how)
 	struct eng_event ev = {.type = EV_EXITED, .node = n,
 	    .normal = how == EXIT_NORMAL, .ignored = how == EXIT_IGNORE};
 
-	if (d->in_effects)
+	if (d->in_effects || d->evq_n > 0)
 		queue_push(d, &ev);
 	else
 		handle(d, &ev);
@@ -314,9 +316,10 @@ effects_shutting_down(const struct supd *d)
 	return d->eng.shutting_down;
 }
 
-void
-effects_settle(struct supd *d)
+bool
+effects_settle_for(struct supd *d, int64_t slice_ns)
 {
+	int64_t end = slice_ns > 0 ? clk_mono_ns() + slice_ns : 0;
 	struct eng_event ev;
 	int n;
 
@@ -325,7 +328,16 @@ effects_settle(struct supd *d)
 			handle(d, &ev);
 		if ((n = engine_settle(&d->eng, clk_mono_ns())) == 0 &&
 		    d->evq_n == 0)
-			break;
+			return true;
 		actions_run(d, n);
+		if (end != 0 && clk_mono_ns() >= end)
+			return false;
 	}
+	return true;
+}
+
+void
+effects_settle(struct supd *d)
+{
+	effects_settle_for(d, 0);
 }

@@ -5,13 +5,14 @@
 #define SUPD_EFFECTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "engine.h"
 
 struct supd;
 
 /* Gives the engine one event and carries out its actions; from inside a
- * batch of actions (a spawn that failed), the event waits for the batch
- * to end. */
+ * batch of actions (a spawn that failed), or while events of an earlier
+ * turn still wait (effects_settle_for), it waits its turn behind them. */
 void effects_event(struct supd *d, enum eng_event_type type,
     struct supd_node *n);
 /* The same, for an exit: normal is a normal exit (status 0). */
@@ -20,6 +21,10 @@ void effects_exited(struct supd *d, struct supd_node *n,
 /* Settles the tree: events that waited, then groups' steps, each batch
  * carried out, until the engine has nothing more to do. */
 void effects_settle(struct supd *d);
+/* The same for about slice_ns at most: true when the tree is settled,
+ * false when the rest waits for the next call. A start of thousands of
+ * children goes on between the loop's turns, and supd answers meanwhile. */
+bool effects_settle_for(struct supd *d, int64_t slice_ns);
 /* Whether supd is stopping the whole tree. */
 bool effects_shutting_down(const struct supd *d);
 

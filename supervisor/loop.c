@@ -214,7 +214,7 @@ status_tell(struct supd *d)
 /*
  * Commits what changed, in batches: a burst of exits costs a commit every
  * FLUSH_MS, not one per loop turn. Nothing is lost to a kill -9 meanwhile
- * that recovery does not find again: a spawn is named by its spawn file,
+ * that recovery does not find again: a spawn is named by its spawn record,
  * an exit is seen as a death while supd was down. Idle, nothing is armed.
  */
 #define FLUSH_MS 10
@@ -256,12 +256,18 @@ source_dispatch(struct supd *d, uint64_t tag)
 	}
 }
 
-/* The tree settled: done when it is over and the children that left the
- * config are gone too. */
+/*
+ * The tree settled, a slice at a time: what is left (the rest of a start
+ * of thousands) goes on at the next turn, after whatever the loop has to
+ * answer meanwhile. Done when it is over and the children that left the
+ * config are gone too.
+ */
+#define SETTLE_SLICE_MS 5
+
 static void
 settle(struct supd *d)
 {
-	effects_settle(d);
+	d->settling = !effects_settle_for(d, SETTLE_SLICE_MS * CLK_NS_PER_MS);
 	if (d->exiting)
 		ghosts_stop_all(d); /* those still waiting their turn */
 	if (d->exiting && ghost_count(d) == 0)
@@ -280,9 +286,10 @@ loop_run(struct supd *d)
 		ready_announce(d);
 		ctl_waiters_check(d);
 		timer_arm_earliest(d);
-		/* A timer that could not be armed: look again in a second. */
-		int n = epoll_wait(d->epfd, ev, 32, d->timer_armed_ns < 0 ?
-		    1000 : -1);
+		/* A timer that could not be armed: look again in a second;
+		 * a settle that goes on: only what is there already. */
+		int n = epoll_wait(d->epfd, ev, 32, d->settling ? 0 :
+		    d->timer_armed_ns < 0 ? 1000 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -41,6 +41,7 @@
 #include "ghost.h"
 #include "recover.h"
 #include "reload.h"
+#include "spawnfile.h"
 #include "supd.h"
 #include "tree.h"
 
@@ -404,6 +405,7 @@ main(int argc, char **argv)
 	    o.config);
 	d.ready_fd = o.ready_fd;
 	d.seq_fd = -1;
+	d.spawn_fd = -1;
 	d.events_subs_fd = -1;
 	if (d.ready_fd >= 0)
 		fcntl(d.ready_fd, F_SETFD, FD_CLOEXEC);
@@ -425,7 +427,10 @@ main(int argc, char **argv)
 		persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL,
 		    NULL);
 	reload_mark(&d);
+	if (!d.cfg->state_off)
+		spawnfile_load(&d);
 	recover_load(&d);
+	spawnfile_assign(&d);
 	effects_event(&d, EV_START, d.root);
 	recover_apply(&d);
 	if (d.ho.mode != HANDOVER_NONE)
@@ -446,6 +451,7 @@ main(int argc, char **argv)
 	 * without it, nng's objects go with the process. */
 	manager_close(&d.mgr);
 	LOG_EV("supd.exit", log_num("code", d.exit_code));
+	spawnfile_close(&d);
 	tree_free(&d);
 	rundir_close(&d.run);
 	cfg_free(d.cfg);

@@ -149,6 +149,7 @@ struct supd_node {
 	int exec_errno;		/* this spawn failed before exec */
 	int exec_step;		/* at which step (SPAWN_STEP_*) */
 	uint64_t spawn_id;
+	int spawn_slot;		/* its record in RUN/spawn.tab + 1; 0: none */
 	int64_t spawned_real_ms; /* wall clock of the spawn */
 	char config_hash[17];	/* of its config (restart if changed) */
 	char status_text[256];	/* last STATUS= line */

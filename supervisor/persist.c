@@ -8,9 +8,9 @@
  * exits costs one commit, not one per transition.
  *
  * No commit sits between an exit and the fork that replaces the child: a
- * spawn's intent is its spawn file (spawnfile.h), written before the
+ * spawn's intent is its spawn record (spawnfile.h), written before the
  * fork; the database learns of the spawn in the batch right after, and a
- * supd killed in between is told by the spawn file (recover.c).
+ * supd killed in between is told by the spawn record (recover.c).
  *
  * When the database cannot be written (damaged, read-only, disk full),
  * supd goes on from memory: persisting turns false with the reason, which

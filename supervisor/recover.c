@@ -14,7 +14,7 @@
  *  3. A process recorded alive whose pid and /proc start time still match
  *     (a zombie does not) is adopted: watched through a pidfd, counted as
  *     running, not restarted. A spawn caught between its intent and its
- *     pid is found through RUN/spawn/NAME, which the child wrote before
+ *     pid is found through its record in RUN/spawn.tab, written before
  *     exec. One recorded alive that is gone exited while supd was down:
  *     recover_apply() hands it to the engine as an abnormal exit, so its
  *     group's strategy and intensity apply as if supd had never gone.
@@ -87,10 +87,10 @@ removed_add(struct supd *d, const char *name)
 }
 
 /*
- * The live process of a worker's row, if any: the spawn file's when it is
+ * The live process of a worker's row, if any: the spawn record's when it is
  * as new as the row or newer (the database may not have heard of the last
  * spawn), else the row's own pid if it is still the same process.
- * *newer: the spawn file records a spawn the row does not know; *spawn:
+ * *newer: the spawn record records a spawn the row does not know; *spawn:
  * the id of the last spawn, the one the process (if any) is.
  */
 /*
@@ -124,10 +124,10 @@ row_live_pid(struct load *l, const struct st_node *r, int64_t *start,
 		*start = r->pid_start;
 		return (pid_t)r->pid;
 	}
-	/* The spawn files matter only when some spawn may be missing from
+	/* The spawn records matter only when some spawn may be missing from
 	 * the database (spawn.seq says), or the row has no pid. */
 	if (l->files_needed || r->pid <= 0)
-		pid = spawnfile_read(&l->d->run, r->name, &sid, start);
+		pid = spawnfile_read(l->d, r->name, &sid, start);
 	*newer = sid > r->spawn_id;
 	if (*newer)
 		*spawn = sid; /* the process is that spawn: its id, its words */
@@ -273,7 +273,7 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 }
 
 /*
- * The spawn file knew of a spawn the database did not: the old supd died
+ * The spawn record knew of a spawn the database did not: the old supd died
  * in the moment between. Unless a person asked for that start, it was a
  * restart, and it counts like one.
  */
@@ -350,7 +350,7 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 		log_debug("recover: %s lost: row spawn %lld pid %lld, last "
 		    "spawn %lld%s", n->name, (long long)r->spawn_id,
 		    (long long)r->pid, (long long)spawn,
-		    l->files_needed ? " (spawn files read)" : "");
+		    l->files_needed ? " (spawn records read)" : "");
 	}
 }
 
@@ -424,19 +424,19 @@ row_load(struct load *l, const struct st_node *r)
 	persist_saved_from_row(n, r);
 	if (!n->is_group)
 		worker_restore(l, n, r);
-	if (n->spawn_id > d->spawn_seq) /* from its spawn file */
+	if (n->spawn_id > d->spawn_seq) /* from its spawn record */
 		d->spawn_seq = n->spawn_id;
 	n->restored = true;
 }
 
 /*
  * Workers the database says nothing of (it is damaged, was reset, or
- * never heard of their first spawn): their spawn files still name their
+ * never heard of their first spawn): their spawn records still name their
  * live processes, so none is started twice. Counts and manual stops are
  * lost with the database.
  */
 static void
-recover_from_spawn_files(struct supd *d)
+recover_from_spawn_records(struct supd *d)
 {
 	int adopted = d->adopted;
 
@@ -447,7 +447,7 @@ recover_from_spawn_files(struct supd *d)
 
 		if (n->is_group || n->restored)
 			continue;
-		pid = spawnfile_read(&d->run, n->name, &sid, &start);
+		pid = spawnfile_read(d, n->name, &sid, &start);
 		if (pid <= 0 || !worker_adopt(d, n, pid, start, true, 0))
 			continue;
 		n->spawn_id = (uint64_t)sid;
@@ -457,7 +457,7 @@ recover_from_spawn_files(struct supd *d)
 	if (d->adopted > adopted) {
 		d->eng.recovering = d->eng.took_over = true;
 		LOG_EV("supd.recover", log_num("adopted", d->adopted - adopted),
-		    log_str("source", "spawn_files"));
+		    log_str("source", "spawn_records"));
 	}
 }
 
@@ -472,7 +472,7 @@ recover_load(struct supd *d)
 	if (d->cfg->state_off)
 		return;
 	if (d->db == NULL) {
-		recover_from_spawn_files(d);
+		recover_from_spawn_records(d);
 		return;
 	}
 	proc_boot_id(boot, sizeof(boot));
@@ -514,7 +514,7 @@ recover_load(struct supd *d)
 		    "stopped in order: starting anew, counts and manual stops "
 		    "kept" : "the machine rebooted: starting anew, counts and "
 		    "manual stops kept"));
-	recover_from_spawn_files(d);
+	recover_from_spawn_records(d);
 }
 
 void

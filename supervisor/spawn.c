@@ -43,9 +43,10 @@ fd_setup(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-/* Our pid, in decimal, at offset 32 of fd: no stdio, async-signal-safe. */
+/* Our pid, in decimal, at offset off of fd: no stdio,
+ * async-signal-safe. */
 static void
-pid_write(int fd)
+pid_write(int fd, off_t off)
 {
 	char buf[24], *p = buf + sizeof(buf);
 	long v = (long)syscall(SYS_getpid);
@@ -54,7 +55,7 @@ pid_write(int fd)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
-	(void)!pwrite(fd, p, (size_t)(buf + sizeof(buf) - p), 32);
+	(void)!pwrite(fd, p, (size_t)(buf + sizeof(buf) - p), off);
 }
 
 static int
@@ -67,7 +68,7 @@ child_main(void *arg)
 
 	/* First, so that a supd killed right now can still find us. */
 	if (r->pid_fd >= 0)
-		pid_write(r->pid_fd);
+		pid_write(r->pid_fd, r->pid_off);
 	c->step = SPAWN_STEP_PGID;
 	if (setpgid(0, 0) != 0)
 		goto fail;

@@ -25,7 +25,8 @@ struct spawn_req {
 	int ngroups;
 	int fd_in, fd_out, fd_err; /* become 0, 1, 2; -1 keeps supd's */
 	int pid_fd;		  /* the child writes its pid here first, at
-				     offset 32 (spawnfile.h); -1: not */
+				     pid_off (spawnfile.h); -1: not */
+	off_t pid_off;
 	const sigset_t *reset;	  /* borrowed: dispositions to reset */
 	const struct rlimit *nofile; /* borrowed: the child's, or NULL */
 };

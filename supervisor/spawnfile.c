@@ -1,20 +1,21 @@
 /*
- * supervisor/spawnfile.c — the spawn file of each node (spawnfile.h).
+ * supervisor/spawnfile.c — RUN/spawn.tab, the records of spawns
+ * (spawnfile.h).
  *
- * Layout, 64 bytes of text: the spawn id and the boot-clock time of the
- * spawn (ms since boot), in 32 bytes padded with blanks, then the pid,
- * written by the child, likewise. Fixed offsets let parent and child each
- * write with one pwrite and no locking. The boot clock, like /proc's start
- * times, ignores changes of the wall clock.
+ * A record, SPAWNFILE_REC bytes of text: the name, padded with blanks to
+ * SPAWNFILE_SID_OFF; the spawn id and the boot-clock time of the spawn (ms
+ * since boot), 16 bytes each; then the pid, written by the child, padded
+ * likewise, and a newline. Fixed offsets let parent and child each write
+ * with one pwrite, and `cat` shows one record a line. The boot clock, like
+ * /proc's start times, ignores changes of the wall clock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "spawnfile.h"
+#include "tree.h"
 
 #define LOCK_WAIT_MS 2000
 
@@ -47,11 +49,183 @@ spawnfile_seq(struct rundir *run)
 	int fd;
 
 	if ((fd = rundir_openat(run, RUN_SPAWN_SEQ, NULL, O_RDONLY, 0)) < 0)
-		return INT64_MAX; /* unknown: read every spawn file */
+		return INT64_MAX; /* unknown: read every record */
 	if (pread(fd, buf, sizeof(buf) - 1, 0) <= 0)
 		buf[0] = '\0';
 	close(fd);
 	return buf[0] ? atoll(buf) : INT64_MAX;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+static int
+range_lock(int fd, short type, off_t off, off_t len)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET,
+	    .l_start = off, .l_len = len};
+
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/*
+ * The old supd died between a clone and the child's exec: the child still
+ * holds its record's lock and may not have written its pid yet. Waits for
+ * its exec (a few ms; LOCK_WAIT_MS at most, for a child stuck there), so
+ * that its pid is read, not taken for missing.
+ */
+static void
+unlocked_wait(int fd)
+{
+	struct timespec ms = {0, 1000000};
+
+	for (int i = 0; i < LOCK_WAIT_MS; i++) {
+		if (range_lock(fd, F_RDLCK, 0, 0) == 0) {
+			range_lock(fd, F_UNLCK, 0, 0);
+			return;
+		}
+		if (errno != EAGAIN && errno != EACCES)
+			return;
+		nanosleep(&ms, NULL);
+	}
+	log_warn("a child of the previous supd has not exec'd after %d ms; "
+	    "reading %s/spawn.tab as it is", LOCK_WAIT_MS, "RUN");
+}
+
+static void
+table_unusable(struct supd *d, const char *what)
+{
+	log_warn("cannot %s %s/spawn.tab: %s; until the database has each "
+	    "spawn, a supd killed meanwhile would not find its child", what,
+	    d->cfg->run_dir, strerror(errno));
+	if (d->spawn_fd >= 0)
+		close(d->spawn_fd);
+	d->spawn_fd = -1;
+}
+
+/* Indexes the names of what was read (each cut at its first blank). */
+static void
+names_index(struct supd *d)
+{
+	for (int i = 0; i < d->spawn_nslots; i++) {
+		char *rec = d->spawn_tab + (size_t)i * SPAWNFILE_REC;
+		rec[SPAWNFILE_NAME_MAX] = '\0';
+		rec[strcspn(rec, " ")] = '\0';
+		if (rec[0] == '\0')
+			continue;
+		if (strmap_put(&d->spawn_names, rec, (void *)(intptr_t)(i +
+		    1)) != 0)
+			log_warn("out of memory indexing %s/spawn.tab",
+			    d->cfg->run_dir);
+	}
+}
+
+void
+spawnfile_load(struct supd *d)
+{
+	struct stat st;
+	size_t size;
+
+	d->spawn_fd = rundir_openat(&d->run, RUN_SPAWN_TAB, NULL,
+	    O_RDWR | O_CREAT, 0600);
+	if (d->spawn_fd < 0)
+		return table_unusable(d, "open");
+	unlocked_wait(d->spawn_fd);
+	if (fstat(d->spawn_fd, &st) != 0)
+		return table_unusable(d, "read");
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return table_unusable(d, "use (not a regular file)");
+	}
+	d->spawn_nslots = (int)(st.st_size / SPAWNFILE_REC);
+	size = (size_t)d->spawn_nslots * SPAWNFILE_REC;
+	if (size == 0)
+		return;
+	/* One byte more: the last record's name can be cut there. */
+	if ((d->spawn_tab = calloc(1, size + 1)) == NULL ||
+	    pread(d->spawn_fd, d->spawn_tab, size, 0) != (ssize_t)size) {
+		free(d->spawn_tab);
+		d->spawn_tab = NULL;
+		return table_unusable(d, "read");
+	}
+	names_index(d);
+}
+
+/* The pid a record names, if that process is the spawn's; else 0. */
+static pid_t
+record_live(const char *rec, int64_t *spawn_id, int64_t *start)
+{
+	long long sid = atoll(rec + SPAWNFILE_SID_OFF);
+	long long at_ms = atoll(rec + SPAWNFILE_START_OFF);
+	long long pid = atoll(rec + SPAWNFILE_PID_OFF);
+
+	*spawn_id = sid > 0 ? sid : 0;
+	/* The process started in the moment the spawn was written: a pid
+	 * recycled by another process started at another time. */
+	if (sid <= 0 || pid <= 0 || pid > INT32_MAX ||
+	    !proc_same((pid_t)pid, at_ms))
+		return 0;
+	*start = at_ms;
+	return (pid_t)pid;
+}
+
+pid_t
+spawnfile_read(struct supd *d, const char *name, int64_t *spawn_id,
+    int64_t *start)
+{
+	intptr_t slot = (intptr_t)strmap_get(&d->spawn_names, name);
+
+	*spawn_id = 0;
+	if (slot <= 0 || d->spawn_tab == NULL)
+		return 0;
+	return record_live(d->spawn_tab + (size_t)(slot - 1) * SPAWNFILE_REC,
+	    spawn_id, start);
+}
+
+/* --- records ------------------------------------------------------------ */
+
+/* A record free for a new name: its own left the config, and names no
+ * live process (a removed child still stopping keeps its record). */
+static bool
+slot_free(struct supd *d, int i, const unsigned char *taken)
+{
+	const char *rec = d->spawn_tab + (size_t)i * SPAWNFILE_REC;
+	int64_t sid, start;
+
+	return !taken[i] && (rec[0] == '\0' || (tree_find(d, rec) == NULL &&
+	    record_live(rec, &sid, &start) == 0));
+}
+
+void
+spawnfile_assign(struct supd *d)
+{
+	unsigned char *taken = calloc((size_t)d->spawn_nslots + 1, 1);
+	int next = 0;
+
+	for (int i = 0; i < d->nnodes && taken != NULL; i++) {
+		struct supd_node *n = d->nodes[i];
+		intptr_t s = (intptr_t)strmap_get(&d->spawn_names, n->name);
+		if (!n->is_group && s > 0 && d->spawn_tab != NULL) {
+			n->spawn_slot = (int)s;
+			taken[s - 1] = 1;
+		}
+	}
+	for (int i = 0; i < d->nnodes; i++) {
+		struct supd_node *n = d->nodes[i];
+		if (n->is_group || n->spawn_slot != 0)
+			continue;
+		while (taken != NULL && d->spawn_tab != NULL &&
+		    next < d->spawn_nslots && !slot_free(d, next, taken))
+			next++;
+		if (taken != NULL && d->spawn_tab != NULL &&
+		    next < d->spawn_nslots)
+			n->spawn_slot = ++next;
+		else
+			n->spawn_slot = ++d->spawn_nslots;
+	}
+	free(taken);
+	strmap_free(&d->spawn_names);
+	free(d->spawn_tab);
+	d->spawn_tab = NULL;
 }
 
 /* The spawn goes on without its intent on disk: said, since a supd
@@ -59,89 +233,62 @@ spawnfile_seq(struct rundir *run)
 static void
 intent_lost(struct supd *d, struct supd_node *n)
 {
-	log_warn("cannot write the spawn file of %s in %s/spawn: %s; until "
-	    "the database has it, a supd killed now would not find this "
-	    "child", n->name, d->cfg->run_dir, strerror(errno));
+	log_warn("cannot write the spawn record of %s in %s/spawn.tab: %s; "
+	    "until the database has it, a supd killed now would not find "
+	    "this child", n->name, d->cfg->run_dir, strerror(errno));
+}
+
+static off_t
+slot_off(const struct supd_node *n)
+{
+	return (off_t)(n->spawn_slot - 1) * SPAWNFILE_REC;
 }
 
 int
-spawnfile_begin(struct supd *d, struct supd_node *n)
+spawnfile_begin(struct supd *d, struct supd_node *n, off_t *pid_off)
 {
-	char buf[SPAWNFILE_SIZE + 1];
-	int fd;
+	char buf[SPAWNFILE_REC + 1];
+	off_t off;
 
-	/* Opened per spawn, not kept: every clone copies supd's descriptor
-	 * table, and a descriptor per child would make each spawn pay for
-	 * all the others. */
 	spawnfile_seq_note(d, n->spawn_id);
-	fd = rundir_openat(&d->run, RUN_SPAWN, n->name, O_WRONLY | O_CREAT,
-	    0600);
-	if (fd < 0) {
+	if (d->spawn_fd < 0) {
+		errno = EBADF;
 		intent_lost(d, n);
 		return -1;
 	}
+	if (n->spawn_slot == 0) /* not there at the start: one more */
+		n->spawn_slot = ++d->spawn_nslots;
+	off = slot_off(n);
 	/* Held by this open file, which the child shares until its exec
-	 * closes it: a recovering supd waits on it for a child caught
-	 * between fork and exec (see spawnfile_read). Never contended
-	 * here: only a recovery reads, before any spawn. */
-	(void)flock(fd, LOCK_EX);
-	snprintf(buf, sizeof(buf), "%-15" PRIu64 " %-15lld%-31s\n",
-	    n->spawn_id, (long long)n->pid_start, "");
-	if (pwrite(fd, buf, SPAWNFILE_SIZE, 0) != SPAWNFILE_SIZE) {
+	 * closes its copy (spawnfile_end() drops supd's): a recovering
+	 * supd waits on it for a child caught between clone and exec. Never
+	 * contended here: only a recovery reads, before any spawn. */
+	(void)range_lock(d->spawn_fd, F_WRLCK, off, SPAWNFILE_REC);
+	snprintf(buf, sizeof(buf), "%-95.95s %-15" PRIu64 " %-15lld %-31s\n",
+	    n->name, n->spawn_id, (long long)n->pid_start, "");
+	if (pwrite(d->spawn_fd, buf, SPAWNFILE_REC, off) != SPAWNFILE_REC) {
 		intent_lost(d, n);
-		close(fd);
+		range_lock(d->spawn_fd, F_UNLCK, off, SPAWNFILE_REC);
 		return -1;
 	}
-	return fd;
+	*pid_off = off + SPAWNFILE_PID_OFF;
+	return d->spawn_fd;
 }
 
-
-/*
- * The old supd died between a fork and the child's exec: the child still
- * holds the file's lock and may not have written its pid yet. Waits for
- * its exec (a few ms; LOCK_WAIT_MS at most, for a child stuck there),
- * so that its pid is read, not taken for missing.
- */
-static void
-unlocked_wait(int fd, const char *name)
+void
+spawnfile_end(struct supd *d, struct supd_node *n)
 {
-	struct timespec ms = {0, 1000000};
-
-	for (int i = 0; i < LOCK_WAIT_MS; i++) {
-		if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
-			return;
-		nanosleep(&ms, NULL);
-	}
-	log_warn("spawn of %s: its child has not exec'd after %d ms; "
-	    "reading its spawn file as it is", name, LOCK_WAIT_MS);
+	if (d->spawn_fd >= 0 && n->spawn_slot > 0)
+		range_lock(d->spawn_fd, F_UNLCK, slot_off(n), SPAWNFILE_REC);
 }
 
-pid_t
-spawnfile_read(struct rundir *run, const char *name, int64_t *spawn_id,
-    int64_t *start)
+void
+spawnfile_close(struct supd *d)
 {
-	char buf[SPAWNFILE_SIZE + 1], *p;
-	long long sid, pid, at_ms;
-	ssize_t n;
-	int fd;
-
-	*spawn_id = 0;
-	if ((fd = rundir_openat(run, RUN_SPAWN, name, O_RDONLY, 0)) < 0)
-		return 0;
-	unlocked_wait(fd, name);
-	n = pread(fd, buf, SPAWNFILE_SIZE, 0);
-	close(fd);
-	if (n != SPAWNFILE_SIZE)
-		return 0;
-	buf[n] = '\0';
-	sid = strtoll(buf, &p, 10);
-	at_ms = strtoll(p, NULL, 10);
-	pid = atoll(buf + SPAWNFILE_PID_OFF);
-	*spawn_id = sid > 0 ? sid : 0;
-	/* The process started in the moment the spawn was written: a pid
-	 * recycled by another process started at another time. */
-	if (sid <= 0 || pid <= 0 || !proc_same((pid_t)pid, at_ms))
-		return 0;
-	*start = at_ms;
-	return (pid_t)pid;
+	strmap_free(&d->spawn_names);
+	free(d->spawn_tab);
+	d->spawn_tab = NULL;
+	if (d->spawn_fd >= 0)
+		close(d->spawn_fd);
+	d->spawn_fd = -1;
 }

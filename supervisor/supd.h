@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "common/strmap.h"
 #include "common/rundir.h"
 #include "engine.h"
 #include "handover.h"
@@ -62,14 +63,17 @@ struct supd {
 	struct supd_node *root;	  /* borrowed: nodes[0] */
 	struct supd_node **nodes; /* owned: every node, tree preorder */
 	int nnodes;
-	struct supd_node **by_name; /* owned: index by name (tree.c) */
-	size_t by_name_cap;
+	struct strmap by_name;	  /* owned: nodes by name (tree.c) */
 	struct supd_node **by_pid; /* owned: buckets by pid, chained */
 	size_t by_pid_cap;
 
 	struct rundir run;	  /* RUN and its directories, held open */
 	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
 	int seq_fd;		  /* RUN/spawn.seq, kept open (spawnfile.c) */
+	int spawn_fd;		  /* RUN/spawn.tab, kept open; -1: none */
+	int spawn_nslots;	  /* records in it */
+	char *spawn_tab;	  /* owned: its records as read at the start */
+	struct strmap spawn_names; /* their names: slot + 1 */
 	int ready_fd;		  /* --ready-fd: written once root is ready */
 	int nworkers;		  /* worker nodes (pool instances counted) */
 	struct env_tail *tails;	  /* owned: one per worker config */
@@ -84,6 +88,7 @@ struct supd {
 	int64_t timer_armed_ns;	  /* what timerfd is set to; 0: disarmed */
 	int64_t flush_due_ns;	  /* the next batch commit; 0: none */
 	int64_t reopen_ns;	  /* no database: not tried again before */
+	bool settling;		  /* the tree's settle goes on next turn */
 	bool activity;		  /* this loop turn may have changed the tree */
 
 	int64_t start_ns, start_real_ms;

@@ -244,9 +244,7 @@ tree_free(struct supd *d)
 		free(n);
 	}
 	free(d->nodes);
-	free(d->by_name);
-	d->by_name = NULL;
-	d->by_name_cap = 0;
+	strmap_free(&d->by_name);
 	free(d->by_pid);
 	d->by_pid = NULL;
 	d->by_pid_cap = 0;
@@ -255,17 +253,8 @@ tree_free(struct supd *d)
 	d->root = NULL;
 }
 
-static uint32_t
-name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-/* An open-addressing index of names: recovery looks up every row. */
+/* Indexes of names and pids: recovery looks up every row, supctl any
+ * name, the reaper every pid. Without memory for them, lookups scan. */
 static void
 index_build(struct supd *d)
 {
@@ -273,39 +262,28 @@ index_build(struct supd *d)
 
 	while (cap < (size_t)d->nnodes * 2)
 		cap *= 2;
-	free(d->by_name);
+	strmap_free(&d->by_name);
 	free(d->by_pid);
 	d->by_pid = calloc(cap, sizeof(*d->by_pid));
 	d->by_pid_cap = d->by_pid != NULL ? cap : 0;
-	if ((d->by_name = calloc(cap, sizeof(*d->by_name))) == NULL) {
-		d->by_name_cap = 0; /* tree_find scans instead */
-		return;
-	}
-	d->by_name_cap = cap;
-	for (int i = 0; i < d->nnodes; i++) {
-		size_t k = name_hash(d->nodes[i]->name) & (cap - 1);
-		while (d->by_name[k] != NULL)
-			k = (k + 1) & (cap - 1);
-		d->by_name[k] = d->nodes[i];
-	}
+	for (int i = 0; i < d->nnodes; i++)
+		if (strmap_put(&d->by_name, d->nodes[i]->name,
+		    d->nodes[i]) != 0) {
+			strmap_free(&d->by_name);
+			return;
+		}
 }
 
 struct supd_node *
 tree_find(struct supd *d, const char *name)
 {
-	size_t cap = d->by_name_cap, k;
-
-	if (cap == 0) {
+	if (d->by_name.n != (size_t)d->nnodes) {
 		for (int i = 0; i < d->nnodes; i++)
 			if (strcmp(d->nodes[i]->name, name) == 0)
 				return d->nodes[i];
 		return NULL;
 	}
-	for (k = name_hash(name) & (cap - 1); d->by_name[k] != NULL;
-	    k = (k + 1) & (cap - 1))
-		if (strcmp(d->by_name[k]->name, name) == 0)
-			return d->by_name[k];
-	return NULL;
+	return strmap_get(&d->by_name, name);
 }
 
 static size_t

@@ -113,11 +113,10 @@ invariants_check(int round)
 		if (!known && t_pid_alive(procs[i])) {
 			char sid[32] = "?", path[300];
 			t_proc_env(procs[i], "SUP_SPAWN_ID", sid, sizeof(sid));
-			snprintf(path, sizeof(path), "%s/spawn/%s", env.run,
-			    name);
+			snprintf(path, sizeof(path), "%s/spawn.tab", env.run);
 			cr_assert_fail("round %d: pid %d (%s, spawn %s) is alive "
 			    "and unknown to supd (status: pid %d, then %d; "
-			    "spawn file: %s)\nlog:\n%s", round,
+			    "spawn records:\n%s)\nlog:\n%s", round,
 			    (int)procs[i], name, sid, (int)pid_in(s1, name),
 			    (int)pid_in(s2, name), t_read(path),
 			    t_read(env.log));

@@ -143,3 +143,58 @@ Test(scenario_pool, a_pool_called_by_its_name_alone_says_how_to_call_it)
 	free(err);
 	cr_assert_eq(t_ctl(&env, NULL, NULL, "status", "--key", "k", NULL), 2);
 }
+
+/* Running instances of big in s, -1 when they are not a prefix of
+ * big.0, big.1, ... (the start order broken). */
+static int
+running_prefix(json_t *s, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "big.%d", i);
+		json_t *c = t_kid(s, name);
+		const char *st = json_string_value(json_object_get(c, "state"));
+		bool up = st != NULL && strcmp(st, "running") == 0;
+		if (up && k < i)
+			return -1;
+		k += up;
+	}
+	return k;
+}
+
+/*
+ * A pool of 1000 `ready = none` instances starts a slice at a time: supd
+ * answers status while it is still starting them (it does not go deaf
+ * until the last is up), and they start in order.
+ */
+static int partial; /* status answers that saw the start under way */
+
+/* One status: true once all n run, or the order is broken (*k < 0). */
+static bool
+start_over(int n, int *k)
+{
+	json_t *s = t_status(&env);
+
+	if (s == NULL)
+		return false;
+	*k = running_prefix(s, n);
+	json_decref(s);
+	partial += *k >= 0 && *k < n;
+	return *k == n || *k < 0;
+}
+
+Test(scenario_pool, status_answers_while_a_large_pool_starts)
+{
+	const int n = 1000;
+	int k = 0;
+
+	t_conf(&env, "[worker big]\ncommand = %s\ninstances = %d\n"
+	    "stdout = null\n", T_HELPER("t-child"), n);
+	t_supd_spawn(&env);
+	cr_assert(T_WAIT(start_over(n, &k), 10 * T_WAIT_MS),
+	    "%d of %d running", k, n);
+	cr_assert_geq(k, 0, "instances started out of order");
+	cr_expect_gt(partial, 0, "no status answered during the start");
+}

@@ -202,7 +202,7 @@ Test(scenario_recovery, a_spawn_caught_before_its_pid_was_written_is_found)
 	a0 = t_pid(&env, "a");
 	supd_kill9();
 	/* As if supd died between the intent's commit and the pid's: the
-	 * row says starting with no pid; only RUN/spawn/a knows it. */
+	 * row says starting with no pid; only RUN/spawn.tab knows it. */
 	snprintf(db, sizeof(db), "%s/state.db", env.run);
 	snprintf(sql, sizeof(sql), "UPDATE nodes SET state = 'starting', "
 	    "pid = 0, pid_start = 0, ready = 0 WHERE name = 'a'");
@@ -276,7 +276,7 @@ Test(scenario_recovery, a_truncated_database_is_reported_not_lost)
 	json_decref(s);
 	cr_assert_eq(stat(db, &st), 0);
 	cr_assert_eq(st.st_size, 1500, "the damaged file is kept as it was");
-	/* The spawn files still name the live children: none twice. */
+	/* The spawn records still name the live children: none twice. */
 	cr_assert_eq(t_pid(&env, "a"), a0);
 	cr_assert_eq(tree_procs(procs, 16), 4);
 	text = t_read(env.log);
@@ -350,7 +350,7 @@ Test(scenario_recovery, a_restart_the_database_never_heard_of_is_adopted_and_cou
 	cr_assert(T_WAIT((a1 = t_pid(&env, "a")) > 0 && a1 != a0, T_WAIT_MS));
 	supd_kill9();
 	/* As if supd died right after the fork, before its batch commit:
-	 * the row still has the old incarnation, the spawn file the new. */
+	 * the row still has the old incarnation, the spawn record the new. */
 	snprintf(db, sizeof(db), "%s/state.db", env.run);
 	snprintf(sql, sizeof(sql), "UPDATE nodes SET spawn_id = spawn_id - 1, "
 	    "pid = %d, restarts = 0 WHERE name = 'a'", (int)a0);
@@ -444,4 +444,37 @@ Test(scenario_recovery, after_a_reboot_nothing_counts_as_a_failure)
 	cr_assert_str_eq(t_state(&env, "b"), "running");
 	cr_assert_eq(t_restarts(&env, "a"), 0);
 	cr_assert(t_supd_alive(&env));
+}
+
+/* RUN/spawn.tab holds one record a worker: one that left the config
+ * gives its record to a new name, and recovery still finds both. */
+Test(scenario_recovery, a_record_left_by_a_removed_worker_is_reused)
+{
+	char tab[256], *text;
+	pid_t a0, c0;
+	int lines = 0;
+
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n[worker b]\n"
+	    "command = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", NULL), 0);
+	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 0);
+	t_conf(&env, "[worker c]\ncommand = " CHILD "\n[worker a]\n"
+	    "command = " CHILD "\n");
+	t_supd_start(&env);
+	a0 = t_pid(&env, "a");
+	c0 = t_pid(&env, "c");
+	snprintf(tab, sizeof(tab), "%s/spawn.tab", env.run);
+	text = t_read(tab);
+	cr_assert_not_null(text);
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	cr_expect_eq(lines, 2, "two records, not three:\n%s", text);
+	cr_expect(strncmp(text, "a ", 2) == 0, "a kept its record:\n%s", text);
+	cr_expect(strstr(text, "\nc ") != NULL, "c took b's:\n%s", text);
+	free(text);
+	supd_kill9();
+	t_supd_start(&env);
+	cr_assert_eq(t_pid(&env, "a"), a0, "a adopted");
+	cr_assert_eq(t_pid(&env, "c"), c0, "c adopted");
 }

@@ -178,7 +178,7 @@ Test(common_trust, names_that_leave_their_directory_are_refused)
 	cr_assert(!rundir_name(RUN_LOG, "../x", buf, sizeof(buf)));
 	cr_assert(!rundir_name(RUN_LOG, "a/b", buf, sizeof(buf)));
 	cr_assert(!rundir_name(RUN_WDB, ".hidden", buf, sizeof(buf)));
-	cr_assert(!rundir_name(RUN_SPAWN, "", buf, sizeof(buf)));
+	cr_assert(!rundir_name(RUN_LOG, "", buf, sizeof(buf)));
 	cr_assert(rundir_path("/run/sup", RUN_WSOCK_OWN, "kv", buf,
 	    sizeof(buf)));
 	cr_assert_str_eq(buf, "/run/sup/w/kv.d/kv");
