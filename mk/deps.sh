@@ -6,7 +6,7 @@
 set -u
 
 PKGS="gcc make pkg-config libnng-dev libsqlite3-dev libcriterion-dev \
-libinih-dev libjansson-dev libsystemd-dev mandoc groff-base prometheus"
+libinih-dev libjansson-dev libsystemd-dev mandoc groff-base prometheus tmux"
 # make fuzz also needs clang and its libFuzzer runtime.
 [ "${1:-}" = "--fuzz" ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
@@ -23,6 +23,8 @@ need mandoc command -v mandoc
 need groff-base command -v groff
 # The HTTP tests check GET /metrics with promtool and a real Prometheus.
 need prometheus sh -c 'command -v prometheus && command -v promtool'
+# The supctl top tests read its screen in a real terminal: tmux's.
+need tmux command -v tmux
 if command -v cc >/dev/null 2>&1; then
 	need libnng-dev have_header nng/nng.h
 	need libsqlite3-dev have_header sqlite3.h

@@ -64,6 +64,8 @@ usage(FILE *f)
 	      "  events [NAME...] [-n N]   live lifecycle events and "
 	      "telemetry\n"
 	      "  logs NAME [-f] [-n N]     a child's captured output\n"
+	      "  top [NAME...]             the tree live, full screen (keys: "
+	      "r s S l q)\n"
 	      "  metrics                   Prometheus text exposition\n"
 	      "  reload [--dry-run]        apply the config file's changes\n"
 	      "  reexec                    supd execs its binary anew, keeping "
@@ -512,6 +514,8 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 		return verb_events(o, argc, argv);
 	if (strcmp(verb, "logs") == 0)
 		return verb_logs(o, argc, argv);
+	if (strcmp(verb, "top") == 0)
+		return verb_top(o, argc, argv);
 	if (strcmp(verb, "metrics") == 0)
 		return verb_metrics(o, argc);
 	if (strcmp(verb, "reload") == 0)

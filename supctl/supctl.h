@@ -92,6 +92,9 @@ int verb_reexec(struct ctl_opts *o, int argc);
 /* events.c */
 int verb_events(struct ctl_opts *o, int argc, char **argv);
 
+/* top.c */
+int verb_top(struct ctl_opts *o, int argc, char **argv);
+
 /* history.c */
 int verb_history(struct ctl_opts *o, int argc, char **argv);
 
