@@ -336,6 +336,24 @@ trust_dir_open(const char *path, bool create, mode_t mode,
 }
 
 sup_err
+trust_parent_open(const char *path, int *fd, char *leaf, size_t leafn,
+    char *why, size_t n)
+{
+	struct walk w;
+	sup_err e;
+
+	if ((e = walk(&w, path, false, 0, false, leaf, leafn, why, n)) !=
+	    SUP_OK)
+		return e;
+	if ((e = ancestor_check(w.fd, w.at, why, n)) != SUP_OK) {
+		close(w.fd);
+		return e;
+	}
+	*fd = w.fd;
+	return SUP_OK;
+}
+
+sup_err
 trust_file_open(const char *path, int oflags, mode_t mode,
     enum trust_owner owner, int *fd, char *why, size_t n)
 {

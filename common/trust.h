@@ -63,6 +63,19 @@ sup_err trust_file_open(const char *path, int oflags, mode_t mode,
     enum trust_owner owner, int *fd, char *why, size_t n);
 
 /*
+ * Opens the directory that holds path (absolute) for a name supd makes
+ * there itself (a listening socket): every directory on the way, and
+ * that one too, belongs to root or to us and is closed to others, or is
+ * a sticky one of root's (/tmp: others may add entries, but not move or
+ * remove ours). *fd gets the directory (O_PATH, for *at() calls), leaf
+ * the last component (NAME_MAX + 1 bytes). Nothing is followed at the
+ * leaf: the caller looks at it with AT_SYMLINK_NOFOLLOW. Errors as
+ * trust_dir_open().
+ */
+sup_err trust_parent_open(const char *path, int *fd, char *leaf,
+    size_t leafn, char *why, size_t n);
+
+/*
  * Checks what fd (named path, for the message) is: its owner, and that
  * it is not writable by group or others (a directory may be, when it is
  * a sticky one of root's). SUP_EREFUSED with why otherwise.

@@ -430,6 +430,7 @@ config_finish(struct parser *p)
 	for (int i = 0; i < c->nworkers; i++)
 		cfg_worker_finish(p, c->workers[i]);
 	cfg_significant_check(p);
+	cfg_listen_check(p);
 }
 
 static void
@@ -592,6 +593,7 @@ worker_free(struct cfg_worker *w)
 	free(w->shell);
 	free(w->checkpoint);
 	free(w->hibernate_after);
+	cfg_listen_free(w);
 	for (int i = 0; i < w->nenv; i++)
 		free(w->env[i]);
 	free(w->env);

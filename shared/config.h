@@ -36,6 +36,8 @@ enum cfg_auto_shutdown { AUTO_SHUTDOWN_NEVER, AUTO_SHUTDOWN_ANY,
 #define CFG_LOG_KEEP 5
 #define CFG_NAME_MAX 64
 #define CFG_MAX_INTENSITY 10000 /* a group's intensity at most */
+#define CFG_LISTEN_MAX 16	/* listening sockets of one worker at most */
+#define CFG_LISTEN_NAME_MAX 64	/* a listen_name's length at most */
 
 /* Exit statuses (0-255) and signals (1-64) that count as a normal exit
  * (normal_exit): bit k of codes for status k, bit s-1 of sigs for s. */
@@ -67,6 +69,22 @@ struct cfg_group {
 	int restart_line;	   /* of the restart key, or 0 */
 	enum cfg_auto_shutdown auto_shutdown;
 	int auto_shutdown_line;	   /* of the key, or 0 */
+};
+
+/*
+ * A listening socket supd opens and holds for a worker, and passes to it
+ * as systemd does (LISTEN_FDS): listen = tcp:127.0.0.1:8080, unix:PATH.
+ */
+enum cfg_listen_kind { LISTEN_TCP, LISTEN_UNIX };
+
+struct cfg_listen {
+	enum cfg_listen_kind kind;
+	struct hostport tcp; /* LISTEN_TCP: the address (no port 0) */
+	char *path;	     /* owned: LISTEN_UNIX, absolute */
+	char *key;	     /* owned: "tcp:127.0.0.1:8080", "tcp:[::1]:80",
+			      * "unix:/abs/path": names the socket */
+	char *name;	     /* owned: its LISTEN_FDNAMES entry */
+	int line;
 };
 
 struct cfg_worker {
@@ -111,6 +129,11 @@ struct cfg_worker {
 	int log_keep;	   /* rotated files kept: NAME.log.1 ... */
 	char *checkpoint;  /* owned: each | DURATION | manual, or NULL */
 	char *hibernate_after; /* owned: DURATION, or NULL (off) */
+	struct cfg_listen *listen; /* owned: nlisten sockets, in order (fd 3..) */
+	int nlisten;
+	char **listen_names; /* owned: listen_name's words, until finish */
+	int nlisten_names;
+	int listen_name_line;
 };
 
 /* A section in file order: children start in this order within a group. */

@@ -629,7 +629,10 @@ static bool
 env_key_reserved(const char *kv)
 {
 	return strncmp(kv, "SUP_", 4) == 0 ||
-	    strncmp(kv, "NOTIFY_SOCKET=", 14) == 0;
+	    strncmp(kv, "NOTIFY_SOCKET=", 14) == 0 ||
+	    strncmp(kv, "LISTEN_FDS=", 11) == 0 ||
+	    strncmp(kv, "LISTEN_PID=", 11) == 0 ||
+	    strncmp(kv, "LISTEN_FDNAMES=", 15) == 0;
 }
 
 static void
@@ -650,8 +653,8 @@ set_env(struct parser *p, struct section *s, const char *k, const char *v)
 		if (!env_key_valid(words[i]))
 			bad = "is not NAME=VALUE (NAME: letters, digits and '_')";
 		else if (env_key_reserved(words[i]))
-			bad = "is reserved: supd sets SUP_* and NOTIFY_SOCKET "
-			      "itself";
+			bad = "is reserved: supd sets SUP_*, NOTIFY_SOCKET "
+			      "and LISTEN_* itself";
 		if (bad != NULL) {
 			cfg_err(p, p->line, k, "\"%s\" %s", words[i], bad);
 			argv_free(words);
@@ -794,6 +797,8 @@ static const struct keydef keys[] = {
 	{"log_keep", IN_WORKER, set_log_keep, false},
 	{"checkpoint", IN_WORKER, set_checkpoint, false},
 	{"hibernate_after", IN_WORKER, set_hibernate_after, false},
+	{"listen", IN_WORKER, cfg_set_listen, true},
+	{"listen_name", IN_WORKER, cfg_set_listen_name, true},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -865,4 +870,5 @@ cfg_worker_finish(struct parser *p, struct cfg_worker *w)
 		w->group_line = w->line;
 	}
 	w->group = cfg_group_ref(p, w->group_name, w->group_line, "group");
+	cfg_listen_finish(p, w);
 }

@@ -74,6 +74,15 @@ void cfg_set_auto_shutdown(struct parser *p, struct section *s,
     const char *k, const char *v);
 void cfg_significant_check(struct parser *p);
 
+/* config_listen.c: listen, listen_name, and their rules. */
+void cfg_set_listen(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_listen_name(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_listen_finish(struct parser *p, struct cfg_worker *w);
+void cfg_listen_check(struct parser *p);
+void cfg_listen_free(struct cfg_worker *w);
+
 /* Checks what needs the whole file: required keys, references, system. */
 void cfg_worker_finish(struct parser *p, struct cfg_worker *w);
 

@@ -202,6 +202,8 @@ fields_decode(struct proto_req *req, struct proto_refusal *no)
 	const char *s;
 
 	req->nowait = json_is_true(json_object_get(j, PROTO_F_NOWAIT));
+	req->rolling = req->cmd == PROTO_RESTART &&
+	    json_is_true(json_object_get(j, PROTO_F_ROLLING));
 	if (req->cmd == PROTO_SIGNAL) {
 		s = json_string_value(json_object_get(j, PROTO_F_SIGNAL));
 		/* 0 sends nothing: a probe that the process is there, as

@@ -51,6 +51,7 @@ enum proto_cmd {
 #define PROTO_F_NAMES "names"	  /* [NAME...]: status, start, stop... */
 #define PROTO_F_SIGNAL "signal"	  /* "HUP", "9": signal */
 #define PROTO_F_NOWAIT "nowait"	  /* bool: start, stop, restart */
+#define PROTO_F_ROLLING "rolling" /* bool: restart, one at a time */
 #define PROTO_F_NAME "name"	  /* NAME: history of one child */
 #define PROTO_F_SINCE "since_ms"  /* wall clock ms: history */
 #define PROTO_F_LIMIT "limit"	  /* rows: history */
@@ -112,6 +113,8 @@ struct proto_req {
 	int nnames;
 	int sig;	     /* PROTO_SIGNAL: the signal (0: none, a probe) */
 	bool nowait;	     /* start, stop, restart: answer at once */
+	bool rolling;	     /* restart: one worker at a time, each after
+			      * the previous one's replacement is ready */
 	const char *name;    /* PROTO_HISTORY: one child's, or NULL */
 	int64_t since_ms;    /* PROTO_HISTORY: 0: from the start */
 	int limit;	     /* PROTO_HISTORY: 1..PROTO_HISTORY_MAX rows */

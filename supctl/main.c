@@ -30,6 +30,8 @@
 
 #define QUERY_TIMEOUT_MS 10000
 #define WAIT_TIMEOUT_MS 90000
+/* A rolling restart waits for each instance in turn. */
+#define ROLLING_TIMEOUT_MS (15 * 60 * 1000)
 
 void
 ctl_say(const char *fmt, ...)
@@ -54,6 +56,8 @@ usage(FILE *f)
 	      "  status [NAME...]          one row per child\n"
 	      "  pid NAME...               the pid of each (kill $(supctl pid kv))\n"
 	      "  start|stop|restart NAME...  a child, a pool or a group\n"
+	      "  restart POOL --rolling    one instance at a time, each after "
+	      "the last is ready\n"
 	      "  signal NAME SIG           signal a child's process group\n"
 	      "  tree                      groups, strategies and states\n"
 	      "  history [NAME] [--since D]  exits and restarts, with reasons\n"
@@ -314,9 +318,12 @@ static int
 verb_change(struct ctl_opts *o, enum proto_cmd cmd, int argc, char **argv)
 {
 	int code;
-	json_t *r = ctl_request(o, names_request(cmd, argc, argv),
-	    WAIT_TIMEOUT_MS, &code);
+	json_t *req = names_request(cmd, argc, argv), *r;
 
+	if (o->rolling)
+		json_object_set_new(req, PROTO_F_ROLLING, json_true());
+	r = ctl_request(o, req, o->rolling ? ROLLING_TIMEOUT_MS :
+	    WAIT_TIMEOUT_MS, &code);
 	if (r == NULL)
 		return code;
 	json_decref(r);
@@ -405,6 +412,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		{"follow", no_argument, NULL, 'f'},
 		{"lines", required_argument, NULL, 'l'},
 		{"dry-run", no_argument, NULL, 'D'},
+		{"rolling", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -423,6 +431,7 @@ opts_parse(int argc, char **argv, struct ctl_opts *o)
 		case 'a': o->all = true; break;
 		case 'f': o->follow = true; break;
 		case 'D': o->dry_run = true; break;
+		case 'R': o->rolling = true; break;
 		case 'l':
 			if ((o->lines = count_arg("--lines", "lines")) < 0)
 				return PROTO_USAGE;
@@ -481,6 +490,10 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 	if ((o->key != NULL || o->all) && strcmp(verb, "call") != 0 &&
 	    strcmp(verb, "cast") != 0) {
 		ctl_say("--key and --all go with call and cast only");
+		return PROTO_USAGE;
+	}
+	if (o->rolling && strcmp(verb, "restart") != 0) {
+		ctl_say("--rolling goes with restart only");
 		return PROTO_USAGE;
 	}
 	if (o->json && !has_json(verb)) {

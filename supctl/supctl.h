@@ -27,6 +27,7 @@ struct ctl_opts {
 	long long count;	 /* --count: events to show; 0: no end */
 	bool follow;		 /* logs -f */
 	bool dry_run;		 /* reload --dry-run */
+	bool rolling;		 /* restart --rolling */
 	long lines;		 /* logs --lines; 0: the default */
 	char *run_dir;		 /* owned: resolved */
 	struct rundir run;	 /* run_dir, once ctl_run() opened it */

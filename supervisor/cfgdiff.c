@@ -123,6 +123,19 @@ what_add(char *what, size_t n, const char *key)
 			what_add(what, n, key);                           \
 	} while (0)
 
+/* The same sockets, in the same order, with the same names. */
+static bool
+listen_eq(const struct cfg_worker *a, const struct cfg_worker *b)
+{
+	if (a->nlisten != b->nlisten)
+		return false;
+	for (int i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i].key, b->listen[i].key) != 0 ||
+		    strcmp(a->listen[i].name, b->listen[i].name) != 0)
+			return false;
+	return true;
+}
+
 /* The keys that decide what runs: a change restarts the child. */
 static void
 worker_restart_keys(const struct cfg_worker *a, const struct cfg_worker *b,
@@ -142,6 +155,7 @@ worker_restart_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	NOTE(str_eq(a->checkpoint, b->checkpoint), "checkpoint");
 	NOTE(str_eq(a->hibernate_after, b->hibernate_after),
 	    "hibernate_after");
+	NOTE(listen_eq(a, b), "listen");
 }
 
 /* The keys supd reads at each decision: a change applies in place. */

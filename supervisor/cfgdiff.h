@@ -8,7 +8,8 @@
  *  - removed: only in the old one (or it changed between group and
  *    worker); it stops.
  *  - restarted: a key that decides what runs changed (command, env,
- *    directory, user, umask, stdout, ready, checkpoint, hibernate_after);
+ *    directory, user, umask, stdout, ready, checkpoint, hibernate_after,
+ *    listen and listen_name: its sockets are passed at its start);
  *    it is restarted once.
  *  - changed: only keys that apply in place changed (restart, timeouts,
  *    stop_signal, backoff, log rotation, its group; a group's strategy,

@@ -32,6 +32,7 @@
 #include "common/sig.h"
 #include "common/utf8.h"
 #include "foreign.h"
+#include "listen.h"
 #include "persist.h"
 #include "spawn.h"
 #include "spawnfile.h"
@@ -44,7 +45,10 @@
 static const char *const own_vars[] = {"SUP_NAME", "SUP_RUN_DIR",
     "SUP_ENDPOINT", "SUP_STATE_DB", "SUP_SPAWN_ID", "SUP_INSTANCE",
     "SUP_CHECKPOINT", "SUP_HIBERNATE_AFTER", "NOTIFY_SOCKET",
-    "WATCHDOG_USEC", "WATCHDOG_PID", NULL};
+    "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
+    "LISTEN_FDNAMES", NULL};
+
+_Static_assert(SPAWN_LISTEN_MAX >= CFG_LISTEN_MAX, "spawn.h: too few");
 
 static bool
 env_has_key(char *const *list, int n, const char *kv)
@@ -60,7 +64,7 @@ env_has_key(char *const *list, int n, const char *kv)
 struct envbuf {
 	char *v[1024];
 	int n;
-	char strs[12][PATH_MAX + 32]; /* the values built for this spawn */
+	char strs[16][PATH_MAX + 32]; /* the values built for this spawn */
 	int ns;
 };
 
@@ -169,8 +173,33 @@ child_endpoint(const struct supd *d, const struct supd_node *n, char *buf,
 }
 
 /* SUP_* and NOTIFY_SOCKET for this spawn, then the worker's tail. */
+/*
+ * systemd's socket activation variables: LISTEN_FDS, LISTEN_FDNAMES,
+ * and LISTEN_PID, whose value only the child knows: 20 spaces left for
+ * it to write its pid into (spawn.c); returns where.
+ */
+static char *
+env_listen(struct envbuf *e, const struct cfg_worker *w)
+{
+	char names[CFG_LISTEN_MAX * (CFG_LISTEN_NAME_MAX + 1) + 1] = "";
+	size_t len = 0;
+	char *pid;
+
+	if (w->nlisten == 0)
+		return NULL;
+	for (int i = 0; i < w->nlisten; i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		    "%s%s", i ? ":" : "", w->listen[i].name);
+	env_set(e, "LISTEN_FDS", "%d", w->nlisten);
+	env_set(e, "LISTEN_FDNAMES", "%s", names);
+	pid = e->strs[e->ns];
+	env_set(e, "LISTEN_PID", "%20s", "");
+	return pid + strlen("LISTEN_PID=");
+}
+
 static void
-env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
+env_build(struct supd *d, struct supd_node *n, struct envbuf *e,
+    char **listen_pid)
 {
 	const struct cfg_worker *w = n->w;
 	const char *run = d->cfg->run_dir;
@@ -188,6 +217,7 @@ env_build(struct supd *d, struct supd_node *n, struct envbuf *e)
 		env_set(e, "SUP_INSTANCE", "%d", n->instance);
 	if (w->ready != READY_NONE)
 		env_set(e, "NOTIFY_SOCKET", "%s", d->notify_addr);
+	*listen_pid = env_listen(e, w);
 	for (char **p = tail; p != NULL && *p != NULL &&
 	    e->n < (int)(sizeof(e->v) / sizeof(e->v[0])) - 1; p++)
 		e->v[e->n++] = *p; /* no key of the tail is one of ours */
@@ -260,15 +290,14 @@ out_open(struct supd *d, struct supd_node *n)
 }
 
 static enum child_spawned
-spawn_failed(struct supd *d, struct supd_node *n, sup_err e)
+spawn_failed(struct supd *d, struct supd_node *n, const char *why)
 {
 	struct exit_info *x = &n->last;
 
 	memset(x, 0, sizeof(*x));
 	x->valid = true;
 	x->at_ms = clk_real_ms();
-	snprintf(x->reason, sizeof(x->reason), "cannot spawn: %s",
-	    sup_strerror(e));
+	snprintf(x->reason, sizeof(x->reason), "cannot spawn: %s", why);
 	LOG_EV("child.spawn_error", log_str("name", n->name),
 	    log_str("reason", x->reason));
 	persist_event(d, n->name, "exit", 0, x, NULL, NULL);
@@ -354,14 +383,21 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 		.fd_in = d->devnullfd, .reset = &d->reset_sigs,
 		.nofile = &d->nofile,
 	};
-	char cbuf[160];
-	int out;
+	char cbuf[160], why[640];
+	int out, fds[CFG_LISTEN_MAX];
 	sup_err e;
 	pid_t pid;
 
+	/* Its sockets first: without them it cannot serve (a bind lost at a
+	 * takeover is tried again here, each start, with backoff). */
+	if (w->nlisten > 0 && listen_fds(d, n, fds, why, sizeof(why)) !=
+	    SUP_OK)
+		return spawn_failed(d, n, why);
+	r.listen = fds;
+	r.nlisten = w->nlisten;
 	r.pid_fd = spawn_intent(d, n, &r.pid_off);
 	foreign_files_give(d, n);
-	env_build(d, n, &env);
+	env_build(d, n, &env, &r.listen_pid);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
 	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
@@ -371,7 +407,7 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 		close(out);
 	if (e != SUP_OK) {
 		n->exec_errno = 0;
-		return spawn_failed(d, n, e);
+		return spawn_failed(d, n, sup_strerror(e));
 	}
 	spawn_done(d, n, pid, restart, cause_text(n, cause, by, cbuf,
 	    sizeof(cbuf)));
@@ -433,7 +469,8 @@ spawn_step_name(int step, const struct cfg_worker *w)
 		snprintf(buf, sizeof(buf), "switch to user %s", w->user);
 		break;
 	case SPAWN_STEP_FDS:
-		snprintf(buf, sizeof(buf), "set up stdin/stdout/stderr");
+		snprintf(buf, sizeof(buf), "set up stdin/stdout/stderr%s",
+		    w->nlisten > 0 ? " and its listening sockets" : "");
 		break;
 	case SPAWN_STEP_PGID:
 		snprintf(buf, sizeof(buf), "make a process group");

@@ -29,13 +29,15 @@
 #include "shared/proto.h"
 #include "tree.h"
 
-enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART };
+enum wait_op { WAIT_STOP, WAIT_START, WAIT_RESTART, WAIT_ROLLING };
 
 struct supd_waiter {
 	struct supd_waiter *next; /* owned */
 	ipc_req *req;		  /* owned */
 	enum wait_op op;
 	int n;
+	int at;			  /* WAIT_ROLLING: nodes[at] is restarting */
+	uint64_t spawn_id;	  /* WAIT_ROLLING: its spawn before that */
 	struct supd_node *nodes[]; /* borrowed: the tree outlives waiters */
 };
 
@@ -103,16 +105,55 @@ target_outcome(const struct supd_node *n, enum wait_op op, char *why,
 	return 0;
 }
 
+static void rolling_issue(struct supd *d, struct supd_waiter *w);
+
+/*
+ * A rolling restart: 1 when its last node is running again, 0 while
+ * nodes[at] is on its way (the next is issued once it is running),
+ * -1 when one did not start (why says which, and how far it got).
+ */
+static int
+rolling_outcome(struct supd *d, struct supd_waiter *w, char *why,
+    size_t len)
+{
+	const struct supd_node *n = w->nodes[w->at];
+	char inner[400];
+	int o = target_outcome(n, WAIT_RESTART, inner, sizeof(inner));
+
+	/* Running as before: the restart has not been carried out yet. */
+	if (o == 0 || (o == 1 && n->spawn_id == w->spawn_id))
+		return 0;
+	if (o < 0) {
+		snprintf(why, len, "rolling restart stopped at %s: %s (%d of "
+		    "%d restarted; %s)", n->name, inner, w->at, w->n,
+		    w->at + 1 < w->n ? "the rest untouched" :
+		    "it was the last");
+		return -1;
+	}
+	if (++w->at == w->n)
+		return 1;
+	if (effects_shutting_down(d)) {
+		snprintf(why, len, "rolling restart stopped: supd is shutting "
+		    "down (%d of %d restarted)", w->at, w->n);
+		return -1;
+	}
+	rolling_issue(d, w);
+	return 0;
+}
+
 void
 ctl_waiters_check(struct supd *d)
 {
 	struct supd_waiter **pp = &d->waiters, *w;
 	bool flushed = false;
-	char why[400];
+	char why[600];
 
 	while ((w = *pp) != NULL) {
 		int done = 1;
-		for (int i = 0; i < w->n && done == 1; i++) {
+		if (w->op == WAIT_ROLLING)
+			done = rolling_outcome(d, w, why, sizeof(why));
+		for (int i = 0; i < w->n && done == 1 &&
+		    w->op != WAIT_ROLLING; i++) {
 			int o = target_outcome(w->nodes[i], w->op, why,
 			    sizeof(why));
 			done = o < done ? o : done;
@@ -155,7 +196,7 @@ waiters_count(const struct supd *d)
 	return n;
 }
 
-static void
+static struct supd_waiter *
 waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
     struct supd_node **nodes, int n)
 {
@@ -163,14 +204,17 @@ waiter_add(struct supd *d, ipc_req *r, enum wait_op op,
 
 	if (w == NULL) {
 		ctl_reply_error(d, r, PROTO_FAILED, NULL, "supd is out of memory");
-		return;
+		return NULL;
 	}
 	w->req = r;
 	w->op = op;
 	w->n = n;
+	w->at = 0;
+	w->spawn_id = 0;
 	memcpy(w->nodes, nodes, (size_t)n * sizeof(*nodes));
 	w->next = d->waiters;
 	d->waiters = w;
+	return w;
 }
 
 /*
@@ -276,6 +320,9 @@ stopped_ancestor(const struct supd_node *n)
 	return NULL;
 }
 
+static void cmd_rolling(struct supd *d, ipc_req *r, struct supd_node **t,
+    int n);
+
 static void
 cmd_change(struct supd *d, ipc_req *r, const struct proto_req *req,
     enum wait_op op)
@@ -285,7 +332,9 @@ cmd_change(struct supd *d, ipc_req *r, const struct proto_req *req,
 
 	if (t == NULL)
 		return;
-	if (change_refused(d, r, t, n, op) == 0)
+	if (req->rolling && op == WAIT_RESTART)
+		cmd_rolling(d, r, t, n);
+	else if (change_refused(d, r, t, n, op) == 0)
 		change_apply(d, r, req->nowait, t, n, op);
 	free(t);
 }
@@ -344,6 +393,52 @@ change_apply(struct supd *d, ipc_req *r, bool nowait, struct supd_node **t,
 		reply_ok(d, r);
 	else
 		waiter_add(d, r, op, t, n);
+}
+
+/* One restart, as change_apply() makes it, of the waiter's next node. */
+static void
+rolling_issue(struct supd *d, struct supd_waiter *w)
+{
+	struct supd_node *n = w->nodes[w->at];
+	char who[64];
+
+	snprintf(who, sizeof(who), "supctl (uid %lld), rolling",
+	    (long long)ipc_req_peer_uid(w->req));
+	w->spawn_id = n->spawn_id;
+	LOG_EV("ctl.request", log_str("cmd", "restart"),
+	    log_str("name", n->name), log_num("rolling", w->at + 1),
+	    log_num("of", w->n));
+	persist_event(d, n->name, "restart", 0, NULL, "requested", who);
+	stops_supersede(d, n);
+	effects_event(d, EV_USER_RESTART, n);
+	persist_flush(d);
+	/* Acted on now: the loop may be about to wait. */
+	effects_settle(d);
+}
+
+/*
+ * supctl restart POOL --rolling: the workers named (a pool's instances in
+ * order) restarted one at a time, each once the replacement of the one
+ * before is ready, so that a pool sharing a listening socket always has
+ * all but one instance accepting. Groups are refused: their children
+ * have an order and a strategy of their own.
+ */
+static void
+cmd_rolling(struct supd *d, ipc_req *r, struct supd_node **t, int n)
+{
+	struct supd_waiter *w;
+
+	for (int i = 0; i < n; i++)
+		if (t[i]->is_group) {
+			ctl_reply_error(d, r, PROTO_USAGE, NULL, "--rolling "
+			    "restarts workers and pools one instance at a "
+			    "time: %s is a group", t[i]->name);
+			return;
+		}
+	if (change_refused(d, r, t, n, WAIT_RESTART) != 0)
+		return;
+	if ((w = waiter_add(d, r, WAIT_ROLLING, t, n)) != NULL)
+		rolling_issue(d, w);
 }
 
 static int

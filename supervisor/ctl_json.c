@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "effects.h"
 #include "ipc/http.h"
+#include "listen.h"
 #include "reasons.h"
 #include "shared/proto.h"
 #include "state/state.h"
@@ -68,6 +69,7 @@ worker_json(const struct supd_node *n, int64_t now)
 	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
 						  : json_null());
 	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
+	json_object_set_new(o, "listen", listen_json(n->w));
 	if (n->state == NS_BACKOFF)
 		json_object_set_new(o, "backoff_ms", json_integer(
 		    n->deadline_ns > now ? (n->deadline_ns - now) /

@@ -61,6 +61,8 @@ meta_line(const struct handover *h)
 		return NULL;
 	if (h->result != NULL)
 		json_object_set(o, "result", h->result);
+	if (h->listen != NULL)
+		json_object_set(o, "listen", h->listen);
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -107,6 +109,17 @@ cloexec_set(int fd, bool on)
 		fcntl(fd, F_SETFD, on ? f | FD_CLOEXEC : f & ~FD_CLOEXEC);
 }
 
+static void
+listen_cloexec(const json_t *list, bool on)
+{
+	const json_t *it;
+	size_t i;
+
+	json_array_foreach(list, i, it)
+		cloexec_set((int)json_integer_value(json_object_get(it, "fd")),
+		    on);
+}
+
 sup_err
 handover_exec(int exe_fd, const char *exe, const char *config, bool verbose,
     const struct handover *h)
@@ -126,10 +139,14 @@ handover_exec(int exe_fd, const char *exe, const char *config, bool verbose,
 	argv[i++] = (char *)"--handover";
 	argv[i++] = fdtext;
 	argv[i] = NULL;
+	/* Left open on purpose, for the new image: the lock and the
+	 * listening sockets (their numbers are in the memfd). */
 	cloexec_set(h->lock_fd, false);
+	listen_cloexec(h->listen, false);
 	fexecve(exe_fd, argv, environ);
 	e = errno;
 	cloexec_set(h->lock_fd, true);
+	listen_cloexec(h->listen, true);
 	close(fd);
 	return SUP_ESYS | e;
 }
@@ -222,15 +239,15 @@ handover_read(int fd, struct handover *h, char *why, size_t n)
 	json_int_t clen = -1, exec_ns = 0, start_ns = 0, real = 0,
 	    reloads = 0, reexecs = 0;
 	const char *mode = NULL, *token = "";
-	json_t *o = meta_read(fd, why, n), *result = NULL;
+	json_t *o = meta_read(fd, why, n), *result = NULL, *listen = NULL;
 	int lock = -1;
 
 	*h = (struct handover){.lock_fd = -1};
 	if (o == NULL || json_unpack(o, "{s:s, s?s, s?I, s?i, s?I, s?I, s?I, "
-	    "s?I, s:I, s?o}", "mode", &mode, "token", &token, "exec_ns",
+	    "s?I, s:I, s?o, s?o}", "mode", &mode, "token", &token, "exec_ns",
 	    &exec_ns, "lock_fd", &lock, "start_ns", &start_ns, "start_real_ms",
 	    &real, "reloads", &reloads, "reexecs", &reexecs, "config_len",
-	    &clen, "result", &result) != 0 ||
+	    &clen, "result", &result, "listen", &listen) != 0 ||
 	    (h->mode = mode_parse(mode)) == HANDOVER_NONE) {
 		if (o != NULL)
 			snprintf(why, n, "its header lacks a field");
@@ -240,6 +257,7 @@ handover_read(int fd, struct handover *h, char *why, size_t n)
 	}
 	snprintf(h->token, sizeof(h->token), "%s", token);
 	h->result = json_incref(result);
+	h->listen = json_is_array(listen) ? json_incref(listen) : NULL;
 	h->exec_ns = exec_ns;
 	h->start_ns = start_ns;
 	h->start_real_ms = real;
@@ -262,7 +280,9 @@ void
 handover_fini(struct handover *h)
 {
 	json_decref(h->result);
+	json_decref(h->listen);
 	free(h->config);
 	h->result = NULL;
+	h->listen = NULL;
 	h->config = NULL;
 }

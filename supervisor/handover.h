@@ -37,6 +37,8 @@ struct handover {
 	char *config;	   /* owned: the config text to run */
 	size_t config_len;
 	int lock_fd;	   /* the run dir's lock, held across the exec */
+	json_t *listen;	   /* owned: the listening sockets, kept open across
+			    * the exec (listen.h); may be NULL */
 	int64_t start_ns, start_real_ms; /* supd's first start: uptime goes on */
 	unsigned long reloads, reexecs;
 	int64_t took_us;   /* the new image: from execve to the tree adopted */
@@ -45,6 +47,7 @@ struct handover {
 /*
  * Writes h into a memfd and execs the binary open at exe_fd (named exe)
  * as "exe -c CONFIG [-v] --handover FD" with the current environment.
+ * The lock and the sockets of h->listen stay open across the exec.
  * Returns only when that failed (the process goes on as it was), with
  * the reason.
  */
@@ -52,7 +55,7 @@ sup_err handover_exec(int exe_fd, const char *exe, const char *config,
     bool verbose, const struct handover *h);
 
 /* Reads a handover from fd (closed) into *h; h->lock_fd is -1 unless it
- * is an open fd. On error, says why in why. */
+ * is an open fd; h->listen as written (listen_handed() checks each). On error, says why in why. */
 sup_err handover_read(int fd, struct handover *h, char *why, size_t n);
 
 void handover_fini(struct handover *h);

@@ -32,6 +32,7 @@
 #include "events.h"
 #include "http.h"
 #include "ipc/ipc.h"
+#include "listen.h"
 #include "loop.h"
 #include "manager.h"
 #include "notify.h"
@@ -347,6 +348,27 @@ leftovers_kill(struct supd *d)
 }
 
 /*
+ * Every listening socket of the config, before anything starts. Taken
+ * back from the children a new supd adopted, if they hold it; a bind
+ * that fails stops a supd that starts a tree (exit 2, nothing started),
+ * not one that took over a running one: that is said, and the worker's
+ * starts try again (listen.h).
+ */
+static void
+sockets_open(struct supd *d)
+{
+	char why[768];
+
+	if (listen_open_all(d, why, sizeof(why)) == SUP_OK)
+		return;
+	if (d->ho.mode == HANDOVER_NONE && d->adopted == 0) {
+		fprintf(stderr, "%s\nsupd: nothing started\n", why);
+		exit(2);
+	}
+	log_error("%s; its worker cannot start until it can", why);
+}
+
+/*
  * Started with stdin, stdout or stderr closed, the next file supd opens
  * would take its number: the lock or the run dir as fd 0, a log line
  * written into the database as fd 2. Each closed one gets /dev/null.
@@ -427,10 +449,12 @@ main(int argc, char **argv)
 		persist_event(&d, "supd", "supd.start", getpid(), NULL, NULL,
 		    NULL);
 	reload_mark(&d);
+	listen_handed(&d);
 	if (!d.cfg->state_off)
 		spawnfile_load(&d);
 	recover_load(&d);
 	spawnfile_assign(&d);
+	sockets_open(&d);
 	effects_event(&d, EV_START, d.root);
 	recover_apply(&d);
 	if (d.ho.mode != HANDOVER_NONE)
@@ -439,6 +463,7 @@ main(int argc, char **argv)
 	loop_run(&d);
 	ctl_waiters_fail_all(&d, "supd exited");
 	leftovers_kill(&d);
+	listen_close_all(&d, true);
 	persist_event(&d, "supd", "supd.exit", getpid(), NULL,
 	    d.exit_code ? "root gave up" : "orderly shutdown", NULL);
 	persist_close(&d, true);

@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "effects.h"
 #include "ghost.h"
+#include "listen.h"
 #include "persist.h"
 #include "reload.h"
 #include "shared/proto.h"
@@ -86,12 +87,14 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 		.start_ns = d->start_ns, .start_real_ms = d->start_real_ms,
 		.reloads = d->reloads + (mode == HANDOVER_RELOAD),
 		.reexecs = d->reexecs + (mode == HANDOVER_REEXEC),
+		.listen = listen_handover_json(d),
 	};
 	sup_err e;
 	int exe_fd;
 
 	if (no != NULL) {
 		snprintf(why, n, "%s", no);
+		json_decref(h.listen);
 		return SUP_EREFUSED;
 	}
 	/* The binary run as root must be one no other user could have put
@@ -102,6 +105,7 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 		if (e != SUP_EREFUSED)
 			snprintf(why, n, "cannot open %s: %s", d->exe,
 			    sup_strerror(e));
+		json_decref(h.listen);
 		return e;
 	}
 	snprintf(h.token, sizeof(h.token), "%s", token ? token : "");
@@ -113,6 +117,7 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 		snprintf(why, n, "the state database cannot be written: %s",
 		    d->persist_why);
 		close(exe_fd);
+		json_decref(h.listen);
 		return SUP_EREFUSED;
 	}
 	LOG_EV(mode == HANDOVER_RELOAD ? "supd.reload" : "supd.reexec",
@@ -121,6 +126,7 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 	h.exec_ns = clk_mono_ns();
 	e = handover_exec(exe_fd, d->exe, d->cfg_path, d->verbose, &h);
 	close(exe_fd);
+	json_decref(h.listen);
 	snprintf(why, n, "cannot exec %s: %s", d->exe, sup_strerror(e));
 	LOG_EV("supd.reexec_failed", log_str("binary", d->exe),
 	    log_str("error", sup_strerror(e)));
@@ -154,20 +160,29 @@ static json_t *
 reload_apply(struct supd *d, const struct sup_config *c,
     const struct cfg_diff *diff, bool dry_run, const char *token)
 {
-	char why[512], msg[600];
+	char why[768], msg[800];
 	json_t *o;
 
 	if (diff->refused[0] != '\0')
 		return proto_error(PROTO_USAGE, diff->refused, NULL);
+	/* New sockets bound now: a conflict refuses the reload while the
+	 * tree runs on; they go to the new image with the others. */
+	if (listen_prepare(d, c, why, sizeof(why)) != SUP_OK) {
+		snprintf(msg, sizeof(msg), "%s; nothing changed", why);
+		return proto_error(PROTO_USAGE, msg, NULL);
+	}
 	o = json_pack("{s:b, s:b, s:b, s:o}", PROTO_F_OK, 1, "dry_run",
 	    dry_run, "unchanged", diff->n == 0 && same_text(c, d->cfg),
 	    "diff", cfg_diff_json(diff));
-	if (o == NULL)
-		return proto_error(PROTO_FAILED, "out of memory", NULL);
-	if (dry_run || json_is_true(json_object_get(o, "unchanged")))
-		return o;
+	if (o == NULL || dry_run || json_is_true(json_object_get(o,
+	    "unchanged"))) {
+		listen_unprepare(d);
+		return o != NULL ? o : proto_error(PROTO_FAILED,
+		    "out of memory", NULL);
+	}
 	/* Returns only when it could not. */
 	supd_reexec(d, HANDOVER_RELOAD, token, c, o, why, sizeof(why));
+	listen_unprepare(d);
 	json_decref(o);
 	snprintf(msg, sizeof(msg), "cannot reload: %s", why);
 	return proto_error(PROTO_FAILED, msg, NULL);

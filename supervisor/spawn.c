@@ -9,8 +9,15 @@
  *
  * Between clone and exec the child runs on its own small stack, touches no
  * lock, no malloc, no stdio, no nng: setpgid, sigaction, umask, raw
- * set*id syscalls, chdir (after them: as the user) (glibc's setuid() would signal all of supd's threads,
- * which share this memory), dup2, close_range, sigprocmask, execve.
+ * set*id syscalls (glibc's setuid() would signal all of supd's threads,
+ * which share this memory), chdir (after them: as the user), fcntl,
+ * dup2, close_range, sigprocmask, execve.
+ *
+ * Listening sockets (listen.h) go to 3, 4, ... as systemd passes them:
+ * each is first copied above that range (supd's numbers may be anywhere,
+ * even in it), then moved down; LISTEN_PID, which only the child knows,
+ * is written into its environment string here, in memory the parent
+ * lends and does not touch until the exec.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,19 +50,51 @@ fd_setup(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-/* Our pid, in decimal, at offset off of fd: no stdio,
- * async-signal-safe. */
-static void
-pid_write(int fd, off_t off)
+/* v in decimal at the end of buf; returns where it starts. */
+static char *
+dec(char *end, long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	long v = (long)syscall(SYS_getpid);
+	char *p = end;
 
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
+	return p;
+}
+
+/* Our pid, in decimal, at offset off of fd: no stdio,
+ * async-signal-safe. */
+static void
+pid_write(int fd, off_t off)
+{
+	char buf[24], *p = dec(buf + sizeof(buf), (long)syscall(SYS_getpid));
+
 	(void)!pwrite(fd, p, (size_t)(buf + sizeof(buf) - p), off);
+}
+
+/* "LISTEN_PID=" + our pid, into the spaces the parent left for it. */
+static void
+listen_pid_write(char *digits)
+{
+	char buf[24], *p = dec(buf + sizeof(buf), (long)syscall(SYS_getpid));
+	size_t n = (size_t)(buf + sizeof(buf) - p);
+
+	for (size_t i = 0; i < n; i++)
+		digits[i] = p[i];
+	digits[n] = '\0';
+}
+
+/* Copies of the listening sockets at 3 + n or above: out of the way of
+ * the dup2 to 3.. (rlimit not lowered yet: any number will do). */
+static int
+listen_lift(const struct spawn_req *r, int *tmp)
+{
+	for (int i = 0; i < r->nlisten; i++)
+		if ((tmp[i] = fcntl(r->listen[i], F_DUPFD_CLOEXEC, 3 +
+		    r->nlisten)) < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -64,11 +103,17 @@ child_main(void *arg)
 	struct ctx *c = arg;
 	const struct spawn_req *r = c->r;
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	int tmp[SPAWN_LISTEN_MAX];
 	sigset_t none;
 
 	/* First, so that a supd killed right now can still find us. */
 	if (r->pid_fd >= 0)
 		pid_write(r->pid_fd, r->pid_off);
+	if (r->listen_pid != NULL)
+		listen_pid_write(r->listen_pid);
+	c->step = SPAWN_STEP_FDS;
+	if (listen_lift(r, tmp) != 0)
+		goto fail;
 	c->step = SPAWN_STEP_PGID;
 	if (setpgid(0, 0) != 0)
 		goto fail;
@@ -95,9 +140,13 @@ child_main(void *arg)
 	if (fd_setup(r->fd_in, 0) || fd_setup(r->fd_out, 1) ||
 	    fd_setup(r->fd_err, 2))
 		goto fail;
+	/* dup2 leaves the new fd open across exec, as the protocol wants. */
+	for (int i = 0; i < r->nlisten; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			goto fail;
 	c->step = SPAWN_STEP_EXEC;
 	/* Ours are all close-on-exec; this also catches inherited ones. */
-	syscall(SYS_close_range, 3U, ~0U, 0U);
+	syscall(SYS_close_range, 3U + (unsigned)r->nlisten, ~0U, 0U);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(r->path, r->argv, r->envp);

@@ -12,6 +12,8 @@
 
 #include "sup/err.h"
 
+#define SPAWN_LISTEN_MAX 16 /* listening sockets a child gets at most */
+
 struct spawn_req {
 	const char *path;	  /* borrowed: the executable */
 	char *const *argv;	  /* borrowed */
@@ -29,6 +31,11 @@ struct spawn_req {
 	off_t pid_off;
 	const sigset_t *reset;	  /* borrowed: dispositions to reset */
 	const struct rlimit *nofile; /* borrowed: the child's, or NULL */
+	const int *listen;	  /* borrowed: nlisten sockets, become 3.. */
+	int nlisten;		  /* at most CFG_LISTEN_MAX */
+	char *listen_pid;	  /* borrowed: NULL, or the digits of an
+				     envp entry "LISTEN_PID=" + 20 spaces, the
+				     child writes its pid there */
 };
 
 /* Where a child failed before exec. */
@@ -43,7 +50,8 @@ enum {
 /*
  * Starts r. The child gets its own process group, an empty signal mask,
  * default dispositions for the signals in r->reset, r's umask, user, then
- * directory (entered as that user), fds 0-2, and no other fd; then it execs. Returns SUP_OK with *pid
+ * directory (entered as that user), fds 0-2, r->listen as 3, 4, ... (and
+ * its own pid in r->listen_pid), and no other fd; then it execs. Returns SUP_OK with *pid
  * when a process exists: if its setup or exec failed, *exec_errno says why
  * (else 0), *step where (SPAWN_STEP_*), and the process exits 127 at once. SUP_ESYS|errno when no process could
  * be made. Only async-signal-safe calls run in the child; the parent is

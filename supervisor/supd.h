@@ -39,6 +39,7 @@ struct env_tail {
 };
 struct st_db;
 struct ghost;
+struct lsock;
 
 #define PERSIST_MAX_EVENTS 128
 
@@ -123,6 +124,8 @@ struct supd {
 	struct supd_waiter *waiters; /* owned list: deferred ctl replies */
 	char notify_addr[108];	  /* NOTIFY_SOCKET value given to children */
 	struct manager mgr;	  /* supd's own service manager (manager.h) */
+	struct lsock *socks;	  /* owned: listening sockets held (listen.h) */
+	int nsocks;
 };
 
 #endif

@@ -126,6 +126,10 @@ worker_hash(const struct cfg_worker *w, char out[17])
 		snprintf(num, sizeof(num), "umask %o", (unsigned)w->umask);
 		h = fnv(h, num);
 	}
+	for (int i = 0; i < w->nlisten; i++) { /* none: hashes stay */
+		h = fnv(h, w->listen[i].key);
+		h = fnv(h, w->listen[i].name);
+	}
 	/* Log rotation does not change what runs: not in the hash. */
 	snprintf(num, sizeof(num), "%d", (int)w->out);
 	h = fnv(h, num);

@@ -311,6 +311,7 @@ static const struct field {
 	WF(has_user, K_BOOL), WF(user, K_STR), WF(nenv, K_INT),
 	WF(env, K_ARGV), WF(out, K_STDOUT), WF(log_max_size, K_I64),
 	WF(log_keep, K_INT), WF(hibernate_after, K_STR), WF(umask, K_MODE),
+	WF(nlisten, K_INT),
 #undef CF
 #undef GF
 #undef WF
@@ -759,6 +760,12 @@ static const struct ok_row accepted[] = {
 	    .want = {"http = [::1]:9464"}},
 	{"http_port_0_is_any_free_port", "[supervisor]\nhttp = 127.0.0.1:0\n",
 	    .want = {"http = 127.0.0.1:0"}},
+
+	/* listen (more in listen_keys_and_names_are_normalized) */
+	{"listen_is_none_unless_given", W, .want = {"w.nlisten = 0"}},
+	{"listen_takes_several_addresses_a_line_and_repeats",
+	    W "listen = tcp:127.0.0.1:8080 tcp:[::1]:8080\n"
+	    "listen = unix:app.sock\n", .want = {"w.nlisten = 3"}},
 
 	/* Syntax */
 	{"comments_and_blank_lines_are_ignored",
@@ -1261,6 +1268,52 @@ static const struct bad_row refused[] = {
 	    "[worker a]\ncommand = /bin/true\nenv = X={y*65636}\n[worker b]\n",
 	    ONE(3, NULL, "longer than 65536")},
 
+	/* listen */
+	{"listen_refuses_an_unknown_kind", W "listen = udp:127.0.0.1:53\n",
+	    ONE(3, "listen", "\"udp:127.0.0.1:53\" is not tcp:ADDRESS:PORT",
+	    "or unix:PATH")},
+	{"listen_refuses_a_host_name", W "listen = tcp:localhost:80\n",
+	    ONE(3, "listen", "\"tcp:localhost:80\"", "names are not looked "
+	    "up")},
+	{"listen_refuses_port_0", W "listen = tcp:127.0.0.1:0\n",
+	    ONE(3, "listen", "the port must be from 1 to 65535")},
+	{"listen_refuses_a_port_too_big", W "listen = tcp:*:65536\n",
+	    ONE(3, "listen", "\"tcp:*:65536\"", "0 to 65535")},
+	{"listen_refuses_an_ipv6_address_without_brackets",
+	    W "listen = tcp:::1:80\n", ONE(3, "listen", "in brackets")},
+	{"listen_refuses_an_empty_unix_path", W "listen = unix:\n",
+	    ONE(3, "listen", "no path after unix:")},
+	{"listen_refuses_an_abstract_unix_name", W "listen = unix:@sup\n",
+	    ONE(3, "listen", "abstract sockets are not supported")},
+	{"listen_refuses_a_unix_path_longer_than_a_socket_takes",
+	    W "listen = unix:/{x*120}\n", ONE(3, "listen", "107 bytes")},
+	{"listen_refuses_a_directory", W "listen = unix:/run/\n",
+	    ONE(3, "listen", "names a directory")},
+	{"listen_refuses_more_than_16_sockets",
+	    W "listen = tcp:1 tcp:2 tcp:3 tcp:4 tcp:5 tcp:6 tcp:7 tcp:8 tcp:9 "
+	    "tcp:10 tcp:11 tcp:12 tcp:13 tcp:14 tcp:15 tcp:16 tcp:17\n",
+	    ONE(3, "listen", "more than 16 sockets")},
+	{"listen_refuses_one_address_in_two_workers",
+	    "[worker a]\ncommand = /bin/true\nlisten = tcp:*:80\n"
+	    "[worker b]\ncommand = /bin/true\nlisten = tcp:0.0.0.0:80\n",
+	    ONE(6, "listen", "tcp:0.0.0.0:80 is also [worker a]'s (line 3)",
+	    "a pool's instances share")},
+	{"listen_refuses_one_address_twice_in_a_worker",
+	    W "listen = tcp:[::1]:80 tcp:[0:0::1]:80\n",
+	    ONE(3, "listen", "tcp:[::1]:80 is also [worker w]'s")},
+	{"listen_name_must_match_the_sockets",
+	    W "listen = tcp:1 tcp:2\nlisten_name = one\n",
+	    ONE(4, "listen_name", "1 name for 2 sockets")},
+	{"listen_name_without_listen_is_an_error", W "listen_name = one\n",
+	    ONE(3, "listen_name", "1 name for 0 sockets")},
+	{"listen_name_refuses_a_colon", W "listen = tcp:1\n"
+	    "listen_name = a:b\n", ONE(4, "listen_name", "\"a:b\" is not a "
+	    "socket name", "no ':'")},
+	{"listen_is_a_worker_key", "[group g]\nlisten = tcp:1\n",
+	    ONE(2, "listen", "not allowed in [group g]")},
+	{"env_may_not_set_listen_variables", W "env = LISTEN_FDS=3\n",
+	    ONE(3, "env", "\"LISTEN_FDS=3\" is reserved")},
+
 	/* CFG_CHECK_SYSTEM */
 	{"check_system_refuses_a_missing_executable",
 	    "[worker w]\ncommand = ./nope --x\n",
@@ -1444,6 +1497,43 @@ ParameterizedTest(int *id, supd_config, unreadable)
  */
 
 /* normal_exit: the set it makes replaces the default (0 and TERM). */
+/* Each socket's key (what names it across reloads and handovers) is
+ * written one way; names default to the worker's. */
+Test(supd_config, listen_keys_and_names_are_normalized)
+{
+	static const char *const want[][2] = {
+		{"tcp:127.0.0.1:8080", "http"},
+		{"tcp:0.0.0.0:8081", "any"},
+		{"tcp:[::1]:8082", "v6"},
+		{"tcp:127.0.0.1:8083", "lo"},
+	};
+	struct cfg_errors e;
+	struct sup_config *c;
+	char path[PATH_MAX + 16];
+	const struct cfg_worker *w;
+
+	cr_assert_eq(load("[worker web]\ncommand = /bin/true\n"
+	    "listen = tcp:127.0.0.1:8080 tcp:*:8081\n"
+	    "listen = tcp:[0:0:0:0:0:0:0:1]:8082 tcp:8083\n"
+	    "listen_name = http any v6 lo\n"
+	    "[worker b]\ncommand = /bin/true\nlisten = unix:b.sock\n", 0, &c,
+	    &e), SUP_OK, "%s", all_errs(&e));
+	w = c->workers[0];
+	cr_assert_eq(w->nlisten, 4);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_str_eq(w->listen[i].key, want[i][0]);
+		cr_assert_str_eq(w->listen[i].name, want[i][1]);
+		cr_assert_eq(w->listen[i].kind, LISTEN_TCP);
+	}
+	w = c->workers[1];
+	snprintf(path, sizeof(path), "unix:%s/b.sock", tdir);
+	cr_assert_eq(w->listen[0].kind, LISTEN_UNIX);
+	cr_assert_str_eq(w->listen[0].key, path);
+	cr_assert_str_eq(w->listen[0].path, path + 5);
+	cr_assert_str_eq(w->listen[0].name, "b");
+	cfg_free(c);
+}
+
 Test(supd_config, normal_exit_lists_statuses_and_signals)
 {
 	struct cfg_errors e;
