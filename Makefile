@@ -164,9 +164,15 @@ $(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ) \
 		-lsqlite3 -o $@
 
 # Helpers are the processes scenario tests supervise; t-sdnotify proves a
-# program using libsystemd's sd_notify works unmodified; t-ctlpoke talks
+# program using libsystemd's sd_notify works unmodified (t-watchdog, its
+# watchdog); t-ctlpoke talks
 # raw bytes to the control socket through ipc/.
 $(BUILD)/tests/helpers/t-sdnotify: tests/helpers/t-sdnotify.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -lsystemd -o $@
+
+# t-watchdog: a program written for systemd's WatchdogSec, unmodified.
+$(BUILD)/tests/helpers/t-watchdog: tests/helpers/t-watchdog.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -lsystemd -o $@
 

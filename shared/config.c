@@ -431,6 +431,7 @@ config_finish(struct parser *p)
 		cfg_worker_finish(p, c->workers[i]);
 	cfg_significant_check(p);
 	cfg_listen_check(p);
+	cfg_health_check(p);
 }
 
 static void
@@ -594,6 +595,9 @@ worker_free(struct cfg_worker *w)
 	free(w->checkpoint);
 	free(w->hibernate_after);
 	cfg_listen_free(w);
+	free(w->health);
+	free(w->health_argv); /* argv_split: one allocation */
+	free(w->health_path);
 	for (int i = 0; i < w->nenv; i++)
 		free(w->env[i]);
 	free(w->env);

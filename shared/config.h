@@ -134,6 +134,19 @@ struct cfg_worker {
 	char **listen_names; /* owned: listen_name's words, until finish */
 	int nlisten_names;
 	int listen_name_line;
+
+	/* Hung is not alive (config_health.c). */
+	int64_t watchdog_ms;	   /* WATCHDOG=1 at least this often; 0: off */
+	int watchdog_line;	   /* of the key, or 0 */
+	char *health;		   /* owned: the probe as written, or NULL */
+	char **health_argv;	   /* owned (argv_split) */
+	char *health_path;	   /* owned: the probe's resolved executable */
+	int health_line;	   /* of the health key, or 0 */
+	int64_t health_interval_ms; /* from the end of a probe to the next */
+	int64_t health_timeout_ms;  /* a probe still running then fails */
+	int64_t health_start_period_ms; /* failures after ready do not count */
+	int health_retries;	   /* consecutive failures that restart it */
+	int health_opts_line;	   /* of the first health_* key, or 0 */
 };
 
 /* A section in file order: children start in this order within a group. */

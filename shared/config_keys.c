@@ -66,6 +66,9 @@ cfg_worker_defaults(struct cfg_worker *w)
 	w->log_max_size = CFG_LOG_MAX_SIZE;
 	w->log_keep = CFG_LOG_KEEP;
 	w->umask = 022;
+	w->health_interval_ms = 10000;
+	w->health_timeout_ms = 5000;
+	w->health_retries = 3;
 }
 
 /* One of words[] or an error listing them (with a did-you-mean). */
@@ -120,8 +123,8 @@ cfg_ready_name(enum cfg_ready r)
 }
 
 /* A duration; infinity only where allowed. Returns false on error. */
-static bool
-dur_value(struct parser *p, const char *key, const char *v, bool inf_ok,
+bool
+cfg_dur_value(struct parser *p, const char *key, const char *v, bool inf_ok,
     int64_t *ms)
 {
 	int64_t t;
@@ -152,9 +155,9 @@ dur_value(struct parser *p, const char *key, const char *v, bool inf_ok,
 	return true;
 }
 
-static bool
-int_value(struct parser *p, const char *key, const char *v, long lo, long hi,
-    int *out)
+bool
+cfg_int_value(struct parser *p, const char *key, const char *v, long lo,
+    long hi, int *out)
 {
 	char *end;
 	long n;
@@ -196,7 +199,7 @@ static void
 set_intensity(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	int_value(p, k, v, 0, CFG_MAX_INTENSITY, &s->group->intensity);
+	cfg_int_value(p, k, v, 0, CFG_MAX_INTENSITY, &s->group->intensity);
 }
 
 /* A pool's own intensity and period (its instances' restarts). */
@@ -204,7 +207,8 @@ static void
 set_pool_intensity(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	int_value(p, k, v, 0, CFG_MAX_INTENSITY, &s->worker->pool_intensity);
+	cfg_int_value(p, k, v, 0, CFG_MAX_INTENSITY,
+	    &s->worker->pool_intensity);
 }
 
 /* A period: a finite duration longer than 0, into *out. */
@@ -213,7 +217,7 @@ period_value(struct parser *p, const char *k, const char *v, int64_t *out)
 {
 	int64_t ms;
 
-	if (!dur_value(p, k, v, false, &ms))
+	if (!cfg_dur_value(p, k, v, false, &ms))
 		return;
 	if (ms == 0)
 		cfg_err(p, p->line, k, "must be longer than 0");
@@ -276,8 +280,8 @@ set_backoff(struct parser *p, struct section *s, const char *k,
 		    "like \"100ms 30s\"");
 		return;
 	}
-	if (!dur_value(p, k, first, false, &f) ||
-	    (n == 2 && !dur_value(p, k, cap, false, &m)))
+	if (!cfg_dur_value(p, k, first, false, &f) ||
+	    (n == 2 && !cfg_dur_value(p, k, cap, false, &m)))
 		return;
 	if (n == 1 && f > m)
 		m = f;
@@ -294,7 +298,7 @@ static void
 set_backoff_reset(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	dur_value(p, k, v, true, &section_backoff(s)->reset_ms);
+	cfg_dur_value(p, k, v, true, &section_backoff(s)->reset_ms);
 }
 
 static void
@@ -449,33 +453,47 @@ comment_cut(const struct parser *p, const char *why)
 	    (strstr(p->raw, " ;") != NULL || strstr(p->raw, "\t;") != NULL);
 }
 
+bool
+cfg_command_value(struct parser *p, const char *k, const char *v,
+    char ***argvp, char **pathp)
+{
+	const char *why = NULL;
+	char **argv, *path;
+	int argc;
+
+	if (argv_split(v, &argv, &argc, &why) != SUP_OK) {
+		cfg_err(p, p->line, k, "%s in \"%s\"%s", why, v,
+		    comment_cut(p, why) ? COMMENT_HINT : "");
+		return false;
+	}
+	if (argc == 0) {
+		cfg_err(p, p->line, k, "empty command");
+		argv_free(argv);
+		return false;
+	}
+	if ((path = exec_resolve(p, k, argv[0])) == NULL) {
+		argv_free(argv);
+		return false;
+	}
+	*argvp = argv;
+	*pathp = path;
+	return true;
+}
+
 static void
 set_command(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
 	struct cfg_worker *w = s->worker;
-	const char *why = NULL;
-	char **argv;
-	int argc;
+	char **argv, *path;
 
 	w->command_set = true;
-	if (argv_split(v, &argv, &argc, &why) != SUP_OK) {
-		cfg_err(p, p->line, k, "%s in \"%s\"%s", why, v,
-		    comment_cut(p, why) ? COMMENT_HINT : "");
+	if (!cfg_command_value(p, k, v, &argv, &path))
 		return;
-	}
-	if (argc == 0) {
-		cfg_err(p, p->line, k, "empty command");
-		argv_free(argv);
-		return;
-	}
 	free(w->path);
-	if ((w->path = exec_resolve(p, k, argv[0])) == NULL) {
-		argv_free(argv);
-		return;
-	}
 	free(w->command);
 	argv_free(w->argv);
+	w->path = path;
 	w->command = xstrdup(v);
 	w->argv = argv;
 }
@@ -498,7 +516,7 @@ static void
 set_instances(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	int_value(p, k, v, 1, CFG_MAX_INSTANCES, &s->worker->instances);
+	cfg_int_value(p, k, v, 1, CFG_MAX_INSTANCES, &s->worker->instances);
 }
 
 static void
@@ -515,7 +533,7 @@ set_start_timeout(struct parser *p, struct section *s, const char *k,
 {
 	int64_t ms;
 
-	if (!dur_value(p, k, v, true, &ms))
+	if (!cfg_dur_value(p, k, v, true, &ms))
 		return;
 	if (ms == 0)
 		cfg_err(p, p->line, k, "must be longer than 0");
@@ -632,7 +650,9 @@ env_key_reserved(const char *kv)
 	    strncmp(kv, "NOTIFY_SOCKET=", 14) == 0 ||
 	    strncmp(kv, "LISTEN_FDS=", 11) == 0 ||
 	    strncmp(kv, "LISTEN_PID=", 11) == 0 ||
-	    strncmp(kv, "LISTEN_FDNAMES=", 15) == 0;
+	    strncmp(kv, "LISTEN_FDNAMES=", 15) == 0 ||
+	    strncmp(kv, "WATCHDOG_USEC=", 14) == 0 ||
+	    strncmp(kv, "WATCHDOG_PID=", 13) == 0;
 }
 
 static void
@@ -653,8 +673,8 @@ set_env(struct parser *p, struct section *s, const char *k, const char *v)
 		if (!env_key_valid(words[i]))
 			bad = "is not NAME=VALUE (NAME: letters, digits and '_')";
 		else if (env_key_reserved(words[i]))
-			bad = "is reserved: supd sets SUP_*, NOTIFY_SOCKET "
-			      "and LISTEN_* itself";
+			bad = "is reserved: supd sets SUP_*, NOTIFY_SOCKET, "
+			      "LISTEN_* and WATCHDOG_* itself";
 		if (bad != NULL) {
 			cfg_err(p, p->line, k, "\"%s\" %s", words[i], bad);
 			argv_free(words);
@@ -738,7 +758,7 @@ static void
 set_log_keep(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	int_value(p, k, v, 1, 100, &s->worker->log_keep);
+	cfg_int_value(p, k, v, 1, 100, &s->worker->log_keep);
 }
 
 /* umask = 022: octal, 3 or 4 digits, at most 0777. */
@@ -799,6 +819,12 @@ static const struct keydef keys[] = {
 	{"hibernate_after", IN_WORKER, set_hibernate_after, false},
 	{"listen", IN_WORKER, cfg_set_listen, true},
 	{"listen_name", IN_WORKER, cfg_set_listen_name, true},
+	{"watchdog", IN_WORKER, cfg_set_watchdog, false},
+	{"health", IN_WORKER, cfg_set_health, false},
+	{"health_interval", IN_WORKER, cfg_set_health_dur, false},
+	{"health_timeout", IN_WORKER, cfg_set_health_dur, false},
+	{"health_start_period", IN_WORKER, cfg_set_health_dur, false},
+	{"health_retries", IN_WORKER, cfg_set_health_retries, false},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -82,6 +82,27 @@ void cfg_set_listen_name(struct parser *p, struct section *s, const char *k,
 void cfg_listen_finish(struct parser *p, struct cfg_worker *w);
 void cfg_listen_check(struct parser *p);
 void cfg_listen_free(struct cfg_worker *w);
+/* config_health.c: watchdog, health and the health_* keys. */
+void cfg_set_watchdog(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_health(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_health_dur(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_health_retries(struct parser *p, struct section *s,
+    const char *k, const char *v);
+void cfg_health_check(struct parser *p);
+
+/* config_keys.c, for the setters of other files: a duration (infinity
+ * only when inf_ok) into *ms, or an error and false; a command line
+ * split and its program resolved (a path, or looked up in PATH) into
+ * *argv and *path, or an error and false. */
+bool cfg_dur_value(struct parser *p, const char *key, const char *v,
+    bool inf_ok, int64_t *ms);
+bool cfg_int_value(struct parser *p, const char *key, const char *v,
+    long lo, long hi, int *out);
+bool cfg_command_value(struct parser *p, const char *key, const char *v,
+    char ***argv, char **path);
 
 /* Checks what needs the whole file: required keys, references, system. */
 void cfg_worker_finish(struct parser *p, struct cfg_worker *w);

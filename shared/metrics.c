@@ -120,6 +120,17 @@ rss(json_t *c)
 	return integer(c, "rss_kb", 1024);
 }
 
+/* 1 healthy, 0 unhealthy; no sample without a probe, or no answer yet. */
+static struct value
+healthy(json_t *c)
+{
+	const char *h = str(c, "health");
+
+	return (struct value){.ok = h != NULL && (strcmp(h, "healthy") == 0 ||
+	    strcmp(h, "unhealthy") == 0), .n = h != NULL && strcmp(h,
+	    "healthy") == 0};
+}
+
 /* sup_child_restarts_by_reason_total: one sample per child and reason. */
 static void
 by_reason(FILE *f, json_t *kids)
@@ -129,7 +140,8 @@ by_reason(FILE *f, json_t *kids)
 	size_t i;
 
 	head(f, name, "counter", "Restarts of the child since supd started, "
-	    "by reason (exit, signal, start_timeout, sibling, group, other).");
+	    "by reason (exit, signal, start_timeout, sibling, group, other, "
+	    "watchdog, health).");
 	json_array_foreach(kids, i, c) {
 		json_object_foreach(json_object_get(c, "restarts_by_reason"),
 		    why, n) {
@@ -190,5 +202,8 @@ metrics_write(FILE *f, json_t *status)
 	    "Seconds since the child's process started.", uptime);
 	per_child(f, kids, "sup_child_resident_memory_bytes", "gauge",
 	    "Resident memory of the child's process.", rss);
+	per_child(f, kids, "sup_child_healthy", "gauge",
+	    "1 when the child's last health probe passed, 0 when it failed "
+	    "(no sample: no probe, or none answered yet).", healthy);
 	by_reason(f, kids);
 }

@@ -11,15 +11,18 @@
 #include "common/dur.h"
 #include "supctl.h"
 
-#define NCOLS 9
+#define NCOLS 10
+#define COL_HEALTH 7 /* shown only when some child has a health probe */
 #define STATUS_MAX 40 /* a longer status is cut, with "..." */
 
-/* STATE is one word and PID the next (awk '{print $3, $4}'); STATUS is
- * what the child says of itself: a libsup worker's initializing or
- * degraded, and the status text of either kind of child (sd_notify
- * STATUS=, sup_status_text_set); free text, it goes last but LAST EXIT. */
+/* STATE is one word and PID the next (awk '{print $3, $4}'); HEALTH
+ * (healthy, unhealthy, unknown; "-" without a probe) is there only when
+ * a child has a health probe; STATUS is what the child says of itself: a
+ * libsup worker's initializing or degraded, and the status text of
+ * either kind of child (sd_notify STATUS=, sup_status_text_set); free
+ * text, it goes last but LAST EXIT. */
 static const char *const heads[NCOLS] = {"NAME", "GROUP", "STATE", "PID",
-    "RESTARTS", "UPTIME", "RSS", "STATUS", "LAST EXIT"};
+    "RESTARTS", "UPTIME", "RSS", "HEALTH", "STATUS", "LAST EXIT"};
 
 struct row {
 	char cell[NCOLS][200];
@@ -35,6 +38,7 @@ row_fill(struct row *r, json_t *c)
 	const char *status = json_string_value(json_object_get(c, "status"));
 	const char *text = json_string_value(json_object_get(c,
 	    "status_text"));
+	const char *health = json_string_value(json_object_get(c, "health"));
 	char dbuf[32];
 	int k;
 
@@ -64,23 +68,27 @@ row_fill(struct row *r, json_t *c)
 		    json_integer_value(json_object_get(c, "rss_kb")) / 1024);
 	else
 		strcpy(r->cell[6], "-");
+	snprintf(r->cell[COL_HEALTH], sizeof(r->cell[0]), "%s",
+	    health ? health : "-");
 	/* "ready" is what running already says. */
 	if (status != NULL && strcmp(status, "ready") == 0)
 		status = NULL;
-	k = snprintf(r->cell[7], STATUS_MAX + 1, "%s%s%s", status ? status : "",
-	    status && text ? ": " : "", text ? text : "");
+	k = snprintf(r->cell[8], STATUS_MAX + 1, "%s%s%s", status ? status :
+	    "", status && text ? ": " : "", text ? text : "");
 	if (k > STATUS_MAX)
-		strcpy(r->cell[7] + STATUS_MAX - 3, "...");
-	if (r->cell[7][0] == '\0')
-		strcpy(r->cell[7], "-");
-	snprintf(r->cell[8], sizeof(r->cell[8]), "%s", json_is_object(last) ?
+		strcpy(r->cell[8] + STATUS_MAX - 3, "...");
+	if (r->cell[8][0] == '\0')
+		strcpy(r->cell[8], "-");
+	snprintf(r->cell[9], sizeof(r->cell[9]), "%s", json_is_object(last) ?
 	    json_string_value(json_object_get(last, "reason")) : "-");
 }
 
 static void
-row_print(const struct row *r, const int *w)
+row_print(const struct row *r, const int *w, bool health)
 {
 	for (int i = 0; i < NCOLS; i++) {
+		if (i == COL_HEALTH && !health)
+			continue;
 		if (i == NCOLS - 1)
 			printf("%s\n", r->cell[i]);
 		else
@@ -134,6 +142,7 @@ print_status(const json_t *reply)
 	json_t *kids = json_object_get(reply, "children"), *c;
 	size_t n = json_array_size(kids), i;
 	struct row *rows = calloc(n + 1, sizeof(*rows));
+	bool health = false;
 	int w[NCOLS];
 
 	if (rows == NULL)
@@ -145,13 +154,14 @@ print_status(const json_t *reply)
 		w[k] = (int)strlen(heads[k]);
 	}
 	json_array_foreach(kids, i, c) {
+		health |= json_is_string(json_object_get(c, "health"));
 		row_fill(&rows[i + 1], c);
 		for (int k = 0; k < NCOLS; k++)
 			if ((int)strlen(rows[i + 1].cell[k]) > w[k])
 				w[k] = (int)strlen(rows[i + 1].cell[k]);
 	}
 	for (size_t r = 0; r <= n; r++)
-		row_print(&rows[r], w);
+		row_print(&rows[r], w, health);
 	free(rows);
 }
 

@@ -156,6 +156,9 @@ worker_restart_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	NOTE(str_eq(a->hibernate_after, b->hibernate_after),
 	    "hibernate_after");
 	NOTE(listen_eq(a, b), "listen");
+	/* WATCHDOG_USEC is in the child's environment: a process started
+	 * without one would not feed the new watchdog. */
+	NOTE(a->watchdog_ms == b->watchdog_ms, "watchdog");
 }
 
 /* The keys supd reads at each decision: a change applies in place. */
@@ -179,6 +182,14 @@ worker_inplace_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	NOTE(backoff_eq(&a->backoff, &b->backoff), "backoff");
 	NOTE(a->log_max_size == b->log_max_size && a->log_keep == b->log_keep,
 	    "log rotation");
+	/* supd runs the probe: the next one is the new one. */
+	NOTE(str_eq(a->health_path, b->health_path) &&
+	    strv_eq(a->health_argv, b->health_argv), "health");
+	NOTE(a->health_interval_ms == b->health_interval_ms &&
+	    a->health_timeout_ms == b->health_timeout_ms &&
+	    a->health_retries == b->health_retries &&
+	    a->health_start_period_ms == b->health_start_period_ms,
+	    "health tuning");
 }
 
 static void

@@ -9,10 +9,13 @@
  *    worker); it stops.
  *  - restarted: a key that decides what runs changed (command, env,
  *    directory, user, umask, stdout, ready, checkpoint, hibernate_after,
- *    listen and listen_name: its sockets are passed at its start);
- *    it is restarted once.
+ *    listen and listen_name: its sockets are passed at its start;
+ *    watchdog: WATCHDOG_USEC is in its environment); it is restarted
+ *    once.
  *  - changed: only keys that apply in place changed (restart, timeouts,
- *    stop_signal, backoff, log rotation, its group; a group's strategy,
+ *    stop_signal, backoff, log rotation, its group, its health probe and
+ *    the health_* keys: the new supd's first probe of it is the new one,
+ *    its health unknown until then; a group's strategy,
  *    intensity, period, shutdown, backoff, parent); nothing restarts.
  * Unchanged nodes are not listed. What cannot change without a new supd
  * (run_dir, state) makes the whole reload refused.

@@ -33,6 +33,7 @@
 #include "common/utf8.h"
 #include "foreign.h"
 #include "listen.h"
+#include "health.h"
 #include "persist.h"
 #include "spawn.h"
 #include "spawnfile.h"
@@ -172,7 +173,6 @@ child_endpoint(const struct supd *d, const struct supd_node *n, char *buf,
 	return buf;
 }
 
-/* SUP_* and NOTIFY_SOCKET for this spawn, then the worker's tail. */
 /*
  * systemd's socket activation variables: LISTEN_FDS, LISTEN_FDNAMES,
  * and LISTEN_PID, whose value only the child knows: 20 spaces left for
@@ -197,9 +197,26 @@ env_listen(struct envbuf *e, const struct cfg_worker *w)
 	return pid + strlen("LISTEN_PID=");
 }
 
+/* The tail after this spawn's own variables (none of its keys is one of
+ * ours), and the end of the vector. */
+static void
+env_end(struct envbuf *e, char **tail)
+{
+	for (char **p = tail; p != NULL && *p != NULL &&
+	    e->n < (int)(sizeof(e->v) / sizeof(e->v[0])) - 1; p++)
+		e->v[e->n++] = *p;
+	e->v[e->n] = NULL;
+}
+
+/*
+ * SUP_*, NOTIFY_SOCKET, the sockets' and the watchdog's variables for
+ * this spawn, then the worker's tail. pid_env[]: where the child writes
+ * its own pid, the values of LISTEN_PID and WATCHDOG_PID (systemd sets
+ * them to the main pid), or NULL.
+ */
 static void
 env_build(struct supd *d, struct supd_node *n, struct envbuf *e,
-    char **listen_pid)
+    char *pid_env[2])
 {
 	const struct cfg_worker *w = n->w;
 	const char *run = d->cfg->run_dir;
@@ -217,11 +234,34 @@ env_build(struct supd *d, struct supd_node *n, struct envbuf *e,
 		env_set(e, "SUP_INSTANCE", "%d", n->instance);
 	if (w->ready != READY_NONE)
 		env_set(e, "NOTIFY_SOCKET", "%s", d->notify_addr);
-	*listen_pid = env_listen(e, w);
-	for (char **p = tail; p != NULL && *p != NULL &&
-	    e->n < (int)(sizeof(e->v) / sizeof(e->v[0])) - 1; p++)
-		e->v[e->n++] = *p; /* no key of the tail is one of ours */
-	e->v[e->n] = NULL;
+	pid_env[0] = env_listen(e, w);
+	pid_env[1] = NULL;
+	if (w->watchdog_ms > 0) {
+		env_set(e, "WATCHDOG_USEC", "%" PRId64, w->watchdog_ms * 1000);
+		/* Room for any pid; the child writes its own there. */
+		env_set(e, "WATCHDOG_PID", "%0*d", SPAWN_PID_ENV_MAX - 1, 0);
+		pid_env[1] = e->strs[e->ns - 1] + strlen("WATCHDOG_PID=");
+	}
+	env_end(e, tail);
+}
+
+char *const *
+child_probe_env(struct supd *d, const struct supd_node *n)
+{
+	static struct envbuf env; /* one probe spawn at a time */
+	struct envbuf *e = &env;
+	char **tail = env_tail(d, n->w), buf[PATH_MAX];
+
+	e->n = e->ns = 0;
+	env_set(e, "SUP_NAME", "%s", n->name);
+	env_set(e, "SUP_RUN_DIR", "%s", d->cfg->run_dir);
+	env_set(e, "SUP_ENDPOINT", "ipc://%s", child_endpoint(d, n, buf,
+	    sizeof(buf)));
+	if (n->instance >= 0)
+		env_set(e, "SUP_INSTANCE", "%d", n->instance);
+	env_set(e, "SUP_PID", "%d", (int)n->pid);
+	env_end(e, tail);
+	return e->v;
 }
 
 /*
@@ -397,7 +437,7 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 	r.nlisten = w->nlisten;
 	r.pid_fd = spawn_intent(d, n, &r.pid_off);
 	foreign_files_give(d, n);
-	env_build(d, n, &env, &r.listen_pid);
+	env_build(d, n, &env, r.pid_env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
 	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
@@ -545,6 +585,7 @@ exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 	x->code = x->has_code ? WEXITSTATUS(wstatus) : 0;
 	x->sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
 	x->start_timeout = n->killed == KILLED_START_TIMEOUT;
+	x->hung = n->hung;
 	if (n->exec_errno != 0)
 		snprintf(x->reason, sizeof(x->reason), "cannot %.100s: %s",
 		    spawn_step_name(n->exec_step, n->w), strerror(n->exec_errno));
@@ -552,6 +593,8 @@ exit_record(const struct supd_node *n, int wstatus, struct exit_info *x)
 		snprintf(x->reason, sizeof(x->reason),
 		    "not ready within %s (start_timeout)",
 		    dur_format(n->w->start_timeout_ms, buf, sizeof(buf)));
+	else if (n->hung != HUNG_NOT)
+		child_hung_reason(n, x->reason, sizeof(x->reason));
 	else if (n->killed == KILLED_SHUTDOWN)
 		snprintf(x->reason, sizeof(x->reason),
 		    "killed after the shutdown timeout (%s)",
@@ -649,7 +692,8 @@ exit_kind(struct supd *d, struct supd_node *n, bool has_code, int code,
 {
 	const struct cfg_worker *w = n->w;
 
-	if (n->exec_errno != 0 || n->killed == KILLED_START_TIMEOUT)
+	if (n->exec_errno != 0 || n->killed == KILLED_START_TIMEOUT ||
+	    n->hung != HUNG_NOT)
 		return EXIT_ABNORMAL;
 	if (has_code && rst_exit_normal(&w->ignore_exit, true, code, 0))
 		return EXIT_IGNORE;
@@ -660,6 +704,19 @@ exit_kind(struct supd *d, struct supd_node *n, bool has_code, int code,
 	}
 	return rst_exit_normal(&w->normal_exit, has_code, code, sig) ?
 	    EXIT_NORMAL : EXIT_ABNORMAL;
+}
+
+const char *
+child_hung_reason(const struct supd_node *n, char *buf, size_t len)
+{
+	if (n->hung == HUNG_WATCHDOG)
+		snprintf(buf, len, "watchdog timeout");
+	else if (n->hung == HUNG_HEALTH)
+		snprintf(buf, len, "health check failed: %s",
+		    health_last_line(n));
+	else
+		snprintf(buf, len, "not hung");
+	return buf;
 }
 
 enum child_exit
@@ -718,6 +775,13 @@ child_adopted_gone(struct supd *d, struct supd_node *n)
 	 * that is not our child, waitpid fails at once (ECHILD). */
 	if (waitpid(n->pid, &status, 0) == n->pid)
 		return child_reaped(d, n, status);
+	/* Hung, and stopped for it: that is why it is gone. */
+	if (n->hung != HUNG_NOT) {
+		x.hung = n->hung;
+		child_hung_reason(n, x.reason, sizeof(x.reason));
+		child_exited(d, n, &x);
+		return EXIT_ABNORMAL;
+	}
 	/* Not our child: no wait status. A libsup worker says in its last
 	 * words how it exits; otherwise unknown counts as abnormal. */
 	if (last_words_get(d, n, words, sizeof(words), &status)) {

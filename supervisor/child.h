@@ -33,6 +33,15 @@ void child_signal_stop(struct supd *d, struct supd_node *n);
  * a libsup worker's SUP_STATUS=ignored), for the engine. */
 enum child_exit child_reaped(struct supd *d, struct supd_node *n,
     int wstatus);
+/* Why hung n was stopped, for its exit reason: "watchdog timeout", or
+ * "health check failed: " and the last line of the probe. Returns buf. */
+const char *child_hung_reason(const struct supd_node *n, char *buf,
+    size_t len);
+/* The environment a health probe of n runs with: the child's (its env =,
+ * its user's identity, supd's own), SUP_NAME, SUP_RUN_DIR, SUP_ENDPOINT,
+ * SUP_INSTANCE and SUP_PID (the child's pid). Static storage, valid
+ * until the next call. */
+char *const *child_probe_env(struct supd *d, const struct supd_node *n);
 /* SIGKILL to n's process group now. */
 void child_kill(struct supd_node *n);
 /* sig to n's process group, or to n alone if it left it (through its

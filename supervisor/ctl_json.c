@@ -14,6 +14,7 @@
 #include "common/proc.h"
 #include "ctl.h"
 #include "effects.h"
+#include "health.h"
 #include "ipc/http.h"
 #include "listen.h"
 #include "reasons.h"
@@ -43,6 +44,25 @@ exit_json(const struct exit_info *x)
 	    "reason", proto_text(x->reason), "at", at);
 }
 
+/* What watches a child that could hang: its health probe and its
+ * watchdog (null: it has none). */
+static void
+hung_json(const struct supd_node *n, json_t *o)
+{
+	const char *h = health_name(n);
+
+	json_object_set_new(o, "health", h ? json_string(h) : json_null());
+	if (h != NULL) {
+		json_object_set_new(o, "health_failures", json_integer(
+		    health_failures(n)));
+		json_object_set_new(o, "health_output",
+		    str_or_null(health_last_line(n)));
+	}
+	json_object_set_new(o, "watchdog_ms", n->w->watchdog_ms > 0 ?
+	    json_integer((json_int_t)(n->pid > 0 && n->wd_pid == n->pid ?
+	    n->wd_ns / CLK_NS_PER_MS : n->w->watchdog_ms)) : json_null());
+}
+
 static json_t *
 worker_json(const struct supd_node *n, int64_t now)
 {
@@ -70,6 +90,7 @@ worker_json(const struct supd_node *n, int64_t now)
 						  : json_null());
 	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
 	json_object_set_new(o, "listen", listen_json(n->w));
+	hung_json(n, o);
 	if (n->state == NS_BACKOFF)
 		json_object_set_new(o, "backoff_ms", json_integer(
 		    n->deadline_ns > now ? (n->deadline_ns - now) /

@@ -10,6 +10,7 @@
  *
  * Sections: the event queue; notes; actions; settling.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "common/clock.h"
 #include "common/dur.h"
 #include "common/log.h"
+#include "common/sig.h"
 #include "effects.h"
 #include "manager.h"
 #include "persist.h"
@@ -136,7 +138,7 @@ static void
 note_render(struct supd *d, const struct eng_action *a)
 {
 	const struct supd_node *n = a->node;
-	char buf[32];
+	char buf[32], why[320];
 
 	switch (a->note) {
 	case NOTE_GROUP_START:
@@ -178,6 +180,13 @@ note_render(struct supd *d, const struct eng_action *a)
 		LOG_EV("child.kill", log_str("name", n->name),
 		    log_num("pid", (int)n->pid),
 		    log_str("reason", "shutdown timeout"));
+		break;
+	case NOTE_CHILD_HUNG:
+		LOG_EV("child.hung", log_str("name", n->name),
+		    log_num("pid", (int)n->pid),
+		    log_str("reason", child_hung_reason(n, why, sizeof(why))),
+		    log_str("signal", sig_name(n->w->brutal_kill ? SIGKILL :
+		    n->w->stop_signal)));
 		break;
 	case NOTE_CHILD_READY_ADOPTED:
 		LOG_EV("child.ready", log_str("name", n->name),
@@ -305,6 +314,17 @@ effects_exited(struct supd *d, struct supd_node *n, enum child_exit how)
 	    .normal = how == EXIT_NORMAL, .ignored = how == EXIT_IGNORE};
 
 	if (d->in_effects || d->evq_n > 0)
+		queue_push(d, &ev);
+	else
+		handle(d, &ev);
+}
+
+void
+effects_hung(struct supd *d, struct supd_node *n, enum node_hung why)
+{
+	struct eng_event ev = {.type = EV_HUNG, .node = n, .hung = why};
+
+	if (d->in_effects)
 		queue_push(d, &ev);
 	else
 		handle(d, &ev);

@@ -18,6 +18,9 @@ void effects_event(struct supd *d, enum eng_event_type type,
 /* The same, for an exit: normal is a normal exit (status 0). */
 void effects_exited(struct supd *d, struct supd_node *n,
     enum child_exit how);
+/* The same, for a running child that is hung (watchdog.c, health.c):
+ * the engine stops it, and its exit is a failure. */
+void effects_hung(struct supd *d, struct supd_node *n, enum node_hung why);
 /* Settles the tree: events that waited, then groups' steps, each batch
  * carried out, until the engine has nothing more to do. */
 void effects_settle(struct supd *d);

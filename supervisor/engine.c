@@ -184,6 +184,7 @@ worker_start(struct engine *e, struct supd_node *n, bool restart,
 	(void)now;
 	n->state = NS_STARTING;
 	n->killed = KILLED_NOT;
+	n->hung = HUNG_NOT;
 	/* Its start_timeout counts from EV_SPAWNED: a batch of spawns
 	 * takes a while, and the last must not lose that time. */
 	emit(e, ACT_SPAWN, n, 0, restart);
@@ -259,6 +260,26 @@ node_stop(struct engine *e, struct supd_node *n, int64_t now)
 		n->deadline_ns = after(now, n->g->shutdown_ms);
 	note(e, n, NOTE_GROUP_STOP, 0);
 	mark(n);
+}
+
+/*
+ * Running n is hung (alive, but not doing its job): stopped as supd
+ * stops a child (stop_signal, then SIGKILL after shutdown), with no stop
+ * pending, so that its exit is a failure that the restart rules take as
+ * any other. A stop or restart asked for meanwhile makes it a stop.
+ */
+static void
+node_hung_stop(struct engine *e, struct supd_node *n, enum node_hung why,
+    int64_t now)
+{
+	n->hung = why;
+	note(e, n, NOTE_CHILD_HUNG, why);
+	n->state = NS_STOPPING;
+	n->deadline_ns = 0;
+	if (!n->w->brutal_kill && n->w->shutdown_ms != NEVER_MS)
+		n->deadline_ns = after(now, n->w->shutdown_ms);
+	emit(e, ACT_STOP, n, 0, 0);
+	mark(n->parent);
 }
 
 /* n reached stopped because supd stopped it. */
@@ -899,10 +920,20 @@ engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
 		/* Only a worker with a process can lose it. */
 		if (n->is_group || !node_alive(n))
 			break;
-		if (n->state == NS_STOPPING)
+		/* Stopped because hung, and no stop asked for: a failure. */
+		if (n->state == NS_STOPPING && (n->hung == HUNG_NOT ||
+		    node_pending_stop(n)))
 			node_stopped(n);
+		else if (n->hung != HUNG_NOT)
+			node_ended(e, n, false, false, now);
 		else
 			node_ended(e, n, ev->normal, ev->ignored, now);
+		break;
+	case EV_HUNG:
+		if (!n->is_group && n->state == NS_RUNNING &&
+		    n->hung == HUNG_NOT && ev->hung != HUNG_NOT &&
+		    !node_pending_stop(n) && !e->shutting_down)
+			node_hung_stop(e, n, ev->hung, now);
 		break;
 	case EV_SPAWN_FAILED:
 		/* No process: stopped already if a stop came in its batch. */

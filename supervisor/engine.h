@@ -38,6 +38,8 @@ enum eng_event_type {
 	EV_USER_STOP,	 /* supctl stop */
 	EV_USER_RESTART, /* supctl restart */
 	EV_SHUTDOWN,	 /* stop the whole tree, then exit */
+	EV_HUNG,	 /* node (a running worker) is hung: stop it, and its
+			  * exit is a failure (hung says why) */
 };
 
 struct eng_event {
@@ -47,6 +49,7 @@ struct eng_event {
 	bool ignored;		/* EV_EXITED: it said ignore (ignore_exit,
 				 * or a libsup init returning
 				 * SUP_RET_IGNORE) */
+	enum node_hung hung;	/* EV_HUNG: watchdog or health */
 	int64_t at;		/* when it happened (monotonic ns); 0: now.
 				 * An effect's outcome carries the moment it
 				 * happened, not the end of its batch. */
@@ -67,6 +70,8 @@ enum eng_note {
 	NOTE_CHILD_BACKOFF,	 /* node restarts after arg ms (step) */
 	NOTE_CHILD_START_TIMEOUT, /* node was not ready in time: killed */
 	NOTE_CHILD_KILL,	 /* node outlived its shutdown timeout */
+	NOTE_CHILD_HUNG,	 /* node is hung (arg: enum node_hung): it is
+				  * stopped, and restarts as a failure */
 	NOTE_CHILD_READY_ADOPTED, /* adopted while starting: taken as ready */
 	NOTE_ROOT_FAILED,	 /* root gave up; supd stays (on_give_up) */
 	NOTE_ROOT_GIVE_UP,	 /* root gave up; supd exits 1 */

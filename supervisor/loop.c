@@ -7,9 +7,10 @@
  * end of a backoff), the sd_notify socket, the control socket's
  * pollable fd and, with http =, the HTTP requests' eventfd. No polling
  * and no sleeps: with no deadline pending the timer is disarmed and an
- * idle supd makes no wake-ups at all. The one exception is asked for
- * from outside: a service manager that sets WATCHDOG_USEC gets
- * WATCHDOG=1 through the same timer (manager.h).
+ * idle supd makes no wake-ups at all. The exceptions are asked for:
+ * a service manager that sets WATCHDOG_USEC gets WATCHDOG=1 through the
+ * same timer (manager.h), and a child with watchdog = or health = is
+ * watched through it (watchdog.h, health.h): only those wake supd up.
  *
  * After each batch of events the tree is settled (effects_settle), deferred
  * replies are answered, and the timer is re-armed.
@@ -38,11 +39,13 @@
 #include "persist.h"
 #include "reap.h"
 #include "ghost.h"
+#include "health.h"
 #include "recover.h"
 #include "reload.h"
 #include "supd.h"
 #include "tree.h"
 #include "watch.h"
+#include "watchdog.h"
 
 void
 loop_signals(sigset_t *set)
@@ -78,6 +81,8 @@ loop_init(struct supd *d)
 	if (d->http != NULL &&
 	    (e = watch_add(d, ipc_http_fd(d->http), SRC_HTTP, 0)) != SUP_OK)
 		return e;
+	if ((e = watchdog_init(d)) != SUP_OK || (e = health_init(d)) != SUP_OK)
+		return e;
 	return SUP_OK;
 }
 
@@ -87,6 +92,8 @@ signals_read(struct supd *d)
 	struct signalfd_siginfo si;
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD)
+			d->activity = true;
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			reap_all(d);
@@ -127,6 +134,8 @@ deadlines_run(struct supd *d)
 	}
 	ghost_deadlines(d, now);
 	manager_watchdog(&d->mgr, now);
+	watchdog_run(d, now);
+	health_run(d, now);
 	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
 		d->flush_due_ns = 0;
 		persist_flush(d);
@@ -140,11 +149,16 @@ timer_arm_earliest(struct supd *d)
 	int64_t t = ghost_deadline(d);
 	int64_t dl = engine_next_deadline(&d->eng);
 	int64_t wd = manager_watchdog_deadline(&d->mgr);
+	/* None unless a child has a watchdog or a health probe. */
+	int64_t hung[2] = {watchdog_deadline(d), health_deadline(d)};
 
 	if (d->flush_due_ns != 0 && (t == 0 || d->flush_due_ns < t))
 		t = d->flush_due_ns;
 	if (dl != 0 && (t == 0 || dl < t))
 		t = dl;
+	for (int i = 0; i < 2; i++)
+		if (hung[i] != 0 && (t == 0 || hung[i] < t))
+			t = hung[i];
 	/* The only deadline of supd's own: none unless the service manager
 	 * asked for WATCHDOG=1 (manager.c). */
 	if (wd != 0 && (t == 0 || wd < t))
@@ -233,9 +247,11 @@ source_dispatch(struct supd *d, uint64_t tag)
 	int index = (int)(uint32_t)tag;
 	enum watch_source src = (enum watch_source)(tag >> 32);
 
-	/* Anything but the timer and HTTP may change the tree; the timer
-	 * says so itself when a deadline of the tree passed. */
-	if (src != SRC_TIMER && src != SRC_HTTP)
+	/* Anything but the timer, HTTP and a probe's output may change the
+	 * tree; the timer says so itself when a deadline of the tree passed,
+	 * and a SIGCHLD when a child of the tree exited (not a probe). */
+	if (src != SRC_TIMER && src != SRC_HTTP && src != SRC_PROBE &&
+	    src != SRC_SIGNAL)
 		d->activity = true;
 	switch (src) {
 	case SRC_SIGNAL: signals_read(d); break;
@@ -252,6 +268,9 @@ source_dispatch(struct supd *d, uint64_t tag)
 		break;
 	case SRC_GHOST:
 		ghost_gone(d, index);
+		break;
+	case SRC_PROBE:
+		health_output(d, index);
 		break;
 	}
 }

@@ -40,11 +40,13 @@
 #include "pools.h"
 #include "reap.h"
 #include "ghost.h"
+#include "health.h"
 #include "recover.h"
 #include "reload.h"
 #include "spawnfile.h"
 #include "supd.h"
 #include "tree.h"
+#include "watchdog.h"
 
 static void
 usage(FILE *f)
@@ -462,6 +464,8 @@ main(int argc, char **argv)
 	reload_note(&d);
 	loop_run(&d);
 	ctl_waiters_fail_all(&d, "supd exited");
+	health_fini(&d);
+	watchdog_fini(&d);
 	leftovers_kill(&d);
 	listen_close_all(&d, true);
 	persist_event(&d, "supd", "supd.exit", getpid(), NULL,

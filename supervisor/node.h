@@ -63,6 +63,14 @@ enum node_killed {
 	KILLED_SHUTDOWN,      /* still there after its shutdown timeout */
 };
 
+/* Why supd stops a running worker as a failure: it is alive but hung
+ * (watchdog.c, health.c); its exit then restarts it as a failure. */
+enum node_hung {
+	HUNG_NOT,
+	HUNG_WATCHDOG,	/* no WATCHDOG=1 within its interval */
+	HUNG_HEALTH,	/* its health probe failed health_retries times */
+};
+
 /* What decided a pending start, for its history record (child.c). */
 enum node_cause {
 	CAUSE_NONE,
@@ -79,6 +87,7 @@ struct exit_info {
 	bool valid;
 	bool has_code;	   /* exited (code) or killed (signal) */
 	bool start_timeout; /* killed by supd: not ready in start_timeout */
+	enum node_hung hung; /* stopped by supd: hung (watchdog, health) */
 	int code;
 	int sig;
 	int64_t at_ms;	   /* wall clock */
@@ -93,6 +102,8 @@ enum restart_reason {
 	RR_SIBLING,	  /* its group's strategy, after a sibling failed */
 	RR_GROUP,	  /* its group was restarted */
 	RR_OTHER,	  /* no exit status: a failed spawn, an adopted child */
+	RR_WATCHDOG,	  /* supd stopped it: no WATCHDOG=1 in time */
+	RR_HEALTH,	  /* supd stopped it: its health probe failed */
 	RR_COUNT
 };
 
@@ -124,6 +135,7 @@ struct supd_node {
 	enum node_pending pending;
 	enum node_hold hold;
 	enum node_killed killed;	/* worker: since its last spawn */
+	enum node_hung hung;		/* worker: since its last spawn */
 	enum node_cause cause;		/* of the pending start */
 	const struct supd_node *cause_by; /* borrowed: see enum node_cause */
 	bool dirty;			/* group: needs a step */
@@ -159,6 +171,14 @@ struct supd_node {
 	/* Its restarts by reason since this supd started: memory only,
 	 * a Prometheus counter (reasons.c). */
 	unsigned long restarts_by[RR_COUNT];
+
+	/* --- hung is not alive (watchdog.c, health.c) --- */
+	int64_t wd_ns;		/* the watchdog interval in force; 0: none */
+	int64_t wd_due_ns;	/* hung unless fed before; 0: not armed */
+	pid_t wd_pid;		/* the process wd_* are about */
+	uint64_t wd_spawn;
+	bool wd_triggered;	/* it sent WATCHDOG=trigger */
+	struct health *health;	/* owned: its probe (health.c); NULL: none */
 
 	/* --- recovery and persistence --- */
 	struct node_snap saved;	/* as last committed to the database */

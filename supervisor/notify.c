@@ -12,7 +12,8 @@
  * group (a helper the child forked, like systemd's NotifyAccess=all within
  * the unit). Others are dropped and counted.
  *
- * Understood: READY=1, STATUS=..., STOPPING=1, and for libsup workers
+ * Understood: READY=1, STATUS=..., STOPPING=1, WATCHDOG=1, WATCHDOG=trigger,
+ * WATCHDOG_USEC= (watchdog.c), and for libsup workers
  * SUP_STATUS=initializing|ready|degraded|ignored. Other keys are ignored, as
  * systemd ignores keys it does not know.
  */
@@ -38,6 +39,7 @@
 #include "sdnotify.h"
 #include "supd.h"
 #include "tree.h"
+#include "watchdog.h"
 
 /* A name nobody can guess (and squat before us): 64 random bits. */
 static void
@@ -159,6 +161,7 @@ datagram_apply(struct supd *d, struct supd_node *n, const struct sdn_msg *m)
 	if (m->sup_status[0] != '\0')
 		snprintf(n->sup_status, sizeof(n->sup_status), "%s",
 		    m->sup_status);
+	watchdog_notify(d, n, m);
 	if (m->stopping)
 		LOG_EV("child.stopping", log_str("name", n->name),
 		    log_num("pid", (int)n->pid));

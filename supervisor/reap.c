@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/sig.h"
 #include "effects.h"
+#include "health.h"
 #include "reap.h"
 #include "supd.h"
 #include "tree.h"
@@ -31,9 +32,15 @@ reap_all(struct supd *d)
 		if (pid <= 0)
 			return;
 		if ((n = tree_by_pid(d, pid)) != NULL) {
+			d->activity = true;
 			effects_exited(d, n, child_reaped(d, n, status));
 			continue;
 		}
+		/* A probe's end changes the tree only when it makes its
+		 * child hung (health.c says so then). */
+		if (health_reaped(d, pid, status))
+			continue;
+		d->activity = true; /* counted, for the next commit's sake */
 		d->orphans_reaped++;
 		log_debug("reaped pid %d, not a child of the tree (an orphan "
 		    "reparented to supd), status %#x", (int)pid, status);

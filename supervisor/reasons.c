@@ -15,6 +15,8 @@ static const char *const names[RR_COUNT] = {
 	[RR_SIBLING] = "sibling",
 	[RR_GROUP] = "group",
 	[RR_OTHER] = "other",
+	[RR_WATCHDOG] = "watchdog",
+	[RR_HEALTH] = "health",
 };
 
 const char *
@@ -34,6 +36,8 @@ reason_of(const struct supd_node *n, enum node_cause cause)
 		return RR_GROUP;
 	if (!x->valid)
 		return RR_OTHER;
+	if (x->hung != HUNG_NOT)
+		return x->hung == HUNG_WATCHDOG ? RR_WATCHDOG : RR_HEALTH;
 	if (x->start_timeout)
 		return RR_START_TIMEOUT;
 	if (x->has_code)

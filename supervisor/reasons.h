@@ -16,7 +16,8 @@ void reasons_count(struct supd_node *n, enum node_cause cause);
 /* {"exit": 2, "signal": 0, ...}: every reason, zeros too. New reference. */
 json_t *reasons_json(const struct supd_node *n);
 
-/* "exit", "signal", "start_timeout", "sibling", "group", "other".
+/* "exit", "signal", "start_timeout", "sibling", "group", "other",
+ * "watchdog", "health".
  * Static storage. */
 const char *reason_name(enum restart_reason r);
 

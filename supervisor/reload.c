@@ -23,6 +23,7 @@
 #include "effects.h"
 #include "ghost.h"
 #include "listen.h"
+#include "health.h"
 #include "persist.h"
 #include "reload.h"
 #include "shared/proto.h"
@@ -124,6 +125,8 @@ supd_reexec(struct supd *d, enum handover_mode mode, const char *token,
 	    log_str("binary", d->exe), log_num("children", d->nworkers),
 	    log_str("note", "handing the tree over to a new image"));
 	h.exec_ns = clk_mono_ns();
+	/* The next image starts every worker's health anew. */
+	health_probes_kill(d);
 	e = handover_exec(exe_fd, d->exe, d->cfg_path, d->verbose, &h);
 	close(exe_fd);
 	json_decref(h.listen);

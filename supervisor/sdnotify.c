@@ -17,6 +17,24 @@ value_of(const char *line, size_t n, const char *key)
 	    line + k + 1 : NULL;
 }
 
+/* WATCHDOG_USEC=: decimal microseconds, as systemd reads them; anything
+ * else is ignored as systemd ignores it. */
+static void
+usec_apply(struct sdn_msg *m, const char *v, size_t vn)
+{
+	unsigned long long u = 0;
+
+	if (vn == 0 || vn > 19)
+		return;
+	for (size_t i = 0; i < vn; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return;
+		u = u * 10 + (unsigned)(v[i] - '0');
+	}
+	m->has_watchdog_usec = true;
+	m->watchdog_usec = u;
+}
+
 static void
 line_apply(struct sdn_msg *m, const char *l, size_t n)
 {
@@ -27,6 +45,12 @@ line_apply(struct sdn_msg *m, const char *l, size_t n)
 		m->ready |= n - (size_t)(v - l) == 1 && *v == '1';
 	else if ((v = value_of(l, n, "STOPPING")) != NULL)
 		m->stopping |= n - (size_t)(v - l) == 1 && *v == '1';
+	else if ((v = value_of(l, n, "WATCHDOG")) != NULL) {
+		size_t vn = n - (size_t)(v - l);
+		m->watchdog |= vn == 1 && *v == '1';
+		m->watchdog_trigger |= vn == 7 && memcmp(v, "trigger", 7) == 0;
+	} else if ((v = value_of(l, n, "WATCHDOG_USEC")) != NULL)
+		usec_apply(m, v, n - (size_t)(v - l));
 	else if ((v = value_of(l, n, "STATUS")) != NULL) {
 		/* Shown in JSON and logs: valid UTF-8, cut on a character. */
 		snprintf(value, sizeof(value), "%.*s", (int)(n - (size_t)(v -

@@ -11,13 +11,13 @@
  * lock, no malloc, no stdio, no nng: setpgid, sigaction, umask, raw
  * set*id syscalls (glibc's setuid() would signal all of supd's threads,
  * which share this memory), chdir (after them: as the user), fcntl,
- * dup2, close_range, sigprocmask, execve.
+ * dup2, prctl, close_range, sigprocmask, execve.
  *
  * Listening sockets (listen.h) go to 3, 4, ... as systemd passes them:
  * each is first copied above that range (supd's numbers may be anywhere,
- * even in it), then moved down; LISTEN_PID, which only the child knows,
- * is written into its environment string here, in memory the parent
- * lends and does not touch until the exec.
+ * even in it), then moved down. LISTEN_PID and WATCHDOG_PID, which only
+ * the child knows, are written into its environment strings here, in
+ * memory the parent lends and does not touch until the exec.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -73,18 +74,6 @@ pid_write(int fd, off_t off)
 	(void)!pwrite(fd, p, (size_t)(buf + sizeof(buf) - p), off);
 }
 
-/* "LISTEN_PID=" + our pid, into the spaces the parent left for it. */
-static void
-listen_pid_write(char *digits)
-{
-	char buf[24], *p = dec(buf + sizeof(buf), (long)syscall(SYS_getpid));
-	size_t n = (size_t)(buf + sizeof(buf) - p);
-
-	for (size_t i = 0; i < n; i++)
-		digits[i] = p[i];
-	digits[n] = '\0';
-}
-
 /* Copies of the listening sockets at 3 + n or above: out of the way of
  * the dup2 to 3.. (rlimit not lowered yet: any number will do). */
 static int
@@ -95,6 +84,21 @@ listen_lift(const struct spawn_req *r, int *tmp)
 		    r->nlisten)) < 0)
 			return -1;
 	return 0;
+}
+
+/* Our pid, in decimal, into dst: the memory is supd's (CLONE_VM), which
+ * is suspended until we exec (CLONE_VFORK), and execve copies envp. */
+/* Our pid, in decimal with its NUL, into dst (SPAWN_PID_ENV_MAX bytes
+ * of an environment string the parent lent). */
+static void
+pid_put(char *dst)
+{
+	char buf[SPAWN_PID_ENV_MAX], *p = dec(buf + sizeof(buf) - 1,
+	    (long)syscall(SYS_getpid));
+
+	buf[sizeof(buf) - 1] = '\0';
+	for (size_t i = 0; p + i < buf + sizeof(buf); i++)
+		dst[i] = p[i];
 }
 
 static int
@@ -109,8 +113,9 @@ child_main(void *arg)
 	/* First, so that a supd killed right now can still find us. */
 	if (r->pid_fd >= 0)
 		pid_write(r->pid_fd, r->pid_off);
-	if (r->listen_pid != NULL)
-		listen_pid_write(r->listen_pid);
+	for (int i = 0; i < 2; i++)
+		if (r->pid_env[i] != NULL)
+			pid_put(r->pid_env[i]);
 	c->step = SPAWN_STEP_FDS;
 	if (listen_lift(r, tmp) != 0)
 		goto fail;
@@ -145,6 +150,11 @@ child_main(void *arg)
 		if (dup2(tmp[i], 3 + i) < 0)
 			goto fail;
 	c->step = SPAWN_STEP_EXEC;
+	/* After the identity switch, which would clear it. A supd that died
+	 * meanwhile cannot be seen here (we would be reparented): the
+	 * window is the few instructions before the call. */
+	if (r->die_with_supd)
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L);
 	/* Ours are all close-on-exec; this also catches inherited ones. */
 	syscall(SYS_close_range, 3U + (unsigned)r->nlisten, ~0U, 0U);
 	sigemptyset(&none);

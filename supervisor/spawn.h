@@ -29,14 +29,20 @@ struct spawn_req {
 	int pid_fd;		  /* the child writes its pid here first, at
 				     pid_off (spawnfile.h); -1: not */
 	off_t pid_off;
+	char *pid_env[2];	  /* borrowed: values of envp strings
+				     (LISTEN_PID=, WATCHDOG_PID=) the child
+				     sets to its own pid, in decimal with a
+				     NUL, room for SPAWN_PID_ENV_MAX bytes;
+				     NULL: none */
+	bool die_with_supd;	  /* SIGKILL when supd dies (a health probe:
+				     nobody would reap or time it out) */
 	const sigset_t *reset;	  /* borrowed: dispositions to reset */
 	const struct rlimit *nofile; /* borrowed: the child's, or NULL */
 	const int *listen;	  /* borrowed: nlisten sockets, become 3.. */
 	int nlisten;		  /* at most CFG_LISTEN_MAX */
-	char *listen_pid;	  /* borrowed: NULL, or the digits of an
-				     envp entry "LISTEN_PID=" + 20 spaces, the
-				     child writes its pid there */
 };
+
+#define SPAWN_PID_ENV_MAX 12 /* a pid in decimal, and its NUL */
 
 /* Where a child failed before exec. */
 enum {
@@ -51,7 +57,7 @@ enum {
  * Starts r. The child gets its own process group, an empty signal mask,
  * default dispositions for the signals in r->reset, r's umask, user, then
  * directory (entered as that user), fds 0-2, r->listen as 3, 4, ... (and
- * its own pid in r->listen_pid), and no other fd; then it execs. Returns SUP_OK with *pid
+ * its own pid in r->pid_env), and no other fd; then it execs. Returns SUP_OK with *pid
  * when a process exists: if its setup or exec failed, *exec_errno says why
  * (else 0), *step where (SPAWN_STEP_*), and the process exits 127 at once. SUP_ESYS|errno when no process could
  * be made. Only async-signal-safe calls run in the child; the parent is

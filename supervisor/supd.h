@@ -126,6 +126,13 @@ struct supd {
 	struct manager mgr;	  /* supd's own service manager (manager.h) */
 	struct lsock *socks;	  /* owned: listening sockets held (listen.h) */
 	int nsocks;
+	/* The workers that can be hung: only they make supd wake up. */
+	struct supd_node **wd_nodes; /* owned array, borrowed nodes: those
+				      * with a watchdog (watchdog.c) */
+	int nwd;
+	struct supd_node **health_nodes; /* likewise, with a health probe
+					  * (health.c) */
+	int nhealth;
 };
 
 #endif

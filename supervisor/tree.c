@@ -130,7 +130,13 @@ worker_hash(const struct cfg_worker *w, char out[17])
 		h = fnv(h, w->listen[i].key);
 		h = fnv(h, w->listen[i].name);
 	}
-	/* Log rotation does not change what runs: not in the hash. */
+	if (w->watchdog_ms > 0) { /* WATCHDOG_USEC; hashes before it stay */
+		snprintf(num, sizeof(num), "watchdog %lld",
+		    (long long)w->watchdog_ms);
+		h = fnv(h, num);
+	}
+	/* Log rotation does not change what runs: not in the hash; nor does
+	 * a health probe (supd runs it). */
 	snprintf(num, sizeof(num), "%d", (int)w->out);
 	h = fnv(h, num);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);

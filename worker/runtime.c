@@ -367,6 +367,8 @@ deadlines_run(sup_worker *w)
 
 	(void)!read(w->timerfd, &ticks, sizeof(ticks));
 	w->armed_ns = 0;
+	/* Fed from here only: a callback that never returns starves it. */
+	wrk_watchdog_feed(w, now);
 	if (wrk_telemetry_due() != 0 && wrk_telemetry_due() <= now)
 		wrk_telemetry_flush();
 	if (w->checkpoint_due_ns && w->checkpoint_due_ns <= now) {
@@ -801,6 +803,8 @@ sup_worker_main(const struct sup_ops *ops, int argc, char **argv)
 	}
 	wrk_notify(w.continuing ? "READY=1\nSUP_STATUS=initializing"
 			    : "READY=1\nSUP_STATUS=ready");
+	/* supd arms its watchdog at READY=1 (watchdog = in sup.conf). */
+	wrk_watchdog_start(&w);
 	if (w.continuing)
 		wrk_continue_run(&w);
 	wrk_wake(&w); /* the idle clock starts with the loop */

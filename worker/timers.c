@@ -1,8 +1,9 @@
 /*
  * worker/timers.c — the worker's one timer source: sup_timer_start()
- * timers, the inactivity timeout, periodic checkpoints, hibernation and
- * the retry of a degraded handle_continue, all on one timerfd armed to
- * the earliest. This file answers what is due and when; the runtime's
+ * timers, the inactivity timeout, periodic checkpoints, hibernation,
+ * the retry of a degraded handle_continue and supd's watchdog (WATCHDOG=1
+ * every half WATCHDOG_USEC, only when supd set it), all on one timerfd
+ * armed to the earliest. This file answers what is due and when; the runtime's
  * loop (runtime.c) runs what is due, as supd's loop runs its deadlines.
  *
  * Timers are few (a worker's periodic jobs): a small array scanned for
@@ -98,6 +99,7 @@ wrk_timers_next(const sup_worker *w, int64_t also)
 
 	t = earliest(t, w->idle_due_ns);
 	t = earliest(t, w->hib_due_ns);
+	t = earliest(t, w->wd_due_ns);
 	t = earliest(t, also);
 	for (int i = 0; i < w->ntimers; i++)
 		t = earliest(t, w->timers[i].due_ns);

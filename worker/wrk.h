@@ -92,6 +92,9 @@ struct sup_worker {
 	uint64_t hibernations;
 	int64_t idle_ms;		/* sup_timeout_set; 0: off */
 	int64_t idle_due_ns;
+	int64_t wd_ns;			/* WATCHDOG=1 every this (half of
+					 * WATCHDOG_USEC); 0: no watchdog */
+	int64_t wd_due_ns;
 
 	char status[16];		/* initializing, ready, degraded */
 	char status_text[256];
@@ -236,6 +239,12 @@ void wrk_log(sup_worker *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* One sd_notify datagram to $NOTIFY_SOCKET (nothing when unset). */
 void wrk_notify(const char *msg);
+/* supd's watchdog (watchdog = in sup.conf): WATCHDOG_USEC and
+ * WATCHDOG_PID read as sd_watchdog_enabled(3) reads them, and the first
+ * WATCHDOG=1 planned; the loop sends the next ones (wrk_watchdog_feed),
+ * so that a worker stuck in a callback stops feeding it. */
+void wrk_watchdog_start(sup_worker *w);
+void wrk_watchdog_feed(sup_worker *w, int64_t now);
 
 /* --- fields.c: checkpoints --- */
 /* Commits a checkpoint now if anything changed. */

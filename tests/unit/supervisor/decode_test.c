@@ -48,6 +48,34 @@ Test(supd_decode, only_exact_values_count)
 	cr_assert_str_eq(m.status, "??ok", "not UTF-8, made printable");
 }
 
+Test(supd_decode, a_datagram_feeds_triggers_and_resets_the_watchdog)
+{
+	static const char d[] = "WATCHDOG=1\nWATCHDOG_USEC=2500000";
+	static const char t[] = "WATCHDOG=trigger";
+	static const char bad[] = "WATCHDOG=2\nWATCHDOG_USEC=5s\n"
+	    "WATCHDOG=triggered\nWATCHDOG_USEC=";
+	struct sdn_msg m;
+
+	cr_assert_eq(sdn_parse(d, sizeof(d) - 1, &m), 0);
+	cr_assert(m.watchdog && !m.watchdog_trigger && m.has_watchdog_usec);
+	cr_assert_eq(m.watchdog_usec, 2500000ull);
+	cr_assert_eq(sdn_parse(t, sizeof(t) - 1, &m), 0);
+	cr_assert(m.watchdog_trigger && !m.watchdog);
+	cr_assert_eq(sdn_parse(bad, sizeof(bad) - 1, &m), 0);
+	cr_assert_not(m.watchdog || m.watchdog_trigger ||
+	    m.has_watchdog_usec, "only exact values count");
+}
+
+Test(supd_decode, watchdog_usec_0_turns_the_watchdog_off)
+{
+	static const char d[] = "WATCHDOG_USEC=0";
+	struct sdn_msg m;
+
+	cr_assert_eq(sdn_parse(d, sizeof(d) - 1, &m), 0);
+	cr_assert(m.has_watchdog_usec);
+	cr_assert_eq(m.watchdog_usec, 0ull);
+}
+
 Test(supd_decode, telemetry_is_relayed_under_the_senders_name)
 {
 	static const char msg[] = "kv {\"src\":\"kv\",\"seq\":1}\n"

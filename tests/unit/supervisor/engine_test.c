@@ -144,7 +144,8 @@ push(enum eng_event_type t, struct supd_node *n, bool normal)
 {
 	cr_assert_lt(W->qn, (int)(sizeof(W->q) / sizeof(W->q[0])));
 	W->q[W->qn++] = (struct eng_event){.type = t, .node = n,
-	    .normal = normal, .at = W->now};
+	    .normal = normal, .at = W->now,
+	    .hung = t == EV_HUNG ? HUNG_WATCHDOG : HUNG_NOT};
 }
 
 static const char *const note_names[] = {
@@ -159,6 +160,7 @@ static const char *const note_names[] = {
 	[NOTE_START_ABORT] = "start_abort",
 	[NOTE_AUTO_SHUTDOWN] = "auto_shutdown",
 	[NOTE_POOL_GIVE_UP] = "pool_give_up",
+	[NOTE_CHILD_HUNG] = "hung",
 };
 
 /* Carries out (records) n actions; the world's answers are queued. */
@@ -1109,6 +1111,7 @@ static const struct pair_case pairs[] = {
 	P(AT_STOPPED, EV_USER_STOP, NS_STOPPED, ""),
 	P(AT_STOPPED, EV_USER_RESTART, NS_STARTING, "spawn a"),
 	P(AT_STOPPED, EV_SHUTDOWN, NS_STOPPED, "stop s"),
+	P(AT_STOPPED, EV_HUNG, NS_STOPPED, ""),
 
 	P(AT_STARTING, EV_SPAWNED, NS_STARTING, ""),
 	P(AT_STARTING, EV_READY, NS_RUNNING, ""),
@@ -1121,6 +1124,8 @@ static const struct pair_case pairs[] = {
 	P(AT_STARTING, EV_USER_STOP, NS_STOPPING, "stop a"),
 	P(AT_STARTING, EV_USER_RESTART, NS_STOPPING, "stop a"),
 	P(AT_STARTING, EV_SHUTDOWN, NS_STARTING, "stop s"),
+	/* Not ready yet: start_timeout watches it, not the watchdog. */
+	P(AT_STARTING, EV_HUNG, NS_STARTING, ""),
 
 	P(AT_RUNNING, EV_SPAWNED, NS_RUNNING, ""),
 	P(AT_RUNNING, EV_READY, NS_RUNNING, ""),
@@ -1133,6 +1138,7 @@ static const struct pair_case pairs[] = {
 	P(AT_RUNNING, EV_USER_STOP, NS_STOPPING, "stop a"),
 	P(AT_RUNNING, EV_USER_RESTART, NS_STOPPING, "stop a"),
 	P(AT_RUNNING, EV_SHUTDOWN, NS_RUNNING, "stop s"),
+	P(AT_RUNNING, EV_HUNG, NS_STOPPING, "stop a"),
 
 	P(AT_BACKOFF, EV_SPAWNED, NS_BACKOFF, ""),
 	P(AT_BACKOFF, EV_READY, NS_BACKOFF, ""),
@@ -1144,6 +1150,7 @@ static const struct pair_case pairs[] = {
 	P(AT_BACKOFF, EV_USER_STOP, NS_STOPPED, ""),
 	P(AT_BACKOFF, EV_USER_RESTART, NS_STARTING, "spawn a"),
 	P(AT_BACKOFF, EV_SHUTDOWN, NS_BACKOFF, "stop s"),
+	P(AT_BACKOFF, EV_HUNG, NS_BACKOFF, ""),
 
 	P(AT_STOPPING, EV_SPAWNED, NS_STOPPING, ""),
 	P(AT_STOPPING, EV_READY, NS_STOPPING, ""),
@@ -1158,6 +1165,7 @@ static const struct pair_case pairs[] = {
 	P(AT_STOPPING, EV_USER_RESTART, NS_STOPPING, ""),
 	/* The stop under way goes first: s waits for it. */
 	P(AT_STOPPING, EV_SHUTDOWN, NS_STOPPING, ""),
+	P(AT_STOPPING, EV_HUNG, NS_STOPPING, ""),
 };
 
 static const char *
@@ -1175,6 +1183,7 @@ static const char *const ev_names[] = {
 	[EV_STOP] = "stop", [EV_TIMER] = "timer",
 	[EV_USER_START] = "user start", [EV_USER_STOP] = "user stop",
 	[EV_USER_RESTART] = "user restart", [EV_SHUTDOWN] = "shutdown",
+	[EV_HUNG] = "hung",
 };
 
 Test(supd_engine, every_state_of_a_worker_answers_every_event,
@@ -1243,4 +1252,88 @@ Test(supd_engine, a_recovered_group_keeps_its_window_a_restarted_one_clears,
 	cr_assert(strstr(W->notes, "give_up g") != NULL, "%s", W->notes);
 	cr_assert_eq(g->restarts, 1u);
 	cr_assert_eq(g->window.n, 0);
+}
+
+/* --- hung is not alive (watchdog, health probe) ------------------------- */
+
+/* A running worker a (in a one_for_one root with sibling s), hung. */
+static struct supd_node *
+hung_worker(enum cfg_restart type)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *a = worker("a", r, type);
+
+	worker("s", r, RESTART_PERMANENT);
+	begin();
+	clear();
+	W->auto_exit = false;
+	run(EV_HUNG, a, false);
+	return a;
+}
+
+Test(supd_engine, a_hung_worker_is_stopped_and_its_exit_is_a_failure,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *a = hung_worker(RESTART_PERMANENT);
+
+	ACTS("stop a");
+	cr_assert_str_eq(W->notes, "hung a");
+	cr_assert_eq(a->state, NS_STOPPING);
+	cr_assert_eq(a->hung, HUNG_WATCHDOG);
+	cr_assert_neq(a->deadline_ns, 0, "SIGKILL after its shutdown");
+	/* It took its stop_signal well: exit 0, still a failure. */
+	run(EV_EXITED, a, true);
+	ACTS("stop a; respawn a");
+	cr_assert_eq(a->restarts, 1u);
+	cr_assert_eq(W->v[0]->window.n, 1, "it counts in the intensity");
+	cr_assert_eq(find("s")->restarts, 0u);
+	cr_assert_eq(a->hung, HUNG_NOT, "the new process is not hung");
+}
+
+Test(supd_engine, a_hung_transient_worker_that_exits_0_is_restarted,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *a = hung_worker(RESTART_TRANSIENT);
+
+	run(EV_EXITED, a, true);
+	ACTS("stop a; respawn a");
+	cr_assert_eq(a->restarts, 1u);
+}
+
+Test(supd_engine, a_hung_worker_deaf_to_its_stop_signal_is_killed,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *a = hung_worker(RESTART_PERMANENT);
+
+	W->now += 3600000 * MS;
+	run(EV_TIMER, NULL, false);
+	ACTS("stop a; kill a");
+	cr_assert_eq(a->hung, HUNG_WATCHDOG, "its exit says why it went");
+	run(EV_EXITED, a, false);
+	ACTS("stop a; kill a; respawn a");
+	cr_assert_eq(a->restarts, 1u);
+}
+
+Test(supd_engine, a_stop_asked_for_while_hung_is_a_stop,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *a = hung_worker(RESTART_PERMANENT);
+
+	run(EV_USER_STOP, a, false);
+	run(EV_EXITED, a, false);
+	cr_assert_eq(a->state, NS_STOPPED);
+	cr_assert_eq(a->restarts, 0u);
+	cr_assert_eq(W->v[0]->window.n, 0);
+}
+
+Test(supd_engine, a_hung_worker_is_not_stopped_twice,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *a = hung_worker(RESTART_PERMANENT);
+
+	run(EV_HUNG, a, false);
+	ACTS("stop a");
+	run(EV_SHUTDOWN, NULL, false);
+	run(EV_EXITED, a, false);
+	cr_assert_eq(a->restarts, 0u, "exits during a shutdown are stops");
 }
