@@ -301,7 +301,15 @@ cmd_status(struct supd *d, ipc_req *r, const struct proto_req *req)
 
 	if (sel == NULL)
 		return;
-	ctl_reply(d, r, ctl_status_json(d, req->nnames > 0 ? sel : NULL, n));
+	size_t len;
+	char *frame = ctl_status_frame(d, req->nnames > 0 ? sel : NULL, n,
+	    &len);
+
+	if (frame == NULL)
+		ctl_reply(d, r, NULL); /* says it could not be built */
+	else if (ipc_req_reply(r, frame, len) != SUP_OK)
+		d->lost_replies++;
+	free(frame);
 	free(sel);
 }
 

@@ -38,5 +38,9 @@ void ctl_reexec(struct supd *d, ipc_req *r, const struct proto_req *req);
 json_t *ctl_status_json(struct supd *d, struct supd_node *const *sel,
     int nsel);
 json_t *ctl_tree_json(struct supd *d);
+/* The status object as a reply frame (ctl_status_json()'s, written a
+ * node at a time): a new buffer of *len bytes, or NULL. */
+char *ctl_status_frame(struct supd *d, struct supd_node *const *sel,
+    int nsel, size_t *len);
 
 #endif

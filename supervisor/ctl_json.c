@@ -6,6 +6,8 @@
  * freely, never rename or remove one (supctl(1) lists them).
  */
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "effects.h"
 #include "health.h"
 #include "ipc/http.h"
+#include "ipc/ipc.h"
 #include "listen.h"
 #include "reasons.h"
 #include "shared/proto.h"
@@ -63,8 +66,31 @@ hung_json(const struct supd_node *n, json_t *o)
 	    n->wd_ns / CLK_NS_PER_MS : n->w->watchdog_ms)) : json_null());
 }
 
+/*
+ * A child's resident memory. In the status of a whole tree of more than
+ * RSS_FRESH_MAX workers, read from /proc at most once a second: asked for
+ * again and again (supctl top, a dashboard), it does not open thousands
+ * of files each time (6 us each). Otherwise read now.
+ */
+#define RSS_TTL_NS (1000 * CLK_NS_PER_MS)
+#define RSS_FRESH_MAX 100
+
+static long long
+rss_of(struct supd_node *n, int64_t now, bool cached)
+{
+	if (n->pid <= 0)
+		return -1;
+	if (!cached || n->rss_pid != n->pid || n->rss_ns == 0 ||
+	    now - n->rss_ns >= RSS_TTL_NS) {
+		n->rss_kb = proc_rss_kb(n->pid);
+		n->rss_ns = now;
+		n->rss_pid = n->pid;
+	}
+	return n->rss_kb;
+}
+
 static json_t *
-worker_json(const struct supd_node *n, int64_t now)
+worker_json(struct supd_node *n, int64_t now, bool rss_cached)
 {
 	bool has_pid = n->pid > 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
@@ -85,7 +111,7 @@ worker_json(const struct supd_node *n, int64_t now)
 	    cfg_ready_name(n->w->ready)));
 	json_object_set_new(o, "stopped_by_user", json_boolean(
 	    n->hold == HOLD_STOPPED));
-	long long rss = has_pid ? proc_rss_kb(n->pid) : -1;
+	long long rss = rss_of(n, now, rss_cached);
 	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
 						  : json_null());
 	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
@@ -188,28 +214,140 @@ selected(const struct supd_node *n, struct supd_node *const *sel, int nsel)
 	return false;
 }
 
-json_t *
-ctl_status_json(struct supd *d, struct supd_node *const *sel, int nsel)
+/* Each selected node's object, in order, to put(o, is_group, arg), which
+ * takes it. */
+static void
+status_each(struct supd *d, struct supd_node *const *sel, int nsel,
+    int64_t now, void (*put)(json_t *o, bool group, void *arg), void *arg)
 {
-	int64_t now = clk_mono_ns();
-	json_t *kids = json_array(), *groups = json_array();
+	bool cached = sel == NULL && d->nworkers > RSS_FRESH_MAX;
 
 	for (int i = 0; i < d->nnodes; i++) {
-		const struct supd_node *n = d->nodes[i];
+		struct supd_node *n = d->nodes[i];
 		json_t *o;
 		if (!selected(n, sel, nsel))
 			continue;
-		o = n->is_group ? group_json(n, now) : worker_json(n, now);
+		o = n->is_group ? group_json(n, now) : worker_json(n, now,
+		    cached);
 		/* Never drop a node silently: a row that cannot be built
 		 * still says which node it is. */
 		if (o == NULL)
 			o = json_pack("{s:s, s:s}", "name", n->name, "error",
 			    "cannot render this node");
-		json_array_append_new(n->is_group ? groups : kids, o);
+		put(o, n->is_group, arg);
 	}
+}
+
+static void
+array_put(json_t *o, bool group, void *arg)
+{
+	json_t **arrays = arg;
+
+	json_array_append_new(arrays[group], o);
+}
+
+json_t *
+ctl_status_json(struct supd *d, struct supd_node *const *sel, int nsel)
+{
+	int64_t now = clk_mono_ns();
+	json_t *arrays[2] = {json_array(), json_array()};
+
+	status_each(d, sel, nsel, now, array_put, arrays);
 	return json_pack("{s:b, s:o, s:o, s:o}", "ok", 1,
-	    "supervisor", supervisor_json(d, now), "children", kids,
-	    "groups", groups);
+	    "supervisor", supervisor_json(d, now), "children", arrays[0],
+	    "groups", arrays[1]);
+}
+
+/*
+ * The same object as text, written a node at a time: the reply of
+ * thousands of children is never one tree of jansson values (whose
+ * freeing cost more than its making), each node's freed once written.
+ */
+struct text {
+	char *p;
+	size_t n, cap;
+	bool failed;
+	size_t items[2]; /* written to each array */
+	FILE *groups;	 /* the groups' array, written after the children */
+	char *gbuf;
+	size_t glen;
+};
+
+static int
+text_add(const char *buf, size_t len, void *arg)
+{
+	struct text *t = arg;
+
+	if (t->n + len + 1 > t->cap) {
+		size_t cap = (t->cap + len) * 2;
+		char *p = realloc(t->p, cap);
+		if (p == NULL) {
+			t->failed = true;
+			return -1;
+		}
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->n, buf, len);
+	t->n += len;
+	return 0;
+}
+
+static void
+text_str(struct text *t, const char *s)
+{
+	if (text_add(s, strlen(s), t) != 0)
+		t->failed = true;
+}
+
+static void
+text_put(json_t *o, bool group, void *arg)
+{
+	struct text *t = arg;
+	size_t k = t->items[group]++;
+
+	if (group) {
+		if (t->groups == NULL || (k > 0 && fputc(',', t->groups) ==
+		    EOF) || json_dumpf(o, t->groups, JSON_COMPACT) != 0)
+			t->failed = true;
+	} else if ((k > 0 && text_add(",", 1, t) != 0) ||
+	    json_dump_callback(o, text_add, t, JSON_COMPACT) != 0) {
+		t->failed = true;
+	}
+	json_decref(o);
+}
+
+char *
+ctl_status_frame(struct supd *d, struct supd_node *const *sel, int nsel,
+    size_t *len)
+{
+	int64_t now = clk_mono_ns();
+	struct text t = {0};
+	json_t *sup = supervisor_json(d, now);
+	const char head[] = {IPC_VERSION, IPC_TYPE_JSON};
+
+	t.groups = open_memstream(&t.gbuf, &t.glen);
+	if (text_add(head, sizeof(head), &t) != 0)
+		t.failed = true;
+	text_str(&t, "{\"ok\":true,\"supervisor\":");
+	if (json_dump_callback(sup, text_add, &t, JSON_COMPACT) != 0)
+		t.failed = true;
+	json_decref(sup);
+	text_str(&t, ",\"children\":[");
+	status_each(d, sel, nsel, now, text_put, &t);
+	if (t.groups == NULL || fclose(t.groups) != 0)
+		t.failed = true;
+	text_str(&t, "],\"groups\":[");
+	if (t.gbuf != NULL && text_add(t.gbuf, t.glen, &t) != 0)
+		t.failed = true;
+	text_str(&t, "]}");
+	free(t.gbuf);
+	if (t.failed) {
+		free(t.p);
+		return NULL;
+	}
+	*len = t.n;
+	return t.p;
 }
 
 static json_t *

@@ -301,7 +301,7 @@ effects_event(struct supd *d, enum eng_event_type type, struct supd_node *n)
 {
 	struct eng_event ev = {.type = type, .node = n};
 
-	if (d->in_effects || d->evq_n > 0)
+	if (d->in_effects)
 		queue_push(d, &ev);
 	else
 		handle(d, &ev);
@@ -313,7 +313,7 @@ effects_exited(struct supd *d, struct supd_node *n, enum child_exit how)
 	struct eng_event ev = {.type = EV_EXITED, .node = n,
 	    .normal = how == EXIT_NORMAL, .ignored = how == EXIT_IGNORE};
 
-	if (d->in_effects || d->evq_n > 0)
+	if (d->in_effects)
 		queue_push(d, &ev);
 	else
 		handle(d, &ev);
@@ -346,12 +346,15 @@ effects_settle_for(struct supd *d, int64_t slice_ns)
 	while (!d->quit) {
 		while (queue_pop(d, &ev))
 			handle(d, &ev);
+		/* Cut between batches only with no event waiting: what the
+		 * next turn reads (a READY, a WATCHDOG=1) meets every node as
+		 * the events so far left it. */
+		if (end != 0 && clk_mono_ns() >= end)
+			return false;
 		if ((n = engine_settle(&d->eng, clk_mono_ns())) == 0 &&
 		    d->evq_n == 0)
 			return true;
 		actions_run(d, n);
-		if (end != 0 && clk_mono_ns() >= end)
-			return false;
 	}
 	return true;
 }

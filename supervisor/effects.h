@@ -11,8 +11,8 @@
 struct supd;
 
 /* Gives the engine one event and carries out its actions; from inside a
- * batch of actions (a spawn that failed), or while events of an earlier
- * turn still wait (effects_settle_for), it waits its turn behind them. */
+ * batch of actions (a spawn that failed), it waits for the batch to end.
+ * (A settle cut short leaves no event waiting: groups' steps only.) */
 void effects_event(struct supd *d, enum eng_event_type type,
     struct supd_node *n);
 /* The same, for an exit: normal is a normal exit (status 0). */

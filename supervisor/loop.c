@@ -200,6 +200,8 @@ ready_announce(struct supd *d)
 	else
 		return;
 	d->announced = true;
+	/* What is announced is on disk: the tree as it started. */
+	persist_flush(d);
 	if (msg[0] == 'r')
 		LOG_EV("supd.ready", log_num("children", d->nworkers));
 	/* Failed too: with on_give_up = stay, supd is up as asked, and says
@@ -241,6 +243,17 @@ flush_schedule(struct supd *d)
 	d->activity = false;
 }
 
+/* A child's pidfd: it ended (our children send no SIGCHLD). */
+static void
+pidfd_ready(struct supd *d, int index)
+{
+	enum child_exit how;
+
+	if (index < d->nnodes && d->nodes[index]->pidfd >= 0 &&
+	    child_pidfd_ready(d, d->nodes[index], &how))
+		effects_exited(d, d->nodes[index], how);
+}
+
 static void
 source_dispatch(struct supd *d, uint64_t tag)
 {
@@ -262,9 +275,7 @@ source_dispatch(struct supd *d, uint64_t tag)
 	case SRC_EVENTS_SUBS: events_subscribers(d); break;
 	case SRC_HTTP: supd_http_read(d); break;
 	case SRC_PIDFD:
-		if (index < d->nnodes && d->nodes[index]->pidfd >= 0)
-			effects_exited(d, d->nodes[index],
-			    child_adopted_gone(d, d->nodes[index]));
+		pidfd_ready(d, index);
 		break;
 	case SRC_GHOST:
 		ghost_gone(d, index);

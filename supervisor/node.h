@@ -171,6 +171,10 @@ struct supd_node {
 	/* Its restarts by reason since this supd started: memory only,
 	 * a Prometheus counter (reasons.c). */
 	unsigned long restarts_by[RR_COUNT];
+	/* Its resident memory as status last read it (ctl_json.c). */
+	long long rss_kb;
+	int64_t rss_ns;		/* when (monotonic); 0: never */
+	pid_t rss_pid;		/* of which process */
 
 	/* --- hung is not alive (watchdog.c, health.c) --- */
 	int64_t wd_ns;		/* the watchdog interval in force; 0: none */

@@ -338,6 +338,18 @@ Test(scenario_recovery, a_full_disk_turns_persisting_off_and_supd_goes_on)
 	free(log);
 }
 
+/* Whether sqlite3 ARGV printed want. */
+static bool
+db_says(char *argv[], const char *want)
+{
+	char *out = NULL;
+	bool yes = t_run(&out, NULL, argv) == 0 && out != NULL &&
+	    strncmp(out, want, strlen(want)) == 0;
+
+	free(out);
+	return yes;
+}
+
 Test(scenario_recovery, a_restart_the_database_never_heard_of_is_adopted_and_counted)
 {
 	char db[256], sql[512], *argv[] = {"sqlite3", db, sql, NULL};
@@ -346,6 +358,12 @@ Test(scenario_recovery, a_restart_the_database_never_heard_of_is_adopted_and_cou
 	t_conf(&env, "[worker a]\ncommand = " CHILD "\nbackoff = 0 0\n");
 	t_supd_start(&env);
 	pid_t a0 = t_pid(&env, "a");
+	/* The database knows a0 running (its batch commit) before a0 dies;
+	 * it does not know its replacement. */
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	snprintf(sql, sizeof(sql), "SELECT state FROM nodes WHERE name = 'a' "
+	    "AND pending_start = 0");
+	cr_assert(T_WAIT(db_says(argv, "running"), T_WAIT_MS));
 	t_kill(a0, SIGKILL);
 	cr_assert(T_WAIT((a1 = t_pid(&env, "a")) > 0 && a1 != a0, T_WAIT_MS));
 	supd_kill9();
