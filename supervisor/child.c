@@ -408,30 +408,6 @@ spawn_done(struct supd *d, struct supd_node *n, pid_t pid, bool restart,
 	    log_num("pid", (int)pid), log_num("restarts", n->restarts));
 }
 
-/*
- * Our child sends no SIGCHLD: its end is seen on its pidfd. One that
- * cannot be watched would never be seen to end: killed and reaped now,
- * and the spawn fails.
- */
-static bool
-pidfd_watch(struct supd *d, struct supd_node *n, pid_t pid, int fd)
-{
-	sup_err e;
-
-	if (fd < 0) /* no descriptor was left: it sends SIGCHLD (reap.c) */
-		return true;
-	if ((e = watch_add(d, fd, SRC_PIDFD, n->order)) == SUP_OK) {
-		n->pidfd = fd;
-		return true;
-	}
-	log_error("cannot watch %s (pid %d) through a pidfd: %s; killing it",
-	    n->name, (int)pid, sup_strerror(e));
-	sig_proc(pid, SIGKILL);
-	(void)waitpid(pid, NULL, __WALL);
-	close(fd);
-	return false;
-}
-
 enum child_spawned
 child_spawn(struct supd *d, struct supd_node *n, bool restart,
     enum node_cause cause, const struct supd_node *by)
@@ -448,7 +424,7 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 		.nofile = &d->nofile,
 	};
 	char cbuf[160], why[640];
-	int out, fds[CFG_LISTEN_MAX], pidfd = -1;
+	int out, fds[CFG_LISTEN_MAX];
 	sup_err e;
 	pid_t pid;
 
@@ -464,13 +440,11 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 	env_build(d, n, &env, r.pid_env);
 	out = out_open(d, n);
 	r.fd_out = r.fd_err = out;
-	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step, &pidfd);
+	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
 	if (r.pid_fd >= 0)
 		spawnfile_end(d, n);
 	if (out >= 0 && out != d->devnullfd)
 		close(out);
-	if (e == SUP_OK && !pidfd_watch(d, n, pid, pidfd))
-		e = SUP_ESYS | EMFILE;
 	if (e != SUP_OK) {
 		n->exec_errno = 0;
 		return spawn_failed(d, n, sup_strerror(e));
@@ -758,11 +732,10 @@ child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 	return how;
 }
 
-/* A pidfd of pid, watched for n, at SPAWN_FD_HIGH or above. */
-static sup_err
-pidfd_open_watch(struct supd *d, struct supd_node *n, pid_t pid, int *out)
+sup_err
+child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 {
-	int fd = spawn_fd_high((int)syscall(SYS_pidfd_open, pid, 0));
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	sup_err e;
 
 	if (fd < 0)
@@ -771,18 +744,6 @@ pidfd_open_watch(struct supd *d, struct supd_node *n, pid_t pid, int *out)
 		close(fd);
 		return e;
 	}
-	*out = fd;
-	return SUP_OK;
-}
-
-sup_err
-child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
-{
-	int fd;
-	sup_err e;
-
-	if ((e = pidfd_open_watch(d, n, pid, &fd)) != SUP_OK)
-		return e;
 	tree_pid_set(d, n, pid);
 	n->pid_start = start;
 	n->pidfd = fd;
@@ -794,28 +755,26 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 void
 child_keep(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 {
-	sup_err e;
-
 	tree_pid_set(d, n, pid);
 	n->pid_start = start;
 	n->pidfd = -1;
 	n->adopted = false;
 	n->started_ns = clk_mono_ns();
-	/* Ours, but spawned without SIGCHLD: its end is seen on a pidfd. */
-	if ((e = pidfd_open_watch(d, n, pid, &n->pidfd)) != SUP_OK)
-		log_error("cannot watch %s (pid %d) through a pidfd: %s; its "
-		    "end will not be seen until supd starts again", n->name,
-		    (int)pid, sup_strerror(e));
 }
 
-/* n's process ended, and was not our child: no wait status. */
-static enum child_exit
-adopted_gone(struct supd *d, struct supd_node *n)
+enum child_exit
+child_adopted_gone(struct supd *d, struct supd_node *n)
 {
 	struct exit_info x = {.valid = true, .at_ms = clk_real_ms()};
 	char words[128];
 	int status;
 
+	/* Adopted by a re-exec of supd, it is still our child: its wait
+	 * status is there to read. Not WNOHANG: the pidfd can wake us a
+	 * moment before the exited child is a zombie to reap; for a process
+	 * that is not our child, waitpid fails at once (ECHILD). */
+	if (waitpid(n->pid, &status, 0) == n->pid)
+		return child_reaped(d, n, status);
 	/* Hung, and stopped for it: that is why it is gone. */
 	if (n->hung != HUNG_NOT) {
 		x.hung = n->hung;
@@ -845,20 +804,4 @@ adopted_gone(struct supd *d, struct supd_node *n)
 	    "exited (status unknown: adopted)");
 	child_exited(d, n, &x);
 	return EXIT_ABNORMAL;
-}
-
-bool
-child_pidfd_ready(struct supd *d, struct supd_node *n, enum child_exit *how)
-{
-	int status;
-	pid_t r;
-
-	/* Our own child (spawned, or kept across a re-exec): its wait
-	 * status is there to read, once it is a zombie (the pidfd can say
-	 * so a moment before: it will again). A process that is not our
-	 * child fails at once (ECHILD). */
-	if ((r = waitpid(n->pid, &status, WNOHANG | __WALL)) == 0)
-		return false;
-	*how = r == n->pid ? child_reaped(d, n, status) : adopted_gone(d, n);
-	return true;
 }

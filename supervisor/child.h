@@ -48,17 +48,14 @@ void child_kill(struct supd_node *n);
  * pidfd when it has one). 0, or -1 with errno. */
 int child_signal(struct supd_node *n, int sig);
 
-/* n's pidfd polled readable: false while its process is not yet a zombie
- * (it will poll readable again); else it is gone, recorded as
- * child_reaped() does (with no wait status for one that was not our
- * child), and *how says how it ended. */
-bool child_pidfd_ready(struct supd *d, struct supd_node *n,
-    enum child_exit *how);
+/* An adopted child's pidfd polled readable: it is gone; recorded as
+ * child_reaped() does, and how it ended returned. */
+enum child_exit child_adopted_gone(struct supd *d, struct supd_node *n);
 /* Watches pid (not our child) through a pidfd. */
 sup_err child_adopt(struct supd *d, struct supd_node *n, pid_t pid,
     int64_t start);
-/* A re-exec: pid is still supd's own child (handover.h), watched through
- * a pidfd as any child it spawned; no /proc check needed. */
+/* A re-exec: pid is still supd's own child (handover.h), reaped through
+ * SIGCHLD as any child it spawned: no pidfd, no /proc check needed. */
 void child_keep(struct supd *d, struct supd_node *n, pid_t pid,
     int64_t start);
 

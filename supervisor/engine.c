@@ -351,6 +351,12 @@ pool_lead(const struct supd_node *n)
 
 	if (n->w == NULL || n->w->instances < 2)
 		return NULL;
+	/* Instances sit side by side, in order: the first is instance
+	 * places before (a scan only for a tree laid out otherwise). */
+	if (n->instance >= 0 && n->instance <= i &&
+	    g->kids[i - n->instance]->w == n->w &&
+	    g->kids[i - n->instance]->instance == 0)
+		i -= n->instance;
 	while (i > 0 && g->kids[i - 1]->w == n->w)
 		i--;
 	return g->kids[i]->window.cap > 0 ? g->kids[i] : NULL;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -16,7 +15,6 @@
 #include "ghost.h"
 #include "persist.h"
 #include "state/state.h"
-#include "spawn.h"
 #include "supd.h"
 #include "watch.h"
 
@@ -53,7 +51,7 @@ ghost_add(struct supd *d, const struct st_node *r, pid_t pid)
 	    .sig = r->shutdown_ms == 0 ? SIGKILL : r->stop_signal > 0 ?
 	    r->stop_signal : SIGTERM};
 	snprintf(g->name, sizeof(g->name), "%s", r->name);
-	g->pidfd = spawn_fd_high((int)syscall(SYS_pidfd_open, pid, 0));
+	g->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	persist_event(d, g->name, "removed", pid, NULL,
 	    "left the config: stopped", removed_by(d));
 }
@@ -123,9 +121,6 @@ ghost_gone(struct supd *d, int i)
 	close(g->pidfd);
 	g->pidfd = -1;
 	g->deadline_ns = 0;
-	/* Ours after a reload (a re-exec keeps children), spawned without
-	 * SIGCHLD: reaped here. Not ours (adopted): ECHILD at once. */
-	(void)waitpid(g->pid, NULL, __WALL);
 	sig_group(g->pid, SIGKILL); /* what is left of its process group */
 	LOG_EV("config.removed", log_str("name", g->name),
 	    log_num("pid", (int)g->pid), log_str("note", "stopped"));

@@ -243,7 +243,7 @@ probe_start(struct supd *d, struct supd_node *n, int64_t now)
 	}
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	r.fd_out = r.fd_err = p[1];
-	e = spawn_run(&r, &pid, &h->exec_errno, &step, NULL);
+	e = spawn_run(&r, &pid, &h->exec_errno, &step);
 	close(p[1]);
 	if (e != SUP_OK) {
 		close(p[0]);

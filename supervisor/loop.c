@@ -96,7 +96,7 @@ signals_read(struct supd *d)
 			d->activity = true;
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			reap_all(d);
+			reap_signalled(d, (pid_t)si.ssi_pid);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -243,17 +243,6 @@ flush_schedule(struct supd *d)
 	d->activity = false;
 }
 
-/* A child's pidfd: it ended (our children send no SIGCHLD). */
-static void
-pidfd_ready(struct supd *d, int index)
-{
-	enum child_exit how;
-
-	if (index < d->nnodes && d->nodes[index]->pidfd >= 0 &&
-	    child_pidfd_ready(d, d->nodes[index], &how))
-		effects_exited(d, d->nodes[index], how);
-}
-
 static void
 source_dispatch(struct supd *d, uint64_t tag)
 {
@@ -275,7 +264,9 @@ source_dispatch(struct supd *d, uint64_t tag)
 	case SRC_EVENTS_SUBS: events_subscribers(d); break;
 	case SRC_HTTP: supd_http_read(d); break;
 	case SRC_PIDFD:
-		pidfd_ready(d, index);
+		if (index < d->nnodes && d->nodes[index]->pidfd >= 0)
+			effects_exited(d, d->nodes[index],
+			    child_adopted_gone(d, d->nodes[index]));
 		break;
 	case SRC_GHOST:
 		ghost_gone(d, index);
@@ -334,6 +325,13 @@ loop_run(struct supd *d)
 		for (int i = 0; i < n; i++)
 			source_dispatch(d, ev[i].data.u64);
 		settle(d);
+		/* The exits a SIGCHLD stood for beside the one it named, once
+		 * the tree has acted on that one (reap.h). */
+		if (d->reap_due) {
+			d->reap_due = false;
+			reap_all(d);
+			settle(d);
+		}
 		flush_schedule(d);
 	}
 	ctl_waiters_check(d);

@@ -19,6 +19,21 @@
 #include "tree.h"
 
 void
+reap_signalled(struct supd *d, pid_t pid)
+{
+	struct supd_node *n = tree_by_pid(d, pid);
+	int status;
+
+	d->reap_due = true;
+	/* An adopted child (pidfd) is not ours: its pidfd says it ended. */
+	if (n == NULL || n->pidfd >= 0 || waitpid(pid, &status, WNOHANG) !=
+	    pid)
+		return;
+	d->activity = true;
+	effects_exited(d, n, child_reaped(d, n, status));
+}
+
+void
 reap_all(struct supd *d)
 {
 	struct supd_node *n;

@@ -6,6 +6,19 @@
 
 struct supd;
 
+#include <sys/types.h>
+
+/* Every exited child, reaped: waitpid(-1) until none is left. The kernel
+ * answers each call by walking all of supd's children. */
 void reap_all(struct supd *d);
+
+/*
+ * A SIGCHLD that named pid: a worker's exit is reaped now, with a waitpid
+ * of that pid, which costs the same with ten children or ten thousand.
+ * Signals coalesce, so the same SIGCHLD may stand for other exits too:
+ * reap_all() then runs at the end of the loop's turn (d->reap_due), once
+ * the tree has acted on this one.
+ */
+void reap_signalled(struct supd *d, pid_t pid);
 
 #endif

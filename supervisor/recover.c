@@ -105,8 +105,7 @@ own_child(const struct supd *d, pid_t pid)
 
 	if (d->ho.mode == HANDOVER_NONE || pid <= 0)
 		return false;
-	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT |
-	    __WALL) ==
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
 	    0;
 }
 

@@ -13,11 +13,6 @@
  * which share this memory), chdir (after them: as the user), fcntl,
  * dup2, prctl, close_range, sigprocmask, execve.
  *
- * The child shares supd's descriptor table (CLONE_FILES) only until its
- * first act: close_range(SPAWN_FD_HIGH, ~0, CLOSE_RANGE_UNSHARE) gives it
- * its own copy of the part below, where every fd it keeps is; supd's
- * pidfds, one a child, stay above and are never copied.
- *
  * Listening sockets (listen.h) go to 3, 4, ... as systemd passes them:
  * each is first copied above that range (supd's numbers may be anywhere,
  * even in it), then moved down. LISTEN_PID and WATCHDOG_PID, which only
@@ -26,7 +21,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -45,7 +39,6 @@ static _Alignas(16) char child_stack[STACK_SIZE];
 
 struct ctx {
 	const struct spawn_req *r;
-	unsigned keep_below; /* the fds the child copies; 0: all */
 	volatile int err;  /* written by the child when it fails */
 	volatile int step; /* SPAWN_STEP_* where it failed */
 };
@@ -117,13 +110,6 @@ child_main(void *arg)
 	int tmp[SPAWN_LISTEN_MAX];
 	sigset_t none;
 
-	/* The table is supd's (CLONE_FILES): our own copy of it before
-	 * anything changes it, without supd's pidfds (the high ones). */
-	c->step = SPAWN_STEP_FDS;
-	if ((c->keep_below == 0 || syscall(SYS_close_range, c->keep_below,
-	    ~0U, CLOSE_RANGE_UNSHARE) != 0) &&
-	    syscall(SYS_unshare, CLONE_FILES) != 0)
-		goto fail;
 	/* First, so that a supd killed right now can still find us. */
 	if (r->pid_fd >= 0)
 		pid_write(r->pid_fd, r->pid_off);
@@ -179,53 +165,16 @@ fail:
 	_exit(127);
 }
 
-int
-spawn_fd_high(int fd)
-{
-	int high = fd >= 0 && fd < SPAWN_FD_HIGH ? fcntl(fd, F_DUPFD_CLOEXEC,
-	    SPAWN_FD_HIGH) : -1;
-
-	if (high < 0)
-		return fd;
-	close(fd);
-	return high;
-}
-
-/* The fds the child keeps are all below SPAWN_FD_HIGH: it copies only
- * those (else all: unshare). */
-static unsigned
-keep_below(const struct spawn_req *r)
-{
-	int top = r->pid_fd > r->fd_in ? r->pid_fd : r->fd_in;
-
-	top = r->fd_out > top ? r->fd_out : top;
-	top = r->fd_err > top ? r->fd_err : top;
-	for (int i = 0; i < r->nlisten; i++)
-		top = r->listen[i] > top ? r->listen[i] : top;
-	return top < SPAWN_FD_HIGH ? SPAWN_FD_HIGH : 0;
-}
-
 sup_err
-spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno, int *step,
-    int *pidfd)
+spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno, int *step)
 {
-	struct ctx c = {.r = r, .err = 0, .step = SPAWN_STEP_EXEC,
-	    .keep_below = keep_below(r)};
-	int flags = CLONE_VM | CLONE_VFORK | CLONE_FILES, pfd = -1;
+	struct ctx c = {.r = r, .err = 0, .step = SPAWN_STEP_EXEC};
 	pid_t p;
 
-	p = clone(child_main, child_stack + STACK_SIZE, flags | (pidfd != NULL ?
-	    CLONE_PIDFD : SIGCHLD), &c, &pfd);
-	/* No descriptor left for a pidfd: a child that says SIGCHLD. */
-	if (p < 0 && pidfd != NULL && (errno == EMFILE || errno == ENFILE)) {
-		pidfd = NULL;
-		p = clone(child_main, child_stack + STACK_SIZE, flags | SIGCHLD,
-		    &c, &pfd);
-	}
+	p = clone(child_main, child_stack + STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	if (p < 0)
 		return SUP_ESYS | errno;
-	if (pidfd != NULL)
-		*pidfd = spawn_fd_high(pfd);
 	*pid = p;
 	*exec_errno = c.err;
 	*step = c.step;

@@ -54,35 +54,16 @@ enum {
 };
 
 /*
- * supd keeps its descriptors of children (pidfds) at SPAWN_FD_HIGH and
- * above (spawn_fd_high), the rest below: a spawn shares supd's descriptor
- * table (CLONE_FILES) and its child copies only the part below, so that a
- * spawn costs the same with ten children or ten thousand.
- */
-#define SPAWN_FD_HIGH 1024
-
-/* fd moved to SPAWN_FD_HIGH or above (close-on-exec); fd itself when the
- * fd limit leaves no room there. */
-int spawn_fd_high(int fd);
-
-/*
  * Starts r. The child gets its own process group, an empty signal mask,
  * default dispositions for the signals in r->reset, r's umask, user, then
  * directory (entered as that user), fds 0-2, r->listen as 3, 4, ... (and
- * its own pid in r->pid_env), and no other fd; then it execs. Returns
- * SUP_OK with *pid when a process exists: if its setup or exec failed,
- * *exec_errno says why (else 0), *step where (SPAWN_STEP_*), and the
- * process exits 127 at once. SUP_ESYS|errno when no process could be
- * made. Only async-signal-safe calls run in the child; the parent is
+ * its own pid in r->pid_env), and no other fd; then it execs. Returns SUP_OK with *pid
+ * when a process exists: if its setup or exec failed, *exec_errno says why
+ * (else 0), *step where (SPAWN_STEP_*), and the process exits 127 at once. SUP_ESYS|errno when no process could
+ * be made. Only async-signal-safe calls run in the child; the parent is
  * suspended until the child has exec'd or exited.
- *
- * With pidfd, the child sends no SIGCHLD: its end is seen on *pidfd (at
- * SPAWN_FD_HIGH or above), and it is reaped with __WALL. A supd with
- * thousands of children then never scans them all (waitpid(-1) does, in
- * the kernel) to find the one that exited. Without, or when supd has no
- * descriptor left for one (*pidfd is -1 then), SIGCHLD as usual.
  */
 sup_err spawn_run(const struct spawn_req *r, pid_t *pid, int *exec_errno,
-    int *step, int *pidfd);
+    int *step);
 
 #endif

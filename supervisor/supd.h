@@ -90,6 +90,7 @@ struct supd {
 	int64_t flush_due_ns;	  /* the next batch commit; 0: none */
 	int64_t reopen_ns;	  /* no database: not tried again before */
 	bool settling;		  /* the tree's settle goes on next turn */
+	bool reap_due;		  /* a SIGCHLD may stand for more exits */
 	bool activity;		  /* this loop turn may have changed the tree */
 
 	int64_t start_ns, start_real_ms;
