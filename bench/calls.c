@@ -318,27 +318,27 @@ throughput(void *(*fn)(void *), int threads, int ms)
 	return (double)total * 1000.0 / ms;
 }
 
-static long status_field(pid_t pid, const char *key);
+static long proc_field(pid_t pid, const char *file, const char *key);
 
 /* RSS of the worker holding 100 MB of cache, then hibernated; the floor
  * is the RSS it had before the cache. */
 static void
 hibernation(struct sup_where *w)
 {
-	long base = status_field(w->pid, "VmRSS:"), full, after;
+	long base = proc_field(w->pid, "status", "VmRSS:"), full, after;
 	void *r;
 	size_t n;
 
 	if (sup_call("bench", "cache 100", 9, &r, &n, 60000) == SUP_OK)
 		free(r);
-	full = status_field(w->pid, "VmRSS:");
+	full = proc_field(w->pid, "status", "VmRSS:");
 	if (sup_call("bench", "hibernate", 9, &r, &n, 60000) == SUP_OK)
 		free(r);
 	/* The reply leaves before the worker hibernates: the next call is
 	 * answered once it has. */
 	if (sup_call("bench", "x", 1, &r, &n, 60000) == SUP_OK)
 		free(r);
-	after = status_field(w->pid, "VmRSS:");
+	after = proc_field(w->pid, "status", "VmRSS:");
 	printf("hibernate_rss %ld kB with 100 MB of cache, %ld kB hibernated "
 	    "(floor: %ld kB before the cache)\n", full, after, base);
 }
@@ -427,14 +427,15 @@ checkpoints(int n)
 	return (double)n * 1e9 / ns;
 }
 
+/* The number after key in /proc/PID/file ("status", "smaps_rollup"). */
 static long
-status_field(pid_t pid, const char *key)
+proc_field(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -444,7 +445,26 @@ status_field(pid_t pid, const char *key)
 	return v;
 }
 
-/* kill -9 of the worker until a call answers again. */
+/* The floor of a restart: fork + exec of the same binary until it has
+ * loaded and exits at once (bench-worker --exit). Median of 15. */
+static double
+exec_floor(void)
+{
+	int64_t lat[15], t0;
+
+	for (int i = 0; i < 15; i++) {
+		t0 = now_ns();
+		pid_t p = fork();
+		if (p == 0) {
+			execl(WORKER, "bench-worker", "--exit", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(p, NULL, 0);
+		lat[i] = now_ns() - t0;
+	}
+	return median_us(lat, 15) / 1000.0;
+}
+
 /* Median of 15: kill -9, then calls until one is answered. */
 static double
 restart_to_ready(void)
@@ -551,11 +571,21 @@ main(void)
 	printf("checkpoints_per_s_10_fields %.0f /s (floor %.0f single-row "
 	    "commits/s, ratio %.2f)\n", ck, fc, ck / fc);
 	rr = restart_to_ready();
-	printf("worker_restart_to_ready_after_kill9 %.1f ms (floor: none)\n",
-	    rr);
+	double ef = exec_floor();
+	printf("worker_restart_to_ready_after_kill9 %.1f ms (floor %.1f ms: "
+	    "fork + exec of the same binary, loaded, exiting at once; ratio "
+	    "%.1f)\n", rr, ef, rr / ef);
 	sup_lookup("bench", &w);
-	printf("worker_rss %ld kB, threads %ld (floor: none)\n",
-	    status_field(w.pid, "VmRSS:"), status_field(w.pid, "Threads:"));
+	long pss = proc_field(w.pid, "smaps_rollup", "Pss:");
+	long thr = proc_field(w.pid, "status", "Threads:");
+	/* Each thread has a 16 kB kernel stack that PSS does not count. */
+	long per = pss + thr * 16;
+	printf("worker_rss %ld kB, threads %ld; PSS %ld kB with 5 workers "
+	    "running, %ld kB with the threads' kernel stacks: about %ld "
+	    "workers in 24 GiB (floor: none; nng 1.5.2 starts its threads "
+	    "at a fixed count, with no knob to shrink them)\n",
+	    proc_field(w.pid, "status", "VmRSS:"), thr, pss, per,
+	    per > 0 ? 24L * 1024 * 1024 / per : 0);
 	hibernation(&w);
 	kill(supd, SIGTERM);
 	kill(echo, SIGKILL);
