@@ -420,8 +420,9 @@ rolling_issue(struct supd *d, struct supd_waiter *w)
 	stops_supersede(d, n);
 	effects_event(d, EV_USER_RESTART, n);
 	persist_flush(d);
-	/* Acted on now: the loop may be about to wait. */
-	effects_settle(d);
+	/* Acted on at the loop's next turn, a slice at a time (loop.c): it
+	 * may be about to wait. */
+	d->settling = true;
 }
 
 /*

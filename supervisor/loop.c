@@ -291,7 +291,7 @@ settle(struct supd *d)
 	d->settling = !effects_settle_for(d, SETTLE_SLICE_MS * CLK_NS_PER_MS);
 	if (d->exiting)
 		ghosts_stop_all(d); /* those still waiting their turn */
-	if (d->exiting && ghost_count(d) == 0)
+	if (d->exiting && ghost_count(d) == 0 && !d->settling)
 		d->quit = true;
 }
 

@@ -74,7 +74,7 @@ range_lock(int fd, short type, off_t off, off_t len)
  * that its pid is read, not taken for missing.
  */
 static void
-unlocked_wait(int fd)
+unlocked_wait(int fd, const char *run_dir)
 {
 	struct timespec ms = {0, 1000000};
 
@@ -88,7 +88,7 @@ unlocked_wait(int fd)
 		nanosleep(&ms, NULL);
 	}
 	log_warn("a child of the previous supd has not exec'd after %d ms; "
-	    "reading %s/spawn.tab as it is", LOCK_WAIT_MS, "RUN");
+	    "reading %s/spawn.tab as it is", LOCK_WAIT_MS, run_dir);
 }
 
 static void
@@ -100,6 +100,7 @@ table_unusable(struct supd *d, const char *what)
 	if (d->spawn_fd >= 0)
 		close(d->spawn_fd);
 	d->spawn_fd = -1;
+	d->spawn_nslots = 0;
 }
 
 /* Indexes the names of what was read (each cut at its first blank). */
@@ -113,9 +114,11 @@ names_index(struct supd *d)
 		if (rec[0] == '\0')
 			continue;
 		if (strmap_put(&d->spawn_names, rec, (void *)(intptr_t)(i +
-		    1)) != 0)
+		    1)) != 0) {
 			log_warn("out of memory indexing %s/spawn.tab",
 			    d->cfg->run_dir);
+			return;
+		}
 	}
 }
 
@@ -129,12 +132,18 @@ spawnfile_load(struct supd *d)
 	    O_RDWR | O_CREAT, 0600);
 	if (d->spawn_fd < 0)
 		return table_unusable(d, "open");
-	unlocked_wait(d->spawn_fd);
+	unlocked_wait(d->spawn_fd, d->cfg->run_dir);
 	if (fstat(d->spawn_fd, &st) != 0)
 		return table_unusable(d, "read");
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		return table_unusable(d, "use (not a regular file)");
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		errno = EPERM;
+		return table_unusable(d, "use (not a regular file of supd's "
+		    "own, closed to others)");
+	}
+	if (st.st_size / SPAWNFILE_REC > SPAWNFILE_MAX_RECS) {
+		errno = EFBIG;
+		return table_unusable(d, "read");
 	}
 	d->spawn_nslots = (int)(st.st_size / SPAWNFILE_REC);
 	size = (size_t)d->spawn_nslots * SPAWNFILE_REC;
@@ -150,18 +159,31 @@ spawnfile_load(struct supd *d)
 	names_index(d);
 }
 
+/* A field of a record: at most 15 digits, then a blank; else -1 (a
+ * damaged or planted record is taken for no spawn at all). */
+static long long
+field(const char *p)
+{
+	long long v = 0;
+	int i;
+
+	for (i = 0; i < 15 && p[i] >= '0' && p[i] <= '9'; i++)
+		v = v * 10 + (p[i] - '0');
+	return i > 0 && (i == 15 || p[i] == ' ') ? v : -1;
+}
+
 /* The pid a record names, if that process is the spawn's; else 0. */
 static pid_t
 record_live(const char *rec, int64_t *spawn_id, int64_t *start)
 {
-	long long sid = atoll(rec + SPAWNFILE_SID_OFF);
-	long long at_ms = atoll(rec + SPAWNFILE_START_OFF);
-	long long pid = atoll(rec + SPAWNFILE_PID_OFF);
+	long long sid = field(rec + SPAWNFILE_SID_OFF);
+	long long at_ms = field(rec + SPAWNFILE_START_OFF);
+	long long pid = field(rec + SPAWNFILE_PID_OFF);
 
 	*spawn_id = sid > 0 ? sid : 0;
 	/* The process started in the moment the spawn was written: a pid
 	 * recycled by another process started at another time. */
-	if (sid <= 0 || pid <= 0 || pid > INT32_MAX ||
+	if (sid <= 0 || pid <= 0 || pid > INT32_MAX || at_ms < 0 ||
 	    !proc_same((pid_t)pid, at_ms))
 		return 0;
 	*start = at_ms;
@@ -198,8 +220,8 @@ slot_free(struct supd *d, int i, const unsigned char *taken)
 void
 spawnfile_assign(struct supd *d)
 {
-	unsigned char *taken = calloc((size_t)d->spawn_nslots + 1, 1);
-	int next = 0;
+	int loaded = d->spawn_tab != NULL ? d->spawn_nslots : 0, next = 0;
+	unsigned char *taken = calloc((size_t)loaded + 1, 1);
 
 	for (int i = 0; i < d->nnodes && taken != NULL; i++) {
 		struct supd_node *n = d->nodes[i];
@@ -213,11 +235,12 @@ spawnfile_assign(struct supd *d)
 		struct supd_node *n = d->nodes[i];
 		if (n->is_group || n->spawn_slot != 0)
 			continue;
-		while (taken != NULL && d->spawn_tab != NULL &&
-		    next < d->spawn_nslots && !slot_free(d, next, taken))
+		/* Only records read at the start can be reused: those added
+		 * at the end here are new. */
+		while (taken != NULL && next < loaded &&
+		    !slot_free(d, next, taken))
 			next++;
-		if (taken != NULL && d->spawn_tab != NULL &&
-		    next < d->spawn_nslots)
+		if (taken != NULL && next < loaded)
 			n->spawn_slot = ++next;
 		else
 			n->spawn_slot = ++d->spawn_nslots;
@@ -264,9 +287,19 @@ spawnfile_begin(struct supd *d, struct supd_node *n, off_t *pid_off)
 	 * supd waits on it for a child caught between clone and exec. Never
 	 * contended here: only a recovery reads, before any spawn. */
 	(void)range_lock(d->spawn_fd, F_WRLCK, off, SPAWNFILE_REC);
-	snprintf(buf, sizeof(buf), "%-95.95s %-15" PRIu64 " %-15lld %-31s\n",
-	    n->name, n->spawn_id, (long long)n->pid_start, "");
+	/* The widths are minimums: a number too long for its field (a
+	 * spawn id of 16 digits) would move the ones after it. */
+	if (snprintf(buf, sizeof(buf), "%-95.95s %-15" PRIu64 " %-15lld %-31s\n",
+	    n->name, n->spawn_id, (long long)n->pid_start, "") !=
+	    SPAWNFILE_REC) {
+		errno = EOVERFLOW;
+		intent_lost(d, n);
+		range_lock(d->spawn_fd, F_UNLCK, off, SPAWNFILE_REC);
+		return -1;
+	}
 	if (pwrite(d->spawn_fd, buf, SPAWNFILE_REC, off) != SPAWNFILE_REC) {
+		if (errno == 0)
+			errno = EIO; /* short: the disk is full */
 		intent_lost(d, n);
 		range_lock(d->spawn_fd, F_UNLCK, off, SPAWNFILE_REC);
 		return -1;

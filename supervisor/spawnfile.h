@@ -33,6 +33,8 @@
 #define SPAWNFILE_SID_OFF 96
 #define SPAWNFILE_START_OFF 112
 #define SPAWNFILE_PID_OFF 128
+/* A table longer is not read (damaged: records are reused). */
+#define SPAWNFILE_MAX_RECS (1 << 20)
 
 /*
  * Opens RUN/spawn.tab (made when missing), waits for a child caught

@@ -496,3 +496,35 @@ Test(scenario_recovery, a_record_left_by_a_removed_worker_is_reused)
 	cr_assert_eq(t_pid(&env, "a"), a0, "a adopted");
 	cr_assert_eq(t_pid(&env, "c"), c0, "c adopted");
 }
+
+/* Workers added to a tree that has records each get their own, at the
+ * end: one record a worker, each name once. */
+Test(scenario_recovery, workers_added_by_a_reload_get_a_record_each)
+{
+	char tab[256], *text, *line;
+	const char *names[] = {"a", "b", "c", "d"};
+	int lines = 0;
+
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n[worker b]\n"
+	    "command = " CHILD "\n[worker c]\ncommand = " CHILD "\n"
+	    "[worker d]\ncommand = " CHILD "\n");
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "reload", NULL), 0);
+	for (int i = 1; i < 4; i++)
+		cr_assert(T_WAIT(strcmp(t_state(&env, names[i]), "running") ==
+		    0, T_WAIT_MS), "%s", names[i]);
+	snprintf(tab, sizeof(tab), "%s/spawn.tab", env.run);
+	cr_assert_not_null(text = t_read(tab));
+	for (char *p = text; (line = strsep(&p, "\n")) != NULL;) {
+		if (*line == '\0')
+			continue;
+		cr_assert_lt(lines, 4, "more records than workers:\n%s", text);
+		cr_expect(strncmp(line, names[lines], 1) == 0 &&
+		    line[1] == ' ', "record %d is not %s's", lines,
+		    names[lines]);
+		lines++;
+	}
+	cr_expect_eq(lines, 4);
+	free(text);
+}
