@@ -42,12 +42,8 @@ trust_dir_ok(const struct stat *st)
 	return st->st_uid == 0 && (st->st_mode & S_ISVTX) != 0;
 }
 
-static sup_err
-refuse(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static sup_err
-refuse(char *why, size_t n, const char *fmt, ...)
+sup_err
+trust_refuse(char *why, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,15 +67,15 @@ stat_check(const struct stat *st, const char *path, enum trust_owner owner,
 	bool dir = S_ISDIR(st->st_mode);
 
 	if (!dir && !S_ISREG(st->st_mode))
-		return refuse(why, n, "%s is not a regular file", path);
+		return trust_refuse(why, n, "%s is not a regular file", path);
 	if ((owner == TRUST_MINE && st->st_uid != me) ||
 	    (owner == TRUST_MINE_OR_ROOT && st->st_uid != me &&
 		st->st_uid != 0))
-		return refuse(why, n, "%s is owned by uid %u, not by uid %u%s",
+		return trust_refuse(why, n, "%s is owned by uid %u, not by uid %u%s",
 		    path, (unsigned)st->st_uid, (unsigned)me,
 		    owner == TRUST_MINE_OR_ROOT && me != 0 ? " or root" : "");
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return refuse(why, n, "%s is writable by %s (mode %04o): "
+		return trust_refuse(why, n, "%s is writable by %s (mode %04o): "
 		    "another user could change it%s", path,
 		    st->st_mode & S_IWOTH ? "others" : "its group",
 		    (unsigned)(st->st_mode & 07777), dir &&
@@ -113,10 +109,10 @@ ancestor_check(int fd, const char *path, char *why, size_t n)
 	if (trust_dir_ok(&st))
 		return SUP_OK;
 	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return refuse(why, n, "%s is owned by uid %u: a directory on "
+		return trust_refuse(why, n, "%s is owned by uid %u: a directory on "
 		    "the way must belong to root or to uid %u", path,
 		    (unsigned)st.st_uid, (unsigned)geteuid());
-	return refuse(why, n, "%s is writable by %s (mode %04o) and is not "
+	return trust_refuse(why, n, "%s is writable by %s (mode %04o) and is not "
 	    "a sticky directory of root's (like /tmp): another user could "
 	    "swap what is below it", path, st.st_mode & S_IWOTH ? "others" :
 	    "its group", (unsigned)(st.st_mode & 07777));
@@ -250,7 +246,7 @@ walk_step(struct walk *w, const char *c, bool create, mode_t mode,
 	    fstatat(w->fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode)) {
 		if (!link_ok(w, &st))
-			return refuse(why, n, "%s%s%s is a symbolic link of uid "
+			return trust_refuse(why, n, "%s%s%s is a symbolic link of uid "
 			    "%u in a directory others may write: not followed",
 			    w->at, strcmp(w->at, "/") == 0 ? "" : "/", c,
 			    (unsigned)st.st_uid);
@@ -280,10 +276,10 @@ walk(struct walk *w, const char *path, bool create, mode_t mode,
 
 	w->links = 0;
 	if (path[0] != '/')
-		return refuse(why, n, "%s is not an absolute path", path);
+		return trust_refuse(why, n, "%s is not an absolute path", path);
 	if ((size_t)snprintf(w->todo, sizeof(w->todo), "%s", path) >=
 	    sizeof(w->todo) - 1)
-		return refuse(why, n, "%s: path too long", path);
+		return trust_refuse(why, n, "%s: path too long", path);
 	snprintf(w->at, sizeof(w->at), "/");
 	if ((w->fd = open("/", DIR_FLAGS)) < 0)
 		return walk_fail(w, "open", "", why, n);
@@ -308,7 +304,7 @@ walk(struct walk *w, const char *path, bool create, mode_t mode,
 		goto fail;
 	}
 	if (!dir_last) {
-		e = refuse(why, n, "%s: no file name", path);
+		e = trust_refuse(why, n, "%s: no file name", path);
 		goto fail;
 	}
 	return SUP_OK;
@@ -371,7 +367,7 @@ trust_file_open(const char *path, int oflags, mode_t mode,
 	 * -journal beside a database, by name, and in a sticky /tmp
 	 * another user could make them first. */
 	if (fstat(w.fd, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		e = refuse(why, n, "%s is writable by %s (mode %04o): another "
+		e = trust_refuse(why, n, "%s is writable by %s (mode %04o): another "
 		    "user could plant files beside %s", w.at,
 		    st.st_mode & S_IWOTH ? "others" : "its group",
 		    (unsigned)(st.st_mode & 07777), leaf);
@@ -383,7 +379,7 @@ trust_file_open(const char *path, int oflags, mode_t mode,
 	f = openat(w.fd, leaf, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
 	    mode);
 	if (f < 0 && errno == ELOOP)
-		e = refuse(why, n, "%s is a symbolic link: give the path of "
+		e = trust_refuse(why, n, "%s is a symbolic link: give the path of "
 		    "the file itself", path);
 	else if (f < 0)
 		e = walk_fail(&w, "open", leaf, why, n);
@@ -393,7 +389,7 @@ trust_file_open(const char *path, int oflags, mode_t mode,
 	}
 	close(w.fd);
 	if (fstat(f, &st) == 0 && !S_ISREG(st.st_mode))
-		e = refuse(why, n, "%s is not a regular file", path);
+		e = trust_refuse(why, n, "%s is not a regular file", path);
 	else
 		e = trust_fd_check(f, path, owner, why, n);
 	if (e == SUP_OK && fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK)

@@ -86,4 +86,9 @@ sup_err trust_fd_check(int fd, const char *path, enum trust_owner owner,
 /* Whether st describes a directory others cannot steer (see above). */
 bool trust_dir_ok(const struct stat *st);
 
+/* Writes the message into why (n bytes) and returns SUP_EREFUSED: how
+ * each check here, and those built on it, says no. */
+sup_err trust_refuse(char *why, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -114,20 +113,6 @@ tcp_bind(const struct cfg_listen *l, int *out, char *why, size_t n)
 	return SUP_OK;
 }
 
-static sup_err
-refuse(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static sup_err
-refuse(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return SUP_EREFUSED;
-}
 
 /*
  * What is at the socket's path before a bind: nothing, or a socket of
@@ -142,13 +127,13 @@ unix_clear(int dir, const char *leaf, const char *path, char *why, size_t n)
 	if (fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? SUP_OK : sys_fail(why, n, path, -1);
 	if (S_ISLNK(st.st_mode))
-		return refuse(why, n, "%s is a symbolic link: not followed, "
+		return trust_refuse(why, n, "%s is a symbolic link: not followed, "
 		    "not removed", path);
 	if (!S_ISSOCK(st.st_mode))
-		return refuse(why, n, "%s exists and is not a socket: not "
+		return trust_refuse(why, n, "%s exists and is not a socket: not "
 		    "removed", path);
 	if (st.st_uid != geteuid())
-		return refuse(why, n, "%s is a socket of uid %u, not supd's "
+		return trust_refuse(why, n, "%s is a socket of uid %u, not supd's "
 		    "(uid %u): not removed", path, (unsigned)st.st_uid,
 		    (unsigned)geteuid());
 	if (unlinkat(dir, leaf, 0) != 0 && errno != ENOENT)
@@ -184,7 +169,7 @@ unix_bind(const struct cfg_listen *l, struct lsock *s, char *why, size_t n)
 	if (fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
 		close(fd);
-		e = refuse(why, n, "%s changed under supd while it was made",
+		e = trust_refuse(why, n, "%s changed under supd while it was made",
 		    l->path);
 		goto out;
 	}
