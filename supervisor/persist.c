@@ -234,17 +234,38 @@ removed_write(struct supd *d)
 	return SUP_OK;
 }
 
+/* Notes node i as written in this batch (its snapshot is taken once the
+ * batch commits). False when there is no memory for the list. */
+static bool
+written_add(struct supd *d, int i)
+{
+	if (d->nwritten == d->written_cap) {
+		int cap = d->written_cap ? d->written_cap * 2 : 64;
+		int *v = realloc(d->written, (size_t)cap * sizeof(*v));
+		if (v == NULL)
+			return false;
+		d->written = v;
+		d->written_cap = cap;
+	}
+	d->written[d->nwritten++] = i;
+	return true;
+}
+
 static sup_err
 write_all(struct supd *d)
 {
 	struct node_snap s;
 	sup_err e;
 
+	d->nwritten = 0;
 	for (int i = 0; i < d->nnodes; i++) {
 		snap_fill(d->nodes[i], &s);
-		if (memcmp(&s, &d->nodes[i]->saved, sizeof(s)) != 0 &&
-		    (e = node_write(d, d->nodes[i])) != SUP_OK)
+		if (memcmp(&s, &d->nodes[i]->saved, sizeof(s)) == 0)
+			continue;
+		if ((e = node_write(d, d->nodes[i])) != SUP_OK)
 			return e;
+		if (!written_add(d, i))
+			return SUP_ENOMEM;
 	}
 	for (int i = 0; i < d->nevents; i++)
 		if ((e = st_history_add(d->db, &d->events[i].ev)) != SUP_OK)
@@ -270,8 +291,10 @@ persist_flush(struct supd *d)
 		persist_failed(d, e);
 		return;
 	}
-	for (int i = 0; i < d->nnodes; i++)
-		snap_fill(d->nodes[i], &d->nodes[i]->saved);
+	/* What the batch wrote is what was saved: only those nodes. */
+	for (int i = 0; i < d->nwritten; i++)
+		snap_fill(d->nodes[d->written[i]], &d->nodes[d->written[i]]->saved);
+	d->nwritten = 0;
 	d->nevents = 0;
 	d->removed_dirty = false;
 	if (!d->persisting) {
@@ -381,4 +404,7 @@ persist_close(struct supd *d, bool clean)
 	}
 	st_close(d->db);
 	d->db = NULL;
+	free(d->written);
+	d->written = NULL;
+	d->nwritten = d->written_cap = 0;
 }

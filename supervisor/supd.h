@@ -71,6 +71,9 @@ struct supd {
 	struct rundir run;	  /* RUN and its directories, held open */
 	int epfd, sigfd, timerfd, notifyfd, lockfd, devnullfd;
 	int seq_fd;		  /* RUN/spawn.seq, kept open (spawnfile.c) */
+	int *written;		  /* owned: nodes the batch being committed
+				   * wrote (persist.c) */
+	int nwritten, written_cap;
 	int spawn_fd;		  /* RUN/spawn.tab, kept open; -1: none */
 	int spawn_nslots;	  /* records in it */
 	char *spawn_tab;	  /* owned: its records as read at the start */
