@@ -47,7 +47,8 @@ stamp_read(pid_t *pid)
 	long long ns;
 	int p;
 
-	if (fscanf(stamps, "%d %lld", &p, &ns) != 2) {
+	/* The pids read here are signalled: never one <= 1. */
+	if (fscanf(stamps, "%d %lld", &p, &ns) != 2 || p <= 1) {
 		fprintf(stderr, "bench: lost the stamp FIFO\n");
 		exit(1);
 	}

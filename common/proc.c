@@ -13,7 +13,7 @@
 #include "proc.h"
 
 sup_err
-proc_start_time(pid_t pid, int64_t *ticks, bool *zombie)
+proc_stat_read(pid_t pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
 	ssize_t n;
@@ -32,14 +32,30 @@ proc_start_time(pid_t pid, int64_t *ticks, bool *zombie)
 	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
 		return SUP_EPROTO;
 	p += 2;
-	*zombie = *p == 'Z' || *p == 'X';
-	for (field = 3; field < 22 && p != NULL; field++)
+	*st = (struct proc_stat){.zombie = *p == 'Z' || *p == 'X'};
+	for (field = 3; field < 22 && p != NULL; field++) {
+		if (field == 14 || field == 15)
+			st->cpu_ticks += strtoll(p, NULL, 10);
 		if ((p = strchr(p, ' ')) != NULL)
 			p++;
+	}
 	if (p == NULL)
 		return SUP_EPROTO;
-	*ticks = strtoll(p, NULL, 10);
+	st->start_ticks = strtoll(p, NULL, 10);
 	return SUP_OK;
+}
+
+sup_err
+proc_start_time(pid_t pid, int64_t *ticks, bool *zombie)
+{
+	struct proc_stat st;
+	sup_err e = proc_stat_read(pid, &st);
+
+	if (e == SUP_OK) {
+		*ticks = st.start_ticks;
+		*zombie = st.zombie;
+	}
+	return e;
 }
 
 bool

@@ -10,6 +10,16 @@
 
 #include "sup/err.h"
 
+/* What /proc/PID/stat says of a process, in clock ticks. */
+struct proc_stat {
+	bool zombie;	     /* exited, not yet reaped */
+	int64_t cpu_ticks;   /* utime + stime (fields 14, 15) */
+	int64_t start_ticks; /* since boot (field 22) */
+};
+
+/* pid's /proc/PID/stat. SUP_ENOTFOUND when there is no such process. */
+sup_err proc_stat_read(pid_t pid, struct proc_stat *st);
+
 /*
  * The start time of pid (field 22 of /proc/PID/stat: clock ticks since
  * boot) and whether it is a zombie (exited, not yet reaped). With the pid,

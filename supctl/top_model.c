@@ -8,7 +8,6 @@
  * keeps the RSS supd measured and no CPU.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,39 +196,10 @@ top_snapshot(struct ctl_opts *o, int argc, char **argv, struct top_view *v,
 	return PROTO_OK;
 }
 
-/* utime + stime and the start time (clock ticks) of pid, from
- * /proc/PID/stat; false when it cannot be read. */
-static bool
-stat_read(pid_t pid, unsigned long long *ticks, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* The name (field 2) may hold anything: count from its last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return false;
-	/* Fields 3..22: state, then 10 numbers, utime (14), stime (15),
-	 * 6 more, starttime (22). */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
-	    "%llu %*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) != 3)
-		return false;
-	*ticks = ut + st;
-	return true;
-}
-
 static void
 row_sample(struct top_row *r, int64_t now_ms, long hz)
 {
+	struct proc_stat st;
 	unsigned long long ticks, start;
 	long long rss;
 	int64_t life_ms;
@@ -238,8 +208,10 @@ row_sample(struct top_row *r, int64_t now_ms, long hz)
 		return;
 	if ((rss = proc_rss_kb(r->pid)) >= 0)
 		r->rss_kb = rss;
-	if (!stat_read(r->pid, &ticks, &start))
+	if (proc_stat_read(r->pid, &st) != SUP_OK)
 		return;
+	ticks = (unsigned long long)st.cpu_ticks;
+	start = (unsigned long long)st.start_ticks;
 	if (r->ticks_ms > 0 && now_ms > r->ticks_ms && ticks >= r->ticks) {
 		r->cpu = 100.0 * (double)(ticks - r->ticks) / (double)hz *
 		    1000.0 / (double)(now_ms - r->ticks_ms);
