@@ -39,7 +39,7 @@ SUPD_SRC := $(wildcard supervisor/*.c)
 SUPCTL_SRC := $(wildcard supctl/*.c)
 # supd's pure decisions and decoders, linked alone by unit tests and
 # fuzzers: no fork, no nng, no SQLite in them.
-PURE_SRC := $(addprefix supervisor/,engine.c restart.c sdnotify.c relay.c \
+PURE_SRC := $(addprefix supervisor/,engine.c dlheap.c restart.c sdnotify.c relay.c \
 	cfgdiff.c)
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
@@ -137,8 +137,8 @@ $(T_OBJ): tests/t.c tests/t.h | $(BUILD)/.deps-ok
 
 # The engine alone, with the restart math and signal names: it links
 # without spawn, nng, SQLite or the config parser (engine.h).
-ENGINE_OBJ := $(call objs,supervisor/engine.c supervisor/restart.c \
-	common/sig.c)
+ENGINE_OBJ := $(call objs,supervisor/engine.c supervisor/dlheap.c \
+	supervisor/restart.c common/sig.c)
 
 $(BUILD)/tests/unit/supervisor/engine: tests/unit/supervisor/engine_test.c \
 		$(ENGINE_OBJ)

@@ -79,6 +79,18 @@ after(int64_t now, int64_t ms)
 	return now + ms * NS_PER_MS;
 }
 
+/* n's deadline is at (0: none). Every deadline goes through here, so
+ * that the heap holds each one set. */
+static void
+deadline_at(struct engine *e, struct supd_node *n, int64_t at)
+{
+	if (n->deadline_ns == at)
+		return;
+	n->deadline_ns = at;
+	if (at != 0)
+		dlheap_push(&e->dl, n, at);
+}
+
 static uint64_t
 rnd(struct engine *e)
 {
@@ -246,7 +258,7 @@ node_stop(struct engine *e, struct supd_node *n, int64_t now)
 	n->deadline_ns = 0;
 	if (!n->is_group) {
 		if (!n->w->brutal_kill && n->w->shutdown_ms != NEVER_MS)
-			n->deadline_ns = after(now, n->w->shutdown_ms);
+			deadline_at(e, n, after(now, n->w->shutdown_ms));
 		emit(e, ACT_STOP, n, 0, 0);
 		return;
 	}
@@ -257,7 +269,7 @@ node_stop(struct engine *e, struct supd_node *n, int64_t now)
 			want_stop(k);
 	}
 	if (n->g->shutdown_ms != NEVER_MS)
-		n->deadline_ns = after(now, n->g->shutdown_ms);
+		deadline_at(e, n, after(now, n->g->shutdown_ms));
 	note(e, n, NOTE_GROUP_STOP, 0);
 	mark(n);
 }
@@ -277,7 +289,7 @@ node_hung_stop(struct engine *e, struct supd_node *n, enum node_hung why,
 	n->state = NS_STOPPING;
 	n->deadline_ns = 0;
 	if (!n->w->brutal_kill && n->w->shutdown_ms != NEVER_MS)
-		n->deadline_ns = after(now, n->w->shutdown_ms);
+		deadline_at(e, n, after(now, n->w->shutdown_ms));
 	emit(e, ACT_STOP, n, 0, 0);
 	mark(n->parent);
 }
@@ -397,7 +409,7 @@ restart_plan(struct engine *e, struct supd_node *n, bool alone, int64_t now)
 	n->cause_by = n;
 	if (delay > 0) {
 		n->state = NS_BACKOFF;
-		n->deadline_ns = n->not_before_ns;
+		deadline_at(e, n, n->not_before_ns);
 		note(e, n, NOTE_CHILD_BACKOFF, delay);
 	}
 	if (alone)
@@ -636,7 +648,7 @@ step_starts(struct engine *e, struct supd_node *g, bool ordered,
 		    !node_pending_stop(k)) {
 			if (k->not_before_ns > now) {
 				k->state = NS_BACKOFF;
-				k->deadline_ns = k->not_before_ns;
+				deadline_at(e, k, k->not_before_ns);
 			} else if (!room(e)) {
 				mark(g);
 				return true;
@@ -789,7 +801,7 @@ deadline_passed(struct engine *e, struct supd_node *n, int64_t now)
 			note(e, n, NOTE_GROUP_KILL, 0);
 		}
 		if (!group_kill_all(e, n))
-			n->deadline_ns = now; /* the rest at once, next turn */
+			deadline_at(e, n, now); /* the rest at once, next turn */
 		break;
 	default:
 		break;
@@ -799,24 +811,22 @@ deadline_passed(struct engine *e, struct supd_node *n, int64_t now)
 static void
 deadlines_run(struct engine *e, int64_t now)
 {
-	for (int i = 0; i < e->nnodes && room(e); i++) {
-		struct supd_node *n = e->nodes[i];
-		if (n->deadline_ns != 0 && n->deadline_ns <= now)
-			deadline_passed(e, n, now);
-	}
+	struct supd_node *n;
+
+	while (room(e) && (n = dlheap_pop_due(&e->dl, now)) != NULL)
+		deadline_passed(e, n, now);
 }
 
 int64_t
-engine_next_deadline(const struct engine *e)
+engine_next_deadline(struct engine *e)
 {
-	int64_t t = 0;
+	return dlheap_next(&e->dl);
+}
 
-	for (int i = 0; i < e->nnodes; i++) {
-		int64_t dl = e->nodes[i]->deadline_ns;
-		if (dl != 0 && (t == 0 || dl < t))
-			t = dl;
-	}
-	return t;
+void
+engine_set_deadline(struct engine *e, struct supd_node *n, int64_t at)
+{
+	deadline_at(e, n, at);
 }
 
 /* --- events ------------------------------------------------------------- */
@@ -916,7 +926,7 @@ engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
 		n->started_ns = now;
 		if (n->w->ready != READY_NONE &&
 		    n->w->start_timeout_ms != NEVER_MS)
-			n->deadline_ns = after(now, n->w->start_timeout_ms);
+			deadline_at(e, n, after(now, n->w->start_timeout_ms));
 		break;
 	case EV_READY:
 		if (n->state == NS_STARTING && !n->is_group)
@@ -996,7 +1006,7 @@ engine_settle(struct engine *e, int64_t now)
 	return e->nout;
 }
 
-void
+int
 engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
     enum cfg_give_up on_give_up, uint64_t rng)
 {
@@ -1009,4 +1019,11 @@ engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
 			nodes[i]->next_group = e->groups;
 			e->groups = nodes[i];
 		}
+	return dlheap_init(&e->dl, nodes, nnodes);
+}
+
+void
+engine_fini(struct engine *e)
+{
+	dlheap_fini(&e->dl);
 }

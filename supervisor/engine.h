@@ -23,6 +23,7 @@
 #ifndef SUPD_ENGINE_H
 #define SUPD_ENGINE_H
 
+#include "dlheap.h"
 #include "node.h"
 
 enum eng_event_type {
@@ -126,14 +127,22 @@ struct engine {
 	uint64_t rng;		   /* xorshift state: backoff jitter */
 	struct eng_action out[ENG_BATCH + 8];
 	int nout;
+	struct dlheap dl;	   /* every deadline set, earliest first */
 };
 
 /*
  * Readies e for the tree of nodes (nnodes, preorder: nodes[0] is root),
- * with rng as the seed of the jitter (any nonzero number).
+ * with rng as the seed of the jitter (any nonzero number). The nodes
+ * stay e's for its life. -1: out of memory.
  */
-void engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
+int engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
     enum cfg_give_up on_give_up, uint64_t rng);
+
+void engine_fini(struct engine *e);
+
+/* Sets n's deadline (monotonic ns; 0: none). Outside the engine, only
+ * recovery sets one (an adopted child still starting). */
+void engine_set_deadline(struct engine *e, struct supd_node *n, int64_t at);
 
 /*
  * Applies ev at now (monotonic ns; ev->at instead when it has one). Its
@@ -147,7 +156,8 @@ int engine_handle(struct engine *e, const struct eng_event *ev, int64_t now);
  */
 int engine_settle(struct engine *e, int64_t now);
 
-/* The earliest deadline of the tree (monotonic ns), or 0: none. */
-int64_t engine_next_deadline(const struct engine *e);
+/* The earliest deadline of the tree (monotonic ns), or 0: none. O(1)
+ * but for the stale entries it drops on the way. */
+int64_t engine_next_deadline(struct engine *e);
 
 #endif

@@ -264,8 +264,12 @@ open_all(struct supd *d)
 		    sup_strerror(e));
 		exit(2);
 	}
-	engine_init(&d->eng, d->nodes, d->nnodes, d->cfg->on_give_up,
-	    (uint64_t)d->start_ns ^ ((uint64_t)getpid() << 32));
+	if (engine_init(&d->eng, d->nodes, d->nnodes, d->cfg->on_give_up,
+	    (uint64_t)d->start_ns ^ ((uint64_t)getpid() << 32)) != 0) {
+		fprintf(stderr, "supd: cannot build the tree: %s\n",
+		    sup_strerror(SUP_ENOMEM));
+		exit(2);
+	}
 	if ((e = notify_open(d)) != SUP_OK) {
 		fprintf(stderr, "supd: cannot open the notify socket: %s\n",
 		    sup_strerror(e));
@@ -481,6 +485,7 @@ main(int argc, char **argv)
 	manager_close(&d.mgr);
 	LOG_EV("supd.exit", log_num("code", d.exit_code));
 	spawnfile_close(&d);
+	engine_fini(&d.eng);
 	tree_free(&d);
 	rundir_close(&d.run);
 	cfg_free(d.cfg);

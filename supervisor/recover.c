@@ -257,8 +257,8 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 	else if (n->w->start_timeout_ms != INT64_MAX)
 		/* Its READY=1 may have gone to the dead supd: engine.c takes
 		 * an adopted child still alive at the deadline as ready. */
-		n->deadline_ns = clk_after(clk_mono_ns(),
-		    n->w->start_timeout_ms);
+		engine_set_deadline(&d->eng, n, clk_after(clk_mono_ns(),
+		    n->w->start_timeout_ms));
 	/* A re-exec keeps every child: one line for the tree (reload.c),
 	 * not one per child. */
 	if (own)

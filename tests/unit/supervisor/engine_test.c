@@ -58,6 +58,7 @@ teardown(void)
 		rst_window_fini(&W->v[i]->window);
 		free(W->v[i]->kids);
 	}
+	engine_fini(&W->e);
 	free(W);
 }
 
