@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -29,12 +30,40 @@ log_verbose(void)
 	return log_verb;
 }
 
+static long long log_max;
+static log_rotate_fn *log_rotate;
+static bool log_rotating;
+
+void
+log_set_limit(long long max, log_rotate_fn *rotate)
+{
+	log_max = rotate != NULL ? max : 0;
+	log_rotate = rotate;
+}
+
+/* The size is fstat's, not a count of our own: children with stdout =
+ * inherit write into the same file. */
+static void
+limit_check(size_t len)
+{
+	struct stat st;
+
+	if (log_max <= 0 || log_rotating || fstat(STDERR_FILENO, &st) != 0 ||
+	    st.st_size == 0 || st.st_size + (long long)len <= log_max)
+		return;
+	log_rotating = true;
+	if (!log_rotate())
+		log_max = 0;
+	log_rotating = false;
+}
+
 static void
 line_write(char *buf, size_t len, size_t cap)
 {
 	if (len >= cap - 1)
 		len = cap - 2;
 	buf[len++] = '\n';
+	limit_check(len);
 	while (len > 0) {
 		ssize_t n = write(STDERR_FILENO, buf, len);
 		if (n <= 0)

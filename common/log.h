@@ -57,6 +57,16 @@ typedef void log_sink_fn(const char *event, const struct log_field *f,
     int n, const char *text);
 void log_set_sink(log_sink_fn *sink);
 
+/*
+ * A limit on the file stderr is: before a line that would take it past
+ * max bytes, rotate() is called (between two lines: each is one write),
+ * and the line goes to whatever fd 2 is then. A rotate() that returns
+ * false ends the limit. max 0: none (the default). Lines rotate() logs
+ * itself go out without a check.
+ */
+typedef bool log_rotate_fn(void);
+void log_set_limit(long long max, log_rotate_fn *rotate);
+
 /* "prog: warning: ..." */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: error: ..." */

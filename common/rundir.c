@@ -274,6 +274,29 @@ rundir_unlinkat(struct rundir *r, enum rundir_item it, const char *name)
 	return dfd < 0 ? -1 : unlinkat(dfd, leaf, 0);
 }
 
+int
+rundir_rotate(struct rundir *r, enum rundir_item it, const char *name,
+    int keep)
+{
+	char leaf[RUNDIR_PATH_MAX], from[RUNDIR_PATH_MAX + 16],
+	    to[RUNDIR_PATH_MAX + 16];
+	int dfd = item_at(r, it, name, leaf, sizeof(leaf));
+
+	if (dfd < 0)
+		return -1;
+	for (int i = keep; i >= 2; i--) {
+		snprintf(from, sizeof(from), "%s.%d", leaf, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", leaf, i);
+		if (i == keep)
+			unlinkat(dfd, to, 0);
+		(void)renameat(dfd, from, dfd, to);
+	}
+	snprintf(to, sizeof(to), "%s.1", leaf);
+	if (keep == 1)
+		unlinkat(dfd, to, 0);
+	return renameat(dfd, leaf, dfd, to);
+}
+
 /* --- the lock ------------------------------------------------------------ */
 
 sup_err

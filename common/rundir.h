@@ -128,6 +128,15 @@ int rundir_openat(struct rundir *r, enum rundir_item it, const char *name,
 int rundir_unlinkat(struct rundir *r, enum rundir_item it, const char *name);
 
 /*
+ * Rotates a log item through its directory: ITEM.keep goes, ITEM.k
+ * becomes ITEM.k+1, ITEM becomes ITEM.1 (renameat: no link followed,
+ * a missing one skipped). The next open with O_CREAT starts a new ITEM.
+ * 0, or -1 with errno when ITEM itself could not be moved.
+ */
+int rundir_rotate(struct rundir *r, enum rundir_item it, const char *name,
+    int keep);
+
+/*
  * Takes supd's single-instance lock. On success *fd holds it (keep it
  * open: closing any descriptor of the file drops a POSIX lock) and the
  * file says our pid. SUP_EBUSY when another process holds it, its pid in

@@ -521,6 +521,8 @@ config_start(struct parser *p, const char *path, const char *default_run)
 	free(dir);
 	c->run_dir = default_run ? xstrdup(default_run) : cfg_default_run_dir();
 	c->root = group_new(c, "root", 0);
+	c->log_max_size = CFG_LOG_MAX_SIZE;
+	c->log_keep = CFG_LOG_KEEP;
 	return SUP_OK;
 }
 

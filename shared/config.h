@@ -168,6 +168,8 @@ struct sup_config {
 	enum cfg_durability durability;
 	bool http_on;		 /* http = was given: serve HTTP there */
 	struct hostport http;	 /* GET /metrics, /healthz... (supd(8)) */
+	int64_t log_max_size;	 /* supd.log rotated past it; 0: never */
+	int log_keep;		 /* rotated supd.log files kept */
 	struct cfg_group *root;	   /* borrowed: groups[0] */
 	struct cfg_group **groups; /* owned */
 	int ngroups;

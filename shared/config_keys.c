@@ -750,6 +750,8 @@ set_log_max_size(struct parser *p, struct section *s, const char *k,
 	else if (e != SUP_OK)
 		cfg_err(p, p->line, k, "\"%s\" is not a size (like 50M, 512K "
 		    "or 0 for never)", v);
+	else if (s->kind == SECT_SUPERVISOR)
+		p->c->log_max_size = n; /* supd.log's own */
 	else
 		s->worker->log_max_size = n;
 }
@@ -758,7 +760,8 @@ static void
 set_log_keep(struct parser *p, struct section *s, const char *k,
     const char *v)
 {
-	cfg_int_value(p, k, v, 1, 100, &s->worker->log_keep);
+	cfg_int_value(p, k, v, 1, 100, s->kind == SECT_SUPERVISOR ?
+	    &p->c->log_keep : &s->worker->log_keep);
 }
 
 /* umask = 022: octal, 3 or 4 digits, at most 0777. */
@@ -813,8 +816,8 @@ static const struct keydef keys[] = {
 	{"umask", IN_WORKER, set_umask, false},
 	{"env", IN_WORKER, set_env, true},
 	{"stdout", IN_WORKER, set_stdout, false},
-	{"log_max_size", IN_WORKER, set_log_max_size, false},
-	{"log_keep", IN_WORKER, set_log_keep, false},
+	{"log_max_size", IN_SUP | IN_WORKER, set_log_max_size, false},
+	{"log_keep", IN_SUP | IN_WORKER, set_log_keep, false},
 	{"checkpoint", IN_WORKER, set_checkpoint, false},
 	{"hibernate_after", IN_WORKER, set_hibernate_after, false},
 	{"listen", IN_WORKER, cfg_set_listen, true},

@@ -67,7 +67,8 @@ usage(FILE *f)
 	      "  state NAME                a libsup worker's last checkpoint\n"
 	      "  events [NAME...] [-n N]   live lifecycle events and "
 	      "telemetry\n"
-	      "  logs NAME [-f] [-n N]     a child's captured output\n"
+	      "  logs [NAME...] [-f] [-n N] captured output, several merged "
+	      "by time\n"
 	      "  top [NAME...]             the tree live, full screen (keys: "
 	      "r s S l q)\n"
 	      "  metrics                   Prometheus text exposition\n"
@@ -476,7 +477,7 @@ static bool
 has_json(const char *verb)
 {
 	static const char *const v[] = {"status", "tree", "history", "events",
-	    "state", "pid", "reload", "reexec", NULL};
+	    "state", "pid", "reload", "reexec", "logs", NULL};
 
 	for (int i = 0; v[i] != NULL; i++)
 		if (strcmp(verb, v[i]) == 0)
@@ -498,7 +499,7 @@ verb_run(struct ctl_opts *o, const char *verb, int argc, char **argv)
 	}
 	if (o->json && !has_json(verb)) {
 		ctl_say("%s has no --json form (status, tree, history, events, "
-		    "state, pid, reload and reexec have one)", verb);
+		    "state, pid, reload, reexec and logs have one)", verb);
 		return PROTO_USAGE;
 	}
 	if (strcmp(verb, "pid") == 0)

@@ -273,6 +273,10 @@ entry_compare(struct cfg_diff *d, const struct entry *e, struct entry *old,
 			    (strcmp(a->http.addr, b->http.addr) != 0 ||
 			    a->http.port != b->http.port)))
 				what_add(what, sizeof(what), "http");
+			if (a->log_max_size != b->log_max_size)
+				what_add(what, sizeof(what), "log_max_size");
+			if (a->log_keep != b->log_keep)
+				what_add(what, sizeof(what), "log_keep");
 		}
 	}
 	return what[0] != '\0' ? item_add(d, DIFF_CHANGED, e, what) : SUP_OK;

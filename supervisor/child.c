@@ -273,19 +273,11 @@ child_probe_env(struct supd *d, const struct supd_node *n)
 static void
 log_rotate(struct supd *d, const char *name, off_t size, int keep)
 {
-	int dir = rundir_fd(&d->run, RUNDIR_LOG);
-	char log[CFG_NAME_MAX + 32], from[PATH_MAX], to[CFG_NAME_MAX + 48];
+	char path[PATH_MAX];
 
-	rundir_name(RUN_LOG, name, log, sizeof(log));
-	for (int i = keep; i >= 1; i--) {
-		snprintf(from, sizeof(from), "%s.%d", log, i - 1);
-		snprintf(to, sizeof(to), "%s.%d", log, i);
-		if (i == keep)
-			unlinkat(dir, to, 0);
-		(void)renameat(dir, i == 1 ? log : from, dir, to);
-	}
-	rundir_path(d->cfg->run_dir, RUN_LOG, name, from, sizeof(from));
-	LOG_EV("log.rotate", log_str("file", from),
+	(void)rundir_rotate(&d->run, RUN_LOG, name, keep);
+	rundir_path(d->cfg->run_dir, RUN_LOG, name, path, sizeof(path));
+	LOG_EV("log.rotate", log_str("file", path),
 	    log_num("size", (long long)size));
 }
 

@@ -45,6 +45,7 @@
 #include "reload.h"
 #include "spawnfile.h"
 #include "supd.h"
+#include "supdlog.h"
 #include "tree.h"
 #include "watchdog.h"
 
@@ -443,6 +444,7 @@ main(int argc, char **argv)
 	manager_open(&d.mgr, d.start_ns);
 	rundir_init(&d.run);
 	rundir_take(&d);
+	supd_log_rotation(&d);
 	pools_publish(&d);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fd_limit_raise(&d);
