@@ -40,6 +40,7 @@ SUPCTL_SRC := $(wildcard supctl/*.c)
 # supd's pure decisions and decoders, linked alone by unit tests and
 # fuzzers: no fork, no nng, no SQLite in them.
 PURE_SRC := $(addprefix supervisor/,engine.c dlheap.c restart.c sdnotify.c relay.c \
+	logline.c \
 	cfgdiff.c)
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))

@@ -41,6 +41,7 @@ static const struct {
 	[RUN_WDIR] = {RUNDIR_W, "%1$s.d"},
 	[RUN_WSOCK_OWN] = {RUNDIR_W, "%1$s.d/%1$s"},
 	[RUN_POOL] = {RUNDIR_POOL, "%1$s"},
+	[RUN_LOG_SOCK] = {RUNDIR_TOP, "log.sock"},
 };
 
 enum rundir_dir

@@ -10,6 +10,7 @@
  *   RUN/notify.addr     the abstract name of supd's sd_notify socket
  *   RUN/state.db        supd's database (unless `state =` says otherwise)
  *   RUN/spawn.seq       the newest spawn id; RUN/spawn.tab each intent
+ *   RUN/log.sock        the log holder's socket (holder.h), 0600
  *   RUN/log/NAME.log    a child's output (NAME.log.1 ... once rotated)
  *   RUN/state/NAME.db   a libsup worker's database and registry entry
  *                       (with -wal, -shm and NAME.db.lock)
@@ -62,6 +63,7 @@ enum rundir_item {
 	RUN_WDIR,	 /* w/NAME.d, for a worker of another user */
 	RUN_WSOCK_OWN,	 /* w/NAME.d/NAME, its endpoint */
 	RUN_POOL,	 /* pool/POOL */
+	RUN_LOG_SOCK,	 /* log.sock */
 };
 
 struct rundir {

@@ -125,8 +125,10 @@ struct cfg_worker {
 	char **env;	   /* owned: NULL-terminated "KEY=VALUE" */
 	int nenv;
 	enum cfg_stdout out;
-	int64_t log_max_size; /* bytes: rotated at a spawn when over it; 0 no */
+	int64_t log_max_size; /* bytes: rotated when over it; 0 no */
 	int log_keep;	   /* rotated files kept: NAME.log.1 ... */
+	bool log_timestamps; /* stdout = log: lines stamped by the holder */
+	bool log_prefix;   /* stdout = inherit: "NAME | " by the holder */
 	char *checkpoint;  /* owned: each | DURATION | manual, or NULL */
 	char *hibernate_after; /* owned: DURATION, or NULL (off) */
 	struct cfg_listen *listen; /* owned: nlisten sockets, in order (fd 3..) */

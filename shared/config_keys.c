@@ -65,6 +65,8 @@ cfg_worker_defaults(struct cfg_worker *w)
 	w->out = OUT_LOG;
 	w->log_max_size = CFG_LOG_MAX_SIZE;
 	w->log_keep = CFG_LOG_KEEP;
+	w->log_timestamps = true;
+	w->log_prefix = true;
 	w->umask = 022;
 	w->health_interval_ms = 10000;
 	w->health_timeout_ms = 5000;
@@ -697,6 +699,19 @@ set_stdout(struct parser *p, struct section *s, const char *k,
 		s->worker->out = (enum cfg_stdout)i;
 }
 
+/* log_timestamps, log_prefix = true | false: through the log holder. */
+static void
+set_log_bool(struct parser *p, struct section *s, const char *k,
+    const char *v)
+{
+	if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+		cfg_err(p, p->line, k, "\"%s\" is not true or false", v);
+		return;
+	}
+	*(strcmp(k, "log_prefix") == 0 ? &s->worker->log_prefix
+	    : &s->worker->log_timestamps) = v[0] == 't';
+}
+
 /* A libsup worker's checkpoint policy, passed on as SUP_CHECKPOINT. */
 static void
 set_checkpoint(struct parser *p, struct section *s, const char *k,
@@ -818,6 +833,8 @@ static const struct keydef keys[] = {
 	{"stdout", IN_WORKER, set_stdout, false},
 	{"log_max_size", IN_SUP | IN_WORKER, set_log_max_size, false},
 	{"log_keep", IN_SUP | IN_WORKER, set_log_keep, false},
+	{"log_timestamps", IN_WORKER, set_log_bool, false},
+	{"log_prefix", IN_WORKER, set_log_bool, false},
 	{"checkpoint", IN_WORKER, set_checkpoint, false},
 	{"hibernate_after", IN_WORKER, set_hibernate_after, false},
 	{"listen", IN_WORKER, cfg_set_listen, true},

@@ -182,6 +182,9 @@ worker_inplace_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	NOTE(backoff_eq(&a->backoff, &b->backoff), "backoff");
 	NOTE(a->log_max_size == b->log_max_size && a->log_keep == b->log_keep,
 	    "log rotation");
+	/* The log holder is told at each spawn: the next one has them. */
+	NOTE(a->log_timestamps == b->log_timestamps, "log_timestamps");
+	NOTE(a->log_prefix == b->log_prefix, "log_prefix");
 	/* supd runs the probe: the next one is the new one. */
 	NOTE(str_eq(a->health_path, b->health_path) &&
 	    strv_eq(a->health_argv, b->health_argv), "health");

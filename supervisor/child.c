@@ -33,6 +33,8 @@
 #include "common/utf8.h"
 #include "foreign.h"
 #include "listen.h"
+#include "logholder.h"
+#include "logline.h"
 #include "health.h"
 #include "persist.h"
 #include "spawn.h"
@@ -265,10 +267,11 @@ child_probe_env(struct supd *d, const struct supd_node *n)
 }
 
 /*
- * A log over max bytes is rotated as its child starts: NAME.log becomes
- * NAME.log.1, .1 becomes .2 ..., and the one past keep goes. A child
- * that runs on keeps the file it has open (supd is not in the path of
- * its output): for those, use logrotate's copytruncate.
+ * A log the child writes itself (log_timestamps = false) over max bytes
+ * is rotated as its child starts: NAME.log becomes NAME.log.1, .1
+ * becomes .2 ..., and the one past keep goes. A child that runs on keeps
+ * the file it has open: for those, use logrotate's copytruncate. The
+ * log holder rotates the logs it writes itself, live.
  */
 static void
 log_rotate(struct supd *d, const char *name, off_t size, int keep)
@@ -319,6 +322,23 @@ out_open(struct supd *d, struct supd_node *n)
 		log_debug("cannot chown %s's log: %s", n->name,
 		    strerror(errno));
 	return fd;
+}
+
+/*
+ * The child's stdout and stderr into wr: the write ends of two pipes to
+ * the log holder (true), or one fd for both (out_open). The holder's
+ * need pipes: without them (no fd left), the child writes its file.
+ */
+static bool
+out_fds(struct supd *d, struct supd_node *n, int wr[2])
+{
+	if (logholder_wants(n->w) && logholder_pipes(n, wr) == 0)
+		return true;
+	if (logholder_wants(n->w))
+		log_warn("cannot make %s's pipes to the log holder: %s; it "
+		    "writes without timestamps", n->name, strerror(errno));
+	wr[0] = wr[1] = out_open(d, n);
+	return false;
 }
 
 static enum child_spawned
@@ -416,7 +436,8 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 		.nofile = &d->nofile,
 	};
 	char cbuf[160], why[640];
-	int out, fds[CFG_LISTEN_MAX];
+	int wr[2], fds[CFG_LISTEN_MAX];
+	bool out;
 	sup_err e;
 	pid_t pid;
 
@@ -430,17 +451,22 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 	r.pid_fd = spawn_intent(d, n, &r.pid_off);
 	foreign_files_give(d, n);
 	env_build(d, n, &env, r.pid_env);
-	out = out_open(d, n);
-	r.fd_out = r.fd_err = out;
+	out = out_fds(d, n, wr);
+	r.fd_out = wr[0];
+	r.fd_err = wr[1];
 	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
 	if (r.pid_fd >= 0)
 		spawnfile_end(d, n);
-	if (out >= 0 && out != d->devnullfd)
-		close(out);
+	for (int i = 0; i < 1 + (wr[0] != wr[1]); i++)
+		if (wr[i] >= 0 && wr[i] != d->devnullfd)
+			close(wr[i]);
 	if (e != SUP_OK) {
 		n->exec_errno = 0;
+		logholder_forget(n);
 		return spawn_failed(d, n, sup_strerror(e));
 	}
+	if (out)
+		logholder_give(d, n);
 	spawn_done(d, n, pid, restart, cause_text(n, cause, by, cbuf,
 	    sizeof(cbuf)));
 	/* An exec that failed exits 127 now; the reap tells why. */
@@ -523,18 +549,24 @@ static bool
 log_last_line(struct supd *d, const struct supd_node *n, char *buf,
     size_t len)
 {
-	char tail[1024], *end, *start;
+	char tail[1024], *end;
+	const char *start;
 	struct stat st;
 	ssize_t got;
 	int fd;
 
-	if (n->w->out != OUT_LOG || (fd = rundir_openat(&d->run, RUN_LOG,
-	    n->name, O_RDONLY, 0)) < 0)
+	if (n->w->out != OUT_LOG)
 		return false;
-	got = fstat(fd, &st) == 0 ? pread(fd, tail, sizeof(tail) - 1,
-	    st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size -
-	    (off_t)(sizeof(tail) - 1) : 0) : -1;
-	close(fd);
+	/* Still in its pipe, not read by the log holder yet: the child
+	 * that cannot start says so and exits at once. */
+	got = logholder_peek(n, tail, sizeof(tail) - 1);
+	if (got <= 0 && (fd = rundir_openat(&d->run, RUN_LOG, n->name,
+	    O_RDONLY, 0)) >= 0) {
+		got = fstat(fd, &st) == 0 ? pread(fd, tail, sizeof(tail) - 1,
+		    st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size -
+		    (off_t)(sizeof(tail) - 1) : 0) : -1;
+		close(fd);
+	}
 	if (got <= 0)
 		return false;
 	tail[got] = '\0';
@@ -543,7 +575,7 @@ log_last_line(struct supd *d, const struct supd_node *n, char *buf,
 		;
 	*end = '\0';
 	start = strrchr(tail, '\n');
-	start = start != NULL ? start + 1 : tail;
+	start = logline_text(start != NULL ? start + 1 : tail);
 	if (*start == '\0')
 		return false;
 	utf8_clean(buf, len, start);
@@ -645,6 +677,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 
 	tree_pid_set(d, n, 0);
 	n->pid_start = 0;
+	logholder_forget(n);
 	/* Whatever the child left in its process group goes with it. */
 	sig_group(pid, SIGKILL);
 	if (n->pidfd >= 0) {

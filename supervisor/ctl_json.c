@@ -198,6 +198,9 @@ supervisor_json(const struct supd *d, int64_t now)
 	    (json_int_t)d->bad_events));
 	json_object_set_new(o, "reexecs", json_integer(
 	    (json_int_t)d->reexecs));
+	json_object_set_new(o, "log_holder", json_pack("{s:o, s:I}", "pid",
+	    d->lh.pid > 0 ? json_integer(d->lh.pid) : json_null(),
+	    "restarts", (json_int_t)d->lh.restarts));
 	supd_self_json(d, o);
 	return o;
 }

@@ -40,6 +40,7 @@
 #include "reap.h"
 #include "ghost.h"
 #include "health.h"
+#include "logholder.h"
 #include "recover.h"
 #include "reload.h"
 #include "supd.h"
@@ -253,7 +254,7 @@ source_dispatch(struct supd *d, uint64_t tag)
 	 * tree; the timer says so itself when a deadline of the tree passed,
 	 * and a SIGCHLD when a child of the tree exited (not a probe). */
 	if (src != SRC_TIMER && src != SRC_HTTP && src != SRC_PROBE &&
-	    src != SRC_SIGNAL)
+	    src != SRC_SIGNAL && src != SRC_HOLDER)
 		d->activity = true;
 	switch (src) {
 	case SRC_SIGNAL: signals_read(d); break;
@@ -273,6 +274,9 @@ source_dispatch(struct supd *d, uint64_t tag)
 		break;
 	case SRC_PROBE:
 		health_output(d, index);
+		break;
+	case SRC_HOLDER:
+		logholder_event(d, index);
 		break;
 	}
 }

@@ -157,6 +157,10 @@ struct supd_node {
 	struct supd_node *pid_next; /* in the same pid bucket (tree.c) */
 	int64_t pid_start;	/* its start, boot clock ms (proc_same) */
 	int pidfd;		/* adopted worker: watched here; else -1 */
+	int logr[2];		/* read ends of its stdout and stderr pipes,
+				 * kept while it runs for the log holder to
+				 * be handed again (logholder.h); -1: none */
+	bool log_sent;		/* the holder we talk to has them */
 	bool adopted;		/* pid is not our child: no wait status */
 	int exec_errno;		/* this spawn failed before exec */
 	int exec_step;		/* at which step (SPAWN_STEP_*) */

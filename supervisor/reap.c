@@ -14,6 +14,7 @@
 #include "common/sig.h"
 #include "effects.h"
 #include "health.h"
+#include "logholder.h"
 #include "reap.h"
 #include "supd.h"
 #include "tree.h"
@@ -53,7 +54,7 @@ reap_all(struct supd *d)
 		}
 		/* A probe's end changes the tree only when it makes its
 		 * child hung (health.c says so then). */
-		if (health_reaped(d, pid, status))
+		if (health_reaped(d, pid, status) || logholder_reaped(d, pid))
 			continue;
 		d->activity = true; /* counted, for the next commit's sake */
 		d->orphans_reaped++;

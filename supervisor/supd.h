@@ -22,6 +22,7 @@
 #include "common/rundir.h"
 #include "engine.h"
 #include "handover.h"
+#include "logholder.h"
 #include "manager.h"
 #include "node.h"
 #include "restart.h"
@@ -128,6 +129,7 @@ struct supd {
 	struct supd_waiter *waiters; /* owned list: deferred ctl replies */
 	char notify_addr[108];	  /* NOTIFY_SOCKET value given to children */
 	struct manager mgr;	  /* supd's own service manager (manager.h) */
+	struct logholder lh;	  /* children's pipes to log lines */
 	struct lsock *socks;	  /* owned: listening sockets held (listen.h) */
 	int nsocks;
 	/* The workers that can be hung: only they make supd wake up. */

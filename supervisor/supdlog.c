@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "logholder.h"
 #include "supd.h"
 #include "supdlog.h"
 
@@ -73,6 +74,7 @@ supd_log_rotate(void)
 	if (rot.fd1)
 		dup2(fd, STDOUT_FILENO);
 	close(fd);
+	logholder_output(d);
 	LOG_EV("log.rotate", log_str("file", path),
 	    log_num("size", (long long)st.st_size));
 	return true;

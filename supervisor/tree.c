@@ -49,6 +49,7 @@ node_new(const char *name, int instance)
 	}
 	n->instance = instance;
 	n->pidfd = -1;
+	n->logr[0] = n->logr[1] = -1;
 	return n;
 }
 

@@ -24,3 +24,12 @@ watch_del(struct supd *d, int fd)
 {
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
+
+void
+watch_out(struct supd *d, int fd, enum watch_source src, int index, bool out)
+{
+	struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0),
+	    .data.u64 = (uint64_t)src << 32 | (uint32_t)index};
+
+	epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev);
+}

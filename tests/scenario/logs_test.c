@@ -352,6 +352,47 @@ Test(logs, supd_log_of_a_background_supd_is_rotated_and_bounded)
 	cr_assert_eq(t_run(NULL, NULL, stop), 0);
 }
 
+/* Whether RUN/leaf holds what. */
+static bool
+run_file_has(const char *leaf, const char *what)
+{
+	char path[300];
+	char *text;
+	bool has;
+
+	snprintf(path, sizeof(path), "%s/%s", env.run, leaf);
+	text = t_read(path);
+	has = text != NULL && strstr(text, what) != NULL;
+	free(text);
+	return has;
+}
+
+/*
+ * A child with stdout = inherit writes through the log holder into
+ * supd's stdout, RUN/supd.log: once supd rotated it, the holder writes
+ * into the new supd.log, not into the one now called supd.log.1.
+ */
+Test(logs, inherit_lines_follow_supd_log_through_its_rotation)
+{
+	char *start[] = {T_BIN("supctl"), "start", "-c", env.conf, NULL};
+	char *stop[] = {T_BIN("supctl"), "-c", env.conf, "stop", NULL};
+	ino_t was;
+
+	t_conf(&env, CRASH_LOOP "[worker talker]\ncommand = "
+	    T_HELPER("t-logger") " seq 20000\nstdout = inherit\n");
+	setenv("SUP_TEST_DIR", env.dir, 1);
+	cr_assert_eq(t_run(NULL, NULL, start), 0);
+	cr_assert(T_WAIT(run_file_has("supd.log", "talker | "), T_WAIT_MS));
+	cr_assert(T_WAIT(size_of("supd.log.1") > 0, 60000));
+	was = ino_of("supd.log");
+	cr_assert(T_WAIT(ino_of("supd.log") != was, 60000));
+	/* Only the holder writes talker's lines: into the old file
+	 * (supd.log.1 by now, then gone) unless it was told of the new. */
+	cr_assert(T_WAIT(run_file_has("supd.log", "talker | "), 60000),
+	    "no line of talker in the newest supd.log");
+	cr_assert_eq(t_run(NULL, NULL, stop), 0);
+}
+
 Test(logs, supd_in_the_foreground_never_rotates)
 {
 	struct stat st;
