@@ -34,27 +34,6 @@
 static char dir[64], conf[128];
 
 static double
-floor_single(int rounds)
-{
-	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
-	pid_t pid = floor_spawn(), seen;
-
-	stamp_read(&seen);
-	for (int i = 0; i < rounds; i++) {
-		t0 = now_ns();
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		pid = floor_spawn();
-		lat[i] = stamp_read(&seen) - t0;
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	double m = median_us(lat, rounds);
-	free(lat);
-	return m;
-}
-
-static double
 floor_mass(int n)
 {
 	pid_t *pids = calloc((size_t)n, sizeof(*pids));
@@ -117,18 +96,10 @@ supd_stop(pid_t supd)
 static double
 supd_single(int rounds, bool persist)
 {
-	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
-	pid_t supd = supd_start(1, persist), pid;
+	pid_t supd = supd_start(1, persist);
+	double m = supervised_restart_us(rounds);
 
-	stamp_read(&pid);
-	for (int i = 0; i < rounds; i++) {
-		t0 = now_ns();
-		kill(pid, SIGKILL);
-		lat[i] = stamp_read(&pid) - t0;
-	}
 	supd_stop(supd);
-	double m = median_us(lat, rounds);
-	free(lat);
 	return m;
 }
 
@@ -280,7 +251,7 @@ main(void)
 	 * drifts; a ratio within a round does not. The median round counts. */
 	double fl[3], on[3], off[3];
 	for (int i = 0; i < 3; i++) {
-		fl[i] = floor_single(rounds);
+		fl[i] = floor_restart_us(rounds);
 		on[i] = supd_single(rounds, true);
 		off[i] = supd_single(rounds, false);
 	}

@@ -107,6 +107,48 @@ floor_kill_all(pid_t *pids, int n, int sig)
 		waitpid(-1, NULL, 0);
 }
 
+/* Median latency (us) of rounds restarts of the floor's one child: from
+ * the SIGKILL to the replacement's first instruction. */
+static inline double
+floor_restart_us(int rounds)
+{
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
+	pid_t pid = floor_spawn(), seen;
+
+	stamp_read(&seen);
+	for (int i = 0; i < rounds; i++) {
+		t0 = now_ns();
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = floor_spawn();
+		lat[i] = stamp_read(&seen) - t0;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
+/* The same for a supervisor's one child, whose first stamp is next on
+ * the FIFO: it restarts the child itself. */
+static inline double
+supervised_restart_us(int rounds)
+{
+	int64_t *lat = calloc((size_t)rounds, sizeof(*lat)), t0;
+	pid_t pid;
+
+	stamp_read(&pid);
+	for (int i = 0; i < rounds; i++) {
+		t0 = now_ns();
+		kill(pid, SIGKILL);
+		lat[i] = stamp_read(&pid) - t0;
+	}
+	double m = median_us(lat, rounds);
+	free(lat);
+	return m;
+}
+
 /* A new supd on conf; *ready_fd (when not NULL) reads "ready" once its
  * root is (ready_wait()). Its stderr goes to /dev/null. */
 static inline pid_t

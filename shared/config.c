@@ -432,6 +432,7 @@ config_finish(struct parser *p)
 	cfg_significant_check(p);
 	cfg_listen_check(p);
 	cfg_health_check(p);
+	cfg_cgroup_check(p);
 }
 
 static void

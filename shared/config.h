@@ -149,6 +149,12 @@ struct cfg_worker {
 	int64_t health_start_period_ms; /* failures after ready do not count */
 	int health_retries;	   /* consecutive failures that restart it */
 	int health_opts_line;	   /* of the first health_* key, or 0 */
+
+	/* Its cgroup (config_cgroup.c); 0: no limit. */
+	int64_t memory_max;	   /* bytes, RAM and swap */
+	int64_t memory_restart;	   /* bytes: restarted once past it */
+	int memory_line;	   /* of the last memory_* key, or 0 */
+	int pids_max;		   /* processes and threads */
 };
 
 /* A section in file order: children start in this order within a group. */
@@ -169,6 +175,7 @@ struct sup_config {
 	enum cfg_give_up on_give_up;
 	enum cfg_durability durability;
 	bool http_on;		 /* http = was given: serve HTTP there */
+	bool cgroups_off;	 /* cgroups = off: none, even where allowed */
 	struct hostport http;	 /* GET /metrics, /healthz... (supd(8)) */
 	int64_t log_max_size;	 /* supd.log rotated past it; 0: never */
 	int log_keep;		 /* rotated supd.log files kept */

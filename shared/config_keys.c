@@ -845,6 +845,10 @@ static const struct keydef keys[] = {
 	{"health_timeout", IN_WORKER, cfg_set_health_dur, false},
 	{"health_start_period", IN_WORKER, cfg_set_health_dur, false},
 	{"health_retries", IN_WORKER, cfg_set_health_retries, false},
+	{"cgroups", IN_SUP, cfg_set_cgroups, false},
+	{"memory_max", IN_WORKER, cfg_set_memory, false},
+	{"memory_restart", IN_WORKER, cfg_set_memory, false},
+	{"pids_max", IN_WORKER, cfg_set_pids_max, false},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -92,6 +92,14 @@ void cfg_set_health_dur(struct parser *p, struct section *s, const char *k,
 void cfg_set_health_retries(struct parser *p, struct section *s,
     const char *k, const char *v);
 void cfg_health_check(struct parser *p);
+/* config_cgroup.c: cgroups, memory_max, memory_restart, pids_max. */
+void cfg_set_memory(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_pids_max(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_set_cgroups(struct parser *p, struct section *s, const char *k,
+    const char *v);
+void cfg_cgroup_check(struct parser *p);
 
 /* config_keys.c, for the setters of other files: a duration (infinity
  * only when inf_ok) into *ms, or an error and false; a command line

@@ -120,6 +120,22 @@ rss(json_t *c)
 	return integer(c, "rss_kb", 1024);
 }
 
+static struct value
+cg_memory(json_t *c)
+{
+	return integer(c, "memory_bytes", 1);
+}
+
+static struct value
+cg_cpu(json_t *c)
+{
+	struct value v = integer(c, "cpu_usec", 1);
+
+	v.n /= 1000; /* milliseconds, printed as seconds */
+	v.seconds = true;
+	return v;
+}
+
 /* 1 healthy, 0 unhealthy; no sample without a probe, or no answer yet. */
 static struct value
 healthy(json_t *c)
@@ -141,7 +157,7 @@ by_reason(FILE *f, json_t *kids)
 
 	head(f, name, "counter", "Restarts of the child since supd started, "
 	    "by reason (exit, signal, start_timeout, sibling, group, other, "
-	    "watchdog, health).");
+	    "watchdog, health, memory).");
 	json_array_foreach(kids, i, c) {
 		json_object_foreach(json_object_get(c, "restarts_by_reason"),
 		    why, n) {
@@ -202,6 +218,12 @@ metrics_write(FILE *f, json_t *status)
 	    "Seconds since the child's process started.", uptime);
 	per_child(f, kids, "sup_child_resident_memory_bytes", "gauge",
 	    "Resident memory of the child's process.", rss);
+	per_child(f, kids, "sup_child_memory_bytes", "gauge",
+	    "Memory of the child's cgroup: every process in it (no sample "
+	    "without a cgroup).", cg_memory);
+	per_child(f, kids, "sup_child_cpu_seconds_total", "counter",
+	    "CPU time of the child's cgroup since it was made (no sample "
+	    "without a cgroup).", cg_cpu);
 	per_child(f, kids, "sup_child_healthy", "gauge",
 	    "1 when the child's last health probe passed, 0 when it failed "
 	    "(no sample: no probe, or none answered yet).", healthy);

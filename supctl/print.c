@@ -22,7 +22,7 @@
  * either kind of child (sd_notify STATUS=, sup_status_text_set); free
  * text, it goes last but LAST EXIT. */
 static const char *const heads[NCOLS] = {"NAME", "GROUP", "STATE", "PID",
-    "RESTARTS", "UPTIME", "RSS", "HEALTH", "STATUS", "LAST EXIT"};
+    "RESTARTS", "UPTIME", "MEM", "HEALTH", "STATUS", "LAST EXIT"};
 
 struct row {
 	char cell[NCOLS][200];
@@ -63,7 +63,12 @@ row_fill(struct row *r, json_t *c)
 		    "backoff_ms")), dbuf, sizeof(dbuf)));
 	else
 		strcpy(r->cell[5], "-");
-	if (json_is_integer(json_object_get(c, "rss_kb")))
+	/* Its cgroup's memory when it has one: its escaped processes too. */
+	if (json_is_integer(json_object_get(c, "memory_bytes")))
+		snprintf(r->cell[6], sizeof(r->cell[6]), "%.1fM", (double)
+		    json_integer_value(json_object_get(c, "memory_bytes")) /
+		    (1024 * 1024));
+	else if (json_is_integer(json_object_get(c, "rss_kb")))
 		snprintf(r->cell[6], sizeof(r->cell[6]), "%.1fM", (double)
 		    json_integer_value(json_object_get(c, "rss_kb")) / 1024);
 	else

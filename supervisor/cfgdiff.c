@@ -193,6 +193,10 @@ worker_inplace_keys(const struct cfg_worker *a, const struct cfg_worker *b,
 	    a->health_retries == b->health_retries &&
 	    a->health_start_period_ms == b->health_start_period_ms,
 	    "health tuning");
+	/* Applied to the running child's cgroup by the next image. */
+	NOTE(a->memory_max == b->memory_max, "memory_max");
+	NOTE(a->memory_restart == b->memory_restart, "memory_restart");
+	NOTE(a->pids_max == b->pids_max, "pids_max");
 }
 
 static void
@@ -272,6 +276,8 @@ entry_compare(struct cfg_diff *d, const struct entry *e, struct entry *old,
 				what_add(what, sizeof(what), "on_give_up");
 			if (a->durability != b->durability)
 				what_add(what, sizeof(what), "durability");
+			if (a->cgroups_off != b->cgroups_off)
+				what_add(what, sizeof(what), "cgroups");
 			if (a->http_on != b->http_on || (a->http_on &&
 			    (strcmp(a->http.addr, b->http.addr) != 0 ||
 			    a->http.port != b->http.port)))

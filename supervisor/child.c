@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "child.h"
 #include "notify.h"
 #include "restart.h"
@@ -436,7 +437,7 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 		.nofile = &d->nofile,
 	};
 	char cbuf[160], why[640];
-	int wr[2], fds[CFG_LISTEN_MAX];
+	int wr[2], fds[CFG_LISTEN_MAX], cg[CGROUP_JOIN_MAX];
 	bool out;
 	sup_err e;
 	pid_t pid;
@@ -448,6 +449,9 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 		return spawn_failed(d, n, why);
 	r.listen = fds;
 	r.nlisten = w->nlisten;
+	if ((r.ncgroup = cgroup_child_prepare(d, n, cg, why, sizeof(why))) < 0)
+		return spawn_failed(d, n, why);
+	r.cgroup = cg;
 	r.pid_fd = spawn_intent(d, n, &r.pid_off);
 	foreign_files_give(d, n);
 	env_build(d, n, &env, r.pid_env);
@@ -457,6 +461,8 @@ child_spawn(struct supd *d, struct supd_node *n, bool restart,
 	e = spawn_run(&r, &pid, &n->exec_errno, &n->exec_step);
 	if (r.pid_fd >= 0)
 		spawnfile_end(d, n);
+	for (int i = 0; i < r.ncgroup; i++)
+		close(cg[i]);
 	for (int i = 0; i < 1 + (wr[0] != wr[1]); i++)
 		if (wr[i] >= 0 && wr[i] != d->devnullfd)
 			close(wr[i]);
@@ -494,9 +500,10 @@ child_signal(struct supd_node *n, int sig)
 }
 
 void
-child_kill(struct supd_node *n)
+child_kill(struct supd *d, struct supd_node *n)
 {
 	child_signal(n, SIGKILL);
+	cgroup_child_kill(d, n);
 }
 
 void
@@ -532,6 +539,9 @@ spawn_step_name(int step, const struct cfg_worker *w)
 		break;
 	case SPAWN_STEP_PGID:
 		snprintf(buf, sizeof(buf), "make a process group");
+		break;
+	case SPAWN_STEP_CGROUP:
+		snprintf(buf, sizeof(buf), "join its cgroup");
 		break;
 	default:
 		snprintf(buf, sizeof(buf), "exec %s", w->path);
@@ -678,8 +688,13 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 	tree_pid_set(d, n, 0);
 	n->pid_start = 0;
 	logholder_forget(n);
-	/* Whatever the child left in its process group goes with it. */
+	/* Whatever the child left in its process group goes with it, and
+	 * in its cgroup (what escaped the group: setsid), before any
+	 * restart. */
 	sig_group(pid, SIGKILL);
+	cgroup_child_kill(d, n);
+	if (n->pending == PEND_STOP)
+		cgroup_child_release(d, n); /* stopped for good */
 	if (n->pidfd >= 0) {
 		watch_del(d, n->pidfd);
 		close(n->pidfd);
@@ -739,6 +754,8 @@ child_hung_reason(const struct supd_node *n, char *buf, size_t len)
 	else if (n->hung == HUNG_HEALTH)
 		snprintf(buf, len, "health check failed: %s",
 		    health_last_line(n));
+	else if (n->hung == HUNG_MEMORY)
+		cgroup_memory_reason(n, buf, len);
 	else
 		snprintf(buf, len, "not hung");
 	return buf;
@@ -774,6 +791,7 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 	n->pidfd = fd;
 	n->adopted = true;
 	n->started_ns = clk_mono_ns();
+	cgroup_child_attach(d, n);
 	return SUP_OK;
 }
 
@@ -785,6 +803,7 @@ child_keep(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 	n->pidfd = -1;
 	n->adopted = false;
 	n->started_ns = clk_mono_ns();
+	cgroup_child_attach(d, n);
 }
 
 enum child_exit

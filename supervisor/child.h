@@ -43,7 +43,7 @@ const char *child_hung_reason(const struct supd_node *n, char *buf,
  * until the next call. */
 char *const *child_probe_env(struct supd *d, const struct supd_node *n);
 /* SIGKILL to n's process group now. */
-void child_kill(struct supd_node *n);
+void child_kill(struct supd *d, struct supd_node *n);
 /* sig to n's process group, or to n alone if it left it (through its
  * pidfd when it has one). 0, or -1 with errno. */
 int child_signal(struct supd_node *n, int sig);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sup/sup.h"
+#include "cgroup.h"
 #include "common/clock.h"
 #include "common/proc.h"
 #include "ctl.h"
@@ -89,6 +90,19 @@ rss_of(struct supd_node *n, int64_t now, bool cached)
 	return n->rss_kb;
 }
 
+/* What its cgroup holds: every process of it, escaped ones too. */
+static void
+cgroup_json(const struct supd_node *n, json_t *o)
+{
+	long long mem = n->pid > 0 ? cgroup_child_memory(n) : -1;
+	long long cpu = n->pid > 0 ? cgroup_child_cpu_usec(n) : -1;
+
+	json_object_set_new(o, "memory_bytes", mem >= 0 ? json_integer(mem)
+						       : json_null());
+	json_object_set_new(o, "cpu_usec", cpu >= 0 ? json_integer(cpu)
+						    : json_null());
+}
+
 static json_t *
 worker_json(struct supd_node *n, int64_t now, bool rss_cached)
 {
@@ -114,6 +128,7 @@ worker_json(struct supd_node *n, int64_t now, bool rss_cached)
 	long long rss = rss_of(n, now, rss_cached);
 	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
 						  : json_null());
+	cgroup_json(n, o);
 	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
 	json_object_set_new(o, "listen", listen_json(n->w));
 	hung_json(n, o);
@@ -201,6 +216,11 @@ supervisor_json(const struct supd *d, int64_t now)
 	json_object_set_new(o, "log_holder", json_pack("{s:o, s:I}", "pid",
 	    d->lh.pid > 0 ? json_integer(d->lh.pid) : json_null(),
 	    "restarts", (json_int_t)d->lh.restarts));
+	json_object_set_new(o, "cgroups", json_string(d->cg.mode));
+	json_object_set_new(o, "cgroups_path", d->cg.path[0] ?
+	    proto_text(d->cg.path) : json_null());
+	json_object_set_new(o, "cgroups_note", d->cg.why[0] ?
+	    proto_text(d->cg.why) : json_null());
 	supd_self_json(d, o);
 	return o;
 }

@@ -280,7 +280,7 @@ actions_run(struct supd *d, int n)
 		switch (a->type) {
 		case ACT_SPAWN: spawn_act(d, a); break;
 		case ACT_STOP: child_signal_stop(d, a->node); break;
-		case ACT_KILL: child_kill(a->node); break;
+		case ACT_KILL: child_kill(d, a->node); break;
 		case ACT_NOTE: note_render(d, a); break;
 		case ACT_EXIT: exit_act(d, (int)a->arg); break;
 		}

@@ -23,6 +23,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "child.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -137,6 +138,7 @@ deadlines_run(struct supd *d)
 	manager_watchdog(&d->mgr, now);
 	watchdog_run(d, now);
 	health_run(d, now);
+	cgroup_run(d, now);
 	if (d->flush_due_ns != 0 && d->flush_due_ns <= now) {
 		d->flush_due_ns = 0;
 		persist_flush(d);
@@ -150,14 +152,16 @@ timer_arm_earliest(struct supd *d)
 	int64_t t = ghost_deadline(d);
 	int64_t dl = engine_next_deadline(&d->eng);
 	int64_t wd = manager_watchdog_deadline(&d->mgr);
-	/* None unless a child has a watchdog or a health probe. */
-	int64_t hung[2] = {watchdog_deadline(d), health_deadline(d)};
+	/* None unless a child has a watchdog, a health probe, or (v2)
+	 * memory_restart. */
+	int64_t hung[3] = {watchdog_deadline(d), health_deadline(d),
+	    cgroup_deadline(d)};
 
 	if (d->flush_due_ns != 0 && (t == 0 || d->flush_due_ns < t))
 		t = d->flush_due_ns;
 	if (dl != 0 && (t == 0 || dl < t))
 		t = dl;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (hung[i] != 0 && (t == 0 || hung[i] < t))
 			t = hung[i];
 	/* The only deadline of supd's own: none unless the service manager
@@ -277,6 +281,9 @@ source_dispatch(struct supd *d, uint64_t tag)
 		break;
 	case SRC_HOLDER:
 		logholder_event(d, index);
+		break;
+	case SRC_CGROUP:
+		cgroup_memory_event(d, index);
 		break;
 	}
 }

@@ -302,6 +302,7 @@ open_all(struct supd *d)
 	if ((e = events_open(d)) != SUP_OK)
 		log_warn("no event stream on %s/events: %s", d->cfg->run_dir,
 		    sup_strerror(e)); /* supervision goes on without it */
+	cgroup_init(d);
 	if ((e = loop_init(d)) != SUP_OK) {
 		fprintf(stderr, "supd: cannot set up the event loop: %s\n",
 		    sup_strerror(e));
@@ -481,6 +482,7 @@ main(int argc, char **argv)
 	watchdog_fini(&d);
 	leftovers_kill(&d);
 	logholder_close(&d);
+	cgroup_fini(&d);
 	listen_close_all(&d, true);
 	persist_event(&d, "supd", "supd.exit", getpid(), NULL,
 	    d.exit_code ? "root gave up" : "orderly shutdown", NULL);

@@ -69,6 +69,7 @@ enum node_hung {
 	HUNG_NOT,
 	HUNG_WATCHDOG,	/* no WATCHDOG=1 within its interval */
 	HUNG_HEALTH,	/* its health probe failed health_retries times */
+	HUNG_MEMORY,	/* its cgroup grew past memory_restart */
 };
 
 /* What decided a pending start, for its history record (child.c). */
@@ -104,6 +105,7 @@ enum restart_reason {
 	RR_OTHER,	  /* no exit status: a failed spawn, an adopted child */
 	RR_WATCHDOG,	  /* supd stopped it: no WATCHDOG=1 in time */
 	RR_HEALTH,	  /* supd stopped it: its health probe failed */
+	RR_MEMORY,	  /* supd stopped it: past memory_restart */
 	RR_COUNT
 };
 
@@ -187,6 +189,8 @@ struct supd_node {
 	uint64_t wd_spawn;
 	bool wd_triggered;	/* it sent WATCHDOG=trigger */
 	struct health *health;	/* owned: its probe (health.c); NULL: none */
+	struct cgchild *cg;	/* owned: its cgroup (cgroup_child.c); NULL:
+				 * none */
 
 	/* --- recovery and persistence --- */
 	struct node_snap saved;	/* as last committed to the database */

@@ -17,6 +17,7 @@ static const char *const names[RR_COUNT] = {
 	[RR_OTHER] = "other",
 	[RR_WATCHDOG] = "watchdog",
 	[RR_HEALTH] = "health",
+	[RR_MEMORY] = "memory",
 };
 
 const char *
@@ -37,7 +38,8 @@ reason_of(const struct supd_node *n, enum node_cause cause)
 	if (!x->valid)
 		return RR_OTHER;
 	if (x->hung != HUNG_NOT)
-		return x->hung == HUNG_WATCHDOG ? RR_WATCHDOG : RR_HEALTH;
+		return x->hung == HUNG_WATCHDOG ? RR_WATCHDOG :
+		    x->hung == HUNG_MEMORY ? RR_MEMORY : RR_HEALTH;
 	if (x->start_timeout)
 		return RR_START_TIMEOUT;
 	if (x->has_code)

@@ -8,9 +8,9 @@
  * posix_spawn itself cannot switch users or set every fd we need.
  *
  * Between clone and exec the child runs on its own small stack, touches no
- * lock, no malloc, no stdio, no nng: setpgid, sigaction, umask, raw
- * set*id syscalls (glibc's setuid() would signal all of supd's threads,
- * which share this memory), chdir (after them: as the user), fcntl,
+ * lock, no malloc, no stdio, no nng: write (its cgroups), setpgid,
+ * sigaction, umask, raw set*id syscalls (glibc's setuid() would signal
+ * all of supd's threads, which share this memory), chdir (after them: as the user), fcntl,
  * dup2, prctl, close_range, sigprocmask, execve.
  *
  * Listening sockets (listen.h) go to 3, 4, ... as systemd passes them:
@@ -116,6 +116,12 @@ child_main(void *arg)
 	for (int i = 0; i < 2; i++)
 		if (r->pid_env[i] != NULL)
 			pid_put(r->pid_env[i]);
+	/* "0" is the writer: before anything it runs can fork (and as
+	 * supd's user, before the switch). */
+	c->step = SPAWN_STEP_CGROUP;
+	for (int i = 0; i < r->ncgroup; i++)
+		if (write(r->cgroup[i], "0", 1) != 1)
+			goto fail;
 	c->step = SPAWN_STEP_FDS;
 	if (listen_lift(r, tmp) != 0)
 		goto fail;

@@ -40,6 +40,9 @@ struct spawn_req {
 	const struct rlimit *nofile; /* borrowed: the child's, or NULL */
 	const int *listen;	  /* borrowed: nlisten sockets, become 3.. */
 	int nlisten;		  /* at most CFG_LISTEN_MAX */
+	const int *cgroup;	  /* borrowed: ncgroup fds of cgroup.procs
+				     files the child joins first */
+	int ncgroup;
 };
 
 #define SPAWN_PID_ENV_MAX 12 /* a pid in decimal, and its NUL */
@@ -51,11 +54,12 @@ enum {
 	SPAWN_STEP_DIR,
 	SPAWN_STEP_USER,
 	SPAWN_STEP_FDS,
+	SPAWN_STEP_CGROUP,
 };
 
 /*
- * Starts r. The child gets its own process group, an empty signal mask,
- * default dispositions for the signals in r->reset, r's umask, user, then
+ * Starts r. The child joins r->cgroup, gets its own process group, an
+ * empty signal mask, default dispositions for the signals in r->reset, r's umask, user, then
  * directory (entered as that user), fds 0-2, r->listen as 3, 4, ... (and
  * its own pid in r->pid_env), and no other fd; then it execs. Returns SUP_OK with *pid
  * when a process exists: if its setup or exec failed, *exec_errno says why

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "common/strmap.h"
 #include "common/rundir.h"
 #include "engine.h"
@@ -139,6 +140,7 @@ struct supd {
 	struct supd_node **health_nodes; /* likewise, with a health probe
 					  * (health.c) */
 	int nhealth;
+	struct cgroups cg;	  /* its children's cgroups (cgroup.c) */
 };
 
 #endif

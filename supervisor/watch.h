@@ -11,7 +11,8 @@
 struct supd;
 
 enum watch_source { SRC_SIGNAL = 1, SRC_TIMER, SRC_NOTIFY, SRC_CTL, SRC_PIDFD,
-	SRC_GHOST, SRC_EVENTS, SRC_EVENTS_SUBS, SRC_HTTP, SRC_PROBE, SRC_HOLDER };
+	SRC_GHOST, SRC_EVENTS, SRC_EVENTS_SUBS, SRC_HTTP, SRC_PROBE,
+	SRC_HOLDER, SRC_CGROUP };
 /* Adds fd to the loop; index says which node or ghost it is about.
  * SUP_ESYS | errno when epoll refuses it. */
 sup_err watch_add(struct supd *d, int fd, enum watch_source src, int index);

@@ -408,6 +408,21 @@ t_restarts(struct t_env *e, const char *name)
 	return r;
 }
 
+const char *
+t_last_reason(struct t_env *e, const char *name)
+{
+	static __thread char buf[400];
+	json_t *s = t_status(e), *x;
+
+	buf[0] = '\0';
+	x = s != NULL ? json_object_get(t_kid(s, name), "last_exit") : NULL;
+	if (json_is_object(x))
+		snprintf(buf, sizeof(buf), "%s", json_string_value(
+		    json_object_get(x, "reason")));
+	json_decref(s);
+	return buf;
+}
+
 int
 t_history_count(struct t_env *e, const char *name, const char *event)
 {

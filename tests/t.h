@@ -123,6 +123,9 @@ json_t *t_kid(json_t *status, const char *name);
 pid_t t_pid(struct t_env *e, const char *name);
 const char *t_state(struct t_env *e, const char *name);
 long t_restarts(struct t_env *e, const char *name);
+/* The reason of name's last exit in status ("" when none). A buffer of
+ * the calling thread, valid until its next call. */
+const char *t_last_reason(struct t_env *e, const char *name);
 /* How many events of that kind ("start", "restart", "exit", "stop"...)
  * the history holds for name (supctl history NAME --json); -1 when it
  * cannot be read. What happened is checked there, not in supd's log. */

@@ -44,22 +44,6 @@ kid_str(const char *name, const char *key)
 	return buf;
 }
 
-/* The reason of name's last exit in status ("" when none). */
-static const char *
-last_reason(const char *name)
-{
-	static char buf[400];
-	json_t *s = t_status(&env), *x;
-
-	buf[0] = '\0';
-	x = s != NULL ? json_object_get(t_kid(s, name), "last_exit") : NULL;
-	if (json_is_object(x))
-		snprintf(buf, sizeof(buf), "%s", json_string_value(
-		    json_object_get(x, "reason")));
-	json_decref(s);
-	return buf;
-}
-
 /* restarts_by_reason[why] of name, -1 when unknown. */
 static long
 restarts_by(const char *name, const char *why)
@@ -191,9 +175,10 @@ Test(health, a_failing_probe_restarts_the_child_with_its_last_line)
 	    "health check failed: db down") >= 1, T_WAIT_MS));
 	cr_assert(T_WAIT(t_pid(&env, "db") > 0 && t_pid(&env, "db") != p0,
 	    T_WAIT_MS));
-	cr_assert(T_WAIT(strstr(last_reason("db"), "health check failed") !=
-	    NULL, T_WAIT_MS));
-	cr_assert_str_eq(last_reason("db"), "health check failed: db down");
+	cr_assert(T_WAIT(strstr(t_last_reason(&env, "db"),
+	    "health check failed") != NULL, T_WAIT_MS));
+	cr_assert_str_eq(t_last_reason(&env, "db"),
+	    "health check failed: db down");
 	cr_assert_geq(restarts_by("db", "health"), 1);
 }
 

@@ -294,7 +294,7 @@ static const struct field {
 	CF(on_give_up, K_GIVE_UP), CF(durability, K_DURABILITY),
 	CF(ngroups, K_INT), CF(nworkers, K_INT), CF(nitems, K_INT),
 	CF(items, K_ITEMS), CF(workers, K_WORKERS),
-	CF(http_on, K_BOOL), CF(http, K_HOSTPORT),
+	CF(http_on, K_BOOL), CF(http, K_HOSTPORT), CF(cgroups_off, K_BOOL),
 
 	GF(name, K_STR), GF(line, K_INT), GF(parent, K_GROUP),
 	GF(strategy, K_STRATEGY), GF(intensity, K_INT), GF(period_ms, K_MS),
@@ -315,7 +315,8 @@ static const struct field {
 	WF(watchdog_ms, K_MS), WF(health, K_STR), WF(health_argv, K_ARGV),
 	WF(health_path, K_STR), WF(health_interval_ms, K_MS),
 	WF(health_timeout_ms, K_MS), WF(health_start_period_ms, K_MS),
-	WF(health_retries, K_INT),
+	WF(health_retries, K_INT), WF(memory_max, K_I64),
+	WF(memory_restart, K_I64), WF(pids_max, K_INT),
 #undef CF
 #undef GF
 #undef WF
@@ -674,6 +675,14 @@ static const struct ok_row accepted[] = {
 	    "w.health_path = /bin/sh", "w.health_interval_ms = 30000",
 	    "w.health_timeout_ms = 2000", "w.health_retries = 5",
 	    "w.health_start_period_ms = 60000", "w.ready = none"}},
+	{"cgroup_limits_are_off_by_default_and_cgroups_auto", W, .want = {
+	    "cgroups_off = false", "w.memory_max = 0", "w.memory_restart = 0",
+	    "w.pids_max = 0"}},
+	{"cgroup_limits_take_sizes_and_a_count",
+	    "[supervisor]\ncgroups = off\n[worker w]\ncommand = /bin/true\n"
+	    "memory_max = 512M\nmemory_restart = 400M\npids_max = 100\n",
+	    .want = {"cgroups_off = true", "w.memory_max = 536870912",
+	    "w.memory_restart = 419430400", "w.pids_max = 100"}},
 	{"a_health_program_is_looked_up_in_path_like_a_command",
 	    W "health = true\n", .want = {"w.health_path != true"},
 	    .flags = SYS},
@@ -1239,6 +1248,19 @@ static const struct bad_row refused[] = {
 	    ONE(3, NULL, "[worker w] tunes a health check", "health = ")},
 	{"health_keys_belong_to_workers", "[group g]\nhealth = /bin/true\n",
 	    ONE(2, "health", "not allowed in [group g]")},
+	{"memory_max_is_a_size_larger_than_0#1", W "memory_max = 0\n",
+	    ONE(3, "memory_max", "\"0\" is not a size larger than 0")},
+	{"memory_max_is_a_size_larger_than_0#2", W "memory_max = 1.5G\n",
+	    ONE(3, "memory_max", "like 512M")},
+	{"pids_max_is_a_count_from_1", W "pids_max = 0\n",
+	    ONE(3, "pids_max", "from 1 to")},
+	{"memory_restart_must_be_below_memory_max",
+	    W "memory_max = 100M\nmemory_restart = 100M\n",
+	    ONE(4, "memory_restart", "[worker w]: must be below memory_max")},
+	{"cgroups_is_auto_or_off", "[supervisor]\ncgroups = yes\n",
+	    ONE(2, "cgroups", "\"yes\" is not one of auto, off")},
+	{"cgroup_limits_belong_to_workers", "[group g]\npids_max = 5\n",
+	    ONE(2, "pids_max", "not allowed in [group g]")},
 	{"a_size_past_the_largest_is_refused_not_wrapped#1",
 	    W "log_max_size = 17179869184G\n",
 	    ONE(3, "log_max_size", "larger than the largest size")},
