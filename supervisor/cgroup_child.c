@@ -296,6 +296,24 @@ cgroup_memory_reason(const struct supd_node *n, char *buf, size_t len)
 
 /* --- the child's cgroup ----------------------------------------------- */
 
+/*
+ * Without its cgroup a child with no limit set runs all the same, as it
+ * would on a machine without cgroups (supd out of descriptors goes on:
+ * DESIGN.md section 4), and supd says so; one with a limit does not
+ * start without it.
+ */
+static int
+prepare_failed(struct supd_node *n, const char *why)
+{
+	const struct cfg_worker *w = n->w;
+
+	if (w->memory_max > 0 || w->memory_restart > 0 || w->pids_max > 0)
+		return -1;
+	log_warn("%s: %s; it runs outside any cgroup of its own (a process "
+	    "that leaves its process group outlives it)", n->name, why);
+	return 0;
+}
+
 int
 cgroup_child_prepare(struct supd *d, struct supd_node *n,
     int fds[CGROUP_JOIN_MAX], char *why, size_t len)
@@ -308,7 +326,7 @@ cgroup_child_prepare(struct supd *d, struct supd_node *n,
 	if (!dirs_open(d, n, true)) {
 		snprintf(why, len, "cannot make its cgroup %s/%s: %s",
 		    d->cg.path, n->name, strerror(errno));
-		return -1;
+		return prepare_failed(n, why);
 	}
 	/* A restart joins the cgroup its predecessor left, limits set. */
 	if (fresh) {
@@ -324,7 +342,7 @@ cgroup_child_prepare(struct supd *d, struct supd_node *n,
 			    "%s", d->cg.path, n->name, strerror(errno));
 			while (k > 0)
 				close(fds[--k]);
-			return -1;
+			return prepare_failed(n, why);
 		}
 		k++;
 	}
