@@ -109,9 +109,20 @@ sup_err ipc_client_open(const char *path, int64_t peer_uid,
     ipc_client **out);
 void ipc_client_close(ipc_client *c);
 /*
+ * Tells c that a new server listens on ipc://path (a worker restarted):
+ * unless a connection is up already, c dials it now instead of at the
+ * end of nng's reconnect back-off. Never blocks on the peer.
+ */
+sup_err ipc_client_redial(ipc_client *c, const char *path);
+/* Whether c has a connection up now (a call goes out at once). */
+bool ipc_client_connected(ipc_client *c);
+/*
  * One call on c, as ipc_call(). SUP_EDOWN when the connection the request
  * went out on closed before the reply came (the peer died): the request
- * is never sent again.
+ * is never sent again. SUP_EBUSY when no connection was up and none came
+ * within 2 ms: the request was not sent; the caller may see whether its
+ * server is dead (nng would reach a new one only at its next try) and
+ * call again.
  */
 sup_err ipc_client_call(ipc_client *c, const void *req, size_t len,
     void **reply, size_t *rlen, int64_t timeout_ms);

@@ -258,7 +258,10 @@ call_exchange(nng_socket s, const void *req, size_t len, void **reply,
 
 struct ipc_client {
 	nng_socket sock;
-	int64_t peer_uid; /* the server must run as this uid; -1: any */
+	nng_dialer d;	   /* the dialer of now (ipc_client_redial) */
+	int64_t peer_uid;  /* the server must run as this uid; -1: any */
+	atomic_uint up;	   /* the id of the connection up now; 0: none */
+	pthread_mutex_t mu; /* one redial at a time */
 };
 
 /*
@@ -278,21 +281,48 @@ client_pipe_check(nng_pipe p, nng_pipe_ev ev, void *arg)
 		nng_pipe_close(p);
 }
 
-/*
- * check: the client whose peer uid a connection must have, or NULL (a
- * one-shot call). A one-shot call redials every few milliseconds: it is
- * short-lived, and its server may be coming back (supd re-executing); a
- * long-lived client backs off to 200 ms, not to spin on a worker that
- * stays down.
- */
+/* nng's thread: which connection is up, for ipc_client_redial(). */
+static void
+client_pipe_track(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ipc_client *c = arg;
+	unsigned id = (unsigned)nng_pipe_id(p);
+
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_store(&c->up, id);
+	else
+		atomic_compare_exchange_strong(&c->up, &id, 0);
+}
+
+/* Dials ipc://path on s; the dialer into *d (may be NULL). */
 static sup_err
-req_socket(const char *path, nng_socket *s, ipc_client *check)
+client_dial(nng_socket s, const char *path, nng_dialer *d)
 {
 	char url[256 + 8];
 	int rv;
 
 	if ((size_t)snprintf(url, sizeof(url), "ipc://%s", path) >= sizeof(url))
 		return SUP_ETOOBIG;
+	/* Non-blocking dial: a server not there yet is retried until the
+	 * deadline instead of failing at once. */
+	if ((rv = nng_dial(s, url, d, NNG_FLAG_NONBLOCK)) != 0)
+		return SUP_EIPC | rv;
+	return SUP_OK;
+}
+
+/*
+ * check: the client whose peer uid a connection must have, or NULL (a
+ * one-shot call). A one-shot call redials every few milliseconds: it is
+ * short-lived, and its server may be coming back (supd re-executing); a
+ * long-lived client backs off to 200 ms, not to spin on a worker that
+ * stays down (ipc_client_redial() dials at once when it is back).
+ */
+static sup_err
+req_socket(const char *path, nng_socket *s, ipc_client *check)
+{
+	sup_err e;
+	int rv;
+
 	if ((rv = nng_req0_open(s)) != 0)
 		return SUP_EIPC | rv;
 	/* Never resend: a call must not run twice (DESIGN.md section 8). */
@@ -300,16 +330,18 @@ req_socket(const char *path, nng_socket *s, ipc_client *check)
 	nng_socket_set_ms(*s, NNG_OPT_RECONNMINT, 2);
 	nng_socket_set_ms(*s, NNG_OPT_RECONNMAXT, check != NULL ? 200 : 5);
 	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 64u << 20);
-	if (check != NULL)
+	if (check != NULL) {
 		nng_pipe_notify(*s, NNG_PIPE_EV_ADD_PRE, client_pipe_check,
 		    check);
-	/* Non-blocking dial: a server not there yet is retried until the
-	 * deadline instead of failing at once. */
-	if ((rv = nng_dial(*s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
-		nng_close(*s);
-		return SUP_EIPC | rv;
+		nng_pipe_notify(*s, NNG_PIPE_EV_ADD_POST, client_pipe_track,
+		    check);
+		nng_pipe_notify(*s, NNG_PIPE_EV_REM_POST, client_pipe_track,
+		    check);
 	}
-	return SUP_OK;
+	if ((e = client_dial(*s, path, check != NULL ? &check->d : NULL)) !=
+	    SUP_OK)
+		nng_close(*s);
+	return e;
 }
 
 sup_err
@@ -321,12 +353,42 @@ ipc_client_open(const char *path, int64_t peer_uid, ipc_client **out)
 	if (c == NULL)
 		return SUP_ENOMEM;
 	c->peer_uid = peer_uid;
+	pthread_mutex_init(&c->mu, NULL);
 	if ((e = req_socket(path, &c->sock, c)) != SUP_OK) {
+		pthread_mutex_destroy(&c->mu);
 		free(c);
 		return e;
 	}
 	*out = c;
 	return SUP_OK;
+}
+
+bool
+ipc_client_connected(ipc_client *c)
+{
+	return atomic_load(&c->up) != 0;
+}
+
+/*
+ * nng redials a server that went away on its own, backing off: 2 ms, then
+ * up to 4, 8, 16 ... 200 ms between tries. A worker restarted by supd is
+ * back a few ms after its death, in the middle of a back-off; when the
+ * caller knows the new server listens, a new dialer connects now. Done
+ * only while no connection is up: one that nng made to the new server
+ * may already carry a call.
+ */
+sup_err
+ipc_client_redial(ipc_client *c, const char *path)
+{
+	sup_err e = SUP_OK;
+
+	pthread_mutex_lock(&c->mu);
+	if (atomic_load(&c->up) == 0) {
+		nng_dialer_close(c->d);
+		e = client_dial(c->sock, path, &c->d);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return e;
 }
 
 void
@@ -336,8 +398,10 @@ ipc_client_close(ipc_client *c)
 		return;
 	/* A close still stuck may yet call client_pipe_check(c): c then
 	 * stays, like the socket, to the process's exit. */
-	if (ipc_close_bounded(c->sock))
+	if (ipc_close_bounded(c->sock)) {
+		pthread_mutex_destroy(&c->mu);
 		free(c);
+	}
 }
 
 static sup_err
@@ -364,11 +428,16 @@ ctx_io(nng_ctx ctx, nng_aio *aio, bool send, nng_duration t)
 	return nng_aio_result(aio);
 }
 
+/* Without a connection, how long a request waits for one before the
+ * caller is told to look again (ipc.h). */
+#define UNSENT_MS 2
+
 sup_err
 ipc_client_call(ipc_client *c, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
 {
 	bool forever = timeout_ms >= INT32_MAX;
+	bool unsent = !ipc_client_connected(c) && timeout_ms > UNSENT_MS;
 	nng_duration t = forever ? NNG_DURATION_INFINITE
 				 : (nng_duration)timeout_ms;
 	nng_time end = nng_clock() + (nng_time)(forever ? 0 : timeout_ms);
@@ -387,8 +456,9 @@ ipc_client_call(ipc_client *c, const void *req, size_t len, void **reply,
 		goto out;
 	}
 	nng_aio_set_msg(aio, m);
-	if ((rv = ctx_io(ctx, aio, true, t)) != 0) {
-		e = recv_err(rv); /* m is still ours: freed below */
+	if ((rv = ctx_io(ctx, aio, true, unsent ? UNSENT_MS : t)) != 0) {
+		/* m is still ours: freed below, never sent. */
+		e = unsent && rv == NNG_ETIMEDOUT ? SUP_EBUSY : recv_err(rv);
 		goto out;
 	}
 	m = NULL;

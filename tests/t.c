@@ -772,6 +772,29 @@ t_procs_with_env(const char *kv, pid_t *out, int cap)
 }
 
 pid_t
+t_spawn_io(char *const argv[], int *to, int *from)
+{
+	int in[2], out[2];
+	pid_t p;
+
+	cr_assert(pipe(in) == 0 && pipe(out) == 0);
+	cr_assert((p = fork()) >= 0);
+	if (p == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*to = in[1];
+	*from = out[0];
+	return p;
+}
+
+pid_t
 t_ctl_bg(struct t_env *e, const char *verb, const char *name)
 {
 	pid_t p = fork();

@@ -111,6 +111,9 @@ const char *t_ctl_line(struct t_env *e, ...) __attribute__((sentinel));
 pid_t t_ctl_bg(struct t_env *e, const char *verb, const char *name);
 /* Runs any program; same captures. */
 int t_run(char **out, char **err, char *const argv[]);
+/* Starts a program in the background, talking to it through pipes: *to
+ * writes its stdin, *from reads its stdout. Its pid, to waitpid() for. */
+pid_t t_spawn_io(char *const argv[], int *to, int *from);
 
 /* supctl status --json, parsed; NULL if supd did not answer (then
  * t_status_err says what supctl said). */

@@ -5,10 +5,14 @@
  *
  * The registry is each worker's own database (RUN/state/NAME.db): its pid,
  * endpoint and status, read without going through supd. Connections are
- * kept per name; nng redials 2 ms after a worker restarts. A worker whose
- * registered pid is gone is given RESTART_GRACE_MS to be back (a first
- * restart takes milliseconds: `kill -9` then a call just works); then the
- * call fails (SUP_EDOWN) instead of waiting out its timeout.
+ * kept per name. A worker whose registered pid is gone is given
+ * RESTART_GRACE_MS to be back (a first restart takes milliseconds:
+ * `kill -9` then a call just works), woken by the registry's change
+ * (regwatch.c), and its new process is dialled at once; then the call
+ * fails (SUP_EDOWN) instead of waiting out its timeout. A request that
+ * finds no connection up is not left to nng's reconnect back-off: it
+ * comes back unsent after 2 ms (ipc.h) and its worker is looked at again,
+ * so a call made in the instant a worker dies reaches the next one too.
  *
  * A client is a run dir and its connections, under its own mutex: two
  * clients never share a connection, so one process talks to two trees
@@ -46,11 +50,18 @@ struct conn {
 	struct conn *next;
 };
 
+/* inotify descriptors a client keeps for its waits (regwatch.c): one
+ * per thread waiting at once, up to this many kept. */
+#define WATCH_KEEP 4
+
 struct sup_client {
-	pthread_mutex_t mu;	/* guards run_dir (until set) and conns */
+	pthread_mutex_t mu;	/* guards run_dir (until set), conns and
+				 * watch_fds */
 	char run_dir[PATH_MAX];	/* absolute; "" for the default client
 				 * until its first use */
 	struct conn *conns;	/* owned */
+	int watch_fds[WATCH_KEEP]; /* owned: free for a wait */
+	int nwatch_fds;
 };
 
 /* The default tree's client: sup_call() and its kind, and NULL given as
@@ -120,6 +131,8 @@ sup_client_close(sup_client *c)
 		ipc_client_close(k->c);
 		free(k);
 	}
+	while (c->nwatch_fds > 0)
+		close(c->watch_fds[--c->nwatch_fds]);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
@@ -347,14 +360,23 @@ frame_call(ipc_client *c, int type, const void *req, size_t len,
 	return failed ? SUP_EFAILED : SUP_OK;
 }
 
-/* c's kept connection, if its worker's pid still lives. Under c->mu. */
+/*
+ * c's kept connection, if its worker's pid still lives. Without a
+ * connection up, a pid that still answers signals may be its dead
+ * worker's, not reaped yet: its start time and state say (the /proc read
+ * only then, not on every call). Under c->mu.
+ */
 static struct conn *
 conn_alive(sup_client *c, const char *name)
 {
-	for (struct conn *k = c->conns; k != NULL; k = k->next)
-		if (strcmp(k->name, name) == 0)
-			return k->pid > 0 && (sig_proc(k->pid, 0) == 0 ||
-			    errno != ESRCH) ? k : NULL;
+	for (struct conn *k = c->conns; k != NULL; k = k->next) {
+		if (strcmp(k->name, name) != 0)
+			continue;
+		if (k->pid <= 0 || (sig_proc(k->pid, 0) != 0 && errno == ESRCH))
+			return NULL;
+		return ipc_client_connected(k->c) ||
+		    same_process(k->pid, k->start) ? k : NULL;
+	}
 	return NULL;
 }
 
@@ -364,18 +386,61 @@ ms_now(void)
 	return clk_mono_ns() / 1000000;
 }
 
-/* lookup, waiting a little for a worker that is being restarted. */
+/* One of c's inotify descriptors for a wait, or -1. */
+static int
+watch_fd_take(sup_client *c)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->nwatch_fds > 0)
+		fd = c->watch_fds[--c->nwatch_fds];
+	pthread_mutex_unlock(&c->mu);
+	return fd >= 0 ? fd : wrk_watch_fd_new();
+}
+
+static void
+watch_fd_give(sup_client *c, int fd)
+{
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (c->nwatch_fds < WATCH_KEEP) {
+		c->watch_fds[c->nwatch_fds++] = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* lookup, waiting a little for a worker that is being restarted, woken
+ * by the registry's writes. */
 static sup_err
 lookup_alive(sup_client *c, const char *name, struct sup_where *where,
     int64_t *start, uid_t *owner, int64_t timeout_ms)
 {
 	int64_t end = ms_now() + (timeout_ms < RESTART_GRACE_MS ? timeout_ms
 								: RESTART_GRACE_MS);
+	bool written = false, watched = false;
+	int fd = -1, wd = -1;
 	sup_err e;
 
 	while ((e = lookup(c, name, where, start, owner)) == SUP_EDOWN &&
-	    ms_now() < end)
-		usleep(1000); /* a restart takes a few ms: be there soon after */
+	    ms_now() < end) {
+		/* Watched from before the lookup that follows: an entry
+		 * written in between still wakes us. */
+		if (!watched) {
+			watched = true;
+			fd = watch_fd_take(c);
+			if ((wd = wrk_registry_watch(c, name, fd)) >= 0)
+				continue;
+		}
+		written = wrk_registry_wait(wd >= 0 ? fd : -1, name,
+		    end - ms_now(), written);
+	}
+	wrk_registry_unwatch(fd, wd);
+	watch_fd_give(c, fd);
 	return e;
 }
 
@@ -400,8 +465,12 @@ conn_for(sup_client *c, const char *name, int64_t deadline,
 		    deadline - ms_now())) != SUP_OK)
 			return e;
 		pthread_mutex_lock(&c->mu);
-		if ((k = conn_get(c, name, &where, owner, &e)) != NULL) {
-			k->pid = where.pid; /* a new process: a new listener */
+		if ((k = conn_get(c, name, &where, owner, &e)) != NULL &&
+		    (k->pid != where.pid || k->start != start)) {
+			/* A new process: a new listener, dialled now. */
+			if (k->pid != 0)
+				ipc_client_redial(k->c, where.endpoint + 6);
+			k->pid = where.pid;
 			k->start = start;
 		}
 		pthread_mutex_unlock(&c->mu);
@@ -429,12 +498,19 @@ call(sup_client *c, const char *name, int type, const void *req,
 	/* timeout_ms bounds the whole call: lookup, exchange. */
 	deadline = timeout_ms > INT64_MAX / 2 ? INT64_MAX /* no limit */
 					      : ms_now() + timeout_ms;
-	if ((e = conn_for(wrk_client(c), name, deadline, &k)) != SUP_OK)
-		return e;
-	if (deadline - ms_now() <= 0)
-		return SUP_ETIMEDOUT;
-	return frame_call(k->c, type, req, len, reply, rlen,
-	    deadline - ms_now());
+	do {
+		/* SUP_EBUSY: not sent, no connection up; its worker may have
+		 * died just now: looked at again, and its next process
+		 * dialled when the registry names one. */
+		if ((e = conn_for(wrk_client(c), name, deadline, &k)) !=
+		    SUP_OK)
+			return e;
+		if (deadline - ms_now() <= 0)
+			return SUP_ETIMEDOUT;
+		e = frame_call(k->c, type, req, len, reply, rlen,
+		    deadline - ms_now());
+	} while (e == SUP_EBUSY);
+	return e;
 }
 
 SUP_API sup_err

@@ -211,6 +211,21 @@ sup_err wrk_pool_path(sup_client *c, const char *pool, char *buf,
 struct stat;
 sup_err wrk_registry_stat(const char *path, struct stat *st);
 
+/* --- regwatch.c --- */
+/* A new inotify descriptor for the waits below, or -1. Its close can
+ * block for milliseconds: keep it (client.c does, per client). */
+int wrk_watch_fd_new(void);
+/* Watches name's registry (in c's tree) on fd: a watch descriptor for
+ * wrk_registry_unwatch(), or -1 when it cannot be had. */
+int wrk_registry_watch(sup_client *c, const char *name, int fd);
+void wrk_registry_unwatch(int fd, int wd);
+/* Waits until name's registry may have changed, at most ms and never
+ * long (the caller reads it again); fd -1: a millisecond. after_write:
+ * the last wait ended on a write (a commit may still be going on).
+ * Returns whether a write to the registry ended this wait. */
+bool wrk_registry_wait(int fd, const char *name, int64_t ms,
+    bool after_write);
+
 /* --- reply.c --- */
 struct ipc_req;
 /* A call's handle, on the list of calls not answered yet; NULL: no memory. */

@@ -18,6 +18,13 @@
  *                                     NAME's pid and counter); then closes
  *                                     the first client and calls NAME of
  *                                     RUN2 again: "after-close GET2"
+ *   t-client RUN switches NAME MSG MS  as call, then "switches N": the
+ *                                     voluntary context switches of the
+ *                                     calling thread during the call (its
+ *                                     wake-ups while it waited)
+ *   t-client RUN serve NAME           one kept client: for each line "MS"
+ *                                     on stdin, a "get" call to NAME with
+ *                                     that timeout, printed as call prints
  *   t-client RUN dblock NAME          holds the write lock of NAME's
  *                                     database until its stdin closes;
  *                                     prints "locked" once it has it (a
@@ -29,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +70,24 @@ one(const char *name, const char *msg, long timeout)
 	printf(" %lldms\n", ms_now() - t0);
 	fflush(stdout);
 	free(r);
+}
+
+static long
+switches(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : -1;
+}
+
+static int
+serve(const char *name)
+{
+	char line[32];
+
+	while (fgets(line, sizeof(line), stdin) != NULL)
+		one(name, "get", atol(line));
+	return 0;
 }
 
 static int
@@ -240,6 +266,14 @@ run(int argc, char **argv)
 		one(argv[3], argv[4], atol(argv[5]));
 		return 0;
 	}
+	if (strcmp(argv[2], "switches") == 0 && argc == 6) {
+		long before = switches();
+		one(argv[3], argv[4], atol(argv[5]));
+		printf("switches %ld\n", switches() - before);
+		return 0;
+	}
+	if (strcmp(argv[2], "serve") == 0)
+		return serve(argv[3]);
 	if (strcmp(argv[2], "tget") == 0 && argc == 5)
 		return tget(argv[3], argv[4]);
 	if (strcmp(argv[2], "mcall") == 0 && argc == 5)

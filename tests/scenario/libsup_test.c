@@ -189,26 +189,14 @@ Test(scenario_libsup, state_comes_back_from_the_checkpoint_after_kill_9)
 static pid_t
 lock_hold(int *release)
 {
-	int to[2], from[2];
+	char *argv[] = {T_HELPER("t-client"), env.run, "dblock", "w", NULL};
 	char buf[16] = "";
-	pid_t p;
+	int from;
+	pid_t p = t_spawn_io(argv, release, &from);
 
-	cr_assert(pipe(to) == 0 && pipe(from) == 0);
-	if ((p = fork()) == 0) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		close(to[1]);
-		close(from[0]);
-		execl(T_HELPER("t-client"), "t-client", env.run, "dblock", "w",
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	cr_assert(read(from[0], buf, sizeof(buf) - 1) > 0);
+	cr_assert(read(from, buf, sizeof(buf) - 1) > 0);
 	cr_assert_str_eq(buf, "locked\n");
-	close(from[0]);
-	*release = to[1];
+	close(from);
 	return p;
 }
 
