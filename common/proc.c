@@ -140,6 +140,37 @@ proc_fd_count(void)
 	return n - 1; /* the directory's own fd */
 }
 
+#define NOFILE_CAP (1u << 20)
+
+void
+proc_nofile_raise(struct rlimit *was)
+{
+	struct rlimit r, want;
+	unsigned long nr_open = 0;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+		return;
+	if (was != NULL)
+		*was = r;
+	if ((f = fopen("/proc/sys/fs/nr_open", "re")) != NULL) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open > NOFILE_CAP)
+		nr_open = NOFILE_CAP;
+	want = r;
+	if (nr_open > r.rlim_max) {
+		want.rlim_cur = want.rlim_max = nr_open;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	want = r;
+	want.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &want);
+}
+
 bool
 proc_has_uid(pid_t pid, uid_t uid)
 {

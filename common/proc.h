@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "sup/err.h"
@@ -58,5 +59,14 @@ long long proc_rss_kb(pid_t pid);
 /* How many fds the calling process has open (/proc/self/fd, less the
  * one that reads it), or -1. */
 long proc_fd_count(void);
+
+/*
+ * Raises RLIMIT_NOFILE for a process that holds a descriptor or more per
+ * child (supd, the log holder, supctl logs -f): the soft limit to the
+ * hard one, and, where allowed (root), both to the kernel's nr_open
+ * (capped at 2^20), as systemd does for its services. The limit as it was
+ * into *was when not NULL (what children get back).
+ */
+void proc_nofile_raise(struct rlimit *was);
 
 #endif

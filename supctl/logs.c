@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/proc.h"
 #include "common/rundir.h"
 #include "common/suggest.h"
 #include "common/utf8.h"
@@ -265,18 +266,6 @@ log_exists(int dir, const char *name, bool *single, bool *bad)
 	return *single || found;
 }
 
-/* One fd per log, and per log followed: take the whole hard limit. */
-static void
-fd_limit_raise(void)
-{
-	struct rlimit r;
-
-	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-		r.rlim_cur = r.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &r);
-	}
-}
-
 int
 verb_logs(struct ctl_opts *o, int argc, char **argv)
 {
@@ -307,7 +296,7 @@ verb_logs(struct ctl_opts *o, int argc, char **argv)
 		if (!single)
 			out.prefix = true; /* a pool: its instances' */
 	}
-	fd_limit_raise();
+	proc_nofile_raise(NULL);
 	if (o->follow && (f = log_follow_new(dir, &sel, &out)) == NULL) {
 		ctl_say("cannot follow %s/log: %s", o->run_dir,
 		    strerror(errno));

@@ -68,8 +68,8 @@ void cgroup_child_release(struct supd *d, struct supd_node *n);
 void cgroup_child_free(struct supd *d, struct supd_node *n);
 
 /* n's cgroup memory in bytes and CPU in microseconds; -1 when unknown. */
-long long cgroup_child_memory(const struct supd_node *n);
-long long cgroup_child_cpu_usec(const struct supd_node *n);
+void cgroup_child_usage(struct supd *d, struct supd_node *n, int64_t now,
+    int64_t ttl_ns, long long *mem, long long *cpu);
 
 /* The v1 threshold eventfd of d->nodes[index] fired. */
 void cgroup_memory_event(struct supd *d, int index);

@@ -33,12 +33,16 @@
 enum { H_V2, H_MEM, H_PIDS, H_N };
 
 struct cgchild {
-	int dir[H_N];		/* its cgroup in each hierarchy, or -1 */
+	int dir[H_N];		/* its cgroup in each hierarchy, open for one
+				 * operation (dirs_open to dirs_close), or -1:
+				 * 10,000 children would hold 30,000 fds */
 	int evfd;		/* v1 memory_restart threshold; -1: none */
 	int64_t armed;		/* the threshold evfd is armed at */
 	int64_t due_ns;		/* v2: next read of memory.current, or 0 */
 	long long over;		/* the usage that restarted it */
 	int64_t over_limit;	/* the memory_restart it was over */
+	long long mem, cpu;	/* as read at read_ns, for a big status */
+	int64_t read_ns;
 };
 
 #define POLL_NS (1000 * CLK_NS_PER_MS)
@@ -74,6 +78,16 @@ dirs_open(struct supd *d, struct supd_node *n, bool make)
 		    make)) < 0)
 			return false;
 	return true;
+}
+
+static void
+dirs_close(struct cgchild *c)
+{
+	for (int h = 0; c != NULL && h < H_N; h++)
+		if (c->dir[h] >= 0) {
+			close(c->dir[h]);
+			c->dir[h] = -1;
+		}
 }
 
 /* --- limits ------------------------------------------------------------ */
@@ -179,12 +193,17 @@ threshold_arm(struct supd *d, struct supd_node *n)
 		close(ufd);
 }
 
+/* A number from n's cgroup file in hierarchy h (after key, if any), or
+ * -1: reached from the hierarchy's base, no descriptor kept. */
 static long long
-read_ll(int dir, const char *file, const char *key)
+read_ll(struct supd *d, const struct supd_node *n, int h, const char *file,
+    const char *key)
 {
-	char buf[1024], *p = buf;
+	char buf[1024], path[CFG_NAME_MAX + 64], *p = buf;
 
-	if (dir < 0 || cgroup_file_read(dir, file, buf, sizeof(buf)) <= 0)
+	snprintf(path, sizeof(path), "%s/%s", n->name, file);
+	if (n->cg == NULL || base_of(d, h) < 0 ||
+	    cgroup_file_read(base_of(d, h), path, buf, sizeof(buf)) <= 0)
 		return -1;
 	if (key != NULL) {
 		size_t k = strlen(key);
@@ -199,29 +218,37 @@ read_ll(int dir, const char *file, const char *key)
 	return strtoll(p, NULL, 10);
 }
 
-long long
-cgroup_child_memory(const struct supd_node *n)
+static long long
+memory_read(struct supd *d, const struct supd_node *n)
 {
-	if (n->cg == NULL)
-		return -1;
-	if (n->cg->dir[H_MEM] >= 0)
-		return read_ll(n->cg->dir[H_MEM], "memory.usage_in_bytes",
-		    NULL);
-	return read_ll(n->cg->dir[H_V2], "memory.current", NULL);
+	if (base_of(d, H_MEM) >= 0)
+		return read_ll(d, n, H_MEM, "memory.usage_in_bytes", NULL);
+	return read_ll(d, n, H_V2, "memory.current", NULL);
 }
 
-long long
-cgroup_child_cpu_usec(const struct supd_node *n)
+void
+cgroup_child_usage(struct supd *d, struct supd_node *n, int64_t now,
+    int64_t ttl_ns, long long *mem, long long *cpu)
 {
-	return n->cg == NULL ? -1 : read_ll(n->cg->dir[H_V2], "cpu.stat",
-	    "usage_usec");
+	struct cgchild *c = n->cg;
+
+	*mem = *cpu = -1;
+	if (c == NULL)
+		return;
+	if (ttl_ns <= 0 || c->read_ns == 0 || now - c->read_ns >= ttl_ns) {
+		c->mem = memory_read(d, n);
+		c->cpu = read_ll(d, n, H_V2, "cpu.stat", "usage_usec");
+		c->read_ns = now;
+	}
+	*mem = c->mem;
+	*cpu = c->cpu;
 }
 
 /* A running child over its memory_restart is hung. */
 static void
 memory_check(struct supd *d, struct supd_node *n)
 {
-	long long used = cgroup_child_memory(n);
+	long long used = memory_read(d, n);
 
 	if (n->pid <= 0 || n->state != NS_RUNNING || n->hung != HUNG_NOT ||
 	    n->w->memory_restart <= 0 || used <= n->w->memory_restart)
@@ -326,6 +353,7 @@ cgroup_child_prepare(struct supd *d, struct supd_node *n,
 	if (!dirs_open(d, n, true)) {
 		snprintf(why, len, "cannot make its cgroup %s/%s: %s",
 		    d->cg.path, n->name, strerror(errno));
+		dirs_close(n->cg);
 		return prepare_failed(n, why);
 	}
 	/* A restart joins the cgroup its predecessor left, limits set. */
@@ -342,10 +370,12 @@ cgroup_child_prepare(struct supd *d, struct supd_node *n,
 			    "%s", d->cg.path, n->name, strerror(errno));
 			while (k > 0)
 				close(fds[--k]);
+			dirs_close(n->cg);
 			return prepare_failed(n, why);
 		}
 		k++;
 	}
+	dirs_close(n->cg);
 	return k;
 }
 
@@ -355,12 +385,13 @@ cgroup_child_attach(struct supd *d, struct supd_node *n)
 	if (strcmp(d->cg.mode, "off") == 0)
 		return;
 	/* Not made: a child started without cgroups stays without. */
-	if (!dirs_open(d, n, false)) {
+	if (!dirs_open(d, n, false))
 		log_debug("%s: no cgroup found: %s", n->name, strerror(errno));
-		return;
+	else {
+		limits_apply(d, n);
+		threshold_arm(d, n);
 	}
-	limits_apply(d, n);
-	threshold_arm(d, n);
+	dirs_close(n->cg);
 }
 
 /* v1, or a kernel without cgroup.kill: each pid, until none is new. */
@@ -397,14 +428,14 @@ cgroup_child_kill(struct supd *d, struct supd_node *n)
 	(void)dirs_open(d, n, false);
 	if ((c = n->cg) == NULL)
 		return;
-	if (c->dir[H_V2] >= 0 && cgroup_file_write(c->dir[H_V2],
-	    "cgroup.kill", "1") == 0)
-		return;
-	for (int h = 0; h < H_N; h++)
-		if (c->dir[h] >= 0) {
-			kill_each(c->dir[h]);
-			return;
-		}
+	if (c->dir[H_V2] < 0 || cgroup_file_write(c->dir[H_V2],
+	    "cgroup.kill", "1") != 0)
+		for (int h = 0; h < H_N; h++)
+			if (c->dir[h] >= 0) {
+				kill_each(c->dir[h]);
+				break;
+			}
+	dirs_close(c);
 }
 
 void
@@ -415,9 +446,7 @@ cgroup_child_free(struct supd *d, struct supd_node *n)
 	if (c == NULL)
 		return;
 	evfd_close(d, c);
-	for (int h = 0; h < H_N; h++)
-		if (c->dir[h] >= 0)
-			close(c->dir[h]);
+	dirs_close(c);
 	free(c);
 	n->cg = NULL;
 }

@@ -333,9 +333,11 @@ out_open(struct supd *d, struct supd_node *n)
 static bool
 out_fds(struct supd *d, struct supd_node *n, int wr[2])
 {
-	if (logholder_wants(n->w) && logholder_pipes(n, wr) == 0)
+	int made = logholder_wants(n->w) ? logholder_pipes(n, wr) : -2;
+
+	if (made == 0)
 		return true;
-	if (logholder_wants(n->w))
+	if (made == -1)
 		log_warn("cannot make %s's pipes to the log holder: %s; it "
 		    "writes without timestamps", n->name, strerror(errno));
 	wr[0] = wr[1] = out_open(d, n);

@@ -90,12 +90,17 @@ rss_of(struct supd_node *n, int64_t now, bool cached)
 	return n->rss_kb;
 }
 
-/* What its cgroup holds: every process of it, escaped ones too. */
+/* What its cgroup holds: every process of it, escaped ones too (read
+ * at most once a second in a big status, as rss_kb). */
 static void
-cgroup_json(const struct supd_node *n, json_t *o)
+cgroup_json(struct supd *d, struct supd_node *n, json_t *o, int64_t now,
+    bool cached)
 {
-	long long mem = n->pid > 0 ? cgroup_child_memory(n) : -1;
-	long long cpu = n->pid > 0 ? cgroup_child_cpu_usec(n) : -1;
+	long long mem = -1, cpu = -1;
+
+	if (n->pid > 0)
+		cgroup_child_usage(d, n, now, cached ? RSS_TTL_NS : 0, &mem,
+		    &cpu);
 
 	json_object_set_new(o, "memory_bytes", mem >= 0 ? json_integer(mem)
 						       : json_null());
@@ -104,7 +109,8 @@ cgroup_json(const struct supd_node *n, json_t *o)
 }
 
 static json_t *
-worker_json(struct supd_node *n, int64_t now, bool rss_cached)
+worker_json(struct supd *d, struct supd_node *n, int64_t now,
+    bool rss_cached)
 {
 	bool has_pid = n->pid > 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
@@ -128,7 +134,7 @@ worker_json(struct supd_node *n, int64_t now, bool rss_cached)
 	long long rss = rss_of(n, now, rss_cached);
 	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
 						  : json_null());
-	cgroup_json(n, o);
+	cgroup_json(d, n, o, now, rss_cached);
 	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
 	json_object_set_new(o, "listen", listen_json(n->w));
 	hung_json(n, o);
@@ -250,8 +256,8 @@ status_each(struct supd *d, struct supd_node *const *sel, int nsel,
 		json_t *o;
 		if (!selected(n, sel, nsel))
 			continue;
-		o = n->is_group ? group_json(n, now) : worker_json(n, now,
-		    cached);
+		o = n->is_group ? group_json(n, now) : worker_json(d, n,
+		    now, cached);
 		/* Never drop a node silently: a row that cannot be built
 		 * still says which node it is. */
 		if (o == NULL)

@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/rundir.h"
 #include "common/strmap.h"
 #include "holder.h"
@@ -441,17 +442,6 @@ conn_read(struct holder *h)
 
 /* --- the loop -------------------------------------------------------- */
 
-static void
-nofile_raise(void)
-{
-	struct rlimit r;
-
-	if (getrlimit(RLIMIT_NOFILE, &r) == 0) {
-		r.rlim_cur = r.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &r);
-	}
-}
-
 static bool
 holder_init(struct holder *h, const char *run)
 {
@@ -463,7 +453,7 @@ holder_init(struct holder *h, const char *run)
 	sigaction(SIGPIPE, &ign, NULL);
 	sigaction(SIGHUP, &ign, NULL);
 	sigaction(SIGINT, &ign, NULL);
-	nofile_raise();
+	proc_nofile_raise(NULL);
 	rundir_init(&h->run);
 	snprintf(h->run.path, sizeof(h->run.path), "%s", run);
 	h->run.fd[RUNDIR_LOG] = HOLDER_FD_LOGDIR;

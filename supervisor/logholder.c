@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,11 +45,44 @@ logholder_wants(const struct cfg_worker *w)
 	    (w->out == OUT_INHERIT && w->log_prefix);
 }
 
+/*
+ * The children whose pipes go through the holder, and how many may: the
+ * holder keeps three descriptors a child (two pipes, the file), supd two,
+ * under the same RLIMIT_NOFILE. Past that, a child writes its file itself
+ * (no stamps), said once, rather than a holder out of descriptors
+ * dropping pipes that nobody would read.
+ */
+static int piped;
+static bool over_said;
+
+#define FD_RESERVE 512
+
+static int
+piped_max(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY)
+		return INT_MAX;
+	return r.rlim_cur > FD_RESERVE ? (int)((r.rlim_cur - FD_RESERVE) / 3)
+				       : 0;
+}
+
 int
 logholder_pipes(struct supd_node *n, int wr[2])
 {
-	int p[2][2];
+	int p[2][2], max = piped_max();
 
+	if (n->logr[0] < 0 && n->logr[1] < 0 && piped >= max) {
+		if (!over_said)
+			log_warn("%d children write through the log holder, "
+			    "as many as RLIMIT_NOFILE allows: %s and those "
+			    "after it write their logs without timestamps",
+			    piped, n->name);
+		over_said = true;
+		return -2;
+	}
+	over_said = false;
 	if (pipe2(p[0], O_CLOEXEC) != 0)
 		return -1;
 	if (pipe2(p[1], O_CLOEXEC) != 0) {
@@ -60,12 +95,15 @@ logholder_pipes(struct supd_node *n, int wr[2])
 		n->logr[i] = p[i][0];
 		wr[i] = p[i][1];
 	}
+	piped++;
 	return 0;
 }
 
 void
 logholder_forget(struct supd_node *n)
 {
+	if (n->logr[0] >= 0 || n->logr[1] >= 0)
+		piped--;
 	for (int i = 0; i < 2; i++)
 		if (n->logr[i] >= 0) {
 			close(n->logr[i]);
@@ -394,6 +432,8 @@ held_take(struct supd *d, const struct lw_msg *m, int fd)
 		close(fd); /* the holder drains it to its end */
 		return;
 	}
+	if (n->logr[0] < 0 && n->logr[1] < 0)
+		piped++;
 	n->logr[m->stream] = fd;
 	n->log_sent = true;
 }

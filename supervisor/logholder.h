@@ -52,7 +52,9 @@ void logholder_output(struct supd *d);
 /*
  * Makes n's two pipes: the write ends into wr (the caller closes them
  * once the child has them), the read ends kept in n. -1 with errno when
- * they cannot be made (the child then writes to its file directly).
+ * they cannot be made, -2 when as many children as RLIMIT_NOFILE allows
+ * go through the holder already (said once): the child then writes its
+ * file directly.
  */
 int logholder_pipes(struct supd_node *n, int wr[2]);
 

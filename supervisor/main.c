@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/hostport.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/rundir.h"
 #include "common/sig.h"
 #include "ctl.h"
@@ -310,20 +311,6 @@ open_all(struct supd *d)
 	}
 }
 
-/* A pidfd per adopted child: take the whole hard limit for supd, and
- * give children the limit supd got (spawn.c). */
-static void
-fd_limit_raise(struct supd *d)
-{
-	struct rlimit r;
-
-	if (getrlimit(RLIMIT_NOFILE, &d->nofile) != 0)
-		return;
-	r = d->nofile;
-	r.rlim_cur = r.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &r);
-}
-
 static void
 state_open(struct supd *d, bool reset)
 {
@@ -454,7 +441,7 @@ main(int argc, char **argv)
 	supd_log_rotation(&d);
 	pools_publish(&d);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	fd_limit_raise(&d);
+	proc_nofile_raise(&d.nofile); /* children get d.nofile back */
 	state_open(&d, o.reset_state);
 	open_all(&d);
 	LOG_EV("supd.start", log_num("pid", (int)getpid()),

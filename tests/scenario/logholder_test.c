@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -420,4 +421,30 @@ Test(logholder, without_timestamps_the_file_is_what_the_child_wrote)
 	cr_assert_str_eq(t, "o1\ne1\no2\ne2\no3\ne3\n");
 	free(t);
 	cr_assert_eq(holder_pid(), 0, "a holder for nobody");
+}
+
+/*
+ * The holder keeps three descriptors a child and supd two, under the same
+ * RLIMIT_NOFILE: past what it allows, children write their files
+ * themselves, said once, instead of a holder out of descriptors leaving
+ * their pipes unread (a child would block at 64 KiB). 1100 allows 196.
+ */
+Test(logholder, past_the_descriptor_limit_children_write_their_files)
+{
+	struct rlimit r = {1100, 1100};
+	char *t;
+
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
+	t_conf(&env, "[worker p]\ncommand = " LOGGER " both\n"
+	    "instances = 250\n");
+	t_supd_start(&env);
+	cr_assert(T_WAIT(log_has("p.249.log", "e3") && log_has("p.0.log",
+	    "e3"), 60000));
+	cr_assert(log_has("p.0.log", "Z out o1\n"), "p.0 is not stamped");
+	cr_assert(log_has("p.249.log", "o1\ne1\n"), "p.249 is stamped");
+	t = t_read(env.log);
+	cr_assert(t != NULL && strstr(t, "as many as RLIMIT_NOFILE allows") !=
+	    NULL && strstr(strstr(t, "as many as RLIMIT_NOFILE allows") + 1,
+	    "as many as RLIMIT_NOFILE allows") == NULL, "said once? %s", t);
+	free(t);
 }
