@@ -14,6 +14,11 @@
  * While the 10,000 start, a thread asks `status` over and over: supd must
  * answer between batches of spawns, not only once all are up.
  *
+ * The floor puts its children in no cgroup: supd's figures run with
+ * `cgroups = off` to compare like with like, and the pool of 10,000 is
+ * started, asked and stopped once more with cgroups on (a cgroup a child,
+ * where the machine allows), to show what they cost at that scale.
+ *
  * Output, one line per figure: NAME value unit (floor value unit, ratio R)
  */
 #include <pthread.h>
@@ -29,6 +34,7 @@
 #define RESTARTS 51
 
 static char dir[64], conf[128], ctl[160];
+static const char *cgroups = "off";
 
 /* One pool of n, or groups groups of n / groups workers each. */
 static void
@@ -38,7 +44,7 @@ conf_write(int n, int groups)
 
 	/* Killed on purpose, again and again: no give-up. */
 	fprintf(f, "[supervisor]\nrun_dir = %s/run\nintensity = 10000\n"
-	    "period = 1s\n", dir);
+	    "period = 1s\ncgroups = %s\n", dir, cgroups);
 	if (groups == 0)
 		fprintf(f, "[worker b]\ncommand = %s %s\ninstances = %d\n"
 		    "stdout = null\n", STAMP, fifo, n);
@@ -338,6 +344,24 @@ big_pool(double floor_ms, double kill_ms, double floor_restart)
 	supd_stop(supd);
 }
 
+/* The pool of 10,000 with a cgroup a child: start, status, stop. */
+static void
+big_pool_cgroups(double floor_ms, double kill_ms)
+{
+	pid_t supd;
+	double ms, st, stop;
+
+	cgroups = "auto";
+	ms = big_start(0, &supd);
+	st = ctl_ms("{\"cmd\":\"status\"}", 5);
+	stop = pool_stop_ms();
+	printf("start_10000_pool_cgroups %.0f ms (floor %.0f ms, ratio %.2f); "
+	    "status %.1f ms; stop %.0f ms (floor %.0f ms, ratio %.2f)\n", ms,
+	    floor_ms, ms / floor_ms, st, stop, kill_ms, stop / kill_ms);
+	supd_stop(supd);
+	cgroups = "off";
+}
+
 static void
 big_groups(double floor_ms)
 {
@@ -378,6 +402,7 @@ main(void)
 	floor_kill_all(pids, BIG, SIGTERM);
 	kill_ms = (double)(now_ns() - t) / 1e6;
 	big_pool(floor_ms, kill_ms, floor_restart);
+	big_pool_cgroups(floor_ms, kill_ms);
 	big_groups(floor_ms);
 	unlink(fifo);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

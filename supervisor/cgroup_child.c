@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -36,6 +37,8 @@ struct cgchild {
 	int dir[H_N];		/* its cgroup in each hierarchy, open for one
 				 * operation (dirs_open to dirs_close), or -1:
 				 * 10,000 children would hold 30,000 fds */
+	bool made[H_N];		/* made by the last dirs_open: no limit to
+				 * take back in it */
 	int evfd;		/* v1 memory_restart threshold; -1: none */
 	int64_t armed;		/* the threshold evfd is armed at */
 	int64_t due_ns;		/* v2: next read of memory.current, or 0 */
@@ -62,6 +65,21 @@ cgc_get(struct supd_node *n)
 	return n->cg;
 }
 
+/*
+ * Whether n has a cgroup in hierarchy h: in every one supd uses, but the
+ * v1 pids hierarchy only for a pids_max (or when it is the only one):
+ * it shows nothing, and each cgroup is a mkdir and a migration more at a
+ * first spawn (~50 us).
+ */
+static bool
+in_hier(const struct supd *d, const struct supd_node *n, int h)
+{
+	if (base_of(d, h) < 0)
+		return false;
+	return h != H_PIDS || n->w->pids_max > 0 ||
+	    (base_of(d, H_V2) < 0 && base_of(d, H_MEM) < 0);
+}
+
 /* n's cgroups opened (made if make); false, errno, when one cannot be. */
 static bool
 dirs_open(struct supd *d, struct supd_node *n, bool make)
@@ -72,11 +90,14 @@ dirs_open(struct supd *d, struct supd_node *n, bool make)
 		errno = ENOMEM;
 		return false;
 	}
-	for (int h = 0; h < H_N; h++)
-		if (base_of(d, h) >= 0 && c->dir[h] < 0 &&
-		    (c->dir[h] = cgroup_dir_open(base_of(d, h), n->name,
-		    make)) < 0)
+	for (int h = 0; h < H_N; h++) {
+		if (!in_hier(d, n, h) || c->dir[h] >= 0)
+			continue;
+		c->made[h] = make && mkdirat(base_of(d, h), n->name, 0755) == 0;
+		if ((c->dir[h] = cgroup_dir_open(base_of(d, h), n->name,
+		    false)) < 0)
 			return false;
+	}
 	return true;
 }
 
@@ -101,11 +122,17 @@ num(char *buf, size_t len, int64_t v, const char *none)
 		snprintf(buf, len, "%s", none);
 }
 
+/* file of n's cgroup in hierarchy h set to val; a no-limit value (none)
+ * is not written into a cgroup just made: it has none. */
 static void
-limit_set(struct supd_node *n, int dir, const char *file, const char *val)
+limit_set(struct supd_node *n, int h, const char *file, const char *val,
+    bool none)
 {
-	if (dir >= 0 && cgroup_file_write(dir, file, val) != 0 &&
-	    errno != ENOENT)
+	int dir = n->cg->dir[h];
+
+	if (dir < 0 || (none && n->cg->made[h]))
+		return;
+	if (cgroup_file_write(dir, file, val) != 0 && errno != ENOENT)
 		log_warn("%s: cannot set %s to %s: %s", n->name, file, val,
 		    strerror(errno));
 }
@@ -115,36 +142,34 @@ static void
 limits_apply(struct supd *d, struct supd_node *n)
 {
 	const struct cfg_worker *w = n->w;
-	struct cgchild *c = n->cg;
+	bool nomem = w->memory_max <= 0, nopids = w->pids_max <= 0;
 	char v[32];
 
 	if (d->cg.v2_mem) {
 		num(v, sizeof(v), w->memory_max, "max");
-		limit_set(n, c->dir[H_V2], "memory.max", v);
-		limit_set(n, c->dir[H_V2], "memory.swap.max", w->memory_max >
-		    0 ? "0" : "max");
+		limit_set(n, H_V2, "memory.max", v, nomem);
+		limit_set(n, H_V2, "memory.swap.max", nomem ? "max" : "0",
+		    nomem);
 	}
 	if (d->cg.v2_pids) {
 		num(v, sizeof(v), w->pids_max, "max");
-		limit_set(n, c->dir[H_V2], "pids.max", v);
+		limit_set(n, H_V2, "pids.max", v, nopids);
 	}
-	if (c->dir[H_MEM] >= 0) {
+	if (n->cg->dir[H_MEM] >= 0 && !(nomem && n->cg->made[H_MEM])) {
 		const char *ram = "memory.limit_in_bytes",
 		    *sw = "memory.memsw.limit_in_bytes";
 		num(v, sizeof(v), w->memory_max, "-1");
 		/* The limit first when lowering it, memsw first when raising
 		 * (the kernel keeps limit <= memsw): one of the two orders
 		 * works, try the other when the first fails. */
-		if (cgroup_file_write(c->dir[H_MEM], ram, v) != 0) {
-			limit_set(n, c->dir[H_MEM], sw, v);
-			limit_set(n, c->dir[H_MEM], ram, v);
+		if (cgroup_file_write(n->cg->dir[H_MEM], ram, v) != 0) {
+			limit_set(n, H_MEM, sw, v, false);
+			limit_set(n, H_MEM, ram, v, false);
 		} else
-			limit_set(n, c->dir[H_MEM], sw, v);
+			limit_set(n, H_MEM, sw, v, false);
 	}
-	if (c->dir[H_PIDS] >= 0) {
-		num(v, sizeof(v), w->pids_max, "max");
-		limit_set(n, c->dir[H_PIDS], "pids.max", v);
-	}
+	num(v, sizeof(v), w->pids_max, "max");
+	limit_set(n, H_PIDS, "pids.max", v, nopids);
 }
 
 /* --- memory_restart ------------------------------------------------------ */
@@ -425,16 +450,20 @@ cgroup_child_kill(struct supd *d, struct supd_node *n)
 		return;
 	/* Found again if need be: a child lost while supd was down left
 	 * its cgroup, and what escaped into it. */
+	if (in_hier(d, n, H_V2)) {
+		char kill[CFG_NAME_MAX + 16];
+		snprintf(kill, sizeof(kill), "%s/cgroup.kill", n->name);
+		if (cgroup_file_write(base_of(d, H_V2), kill, "1") == 0)
+			return; /* one write, no directory opened */
+	}
 	(void)dirs_open(d, n, false);
 	if ((c = n->cg) == NULL)
 		return;
-	if (c->dir[H_V2] < 0 || cgroup_file_write(c->dir[H_V2],
-	    "cgroup.kill", "1") != 0)
-		for (int h = 0; h < H_N; h++)
-			if (c->dir[h] >= 0) {
-				kill_each(c->dir[h]);
-				break;
-			}
+	for (int h = 0; h < H_N; h++)
+		if (c->dir[h] >= 0) {
+			kill_each(c->dir[h]);
+			break;
+		}
 	dirs_close(c);
 }
 
@@ -460,6 +489,6 @@ cgroup_child_release(struct supd *d, struct supd_node *n)
 	/* Busy while a killed process is still dying: supd's exit removes
 	 * it then. */
 	for (int h = 0; h < H_N; h++)
-		if (base_of(d, h) >= 0)
+		if (in_hier(d, n, h))
 			(void)unlinkat(base_of(d, h), n->name, AT_REMOVEDIR);
 }
