@@ -498,7 +498,9 @@ supd_start(void)
 
 	snprintf(conf, sizeof(conf), "%s/sup.conf", dir);
 	f = fopen(conf, "w");
+	/* No cgroup, as the floor's fork + exec (bench/cgroup.c). */
 	fprintf(f, "[supervisor]\nrun_dir = %s\nintensity = 100\n"
+	    "cgroups = off\n"
 	    "[worker bench]\ncommand = %s\nready = sup\nstdout = null\n"
 	    "backoff = 0 0\n[worker pool]\ncommand = %s\nready = sup\n"
 	    "stdout = null\ninstances = 4\n", run, WORKER, WORKER);
