@@ -165,21 +165,13 @@ follow_start(int *fd, const char *arg)
 {
 	char *argv[] = {T_BIN("supctl"), "-r", env.run, "logs", "-f", "-n",
 	    "1", (char *)arg, NULL};
-	int p[2];
+	int to;
 	pid_t pid;
 
-	cr_assert_eq(pipe(p), 0);
 	setenv("SUP_TEST_DIR", env.dir, 1);
-	if ((pid = fork()) == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		close(p[1]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	*fd = p[0];
+	pid = t_spawn_io(argv, &to, fd);
+	close(to);
+	fcntl(*fd, F_SETFL, O_NONBLOCK);
 	return pid;
 }
 
