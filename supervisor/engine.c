@@ -9,6 +9,9 @@
  *    during its own start) a start waits until every earlier start is
  *    ready and every stop is done. A running one_for_one group restarts
  *    each child on its own: a child in backoff delays nobody else.
+ *  - A group's start is done (it is ready) once each child was ready in
+ *    it, as OTP's start_child returning ok: one that died since is
+ *    restarted by the rules, it does not hold its group's start back.
  *  - One failure counts one restart in its group's intensity window, and
  *    gives restarts + 1 to every child the strategy restarts. Backoff
  *    belongs to the child that failed.
@@ -22,6 +25,7 @@
  * failures and intensity; a group's step; deadlines; events.
  */
 #include "engine.h"
+#include "kidset.h"
 
 #define NS_PER_MS 1000000
 #define NEVER_MS INT64_MAX	/* DUR_INFINITY: no timeout */
@@ -110,32 +114,66 @@ is_temporary(const struct supd_node *n)
 
 /* --- pending work ------------------------------------------------------ */
 
+/*
+ * Whether the step of n's group has anything to do with n. Each change
+ * that gives n work goes through set_pending() or set_stopping(), which
+ * put n in its group's set (node.h: work): a step visits those only.
+ */
+static bool
+has_work(const struct supd_node *n)
+{
+	return n->pending != PEND_NONE || n->state == NS_STOPPING;
+}
+
+static void
+work_add(struct supd_node *n)
+{
+	if (n->parent != NULL && n->parent->work != NULL)
+		kidset_add(n->parent->work, n->index);
+}
+
+static void
+set_pending(struct supd_node *n, enum node_pending p)
+{
+	n->pending = p;
+	if (p != PEND_NONE)
+		work_add(n);
+}
+
+static void
+set_stopping(struct supd_node *n)
+{
+	n->state = NS_STOPPING;
+	work_add(n);
+}
+
 /* A start (a restart: it counts) after any stop already asked for. */
 static void
 want_start(struct supd_node *n, bool restart)
 {
-	n->pending = node_pending_make(node_pending_stop(n), true, restart);
+	set_pending(n, node_pending_make(node_pending_stop(n), true,
+	    restart));
 }
 
 /* A stop, before any start already asked for. */
 static void
 want_stop(struct supd_node *n)
 {
-	n->pending = node_pending_make(true, node_pending_start(n),
-	    node_pending_restart(n));
+	set_pending(n, node_pending_make(true, node_pending_start(n),
+	    node_pending_restart(n)));
 }
 
 static void
 drop_start(struct supd_node *n)
 {
-	n->pending = node_pending_make(node_pending_stop(n), false, false);
+	set_pending(n, node_pending_make(node_pending_stop(n), false, false));
 }
 
 static void
 drop_stop(struct supd_node *n)
 {
-	n->pending = node_pending_make(false, node_pending_start(n),
-	    node_pending_restart(n));
+	set_pending(n, node_pending_make(false, node_pending_start(n),
+	    node_pending_restart(n)));
 }
 
 /* --- starting and stopping --------------------------------------------- */
@@ -163,6 +201,11 @@ static void
 group_start(struct engine *e, struct supd_node *g, bool restart)
 {
 	g->state = NS_STARTING;
+	g->start_gen++;
+	g->start_next = 0;
+	if (g->work != NULL) /* each kid is looked at once more */
+		memset(g->work, 0xff, KIDSET_WORDS(g->nkids) *
+		    sizeof(*g->work));
 	mark(g);
 	note(e, g, NOTE_GROUP_START, 0);
 	if (e->recovering && !restart) {
@@ -216,7 +259,7 @@ node_start(struct engine *e, struct supd_node *n, bool restart, int64_t now)
 	n->ready_ns = 0;
 	n->deadline_ns = 0;
 	if (n->pending == PEND_RESTART) /* under way: no longer a restart */
-		n->pending = PEND_START;
+		set_pending(n, PEND_START);
 	if (restart)
 		n->restarts++;
 	if (n->is_group)
@@ -235,6 +278,12 @@ node_ready(struct engine *e, struct supd_node *n, int64_t now)
 	n->state = NS_RUNNING;
 	n->ready_ns = now;
 	n->deadline_ns = 0;
+	/* Its start is done: what comes next (a hang, an exit) is a life
+	 * of its own, as after OTP's start_child returned ok. */
+	if (!node_pending_stop(n))
+		n->pending = PEND_NONE;
+	if (n->parent != NULL)
+		n->ready_gen = n->parent->start_gen;
 	if (n->is_group)
 		note(e, n, NOTE_GROUP_READY, 0);
 	mark(n->parent);
@@ -254,7 +303,7 @@ node_stop(struct engine *e, struct supd_node *n, int64_t now)
 		mark(n->parent);
 		return;
 	}
-	n->state = NS_STOPPING;
+	set_stopping(n);
 	n->deadline_ns = 0;
 	if (!n->is_group) {
 		if (!n->w->brutal_kill && n->w->shutdown_ms != NEVER_MS)
@@ -286,7 +335,7 @@ node_hung_stop(struct engine *e, struct supd_node *n, enum node_hung why,
 {
 	n->hung = why;
 	note(e, n, NOTE_CHILD_HUNG, why);
-	n->state = NS_STOPPING;
+	set_stopping(n);
 	n->deadline_ns = 0;
 	if (!n->w->brutal_kill && n->w->shutdown_ms != NEVER_MS)
 		deadline_at(e, n, after(now, n->w->shutdown_ms));
@@ -337,7 +386,7 @@ sibling_restart(struct supd_node *k, const struct supd_node *failed)
 		/* OTP: a temporary child the strategy stops is not restarted;
 		 * one that has not started yet keeps waiting for its start. */
 		if (node_alive(k)) {
-			k->pending = PEND_STOP;
+			set_pending(k, PEND_STOP);
 			k->hold = HOLD_DONE;
 		}
 		return;
@@ -404,7 +453,7 @@ restart_plan(struct engine *e, struct supd_node *n, bool alone, int64_t now)
 	    n->backoff->reset_ms);
 	delay = rst_backoff_delay(n->backoff, n->backoff_step, rnd(e));
 	n->not_before_ns = after(now, delay);
-	n->pending = PEND_RESTART;
+	set_pending(n, PEND_RESTART);
 	n->cause = CAUSE_FAILED;
 	n->cause_by = n;
 	if (delay > 0) {
@@ -595,16 +644,40 @@ pool_goes_on(const struct supd_node *g, int i)
 	    g->kids[i - 1]->w == k->w;
 }
 
-/* Carries out pending stops; returns true while one is in progress. */
+/* The kid of g with work after (forward) or before i, or -1; a kid in
+ * the set with none is taken out on the way. */
+static int
+work_next(struct supd_node *g, int i, bool forward)
+{
+	for (;;) {
+		i = forward ? kidset_next(g->work, g->nkids, i) :
+		    kidset_prev(g->work, i);
+		if (i < 0 || has_work(g->kids[i]))
+			return i;
+		kidset_del(g->work, i);
+		i += forward ? 1 : -1;
+	}
+}
+
+/*
+ * Carries out pending stops; returns true while one is in progress. A
+ * hung child's stop is not one: it is dying of its own, as a child that
+ * crashed, and holds nothing back until its exit is a failure.
+ */
 static bool
 step_stops(struct engine *e, struct supd_node *g, int64_t now)
 {
-	for (int i = g->nkids - 1; i >= 0; i--)
-		if (g->kids[i]->state == NS_STOPPING)
+	for (int i = work_next(g, g->nkids - 1, false); i >= 0;
+	    i = work_next(g, i - 1, false)) {
+		const struct supd_node *k = g->kids[i];
+		if (k->state == NS_STOPPING && (k->hung == HUNG_NOT ||
+		    node_pending_stop(k)))
 			return true;
+	}
 	const struct cfg_worker *pool = NULL; /* whose instances stop now */
 
-	for (int i = g->nkids - 1; i >= 0; i--) {
+	for (int i = work_next(g, g->nkids - 1, false); i >= 0;
+	    i = work_next(g, i - 1, false)) {
 		struct supd_node *k = g->kids[i];
 		enum node_pending was = k->pending;
 		if (pool != NULL && k->w != pool)
@@ -618,8 +691,9 @@ step_stops(struct engine *e, struct supd_node *g, int64_t now)
 		node_stop(e, k, now);
 		/* A restart stops first, then starts. */
 		if (was == PEND_STOP_START || was == PEND_STOP_RESTART)
-			k->pending = node_pending_make(node_pending_stop(k),
-			    true, was == PEND_STOP_RESTART);
+			set_pending(k, node_pending_make(
+			    node_pending_stop(k), true,
+			    was == PEND_STOP_RESTART));
 		if (k->state != NS_STOPPING)
 			continue;
 		if (!pool_goes_on(g, i))
@@ -636,7 +710,8 @@ step_starts(struct engine *e, struct supd_node *g, bool ordered,
 {
 	bool waiting = false;
 
-	for (int i = 0; i < g->nkids; i++) {
+	for (int i = work_next(g, 0, true); i >= 0;
+	    i = work_next(g, i + 1, true)) {
 		struct supd_node *k = g->kids[i];
 		if (!node_pending_start(k) || k->state == NS_FAILED)
 			continue;
@@ -673,15 +748,21 @@ group_all_stopped(const struct supd_node *g)
 	return true;
 }
 
+/*
+ * Whether each child of starting g started in this start: it was ready
+ * once (OTP's start_child returned ok; it may have died since, which is
+ * a restart, not a start that failed), or needs no start. The kids are
+ * started in order, so a cursor walks them once per start.
+ */
 static bool
-group_all_ready(const struct supd_node *g)
+group_started(struct supd_node *g)
 {
-	for (int i = 0; i < g->nkids; i++) {
-		const struct supd_node *k = g->kids[i];
-		if (k->pending != PEND_NONE)
+	while (g->start_next < g->nkids) {
+		const struct supd_node *k = g->kids[g->start_next];
+		if (k->ready_gen != g->start_gen && (k->pending != PEND_NONE ||
+		    (k->hold == HOLD_NONE && k->state != NS_RUNNING)))
 			return false;
-		if (k->hold == HOLD_NONE && k->state != NS_RUNNING)
-			return false;
+		g->start_next++;
 	}
 	return true;
 }
@@ -731,12 +812,13 @@ group_step(struct engine *e, struct supd_node *g, int64_t now)
 			group_stop_done(e, g, now);
 		return;
 	}
+	if (g->state == NS_STARTING && group_started(g)) {
+		node_ready(e, g, now);
+		ordered = g->g->strategy != STRAT_ONE_FOR_ONE;
+	}
 	if (stopping && ordered)
 		return;
-	if (step_starts(e, g, ordered, now) || stopping)
-		return;
-	if (g->state == NS_STARTING && group_all_ready(g))
-		node_ready(e, g, now);
+	step_starts(e, g, ordered, now);
 }
 
 /* --- deadlines ---------------------------------------------------------- */
@@ -760,7 +842,7 @@ group_kill_all(struct engine *e, struct supd_node *g)
 			return false;
 		if (k->state != NS_STOPPING) {
 			/* Not yet asked: it will not be, now. */
-			k->state = NS_STOPPING;
+			set_stopping(k);
 			drop_stop(k);
 		}
 		k->killed = KILLED_SHUTDOWN;
@@ -1018,6 +1100,10 @@ engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
 		if (nodes[i]->is_group) {
 			nodes[i]->next_group = e->groups;
 			e->groups = nodes[i];
+			free(nodes[i]->work);
+			if ((nodes[i]->work = kidset_new(nodes[i]->nkids)) ==
+			    NULL)
+				return -1;
 		}
 	return dlheap_init(&e->dl, nodes, nnodes);
 }
@@ -1025,5 +1111,9 @@ engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
 void
 engine_fini(struct engine *e)
 {
+	for (struct supd_node *g = e->groups; g != NULL; g = g->next_group) {
+		free(g->work);
+		g->work = NULL;
+	}
 	dlheap_fini(&e->dl);
 }

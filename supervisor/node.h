@@ -141,6 +141,14 @@ struct supd_node {
 	enum node_cause cause;		/* of the pending start */
 	const struct supd_node *cause_by; /* borrowed: see enum node_cause */
 	bool dirty;			/* group: needs a step */
+	uint64_t *work;			/* group: the kids that may have work, a
+					 * pending step or a stop under way
+					 * (kidset.h; a superset); the engine's */
+	unsigned start_gen;		/* group: its starts so far */
+	int start_next;			/* group: the kids before this one are
+					 * started, in its start under way */
+	unsigned ready_gen;		/* its group's start_gen when it was
+					 * last ready: it started in that start */
 	struct supd_node *next_group;	/* group: the next to step */
 	bool giving_up;			/* group: stopping to fail in its parent */
 	bool auto_ending;		/* group: stopping to end (auto_shutdown) */

@@ -204,6 +204,25 @@ act(int n)
 	}
 }
 
+/*
+ * A group's step visits only the kids in its work set (node.h): one with
+ * a pending step or a stop under way that is not in it would wait for
+ * good. Checked after each call into the engine.
+ */
+static void
+check_work_sets(void)
+{
+	for (int i = 0; i < W->n; i++) {
+		const struct supd_node *k = W->v[i], *g = k->parent;
+		if (g == NULL || (k->pending == PEND_NONE &&
+		    k->state != NS_STOPPING))
+			continue;
+		cr_assert(g->work[k->index / 64] >> (k->index % 64) & 1,
+		    "%s (pending %d, state %d) has work, not in %s's set",
+		    k->name, (int)k->pending, (int)k->state, g->name);
+	}
+}
+
 /* Gives ev to the engine, then answers and settles until quiet. */
 static void
 run(enum eng_event_type t, struct supd_node *n, bool normal)
@@ -215,9 +234,11 @@ run(enum eng_event_type t, struct supd_node *n, bool normal)
 			memmove(W->q, W->q + 1, (size_t)--W->qn *
 			    sizeof(W->q[0]));
 			act(engine_handle(&W->e, &ev, W->now));
+			check_work_sets();
 			continue;
 		}
 		int k = engine_settle(&W->e, W->now);
+		check_work_sets();
 		cr_assert_leq(k, ENG_BATCH);
 		if (k == 0)
 			return;
@@ -1337,4 +1358,32 @@ Test(supd_engine, a_hung_worker_is_not_stopped_twice,
 	run(EV_SHUTDOWN, NULL, false);
 	run(EV_EXITED, a, false);
 	cr_assert_eq(a->restarts, 0u, "exits during a shutdown are stops");
+}
+
+/*
+ * OTP's start_child returning ok is the start: a child hung (or dead) in
+ * the moment after its READY=1, in its group's first start, has started.
+ * The start goes on to the next child and the group is ready; the hung
+ * one is stopped and restarted by the rules, as later in its life.
+ */
+Test(supd_engine, a_child_hung_right_after_its_ready_has_started,
+    .init = setup, .fini = teardown)
+{
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *a = worker("a", r, RESTART_PERMANENT);
+	struct supd_node *s = worker("s", r, RESTART_PERMANENT);
+
+	W->auto_ready = W->auto_exit = false;
+	engine_init(&W->e, W->v, W->n, GIVE_UP_EXIT, 42);
+	run(EV_START, r, false);
+	push(EV_READY, a, false); /* read in one batch with its hang */
+	run(EV_HUNG, a, false);
+	ACTS("spawn a; stop a; spawn s");
+	run(EV_READY, s, false);
+	cr_assert_eq(r->state, NS_RUNNING, "notes: %s", W->notes);
+	cr_assert(W->e.started);
+	run(EV_EXITED, a, false);
+	ACTS("spawn a; stop a; spawn s; respawn a");
+	cr_assert_eq(a->restarts, 1u);
+	cr_assert_eq(s->restarts, 0u);
 }
