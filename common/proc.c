@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -69,6 +70,19 @@ proc_same(pid_t pid, int64_t start_ms)
 		return false;
 	ms = ticks * 1000 / sysconf(_SC_CLK_TCK);
 	return ms >= start_ms - 2000 && ms <= start_ms + 2000;
+}
+
+int
+proc_pidfd_same(pid_t pid, int64_t start_ms)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0 && !proc_same(pid, start_ms)) {
+		close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	return fd;
 }
 
 pid_t

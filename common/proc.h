@@ -37,6 +37,15 @@ sup_err proc_start_time(pid_t pid, int64_t *ticks, bool *zombie);
 bool proc_same(pid_t pid, int64_t start_ms);
 
 /*
+ * A pidfd (close-on-exec) for pid while it is still the process
+ * proc_same(pid, start_ms) names, checked once the pidfd holds it: a
+ * process checked earlier may have died since and left its pid to
+ * another, which must never be taken for it. -1 with errno (ESRCH: not
+ * that process any more).
+ */
+int proc_pidfd_same(pid_t pid, int64_t start_ms);
+
+/*
  * Whether pid's real uid is uid (the user it runs as; the kernel lets
  * that user signal it). False when there is no such process.
  */

@@ -779,7 +779,7 @@ child_reaped(struct supd *d, struct supd_node *n, int wstatus)
 sup_err
 child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = proc_pidfd_same(pid, start);
 	sup_err e;
 
 	if (fd < 0)

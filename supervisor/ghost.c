@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/sig.h"
 #include "ghost.h"
 #include "persist.h"
@@ -37,7 +37,8 @@ removed_by(const struct supd *d)
 }
 
 void
-ghost_add(struct supd *d, const struct st_node *r, pid_t pid)
+ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
+    int64_t start)
 {
 	struct ghost *g = realloc(d->ghosts, (size_t)(d->nghosts + 1) *
 	    sizeof(*g));
@@ -51,7 +52,7 @@ ghost_add(struct supd *d, const struct st_node *r, pid_t pid)
 	    .sig = r->shutdown_ms == 0 ? SIGKILL : r->stop_signal > 0 ?
 	    r->stop_signal : SIGTERM};
 	snprintf(g->name, sizeof(g->name), "%s", r->name);
-	g->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	g->pidfd = proc_pidfd_same(pid, start); /* -1: gone already */
 	persist_event(d, g->name, "removed", pid, NULL,
 	    "left the config: stopped", removed_by(d));
 }

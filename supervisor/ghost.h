@@ -14,8 +14,10 @@
 struct supd;
 struct st_node;
 
-/* Records the live process pid of row r (nothing is signalled yet). */
-void ghost_add(struct supd *d, const struct st_node *r, pid_t pid);
+/* Records the live process pid of row r, started at start (boot clock
+ * ms, proc_same), unless it is gone already; nothing is signalled yet. */
+void ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
+    int64_t start);
 /* Once every row is read: watches the ghosts and stops the first. */
 void ghosts_begin(struct supd *d);
 /* Ghost i's pidfd: it exited; the next one is stopped. */

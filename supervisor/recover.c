@@ -150,7 +150,7 @@ row_removed(struct load *l, const struct st_node *r)
 	    &spawn);
 
 	if (pid > 0)
-		ghost_add(l->d, r, pid);
+		ghost_add(l->d, r, pid, start);
 	else
 		persist_event(l->d, r->name, "removed", 0, NULL,
 		    "left the config", l->d->ho.mode == HANDOVER_RELOAD ?
