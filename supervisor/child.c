@@ -416,7 +416,9 @@ spawn_done(struct supd *d, struct supd_node *n, pid_t pid, bool restart,
 {
 	tree_pid_set(d, n, pid);
 	n->spawned_real_ms = clk_real_ms();
-	n->status_text[0] = n->sup_status[0] = '\0';
+	free(n->status_text);
+	n->status_text = NULL;
+	n->sup_status[0] = '\0';
 	persist_event(d, n->name, restart ? "restart" : "start", pid, NULL,
 	    NULL, cause);
 	LOG_EV("child.start", log_str("name", n->name),
@@ -704,7 +706,9 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 	}
 	last_words_add(d, n, x);
 	/* What the process said of itself went with it. */
-	n->status_text[0] = n->sup_status[0] = '\0';
+	free(n->status_text);
+	n->status_text = NULL;
+	n->sup_status[0] = '\0';
 	n->adopted = false;
 	n->last = *x;
 	f[nf++] = log_str("name", n->name);

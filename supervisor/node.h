@@ -119,6 +119,8 @@ struct node_snap {
 	int64_t win_last;
 };
 
+#define STATUS_TEXT_MAX 255
+
 struct supd_node {
 	char *name;			/* owned: "kv", "pool.3", "backend" */
 	bool is_group;
@@ -178,7 +180,8 @@ struct supd_node {
 	int spawn_slot;		/* its record in RUN/spawn.tab + 1; 0: none */
 	int64_t spawned_real_ms; /* wall clock of the spawn */
 	char config_hash[17];	/* of its config (restart if changed) */
-	char status_text[256];	/* last STATUS= line */
+	char *status_text;	/* last STATUS= line (owned, at most
+				 * STATUS_TEXT_MAX bytes); NULL: none */
 	char sup_status[16];	/* libsup: initializing, ready, degraded */
 	uint64_t events_seq;	/* supd's events about it (events.c) */
 	uint32_t ev_dialer;	/* the dialer of its telemetry; 0: none */

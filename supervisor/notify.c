@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/random.h>
@@ -155,9 +156,10 @@ sender_node(struct supd *d, pid_t pid)
 static void
 datagram_apply(struct supd *d, struct supd_node *n, const struct sdn_msg *m)
 {
-	if (m->has_status)
-		snprintf(n->status_text, sizeof(n->status_text), "%s",
-		    m->status);
+	if (m->has_status) {
+		free(n->status_text); /* NULL out of memory: no status */
+		n->status_text = strndup(m->status, STATUS_TEXT_MAX);
+	}
 	if (m->sup_status[0] != '\0')
 		snprintf(n->sup_status, sizeof(n->sup_status), "%s",
 		    m->sup_status);

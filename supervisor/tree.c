@@ -252,6 +252,7 @@ tree_free(struct supd *d)
 		rst_window_fini(&n->window);
 		free(n->kids);
 		free(n->name);
+		free(n->status_text);
 		free(n);
 	}
 	free(d->nodes);
