@@ -19,6 +19,8 @@
  * started, asked and stopped once more with cgroups on (a cgroup a child,
  * where the machine allows), to show what they cost at that scale.
  *
+ * `scale status` runs only the pool of 10,000's status figures.
+ *
  * Output, one line per figure: NAME value unit (floor value unit, ratio R)
  */
 #include <pthread.h>
@@ -308,17 +310,13 @@ restart_us(pid_t *victims, int n, bool floor)
 	return median_us(lat, RESTARTS);
 }
 
+/* status of the pool of 10,000: warm, cold (each child's memory read
+ * again) and of one child. */
 static void
-big_pool(double floor_ms, double kill_ms, double floor_restart)
+status_figures(void)
 {
-	pid_t supd;
-	int running;
-	double ms = big_start(0, &supd), st, cold, one, stop, rec, re;
-	long c0;
+	double st, cold, one;
 
-	printf("start_10000_pool %.0f ms (floor %.0f ms, ratio %.2f); status "
-	    "answered %d times during it, longest wait %.0f ms\n", ms,
-	    floor_ms, ms / floor_ms, answers, (double)longest / 1e6);
 	sleep(2); /* what status read of the children is stale (1 s) */
 	cold = ctl_ms("{\"cmd\":\"status\"}", 1);
 	st = ctl_ms("{\"cmd\":\"status\"}", 5);
@@ -326,6 +324,33 @@ big_pool(double floor_ms, double kill_ms, double floor_restart)
 	printf("status_10000 %.1f ms (target < 100 ms; %.1f ms when each "
 	    "child's memory is read again from /proc); status_name_10000 "
 	    "%.2f ms (target < 5 ms)\n", st, cold, one);
+}
+
+/* `scale status`: the pool of 10,000 started, asked, stopped; nothing
+ * else (a quicker loop while working on status). */
+static void
+status_only(void)
+{
+	pid_t supd;
+
+	big_start(0, &supd);
+	status_figures();
+	pool_stop_ms();
+	supd_stop(supd);
+}
+
+static void
+big_pool(double floor_ms, double kill_ms, double floor_restart)
+{
+	pid_t supd;
+	int running;
+	double ms = big_start(0, &supd), stop, rec, re;
+	long c0;
+
+	printf("start_10000_pool %.0f ms (floor %.0f ms, ratio %.2f); status "
+	    "answered %d times during it, longest wait %.0f ms\n", ms,
+	    floor_ms, ms / floor_ms, answers, (double)longest / 1e6);
+	status_figures();
 	re = restart_us(kids, BIG, false);
 	printf("restart_latency_in_10000 %.0f us (floor %.0f us: the bare "
 	    "loop with 10000 children, ratio %.2f)\n", re, floor_restart,
@@ -379,7 +404,7 @@ big_groups(double floor_ms)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	pid_t *pids = calloc(BIG, sizeof(*pids));
 	double alone, floor_ms, kill_ms, floor_restart;
@@ -392,6 +417,10 @@ main(void)
 	snprintf(conf, sizeof(conf), "%s/sup.conf", dir);
 	snprintf(ctl, sizeof(ctl), "%s/run/ctl", dir);
 	stamps_open(dir);
+	if (argc > 1 && strcmp(argv[1], "status") == 0) {
+		status_only();
+		goto done;
+	}
 	alone = supd_alone_ms();
 	cold_start(100, alone);
 	cold_start(500, alone);
@@ -404,6 +433,7 @@ main(void)
 	big_pool(floor_ms, kill_ms, floor_restart);
 	big_pool_cgroups(floor_ms, kill_ms);
 	big_groups(floor_ms);
+done:
 	unlink(fifo);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	free(pids);

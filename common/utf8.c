@@ -1,6 +1,7 @@
 /*
  * common/utf8.c — UTF-8 validation for text received from peers (utf8.h).
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "utf8.h"
@@ -32,6 +33,18 @@ seq_len(const unsigned char *s)
 	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
 		return 0;
 	return n;
+}
+
+bool
+utf8_valid(const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	int k;
+
+	for (; *s != '\0'; s += k)
+		if ((k = seq_len(s)) == 0)
+			return false;
+	return true;
 }
 
 char *

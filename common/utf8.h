@@ -4,6 +4,7 @@
 #ifndef COMMON_UTF8_H
 #define COMMON_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -12,5 +13,10 @@
  * character boundary when it does not fit. Returns dst.
  */
 char *utf8_clean(char *dst, size_t n, const char *src);
+
+/* Whether s is valid UTF-8 throughout (no overlong form, no surrogate,
+ * nothing past U+10FFFF): what jansson's json_string() accepts. Control
+ * characters are valid. */
+bool utf8_valid(const char *s);
 
 #endif

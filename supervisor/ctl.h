@@ -34,13 +34,15 @@ void ctl_reply_error(struct supd *d, ipc_req *r, enum proto_code code,
 void ctl_reload(struct supd *d, ipc_req *r, const struct proto_req *req);
 void ctl_reexec(struct supd *d, ipc_req *r, const struct proto_req *req);
 
-/* ctl_json.c */
+/* ctl_json.c. sel, nsel: the nodes asked for (a group stands for the
+ * workers under it); sel NULL: all. */
+/* The status object as a reply frame, written as text a row at a time:
+ * a new buffer of *len bytes (free it), or NULL when out of memory. */
+char *ctl_status_frame(struct supd *d, struct supd_node *const *sel,
+    int nsel, size_t *len);
+/* The same object (that text, parsed): a new reference, or NULL. */
 json_t *ctl_status_json(struct supd *d, struct supd_node *const *sel,
     int nsel);
 json_t *ctl_tree_json(struct supd *d);
-/* The status object as a reply frame (ctl_status_json()'s, written a
- * node at a time): a new buffer of *len bytes, or NULL. */
-char *ctl_status_frame(struct supd *d, struct supd_node *const *sel,
-    int nsel, size_t *len);
 
 #endif

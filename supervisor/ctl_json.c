@@ -1,19 +1,24 @@
 /*
  * supervisor/ctl_json.c — what supd tells supctl: the status object of
- * DESIGN.md section 5 and the tree, as jansson values.
+ * DESIGN.md section 5 and the tree.
+ *
+ * The status object is written as text (common/jsonw.h), a row at a
+ * time: the reply of 10,000 children is never a tree of jansson values
+ * (building, dumping and freeing them cost most of a status). The text
+ * is its only source: ctl_status_json() parses it back for the HTTP
+ * endpoints. The tree is a jansson value.
  *
  * Field names and meanings are a contract with scripts: add fields
  * freely, never rename or remove one (supctl(1) lists them).
  */
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "sup/sup.h"
 #include "cgroup.h"
 #include "common/clock.h"
+#include "common/jsonw.h"
 #include "common/proc.h"
 #include "ctl.h"
 #include "effects.h"
@@ -22,49 +27,65 @@
 #include "ipc/ipc.h"
 #include "listen.h"
 #include "reasons.h"
-#include "shared/proto.h"
 #include "state/state.h"
 #include "supd.h"
 #include "tree.h"
 
 
-static json_t *
-str_or_null(const char *s)
+/* --- one worker --------------------------------------------------------- */
+
+/* v, or null when it has none. */
+static void
+int_if(struct jsonw *w, const char *k, bool has, long long v)
 {
-	return (s != NULL && s[0] != '\0') ? proto_text(s) : json_null();
+	jsonw_key(w, k);
+	if (has)
+		jsonw_int(w, v);
+	else
+		jsonw_null(w);
 }
 
-static json_t *
-exit_json(const struct exit_info *x)
+/* s, or null when it is NULL or empty. */
+static void
+str_or_null(struct jsonw *w, const char *k, const char *s)
+{
+	jsonw_kstr(w, k, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+static void
+exit_write(struct jsonw *w, const struct exit_info *x)
 {
 	char at[32];
 
-	if (!x->valid)
-		return json_null();
+	jsonw_key(w, "last_exit");
+	if (!x->valid) {
+		jsonw_null(w);
+		return;
+	}
 	clk_iso8601(x->at_ms, at);
-	return json_pack("{s:o, s:o, s:o, s:s}",
-	    "code", x->has_code ? json_integer(x->code) : json_null(),
-	    "signal", x->sig ? json_integer(x->sig) : json_null(),
-	    "reason", proto_text(x->reason), "at", at);
+	jsonw_obj_begin(w);
+	int_if(w, "code", x->has_code, x->code);
+	int_if(w, "signal", x->sig != 0, x->sig);
+	jsonw_kstr(w, "reason", x->reason);
+	jsonw_kstr(w, "at", at);
+	jsonw_obj_end(w);
 }
 
 /* What watches a child that could hang: its health probe and its
  * watchdog (null: it has none). */
 static void
-hung_json(const struct supd_node *n, json_t *o)
+hung_write(struct jsonw *w, const struct supd_node *n)
 {
 	const char *h = health_name(n);
 
-	json_object_set_new(o, "health", h ? json_string(h) : json_null());
+	jsonw_kstr(w, "health", h);
 	if (h != NULL) {
-		json_object_set_new(o, "health_failures", json_integer(
-		    health_failures(n)));
-		json_object_set_new(o, "health_output",
-		    str_or_null(health_last_line(n)));
+		jsonw_kint(w, "health_failures", health_failures(n));
+		str_or_null(w, "health_output", health_last_line(n));
 	}
-	json_object_set_new(o, "watchdog_ms", n->w->watchdog_ms > 0 ?
-	    json_integer((json_int_t)(n->pid > 0 && n->wd_pid == n->pid ?
-	    n->wd_ns / CLK_NS_PER_MS : n->w->watchdog_ms)) : json_null());
+	int_if(w, "watchdog_ms", n->w->watchdog_ms > 0, n->pid > 0 &&
+	    n->wd_pid == n->pid ? n->wd_ns / CLK_NS_PER_MS :
+	    n->w->watchdog_ms);
 }
 
 /*
@@ -90,75 +111,70 @@ rss_of(struct supd_node *n, int64_t now, bool cached)
 	return n->rss_kb;
 }
 
-/* What its cgroup holds: every process of it, escaped ones too (read
- * at most once a second in a big status, as rss_kb). */
+/* Its memory: resident, and what its cgroup holds (every process of it,
+ * escaped ones too; read at most once a second in a big status, as
+ * rss_kb). */
 static void
-cgroup_json(struct supd *d, struct supd_node *n, json_t *o, int64_t now,
-    bool cached)
+memory_write(struct jsonw *w, struct supd *d, struct supd_node *n,
+    int64_t now, bool cached)
 {
 	long long mem = -1, cpu = -1;
 
+	jsonw_kcount(w, "rss_kb", rss_of(n, now, cached));
 	if (n->pid > 0)
 		cgroup_child_usage(d, n, now, cached ? RSS_TTL_NS : 0, &mem,
 		    &cpu);
-
-	json_object_set_new(o, "memory_bytes", mem >= 0 ? json_integer(mem)
-						       : json_null());
-	json_object_set_new(o, "cpu_usec", cpu >= 0 ? json_integer(cpu)
-						    : json_null());
+	jsonw_kcount(w, "memory_bytes", mem);
+	jsonw_kcount(w, "cpu_usec", cpu);
 }
 
-static json_t *
-worker_json(struct supd *d, struct supd_node *n, int64_t now,
-    bool rss_cached)
+static void
+worker_write(struct jsonw *w, struct supd *d, struct supd_node *n,
+    int64_t now, bool cached)
 {
 	bool has_pid = n->pid > 0;
-	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
-	    "name", n->name, "group", n->parent->name,
-	    "state", node_state_name(n->state),
-	    "status", str_or_null(n->hold == HOLD_IGNORED ? "ignored" :
-	        n->sup_status),
-	    "status_text", str_or_null(n->status_text),
-	    "pid", has_pid ? json_integer(n->pid) : json_null(),
-	    "restarts", (json_int_t)n->restarts,
-	    "uptime_ms", has_pid ? json_integer(clk_real_ms() -
-	        n->spawned_real_ms) : json_null(),
-	    "last_exit", exit_json(&n->last));
 
-	json_object_set_new(o, "restart", json_string(
-	    cfg_restart_name(n->w->restart)));
-	json_object_set_new(o, "ready", json_string(
-	    cfg_ready_name(n->w->ready)));
-	json_object_set_new(o, "stopped_by_user", json_boolean(
-	    n->hold == HOLD_STOPPED));
-	long long rss = rss_of(n, now, rss_cached);
-	json_object_set_new(o, "rss_kb", rss >= 0 ? json_integer(rss)
-						  : json_null());
-	cgroup_json(d, n, o, now, rss_cached);
-	json_object_set_new(o, "restarts_by_reason", reasons_json(n));
-	json_object_set_new(o, "listen", listen_json(n->w));
-	hung_json(n, o);
+	jsonw_obj_begin(w);
+	jsonw_kstr(w, "name", n->name);
+	jsonw_kstr(w, "group", n->parent->name);
+	jsonw_kstr(w, "state", node_state_name(n->state));
+	str_or_null(w, "status", n->hold == HOLD_IGNORED ? "ignored" :
+	    n->sup_status);
+	str_or_null(w, "status_text", n->status_text);
+	int_if(w, "pid", has_pid, n->pid);
+	jsonw_kint(w, "restarts", n->restarts);
+	int_if(w, "uptime_ms", has_pid, clk_real_ms() - n->spawned_real_ms);
+	exit_write(w, &n->last);
+	jsonw_kstr(w, "restart", cfg_restart_name(n->w->restart));
+	jsonw_kstr(w, "ready", cfg_ready_name(n->w->ready));
+	jsonw_kbool(w, "stopped_by_user", n->hold == HOLD_STOPPED);
+	memory_write(w, d, n, now, cached);
+	reasons_write(w, "restarts_by_reason", n);
+	listen_keys_write(w, "listen", n->w);
+	hung_write(w, n);
 	if (n->state == NS_BACKOFF)
-		json_object_set_new(o, "backoff_ms", json_integer(
-		    n->deadline_ns > now ? (n->deadline_ns - now) /
-		    CLK_NS_PER_MS : 0));
-	return o;
+		jsonw_kint(w, "backoff_ms", n->deadline_ns > now ?
+		    (n->deadline_ns - now) / CLK_NS_PER_MS : 0);
+	jsonw_obj_end(w);
 }
 
-static json_t *
-group_json(const struct supd_node *g, int64_t now)
+/* --- one group, supd itself --------------------------------------------- */
+
+static void
+group_write(struct jsonw *w, const struct supd_node *g, int64_t now)
 {
-	return json_pack("{s:s, s:o, s:s, s:s, s:I, s:i, s:I, s:i, s:b}",
-	    "name", g->name,
-	    "parent", g->parent ? json_string(g->parent->name) : json_null(),
-	    "state", node_state_name(g->state),
-	    "strategy", cfg_strategy_name(g->g->strategy),
-	    "restarts", (json_int_t)g->restarts,
-	    "intensity", g->g->intensity,
-	    "period_ms", (json_int_t)g->g->period_ms,
-	    "recent_restarts", rst_window_count(&g->window,
-	        now / CLK_NS_PER_MS, g->g->period_ms),
-	    "stopped_by_user", g->hold == HOLD_STOPPED);
+	jsonw_obj_begin(w);
+	jsonw_kstr(w, "name", g->name);
+	jsonw_kstr(w, "parent", g->parent ? g->parent->name : NULL);
+	jsonw_kstr(w, "state", node_state_name(g->state));
+	jsonw_kstr(w, "strategy", cfg_strategy_name(g->g->strategy));
+	jsonw_kint(w, "restarts", g->restarts);
+	jsonw_kint(w, "intensity", g->g->intensity);
+	jsonw_kint(w, "period_ms", g->g->period_ms);
+	jsonw_kint(w, "recent_restarts", rst_window_count(&g->window,
+	    now / CLK_NS_PER_MS, g->g->period_ms));
+	jsonw_kbool(w, "stopped_by_user", g->hold == HOLD_STOPPED);
+	jsonw_obj_end(w);
 }
 
 static const char *
@@ -169,67 +185,66 @@ supd_state(const struct supd *d)
 	return node_state_name(d->root->state);
 }
 
-static json_t *
-int_or_null(long long v)
-{
-	return v >= 0 ? json_integer((json_int_t)v) : json_null();
-}
-
-/* What supd says of itself: its memory, its fds, its reloads, its HTTP
- * address. */
+/* Its counters of what went wrong, and of what it did. */
 static void
-supd_self_json(const struct supd *d, json_t *o)
+supd_counts_write(struct jsonw *w, const struct supd *d)
 {
-	json_object_set_new(o, "rss_kb", int_or_null(proc_rss_kb(getpid())));
-	json_object_set_new(o, "open_fds", int_or_null(proc_fd_count()));
-	json_object_set_new(o, "reloads", json_integer(
-	    (json_int_t)d->reloads));
-	json_object_set_new(o, "http", d->http != NULL ?
-	    json_string(ipc_http_addr(d->http)) : json_null());
+	jsonw_kint(w, "bad_requests", d->bad_requests);
+	jsonw_kint(w, "refused_requests", d->refused_requests);
+	jsonw_kint(w, "lost_replies", d->lost_replies);
+	jsonw_kint(w, "orphans_reaped", d->orphans_reaped);
+	jsonw_kstr(w, "persist_error", d->persisting ? NULL :
+	    d->persist_why);
+	str_or_null(w, "state_db", d->cfg->state_path);
+	jsonw_kbool(w, "recovered", d->recovered);
+	jsonw_kint(w, "events_lost", d->events_lost);
+	jsonw_kint(w, "adopted", d->adopted);
+	jsonw_kint(w, "bad_events", d->bad_events);
+	jsonw_kint(w, "reexecs", d->reexecs);
 }
 
-static json_t *
-supervisor_json(const struct supd *d, int64_t now)
+/* What supd says of itself beyond the tree: its log holder, its
+ * cgroups, its memory, its fds, its reloads, its HTTP address. */
+static void
+supd_self_write(struct jsonw *w, const struct supd *d)
+{
+	jsonw_key(w, "log_holder");
+	jsonw_obj_begin(w);
+	int_if(w, "pid", d->lh.pid > 0, d->lh.pid);
+	jsonw_kint(w, "restarts", d->lh.restarts);
+	jsonw_obj_end(w);
+	jsonw_kstr(w, "cgroups", d->cg.mode);
+	str_or_null(w, "cgroups_path", d->cg.path);
+	str_or_null(w, "cgroups_note", d->cg.why);
+	jsonw_kcount(w, "rss_kb", proc_rss_kb(getpid()));
+	jsonw_kcount(w, "open_fds", proc_fd_count());
+	jsonw_kint(w, "reloads", d->reloads);
+	jsonw_kstr(w, "http", d->http != NULL ? ipc_http_addr(d->http) :
+	    NULL);
+}
+
+static void
+supervisor_write(struct jsonw *w, const struct supd *d, int64_t now)
 {
 	char at[32];
-	json_t *o;
 
 	clk_iso8601(d->start_real_ms, at);
-	o = json_pack("{s:i, s:I, s:s, s:b, s:s, s:s, s:o, s:o, s:I, s:I}",
-	    "pid", (int)getpid(),
-	    "uptime_ms", (json_int_t)((now - d->start_ns) / CLK_NS_PER_MS),
-	    "state", supd_state(d), "persisting", d->persisting,
-	    "started_at", at, "version", SUP_VERSION_STRING,
-	    "run_dir", proto_text(d->cfg->run_dir),
-	    "config", proto_text(d->cfg_abs),
-	    "bad_requests", (json_int_t)d->bad_requests,
-	    "refused_requests", (json_int_t)d->refused_requests);
-	json_object_set_new(o, "lost_replies", json_integer(
-	    (json_int_t)d->lost_replies));
-	json_object_set_new(o, "orphans_reaped", json_integer(
-	    (json_int_t)d->orphans_reaped));
-	json_object_set_new(o, "persist_error", d->persisting ? json_null() :
-	    proto_text(d->persist_why));
-	json_object_set_new(o, "state_db", str_or_null(d->cfg->state_path));
-	json_object_set_new(o, "recovered", json_boolean(d->recovered));
-	json_object_set_new(o, "events_lost", json_integer(
-	    (json_int_t)d->events_lost));
-	json_object_set_new(o, "adopted", json_integer(d->adopted));
-	json_object_set_new(o, "bad_events", json_integer(
-	    (json_int_t)d->bad_events));
-	json_object_set_new(o, "reexecs", json_integer(
-	    (json_int_t)d->reexecs));
-	json_object_set_new(o, "log_holder", json_pack("{s:o, s:I}", "pid",
-	    d->lh.pid > 0 ? json_integer(d->lh.pid) : json_null(),
-	    "restarts", (json_int_t)d->lh.restarts));
-	json_object_set_new(o, "cgroups", json_string(d->cg.mode));
-	json_object_set_new(o, "cgroups_path", d->cg.path[0] ?
-	    proto_text(d->cg.path) : json_null());
-	json_object_set_new(o, "cgroups_note", d->cg.why[0] ?
-	    proto_text(d->cg.why) : json_null());
-	supd_self_json(d, o);
-	return o;
+	jsonw_key(w, "supervisor");
+	jsonw_obj_begin(w);
+	jsonw_kint(w, "pid", getpid());
+	jsonw_kint(w, "uptime_ms", (now - d->start_ns) / CLK_NS_PER_MS);
+	jsonw_kstr(w, "state", supd_state(d));
+	jsonw_kbool(w, "persisting", d->persisting);
+	jsonw_kstr(w, "started_at", at);
+	jsonw_kstr(w, "version", SUP_VERSION_STRING);
+	jsonw_kstr(w, "run_dir", d->cfg->run_dir);
+	jsonw_kstr(w, "config", d->cfg_abs);
+	supd_counts_write(w, d);
+	supd_self_write(w, d);
+	jsonw_obj_end(w);
 }
+
+/* --- the status object -------------------------------------------------- */
 
 /* sel: the nodes asked for (a group stands for the workers under it). */
 static bool
@@ -243,141 +258,78 @@ selected(const struct supd_node *n, struct supd_node *const *sel, int nsel)
 	return false;
 }
 
-/* Each selected node's object, in order, to put(o, is_group, arg), which
- * takes it. */
+/* The array under key k: each selected worker (groups: each selected
+ * group), in tree order. */
 static void
-status_each(struct supd *d, struct supd_node *const *sel, int nsel,
-    int64_t now, void (*put)(json_t *o, bool group, void *arg), void *arg)
+rows_write(struct jsonw *w, const char *k, struct supd *d,
+    struct supd_node *const *sel, int nsel, bool groups, int64_t now)
 {
 	bool cached = sel == NULL && d->nworkers > RSS_FRESH_MAX;
 
+	jsonw_key(w, k);
+	jsonw_arr_begin(w);
 	for (int i = 0; i < d->nnodes; i++) {
 		struct supd_node *n = d->nodes[i];
-		json_t *o;
-		if (!selected(n, sel, nsel))
+		if (n->is_group != groups || !selected(n, sel, nsel))
 			continue;
-		o = n->is_group ? group_json(n, now) : worker_json(d, n,
-		    now, cached);
-		/* Never drop a node silently: a row that cannot be built
-		 * still says which node it is. */
-		if (o == NULL)
-			o = json_pack("{s:s, s:s}", "name", n->name, "error",
-			    "cannot render this node");
-		put(o, n->is_group, arg);
+		if (groups)
+			group_write(w, n, now);
+		else
+			worker_write(w, d, n, now, cached);
 	}
+	jsonw_arr_end(w);
 }
 
+/* The status object of DESIGN.md section 5, with "ok": true first. */
 static void
-array_put(json_t *o, bool group, void *arg)
-{
-	json_t **arrays = arg;
-
-	json_array_append_new(arrays[group], o);
-}
-
-json_t *
-ctl_status_json(struct supd *d, struct supd_node *const *sel, int nsel)
+status_write(struct jsonw *w, struct supd *d, struct supd_node *const *sel,
+    int nsel)
 {
 	int64_t now = clk_mono_ns();
-	json_t *arrays[2] = {json_array(), json_array()};
 
-	status_each(d, sel, nsel, now, array_put, arrays);
-	return json_pack("{s:b, s:o, s:o, s:o}", "ok", 1,
-	    "supervisor", supervisor_json(d, now), "children", arrays[0],
-	    "groups", arrays[1]);
+	jsonw_obj_begin(w);
+	jsonw_kbool(w, "ok", true);
+	supervisor_write(w, d, now);
+	rows_write(w, "children", d, sel, nsel, false, now);
+	rows_write(w, "groups", d, sel, nsel, true, now);
+	jsonw_obj_end(w);
 }
 
-/*
- * The same object as text, written a node at a time: the reply of
- * thousands of children is never one tree of jansson values (whose
- * freeing cost more than its making), each node's freed once written.
- */
-struct text {
-	char *p;
-	size_t n, cap;
-	bool failed;
-	size_t items[2]; /* written to each array */
-	FILE *groups;	 /* the groups' array, written after the children */
-	char *gbuf;
-	size_t glen;
-};
-
-static int
-text_add(const char *buf, size_t len, void *arg)
-{
-	struct text *t = arg;
-
-	if (t->n + len + 1 > t->cap) {
-		size_t cap = (t->cap + len) * 2;
-		char *p = realloc(t->p, cap);
-		if (p == NULL) {
-			t->failed = true;
-			return -1;
-		}
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->n, buf, len);
-	t->n += len;
-	return 0;
-}
-
-static void
-text_str(struct text *t, const char *s)
-{
-	if (text_add(s, strlen(s), t) != 0)
-		t->failed = true;
-}
-
-static void
-text_put(json_t *o, bool group, void *arg)
-{
-	struct text *t = arg;
-	size_t k = t->items[group]++;
-
-	if (group) {
-		if (t->groups == NULL || (k > 0 && fputc(',', t->groups) ==
-		    EOF) || json_dumpf(o, t->groups, JSON_COMPACT) != 0)
-			t->failed = true;
-	} else if ((k > 0 && text_add(",", 1, t) != 0) ||
-	    json_dump_callback(o, text_add, t, JSON_COMPACT) != 0) {
-		t->failed = true;
-	}
-	json_decref(o);
-}
+/* About what a worker's row takes (bytes): the text is allocated once,
+ * not grown from nothing by doubling. */
+#define ROW_BYTES 768
 
 char *
 ctl_status_frame(struct supd *d, struct supd_node *const *sel, int nsel,
     size_t *len)
 {
-	int64_t now = clk_mono_ns();
-	struct text t = {0};
-	json_t *sup = supervisor_json(d, now);
 	const char head[] = {IPC_VERSION, IPC_TYPE_JSON};
+	struct jsonw w;
 
-	t.groups = open_memstream(&t.gbuf, &t.glen);
-	if (text_add(head, sizeof(head), &t) != 0)
-		t.failed = true;
-	text_str(&t, "{\"ok\":true,\"supervisor\":");
-	if (json_dump_callback(sup, text_add, &t, JSON_COMPACT) != 0)
-		t.failed = true;
-	json_decref(sup);
-	text_str(&t, ",\"children\":[");
-	status_each(d, sel, nsel, now, text_put, &t);
-	if (t.groups == NULL || fclose(t.groups) != 0)
-		t.failed = true;
-	text_str(&t, "],\"groups\":[");
-	if (t.gbuf != NULL && text_add(t.gbuf, t.glen, &t) != 0)
-		t.failed = true;
-	text_str(&t, "]}");
-	free(t.gbuf);
-	if (t.failed) {
-		free(t.p);
-		return NULL;
-	}
-	*len = t.n;
-	return t.p;
+	jsonw_init(&w, sel == NULL ? (size_t)d->nnodes * ROW_BYTES : 0);
+	jsonw_raw(&w, head, sizeof(head));
+	status_write(&w, d, sel, nsel);
+	return jsonw_take(&w, len);
 }
+
+json_t *
+ctl_status_json(struct supd *d, struct supd_node *const *sel, int nsel)
+{
+	struct jsonw w;
+	size_t len;
+	char *text;
+	json_t *o;
+
+	jsonw_init(&w, sel == NULL ? (size_t)d->nnodes * ROW_BYTES : 0);
+	status_write(&w, d, sel, nsel);
+	if ((text = jsonw_take(&w, &len)) == NULL)
+		return NULL;
+	o = json_loadb(text, len, 0, NULL);
+	free(text);
+	return o;
+}
+
+/* --- the tree ----------------------------------------------------------- */
 
 static json_t *
 tree_node_json(const struct supd_node *n)

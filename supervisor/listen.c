@@ -553,12 +553,12 @@ listen_close_all(struct supd *d, bool remove)
 	d->socks = NULL;
 }
 
-json_t *
-listen_json(const struct cfg_worker *w)
+void
+listen_keys_write(struct jsonw *j, const char *k, const struct cfg_worker *w)
 {
-	json_t *a = json_array();
-
-	for (int i = 0; a != NULL && i < w->nlisten; i++)
-		json_array_append_new(a, json_string(w->listen[i].key));
-	return a;
+	jsonw_key(j, k);
+	jsonw_arr_begin(j);
+	for (int i = 0; i < w->nlisten; i++)
+		jsonw_str(j, w->listen[i].key);
+	jsonw_arr_end(j);
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/jsonw.h"
 #include "shared/config.h"
 #include "sup/err.h"
 
@@ -83,7 +84,8 @@ json_t *listen_handover_json(const struct supd *d);
  * orderly stop). */
 void listen_close_all(struct supd *d, bool remove);
 
-/* The keys of w's sockets, as a JSON array (status). */
-json_t *listen_json(const struct cfg_worker *w);
+/* k: the keys of w's sockets, as a JSON array (status). */
+void listen_keys_write(struct jsonw *j, const char *k,
+    const struct cfg_worker *w);
 
 #endif

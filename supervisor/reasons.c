@@ -53,13 +53,12 @@ reasons_count(struct supd_node *n, enum node_cause cause)
 	n->restarts_by[reason_of(n, cause)]++;
 }
 
-json_t *
-reasons_json(const struct supd_node *n)
+void
+reasons_write(struct jsonw *w, const char *k, const struct supd_node *n)
 {
-	json_t *o = json_object();
-
-	for (int r = 0; r < RR_COUNT && o != NULL; r++)
-		json_object_set_new(o, names[r], json_integer(
-		    (json_int_t)n->restarts_by[r]));
-	return o;
+	jsonw_key(w, k);
+	jsonw_obj_begin(w);
+	for (int r = 0; r < RR_COUNT; r++)
+		jsonw_kint(w, names[r], n->restarts_by[r]);
+	jsonw_obj_end(w);
 }

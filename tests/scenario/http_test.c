@@ -278,6 +278,88 @@ Test(scenario_http, each_endpoint_answers_with_its_status_and_body)
 	reply_free(&r);
 }
 
+/* What changes between two asks of the same tree: times, memory, fds. */
+static bool
+volatile_key(const char *k)
+{
+	static const char *const keys[] = {"uptime_ms", "rss_kb",
+	    "memory_bytes", "cpu_usec", "open_fds", "backoff_ms"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* a and b are the same JSON value, key for key in the same order, but
+ * for what volatile_key() says may change (of the same type, or null). */
+static void
+agree(json_t *a, json_t *b, const char *where)
+{
+	void *i = json_object_iter(a), *j = json_object_iter(b);
+	size_t k;
+	json_t *x;
+
+	cr_assert_eq(json_typeof(a), json_typeof(b), "%s: types differ",
+	    where);
+	if (json_is_array(a)) {
+		cr_assert_eq(json_array_size(a), json_array_size(b), "%s",
+		    where);
+		json_array_foreach(a, k, x)
+			agree(x, json_array_get(b, k), where);
+		return;
+	}
+	if (!json_is_object(a)) {
+		cr_assert(json_equal(a, b), "%s: values differ", where);
+		return;
+	}
+	for (; i != NULL; i = json_object_iter_next(a, i),
+	    j = json_object_iter_next(b, j)) {
+		const char *key = json_object_iter_key(i);
+		json_t *va = json_object_iter_value(i);
+		json_t *vb = j != NULL ? json_object_iter_value(j) : NULL;
+		cr_assert(j != NULL && strcmp(key, json_object_iter_key(j)) ==
+		    0, "%s.%s: not in the same place", where, key);
+		if (!volatile_key(key))
+			agree(va, vb, key);
+		else if (!json_is_null(va) && !json_is_null(vb))
+			cr_assert_eq(json_typeof(va), json_typeof(vb), "%s.%s",
+			    where, key);
+	}
+	cr_assert_null(j, "%s: more keys over one of them", where);
+}
+
+Test(scenario_http, status_agrees_with_supctl_field_by_field)
+{
+	const char *addr;
+	struct http_reply r;
+	json_t *ctl, *web;
+
+	t_conf(&env, LOOPBACK_ANY "intensity = 100\n"
+	    "[worker pool]\ncommand = " CHILD "\ninstances = 2\n"
+	    "[group g]\n[worker said]\ngroup = g\nready = notify\n"
+	    "command = " CHILD " \"--status=say \\\"hi\\\" \\\\o/\" "
+	    "--status-garbage --ready-after=10\n"
+	    "[worker once]\nrestart = temporary\n"
+	    "command = " CHILD " --exit-after=20 --code=7\n"
+	    "[worker held]\ncommand = " CHILD "\n");
+	t_supd_start(&env);
+	cr_assert_eq(t_ctl(&env, NULL, NULL, "stop", "held", NULL), 0);
+	addr = supd_http();
+	cr_assert(T_WAIT(t_restarts(&env, "once") == 0 && strcmp(t_state(
+	    &env, "once"), "stopped") == 0, T_WAIT_MS));
+	cr_assert_not_null(ctl = t_status(&env), "%s", t_status_err);
+	r = http_get(addr, "/status");
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(web = json_loads(r.body, 0, NULL), "%s", r.body);
+	agree(ctl, web, "status");
+	cr_assert_str_neq(json_string_value(json_object_get(t_kid(web,
+	    "said"), "status_text")), "", "its STATUS= is there to compare");
+	json_decref(ctl);
+	json_decref(web);
+	reply_free(&r);
+}
+
 Test(scenario_http, other_methods_get_405_and_other_paths_404)
 {
 	static const char *methods[] = {"POST", "PUT", "DELETE", "PATCH"};
