@@ -629,21 +629,6 @@ node_failed(struct engine *e, struct supd_node *n, bool normal, int64_t now)
 
 /* --- a group's step ---------------------------------------------------- */
 
-/*
- * Whether the stop of g's child i, an instance of a pool, goes on to the
- * one before it: the instances of a pool are alike and independent, so
- * they stop together, as OTP stops simple_one_for_one children; the
- * others stop one at a time, last first.
- */
-static bool
-pool_goes_on(const struct supd_node *g, int i)
-{
-	const struct supd_node *k = g->kids[i];
-
-	return i > 0 && k->w != NULL && k->w->instances > 1 &&
-	    g->kids[i - 1]->w == k->w;
-}
-
 /* The kid of g with work after (forward) or before i, or -1; a kid in
  * the set with none is taken out on the way. */
 static int
@@ -660,9 +645,75 @@ work_next(struct supd_node *g, int i, bool forward)
 }
 
 /*
- * Carries out pending stops; returns true while one is in progress. A
- * hung child's stop is not one: it is dying of its own, as a child that
- * crashed, and holds nothing back until its exit is a failure.
+ * Whether k is an instance of a pool: the instances of a pool are alike
+ * and independent, so they stop together, as OTP stops
+ * simple_one_for_one children; the others stop one at a time, last
+ * first.
+ */
+static bool
+is_instance(const struct supd_node *k)
+{
+	return k->w != NULL && k->w->instances > 1;
+}
+
+/* Whether k's stop is under way: a hung child's stop is not one, it is
+ * dying of its own, as a child that crashed, and holds nothing back
+ * until its exit is a failure. */
+static bool
+stop_under_way(const struct supd_node *k)
+{
+	return k->state == NS_STOPPING && (k->hung == HUNG_NOT ||
+	    node_pending_stop(k));
+}
+
+/* k's stop now; the start it was to make after stays pending. */
+static void
+stop_one(struct engine *e, struct supd_node *k, int64_t now)
+{
+	enum node_pending was = k->pending;
+
+	node_stop(e, k, now);
+	if (was == PEND_STOP_START || was == PEND_STOP_RESTART)
+		set_pending(k, node_pending_make(node_pending_stop(k), true,
+		    was == PEND_STOP_RESTART));
+}
+
+/*
+ * The pending stops of the pool k is an instance of, all at once, however
+ * many batches of actions they take; first instance first, the order
+ * they were spawned in (but for restarted ones), which is the order the
+ * kernel lists supd's children: an exited one near the head of that list
+ * is the quicker to reap (reap.c). True while one is in progress.
+ */
+static bool
+pool_stop(struct engine *e, struct supd_node *g, const struct supd_node *k,
+    int64_t now)
+{
+	int lo = k->index, hi = k->index;
+	bool under_way = false;
+
+	while (lo > 0 && g->kids[lo - 1]->w == k->w)
+		lo--;
+	while (hi + 1 < g->nkids && g->kids[hi + 1]->w == k->w)
+		hi++;
+	for (int i = work_next(g, lo, true); i >= 0 && i <= hi;
+	    i = work_next(g, i + 1, true)) {
+		struct supd_node *c = g->kids[i];
+		if (node_pending_stop(c) && c->state != NS_STOPPING) {
+			if (!room(e)) {
+				mark(g);
+				return true;
+			}
+			stop_one(e, c, now);
+		}
+		under_way = under_way || stop_under_way(c);
+	}
+	return under_way;
+}
+
+/*
+ * Carries out pending stops, last first, one at a time (a pool's
+ * instances together); returns true while one is in progress.
  */
 static bool
 step_stops(struct engine *e, struct supd_node *g, int64_t now)
@@ -670,37 +721,31 @@ step_stops(struct engine *e, struct supd_node *g, int64_t now)
 	for (int i = work_next(g, g->nkids - 1, false); i >= 0;
 	    i = work_next(g, i - 1, false)) {
 		const struct supd_node *k = g->kids[i];
-		if (k->state == NS_STOPPING && (k->hung == HUNG_NOT ||
-		    node_pending_stop(k)))
-			return true;
+		if (!stop_under_way(k))
+			continue;
+		if (is_instance(k))
+			pool_stop(e, g, k, now); /* the rest of its pool too */
+		return true;
 	}
-	const struct cfg_worker *pool = NULL; /* whose instances stop now */
-
 	for (int i = work_next(g, g->nkids - 1, false); i >= 0;
 	    i = work_next(g, i - 1, false)) {
 		struct supd_node *k = g->kids[i];
-		enum node_pending was = k->pending;
-		if (pool != NULL && k->w != pool)
-			return true; /* the pool's stop first */
 		if (!node_pending_stop(k))
 			continue;
+		if (is_instance(k)) {
+			if (pool_stop(e, g, k, now))
+				return true;
+			continue;
+		}
 		if (!room(e)) {
 			mark(g);
 			return true;
 		}
-		node_stop(e, k, now);
-		/* A restart stops first, then starts. */
-		if (was == PEND_STOP_START || was == PEND_STOP_RESTART)
-			set_pending(k, node_pending_make(
-			    node_pending_stop(k), true,
-			    was == PEND_STOP_RESTART));
-		if (k->state != NS_STOPPING)
-			continue;
-		if (!pool_goes_on(g, i))
+		stop_one(e, k, now);
+		if (k->state == NS_STOPPING)
 			return true;
-		pool = k->w;
 	}
-	return pool != NULL;
+	return false;
 }
 
 /* Carries out pending starts in order; returns true while one waits. */

@@ -896,8 +896,10 @@ Test(supd_engine, a_significant_child_of_root_ends_supd_with_its_status,
 }
 
 /* A pool's instances stop together, as OTP stops simple_one_for_one
- * children (supervisor_SUITE: simple_one_for_one_shutdown); the rest of
- * the group stops one at a time, last first. */
+ * children (supervisor_SUITE: simple_one_for_one_shutdown), first
+ * instance first (the order they were spawned in: the kernel's, which
+ * reaps them the quicker); the rest of the group stops one at a time,
+ * last first. */
 Test(supd_engine, a_pools_instances_stop_together,
     .init = setup, .fini = teardown)
 {
@@ -918,10 +920,10 @@ Test(supd_engine, a_pools_instances_stop_together,
 	run(EV_SHUTDOWN, NULL, false);
 	ACTS("stop z");
 	run(EV_EXITED, find("z"), false);
-	ACTS("stop z; stop p.2; stop p.1; stop p.0");
+	ACTS("stop z; stop p.0; stop p.1; stop p.2");
 	for (int i = 0; i < 3; i++)
 		run(EV_EXITED, p[i], false);
-	ACTS("stop z; stop p.2; stop p.1; stop p.0; stop a");
+	ACTS("stop z; stop p.0; stop p.1; stop p.2; stop a");
 }
 
 /* A pool of n instances p.0..p.n-1 of one config, with its window (as
@@ -977,7 +979,7 @@ Test(supd_engine, a_pool_over_its_intensity_fails_in_its_group,
 	crash("p.1");
 	clear();
 	crash("p.1");
-	ACTS("stop p.2; stop p.0; respawn p.1; respawn p.0; respawn p.2");
+	ACTS("stop p.0; stop p.2; respawn p.1; respawn p.0; respawn p.2");
 	cr_assert(strstr(W->notes, "pool_give_up p.0") != NULL, "%s",
 	    W->notes);
 	cr_assert_eq(r->window.n, 1);
@@ -1386,4 +1388,36 @@ Test(supd_engine, a_child_hung_right_after_its_ready_has_started,
 	ACTS("spawn a; stop a; spawn s; respawn a");
 	cr_assert_eq(a->restarts, 1u);
 	cr_assert_eq(s->restarts, 0u);
+}
+
+/* A pool bigger than a batch of actions (ENG_BATCH) stops all at once
+ * still: the next batch goes on at the next settle, it does not wait for
+ * the first one's exits. */
+Test(supd_engine, a_pool_bigger_than_a_batch_stops_all_at_once,
+    .init = setup, .fini = teardown)
+{
+	enum { N = ENG_BATCH + 44 };
+	static char names[N][16];
+	struct supd_node *r = group("root", NULL, STRAT_ONE_FOR_ONE, 10, 5000);
+	struct supd_node *p0 = NULL;
+	int stops = 0;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "p.%d", i);
+		struct supd_node *p = worker(names[i], r, RESTART_PERMANENT);
+		p->instance = i;
+		if (i == 0)
+			p0 = p;
+		p->w = p0->w;
+	}
+	CFG(p0)->instances = N;
+	begin();
+	clear();
+	W->auto_exit = false;
+	run(EV_SHUTDOWN, NULL, false);
+	for (const char *a = W->acts; (a = strstr(a, "stop p.")) != NULL; a++)
+		stops++;
+	cr_assert_eq(stops, N, "%d of %d stopped before any exit", stops, N);
+	cr_assert(strncmp(W->acts, "stop p.0; stop p.1;", 19) == 0, "%.60s",
+	    W->acts);
 }
