@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "handover.h"
@@ -152,6 +153,42 @@ handover_exec(int exe_fd, const char *exe, const char *config, bool verbose,
 }
 
 /* --- the new image ---------------------------------------------------- */
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+handover_close_strays(const struct handover *h)
+{
+	size_t n = 0, cap = 1 + json_array_size(h->listen);
+	int *keep = malloc(cap * sizeof(*keep)), from = 3;
+	const json_t *it;
+	size_t i;
+
+	if (keep == NULL)
+		return; /* strays stay: a client may wait for its timeout */
+	if (h->lock_fd >= 3)
+		keep[n++] = h->lock_fd;
+	json_array_foreach(h->listen, i, it) {
+		json_int_t fd = json_integer_value(json_object_get(it, "fd"));
+		if (fd >= 3 && fd <= INT_MAX)
+			keep[n++] = (int)fd;
+	}
+	qsort(keep, n, sizeof(*keep), int_cmp);
+	for (i = 0; i < n; i++) {
+		if (keep[i] > from)
+			syscall(SYS_close_range, (unsigned)from,
+			    (unsigned)keep[i] - 1, 0U);
+		from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)from, ~0U, 0U);
+	free(keep);
+}
 
 static bool
 read_all(int fd, void *p, size_t n)

@@ -45,6 +45,17 @@ struct handover {
 };
 
 /*
+ * The new image, first thing: closes every descriptor above 2 but h's
+ * lock and listening sockets. What else came across the exec was never
+ * meant to: nng (1.5.2) accepts a connection, then marks it close-on-exec
+ * in a second step, and a connection accepted in between by the old
+ * image's thread would stay open here, unread, its client waiting for a
+ * reply that never comes instead of seeing the connection cut and asking
+ * again (supctl reload, two at once).
+ */
+void handover_close_strays(const struct handover *h);
+
+/*
  * Writes h into a memfd and execs the binary open at exe_fd (named exe)
  * as "exe -c CONFIG [-v] --handover FD" with the current environment.
  * The lock and the sockets of h->listen stay open across the exec.

@@ -398,8 +398,10 @@ handover_take(struct supd *d, int fd)
 		log_warn("handover (fd %d): %s; recovering from the database "
 		    "instead", fd, why);
 		d->ho = (struct handover){.lock_fd = -1};
-		return;
 	}
+	handover_close_strays(&d->ho);
+	if (d->ho.mode == HANDOVER_NONE)
+		return;
 	d->reloads = d->ho.reloads;
 	d->reexecs = d->ho.reexecs;
 }
