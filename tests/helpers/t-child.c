@@ -93,18 +93,39 @@ static void
 write_file(const char *path, const char *mode, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* fmt into f; false when it did not all reach the file. */
+static bool
+put(FILE *f, const char *fmt, va_list ap)
+{
+	bool ok = vfprintf(f, fmt, ap) >= 0;
+
+	return fclose(f) == 0 && ok;
+}
+
+/* mode "w" writes the file whole, by a rename where the directory lets
+ * us: a test that reads it never sees it empty or half written. */
 static void
 write_file(const char *path, const char *mode, const char *fmt, ...)
 {
-	FILE *f = fopen(path, mode);
+	char tmp[4096];
+	FILE *f;
 	va_list ap;
 
-	if (f == NULL)
+	if (mode[0] == 'w' && (size_t)snprintf(tmp, sizeof(tmp), "%s.%d.tmp",
+	    path, (int)getpid()) < sizeof(tmp) && (f = fopen(tmp, "w")) !=
+	    NULL) {
+		va_start(ap, fmt);
+		bool ok = put(f, fmt, ap);
+		va_end(ap);
+		if (ok && rename(tmp, path) == 0)
+			return;
+		unlink(tmp);
+	}
+	if ((f = fopen(path, mode)) == NULL)
 		return;
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	put(f, fmt, ap);
 	va_end(ap);
-	fclose(f);
 }
 
 static const char *

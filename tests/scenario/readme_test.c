@@ -65,6 +65,18 @@ sh(const char *dir, const char *script)
 	return out;
 }
 
+/* SUP_BUILD_DIR relative to SUP_SOURCE_DIR when it is inside it. */
+static const char *
+build_dir(void)
+{
+	size_t n = strlen(SUP_SOURCE_DIR);
+
+	if (strncmp(SUP_BUILD_DIR, SUP_SOURCE_DIR, n) == 0 &&
+	    SUP_BUILD_DIR[n] == '/')
+		return SUP_BUILD_DIR + n + 1;
+	return SUP_BUILD_DIR;
+}
+
 Test(scenario_readme, the_libsup_example_works_as_written)
 {
 	char *readme = t_read(SUP_SOURCE_DIR "/README.md"), *c, *build, *use;
@@ -82,10 +94,13 @@ Test(scenario_readme, the_libsup_example_works_as_written)
 	cr_assert(strncmp(build, "make install", 12) == 0, "%s", build);
 	t_path(&env, "counter.c", path, sizeof(path));
 	file_put(path, c);
-	/* make install, into a prefix of the test's own. */
+	/* make install, into a prefix of the test's own, with BUILD named
+	 * as the make running the tests names it (relative to the source
+	 * when inside): objects, and their .d files, keep one name, or the
+	 * other make would not know their headers and link a stale one. */
 	t_path(&env, "prefix", prefix, sizeof(prefix));
 	snprintf(install, sizeof(install), "make -s -C '%s' BUILD='%s' "
-	    "PREFIX='%s' install >/dev/null", SUP_SOURCE_DIR, SUP_BUILD_DIR,
+	    "PREFIX='%s' install >/dev/null", SUP_SOURCE_DIR, build_dir(),
 	    prefix);
 	free(sh(env.dir, install));
 	/* The README's other commands, as written, with PATH and
