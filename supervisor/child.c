@@ -349,6 +349,7 @@ spawn_failed(struct supd *d, struct supd_node *n, const char *why)
 {
 	struct exit_info *x = &n->last;
 
+	engine_touch(n);
 	memset(x, 0, sizeof(*x));
 	x->valid = true;
 	x->at_ms = clk_real_ms();
@@ -402,6 +403,7 @@ cause_text(const struct supd_node *n, enum node_cause c,
 static int
 spawn_intent(struct supd *d, struct supd_node *n, off_t *pid_off)
 {
+	engine_touch(n); /* its row changes with the process (persist.c) */
 	n->spawn_id = ++d->spawn_seq;
 	tree_pid_set(d, n, 0);
 	/* The child starts now: its /proc start time is within moments. */
@@ -414,6 +416,7 @@ static void
 spawn_done(struct supd *d, struct supd_node *n, pid_t pid, bool restart,
     const char *cause)
 {
+	engine_touch(n);
 	tree_pid_set(d, n, pid);
 	n->spawned_real_ms = clk_real_ms();
 	free(n->status_text);
@@ -689,6 +692,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 	char ubuf[32];
 	int nf = 0;
 
+	engine_touch(n); /* a flush may come before the engine hears of it */
 	tree_pid_set(d, n, 0);
 	n->pid_start = 0;
 	logholder_forget(n);
@@ -792,6 +796,7 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 		close(fd);
 		return e;
 	}
+	engine_touch(n);
 	tree_pid_set(d, n, pid);
 	n->pid_start = start;
 	n->pidfd = fd;
@@ -804,6 +809,7 @@ child_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 void
 child_keep(struct supd *d, struct supd_node *n, pid_t pid, int64_t start)
 {
+	engine_touch(n);
 	tree_pid_set(d, n, pid);
 	n->pid_start = start;
 	n->pidfd = -1;

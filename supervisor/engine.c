@@ -52,6 +52,8 @@ emit(struct engine *e, enum eng_action_type t, struct supd_node *n,
 		__builtin_trap();
 	e->out[e->nout++] = (struct eng_action){.type = t, .node = n,
 	    .note = note, .arg = arg};
+	if (n != NULL)
+		engine_touch(n);
 }
 
 static void
@@ -136,6 +138,7 @@ static void
 set_pending(struct supd_node *n, enum node_pending p)
 {
 	n->pending = p;
+	engine_touch(n);
 	if (p != PEND_NONE)
 		work_add(n);
 }
@@ -144,6 +147,7 @@ static void
 set_stopping(struct supd_node *n)
 {
 	n->state = NS_STOPPING;
+	engine_touch(n);
 	work_add(n);
 }
 
@@ -216,6 +220,7 @@ group_start(struct engine *e, struct supd_node *g, bool restart)
 	rst_window_clear(&g->window);
 	for (int i = 0; i < g->nkids; i++) {
 		struct supd_node *k = g->kids[i];
+		engine_touch(k);
 		if (k->hold == HOLD_DONE || k->hold == HOLD_IGNORED)
 			k->hold = HOLD_NONE;
 		if (!k->is_group) /* a pool's window starts over too */
@@ -293,7 +298,7 @@ node_ready(struct engine *e, struct supd_node *n, int64_t now)
 static void
 node_stop(struct engine *e, struct supd_node *n, int64_t now)
 {
-	drop_start(n);
+	drop_start(n); /* touches n */
 	if (n->state == NS_BACKOFF) {
 		n->state = NS_STOPPED;
 		n->deadline_ns = 0;
@@ -517,6 +522,7 @@ pool_contains(struct engine *e, struct supd_node *n, int64_t now)
 
 	if (lead == NULL)
 		return false;
+	engine_touch(lead);
 	if (!rst_window_add(&lead->window, now / NS_PER_MS,
 	    w->pool_intensity >= 0 ? w->pool_intensity :
 	    n->parent->g->intensity, w->pool_period_ms > 0 ?
@@ -578,6 +584,7 @@ node_ended(struct engine *e, struct supd_node *n, bool normal, bool ignored,
 	enum cfg_restart type = n->w ? n->w->restart : n->g->restart;
 	bool unready = n->state == NS_STARTING && !n->is_group;
 
+	engine_touch(n);
 	n->state = NS_STOPPED;
 	n->deadline_ns = 0;
 	if (g == NULL) { /* root itself gave up */
@@ -612,6 +619,7 @@ node_ended(struct engine *e, struct supd_node *n, bool normal, bool ignored,
 		restart_plan(e, n, true, now);
 		return;
 	}
+	engine_touch(g);
 	if (rst_window_add(&g->window, now / NS_PER_MS, g->g->intensity,
 	    g->g->period_ms)) {
 		n->pending = PEND_NONE;
@@ -767,6 +775,7 @@ step_starts(struct engine *e, struct supd_node *g, bool ordered,
 		if ((k->state == NS_STOPPED || k->state == NS_BACKOFF) &&
 		    !node_pending_stop(k)) {
 			if (k->not_before_ns > now) {
+				engine_touch(k);
 				k->state = NS_BACKOFF;
 				deadline_at(e, k, k->not_before_ns);
 			} else if (!room(e)) {
@@ -1043,6 +1052,8 @@ engine_handle(struct engine *e, const struct eng_event *ev, int64_t now)
 	if (ev->at != 0)
 		now = ev->at;
 	e->nout = 0;
+	if (n != NULL)
+		engine_touch(n);
 	switch (ev->type) {
 	case EV_START:
 		node_start(e, n, false, now);
@@ -1140,6 +1151,13 @@ engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
 	*e = (struct engine){.root = nnodes > 0 ? nodes[0] : NULL,
 	    .nodes = nodes, .nnodes = nnodes, .on_give_up = on_give_up,
 	    .rng = rng != 0 ? rng : 0x9e3779b97f4a7c15u};
+	if ((e->touched = malloc((size_t)(nnodes > 0 ? nnodes : 1) *
+	    sizeof(*e->touched))) == NULL)
+		return -1;
+	for (int i = 0; i < nnodes; i++) {
+		nodes[i]->eng = e;
+		nodes[i]->touched = false;
+	}
 	/* Groups deepest first: the reverse of the preorder. */
 	for (int i = 0; i < nnodes; i++)
 		if (nodes[i]->is_group) {
@@ -1154,8 +1172,36 @@ engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
 }
 
 void
+engine_touch(struct supd_node *n)
+{
+	struct engine *e = n->eng;
+
+	if (e == NULL || n->touched)
+		return;
+	n->touched = true;
+	e->touched[e->ntouched++] = n; /* room: each node once */
+}
+
+struct supd_node *const *
+engine_touched(const struct engine *e, int *n)
+{
+	*n = e->ntouched;
+	return e->touched;
+}
+
+void
+engine_touched_clear(struct engine *e)
+{
+	for (int i = 0; i < e->ntouched; i++)
+		e->touched[i]->touched = false;
+	e->ntouched = 0;
+}
+
+void
 engine_fini(struct engine *e)
 {
+	free(e->touched);
+	e->touched = NULL;
 	for (struct supd_node *g = e->groups; g != NULL; g = g->next_group) {
 		free(g->work);
 		g->work = NULL;

@@ -128,6 +128,10 @@ struct engine {
 	struct eng_action out[ENG_BATCH + 8];
 	int nout;
 	struct dlheap dl;	   /* every deadline set, earliest first */
+	struct supd_node **touched; /* owned array, borrowed nodes: those
+				    * whose row may differ from what was
+				    * saved, each once (engine_touched) */
+	int ntouched;
 };
 
 /*
@@ -139,6 +143,17 @@ int engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
     enum cfg_give_up on_give_up, uint64_t rng);
 
 void engine_fini(struct engine *e);
+
+/*
+ * The nodes whose persisted fields (their database row: state, pending
+ * work, hold, counts, backoff, window, process) may have changed since
+ * engine_touched_clear(), each once: what the engine changed, and what
+ * others said they changed with engine_touch() (child.c: a process
+ * spawned or gone). A flush writes these, not the whole tree.
+ */
+struct supd_node *const *engine_touched(const struct engine *e, int *n);
+void engine_touched_clear(struct engine *e);
+void engine_touch(struct supd_node *n);
 
 /* Sets n's deadline (monotonic ns; 0: none). Outside the engine, only
  * recovery sets one (an adopted child still starting). */

@@ -19,6 +19,8 @@
 #include "restart.h"
 #include "shared/config.h"
 
+struct engine;
+
 enum node_state {
 	NS_STOPPED,  /* not running (never started, stopped, or exited) */
 	NS_STARTING, /* spawned (a group: starting its children), not ready */
@@ -151,6 +153,8 @@ struct supd_node {
 					 * started, in its start under way */
 	unsigned ready_gen;		/* its group's start_gen when it was
 					 * last ready: it started in that start */
+	struct engine *eng;		/* borrowed: the engine that runs it */
+	bool touched;			/* in eng's touched list (engine.h) */
 	struct supd_node *next_group;	/* group: the next to step */
 	bool giving_up;			/* group: stopping to fail in its parent */
 	bool auto_ending;		/* group: stopping to end (auto_shutdown) */

@@ -204,18 +204,80 @@ reopen_try(struct supd *d)
 	persist_mark_running(d);
 }
 
+/* Whether n's row differs from what was last saved. */
 static bool
-anything_to_write(struct supd *d)
+row_changed(const struct supd_node *n)
 {
 	struct node_snap s;
 
+	snap_fill(n, &s);
+	return memcmp(&s, &n->saved, sizeof(s)) != 0;
+}
+
+/*
+ * A flush writes the nodes the engine marked (engine_touched): a restart
+ * in a tree of 10,000 compares a few rows, not all. Every node is
+ * compared at the first flush and until a recovered tree's first start
+ * is over (recovery changes nodes outside the engine), then at most once
+ * in ROWS_FULL_MS of flushes, should a change have gone unmarked; under
+ * SUP_CHECK_ROWS (the tests) every flush makes sure none did.
+ */
+#define ROWS_FULL_MS 1000
+
+static bool
+rows_full_due(const struct supd *d)
+{
+	return d->rows_full_ns == 0 || d->eng.recovering ||
+	    clk_mono_ns() - d->rows_full_ns >= (int64_t)ROWS_FULL_MS *
+	    CLK_NS_PER_MS;
+}
+
+static void
+rows_check(struct supd *d)
+{
+	for (int i = 0; i < d->nnodes; i++)
+		if (!d->nodes[i]->touched && row_changed(d->nodes[i])) {
+			log_error("SUP_CHECK_ROWS: %s changed and was not "
+			    "marked for the flush (engine_touch)",
+			    d->nodes[i]->name);
+			abort();
+		}
+}
+
+/* The nodes to look at: every one, or the touched ones. */
+static struct supd_node *const *
+rows_to_look_at(struct supd *d, bool full, int *n)
+{
+	if (full) {
+		*n = d->nnodes;
+		return d->nodes;
+	}
+	return engine_touched(&d->eng, n);
+}
+
+/* The rows looked at are saved, or were the same: none is marked now. */
+static void
+rows_flushed(struct supd *d, bool full)
+{
+	engine_touched_clear(&d->eng);
+	if (full)
+		d->rows_full_ns = clk_mono_ns();
+}
+
+static bool
+anything_to_write(struct supd *d, bool full)
+{
+	struct supd_node *const *v;
+	int n;
+
+	if (d->rows_check && !full && d->rows_full_ns != 0)
+		rows_check(d);
 	if (d->nevents > 0 || d->removed_dirty)
 		return true;
-	for (int i = 0; i < d->nnodes; i++) {
-		snap_fill(d->nodes[i], &s);
-		if (memcmp(&s, &d->nodes[i]->saved, sizeof(s)) != 0)
+	v = rows_to_look_at(d, full, &n);
+	for (int i = 0; i < n; i++)
+		if (row_changed(v[i]))
 			return true;
-	}
 	return false;
 }
 
@@ -252,19 +314,19 @@ written_add(struct supd *d, int i)
 }
 
 static sup_err
-write_all(struct supd *d)
+write_all(struct supd *d, bool full)
 {
-	struct node_snap s;
+	int n;
+	struct supd_node *const *v = rows_to_look_at(d, full, &n);
 	sup_err e;
 
 	d->nwritten = 0;
-	for (int i = 0; i < d->nnodes; i++) {
-		snap_fill(d->nodes[i], &s);
-		if (memcmp(&s, &d->nodes[i]->saved, sizeof(s)) == 0)
+	for (int i = 0; i < n; i++) {
+		if (!row_changed(v[i]))
 			continue;
-		if ((e = node_write(d, d->nodes[i])) != SUP_OK)
+		if ((e = node_write(d, v[i])) != SUP_OK)
 			return e;
-		if (!written_add(d, i))
+		if (!written_add(d, v[i]->order))
 			return SUP_ENOMEM;
 	}
 	for (int i = 0; i < d->nevents; i++)
@@ -276,15 +338,19 @@ write_all(struct supd *d)
 void
 persist_flush(struct supd *d)
 {
+	bool full = rows_full_due(d);
 	sup_err e;
 
-	if (!anything_to_write(d))
+	if (!anything_to_write(d, full)) {
+		rows_flushed(d, full);
 		return;
+	}
 	if (d->db == NULL)
 		reopen_try(d);
 	if (d->db == NULL)
 		return;
-	if ((e = st_begin(d->db)) == SUP_OK && (e = write_all(d)) == SUP_OK)
+	if ((e = st_begin(d->db)) == SUP_OK &&
+	    (e = write_all(d, full)) == SUP_OK)
 		e = st_commit(d->db);
 	if (e != SUP_OK) {
 		st_rollback(d->db);
@@ -297,6 +363,7 @@ persist_flush(struct supd *d)
 	d->nwritten = 0;
 	d->nevents = 0;
 	d->removed_dirty = false;
+	rows_flushed(d, full);
 	if (!d->persisting) {
 		LOG_EV("state.ok", log_str("db", d->cfg->state_path));
 		d->persisting = true;
@@ -353,6 +420,7 @@ persist_open(struct supd *d, bool reset, char *refused, size_t rn)
 	int fd;
 
 	d->persisting = false;
+	d->rows_check = getenv("SUP_CHECK_ROWS") != NULL;
 	if (d->cfg->state_off) {
 		snprintf(d->persist_why, sizeof(d->persist_why),
 		    "state = off in the config");

@@ -127,6 +127,10 @@ struct supd {
 	char **removed;		  /* owned: rows to delete at the next flush */
 	int nremoved;
 	bool removed_dirty;
+	int64_t rows_full_ns;	  /* the last flush that compared every node
+				   * (persist.c); 0: none yet */
+	bool rows_check;	  /* SUP_CHECK_ROWS: a change not marked for
+				   * the flush is a bug, and aborts */
 	struct supd_waiter *waiters; /* owned list: deferred ctl replies */
 	char notify_addr[108];	  /* NOTIFY_SOCKET value given to children */
 	struct manager mgr;	  /* supd's own service manager (manager.h) */

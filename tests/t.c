@@ -44,6 +44,9 @@ t_env_init(struct t_env *e)
 	snprintf(e->run, sizeof(e->run), "%s/run", e->dir);
 	snprintf(e->conf, sizeof(e->conf), "%s/sup.conf", e->dir);
 	snprintf(e->log, sizeof(e->log), "%s/supd.log", e->dir);
+	/* Every supd of the tests checks that each change of a node's row
+	 * was marked for its flush (persist.c). */
+	setenv("SUP_CHECK_ROWS", "1", 1);
 }
 
 void
