@@ -222,9 +222,42 @@ ms_left(nng_time deadline)
 	return deadline > now ? (nng_duration)(deadline - now) : 1;
 }
 
+static sup_err client_dial(nng_socket s, const char *path, nng_dialer *d);
+
+/*
+ * nng 1.5.2's dialer gives up for good when a connection it made is
+ * closed during nng's handshake (measured: a server that accepts and
+ * closes once, then a real one; the request is never sent): that is a
+ * supd re-executing in the moment a call connects. A request no
+ * connection took within REDIAL_MS goes to a new dialer: unsent, it
+ * reached nobody, so sending it on is not sending it twice.
+ */
+#define REDIAL_MS 250
+
+static int
+send_redialing(nng_socket s, const char *path, nng_dialer *d, nng_msg *m,
+    nng_time deadline)
+{
+	for (;;) {
+		nng_duration t = ms_left(deadline);
+		int rv;
+		if (t == NNG_DURATION_INFINITE || t > REDIAL_MS)
+			t = REDIAL_MS;
+		nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, t);
+		rv = nng_sendmsg(s, m, 0);
+		if (rv != NNG_ETIMEDOUT || (deadline != (nng_time)-1 &&
+		    nng_clock() >= deadline))
+			return rv;
+		nng_dialer_close(*d);
+		if (client_dial(s, path, d) != SUP_OK)
+			return rv;
+	}
+}
+
 static sup_err
-call_exchange(nng_socket s, const void *req, size_t len, void **reply,
-    size_t *rlen, nng_time deadline)
+call_exchange(nng_socket s, const char *path, nng_dialer *d,
+    const void *req, size_t len, void **reply, size_t *rlen,
+    nng_time deadline)
 {
 	nng_msg *m;
 	int rv;
@@ -232,8 +265,7 @@ call_exchange(nng_socket s, const void *req, size_t len, void **reply,
 	if ((rv = nng_msg_alloc(&m, 0)) != 0 ||
 	    (rv = nng_msg_append(m, req, len)) != 0)
 		return SUP_EIPC | rv;
-	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, ms_left(deadline));
-	if ((rv = nng_sendmsg(s, m, 0)) != 0) {
+	if ((rv = send_redialing(s, path, d, m, deadline)) != 0) {
 		nng_msg_free(m);
 		return rv == NNG_ETIMEDOUT ? SUP_ETIMEDOUT : SUP_EIPC | rv;
 	}
@@ -318,7 +350,7 @@ client_dial(nng_socket s, const char *path, nng_dialer *d)
  * stays down (ipc_client_redial() dials at once when it is back).
  */
 static sup_err
-req_socket(const char *path, nng_socket *s, ipc_client *check)
+req_socket(const char *path, nng_socket *s, nng_dialer *d, ipc_client *check)
 {
 	sup_err e;
 	int rv;
@@ -338,7 +370,7 @@ req_socket(const char *path, nng_socket *s, ipc_client *check)
 		nng_pipe_notify(*s, NNG_PIPE_EV_REM_POST, client_pipe_track,
 		    check);
 	}
-	if ((e = client_dial(*s, path, check != NULL ? &check->d : NULL)) !=
+	if ((e = client_dial(*s, path, check != NULL ? &check->d : d)) !=
 	    SUP_OK)
 		nng_close(*s);
 	return e;
@@ -354,7 +386,7 @@ ipc_client_open(const char *path, int64_t peer_uid, ipc_client **out)
 		return SUP_ENOMEM;
 	c->peer_uid = peer_uid;
 	pthread_mutex_init(&c->mu, NULL);
-	if ((e = req_socket(path, &c->sock, c)) != SUP_OK) {
+	if ((e = req_socket(path, &c->sock, NULL, c)) != SUP_OK) {
 		pthread_mutex_destroy(&c->mu);
 		free(c);
 		return e;
@@ -586,14 +618,15 @@ ipc_call(const char *path, const void *req, size_t len, void **reply,
     size_t *rlen, int64_t timeout_ms)
 {
 	nng_time deadline;
+	nng_dialer d;
 	nng_socket s;
 	sup_err err;
 
 	deadline = timeout_ms == INT64_MAX ? (nng_time)-1
 					    : nng_clock() + (nng_time)timeout_ms;
-	if ((err = req_socket(path, &s, NULL)) != SUP_OK)
+	if ((err = req_socket(path, &s, &d, NULL)) != SUP_OK)
 		return err;
-	err = call_exchange(s, req, len, reply, rlen, deadline);
+	err = call_exchange(s, path, &d, req, len, reply, rlen, deadline);
 	ipc_close_bounded(s);
 	return err;
 }

@@ -20,13 +20,18 @@
  *                else: no SIGUSR1 to supd, unlike supctl
  *   publish TEXT with --path: publish TEXT (a worker's telemetry message,
  *                "\n" for newlines) on SOCKET every 20 ms for 30 s
+ *   cutdial      with --path: a server at SOCKET that cuts the first
+ *                connection before nng's handshake (as a supd execs),
+ *                then a real one; a call through it must be answered
  * Prints supd's reply (or "error: ...") and exits 0 when a reply came.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ipc/ipc.h"
@@ -46,6 +51,60 @@ handshake_close(const char *path, int n)
 		close(fd);
 	}
 	printf("closed %d connections before the handshake\n", n);
+	return 0;
+}
+
+/* The server of cutdial: one connection accepted and closed, then an
+ * nng server that answers "ok" to each request for 10 s. */
+static void
+cut_then_serve(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	ipc_server *s;
+	ipc_req *r;
+
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l, 4) !=
+	    0)
+		_exit(3);
+	close(accept(l, NULL, NULL));
+	close(l);
+	unlink(path);
+	if (ipc_server_open(path, 1 << 16, &s) != SUP_OK)
+		_exit(3);
+	for (int i = 0; i < 10000; i++) {
+		if (ipc_server_recv(s, &r) == SUP_OK)
+			ipc_req_reply(r, "ok", 2);
+		usleep(1000);
+	}
+	_exit(0);
+}
+
+static int
+cut_dial(const char *path)
+{
+	char req[] = "??", *reply = NULL;
+	size_t rlen = 0;
+	pid_t srv;
+	sup_err e;
+
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return 2;
+	unlink(path);
+	if ((srv = fork()) == 0)
+		cut_then_serve(path);
+	for (int i = 0; i < 2000 && access(path, F_OK) != 0; i++)
+		usleep(1000);
+	e = ipc_call(path, req, 2, (void **)&reply, &rlen, 5000);
+	kill(srv, SIGKILL);
+	waitpid(srv, NULL, 0);
+	if (e != SUP_OK) {
+		printf("error: %s\n", sup_strerror(e));
+		return 1;
+	}
+	printf("%.*s\n", (int)rlen, reply);
+	free(reply);
 	return 0;
 }
 
@@ -168,6 +227,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[2], "publish") == 0 && argc > 3)
 		return publish(path, argv[3]);
+	if (strcmp(argv[2], "cutdial") == 0)
+		return cut_dial(path);
 	if (strcmp(argv[2], "handshake") == 0)
 		return handshake_close(path, argc > 3 ? atoi(argv[3]) : 1);
 	if ((req = frame_for(argv[2], &len)) == NULL) {

@@ -114,6 +114,24 @@ Test(scenario_ctl, connections_closed_in_the_handshake_do_not_deafen_supd)
 	cr_assert_str_eq(t_state(&env, "kv"), "running");
 }
 
+/*
+ * nng 1.5.2's dialer stops for good when its connection is closed in the
+ * handshake: what a supd exec'ing (reload, reexec) does to a call that
+ * connected in that moment, which then waited out its whole timeout (the
+ * reload::two_at_once flake). A call redials what it could not send.
+ */
+Test(scenario_ctl, a_call_cut_in_the_handshake_is_still_answered)
+{
+	char sock[200], *out = NULL;
+	char *argv[] = {T_HELPER("t-ctlpoke"), "--path", sock, "cutdial",
+	    NULL};
+
+	t_path(&env, "cut.sock", sock, sizeof(sock));
+	cr_assert_eq(t_run(&out, NULL, argv), 0, "%s", out ? out : "");
+	cr_assert_str_eq(out, "ok\n");
+	free(out);
+}
+
 /* As uid 65534 but able to reach the 0700 run dir (CAP_DAC_OVERRIDE,
  * kept through exec as an ambient capability), so that only supd's own
  * check can refuse it. */
