@@ -92,7 +92,9 @@ cut_dial(const char *path)
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return 2;
 	unlink(path);
-	if ((srv = fork()) == 0)
+	if ((srv = fork()) < 0)
+		return 2;
+	if (srv == 0)
 		cut_then_serve(path);
 	for (int i = 0; i < 2000 && access(path, F_OK) != 0; i++)
 		usleep(1000);
