@@ -416,8 +416,7 @@ static void
 spawn_done(struct supd *d, struct supd_node *n, pid_t pid, bool restart,
     const char *cause)
 {
-	engine_touch(n);
-	tree_pid_set(d, n, pid);
+	tree_pid_set(d, n, pid); /* touched at its spawn_intent() */
 	n->spawned_real_ms = clk_real_ms();
 	free(n->status_text);
 	n->status_text = NULL;

@@ -208,8 +208,7 @@ group_start(struct engine *e, struct supd_node *g, bool restart)
 	g->start_gen++;
 	g->start_next = 0;
 	if (g->work != NULL) /* each kid is looked at once more */
-		memset(g->work, 0xff, KIDSET_WORDS(g->nkids) *
-		    sizeof(*g->work));
+		kidset_fill(g->work, g->nkids);
 	mark(g);
 	note(e, g, NOTE_GROUP_START, 0);
 	if (e->recovering && !restart) {
@@ -404,13 +403,9 @@ sibling_restart(struct supd_node *k, const struct supd_node *failed)
 	k->cause_by = failed;
 }
 
-/*
- * The first instance of n's pool, which keeps the pool's window, or
- * NULL when n is not an instance (or its pool has no window: a tree
- * built without one).
- */
+/* The first instance of n's pool, or NULL when n is not an instance. */
 static struct supd_node *
-pool_lead(const struct supd_node *n)
+pool_first(const struct supd_node *n)
 {
 	const struct supd_node *g = n->parent;
 	int i = n->index;
@@ -425,7 +420,20 @@ pool_lead(const struct supd_node *n)
 		i -= n->instance;
 	while (i > 0 && g->kids[i - 1]->w == n->w)
 		i--;
-	return g->kids[i]->window.cap > 0 ? g->kids[i] : NULL;
+	return g->kids[i];
+}
+
+/*
+ * The first instance of n's pool, which keeps the pool's window, or
+ * NULL when n is not an instance (or its pool has no window: a tree
+ * built without one).
+ */
+static struct supd_node *
+pool_lead(const struct supd_node *n)
+{
+	struct supd_node *first = pool_first(n);
+
+	return first != NULL && first->window.cap > 0 ? first : NULL;
 }
 
 /* [*lo, *hi] grown to hold every instance of lead's pool. */
@@ -700,10 +708,7 @@ pool_stop(struct engine *e, struct supd_node *g, const struct supd_node *k,
 	int lo = k->index, hi = k->index;
 	bool under_way = false;
 
-	while (lo > 0 && g->kids[lo - 1]->w == k->w)
-		lo--;
-	while (hi + 1 < g->nkids && g->kids[hi + 1]->w == k->w)
-		hi++;
+	pool_range(pool_first(k), &lo, &hi);
 	for (int i = work_next(g, lo, true); i >= 0 && i <= hi;
 	    i = work_next(g, i + 1, true)) {
 		struct supd_node *c = g->kids[i];

@@ -13,15 +13,22 @@
 
 #define KIDSET_WORDS(n) (((size_t)(n) + 63) / 64)
 
-/* A set for n children, all in it (a superset is always safe); NULL when
- * out of memory. Freed with free(). */
+/* Every one of n children in s (a superset is always safe). */
+static inline void
+kidset_fill(uint64_t *s, int n)
+{
+	memset(s, 0xff, KIDSET_WORDS(n > 0 ? n : 1) * sizeof(*s));
+}
+
+/* A set for n children, all in it; NULL when out of memory. Freed with
+ * free(). */
 static inline uint64_t *
 kidset_new(int n)
 {
 	uint64_t *s = malloc(KIDSET_WORDS(n > 0 ? n : 1) * sizeof(*s));
 
 	if (s != NULL)
-		memset(s, 0xff, KIDSET_WORDS(n > 0 ? n : 1) * sizeof(*s));
+		kidset_fill(s, n);
 	return s;
 }
 

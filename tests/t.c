@@ -94,10 +94,10 @@ t_conf(struct t_env *e, const char *fmt, ...)
 	fclose(f);
 }
 
-static void
-supd_exec(struct t_env *e, const char *binary, int ready_fd)
+void
+t_supd_child_setup(struct t_env *e)
 {
-	char fdarg[16], kv[200];
+	char kv[200];
 	int log = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 	snprintf(kv, sizeof(kv), "%s", e->dir);
@@ -106,6 +106,14 @@ supd_exec(struct t_env *e, const char *binary, int ready_fd)
 	dup2(log, 2);
 	dup2(log, 1);
 	setpgid(0, 0);
+}
+
+static void
+supd_exec(struct t_env *e, const char *binary, int ready_fd)
+{
+	char fdarg[16];
+
+	t_supd_child_setup(e);
 	if (ready_fd >= 0) {
 		snprintf(fdarg, sizeof(fdarg), "%d", ready_fd);
 		execl(binary, "supd", "-c", e->conf, "--ready-fd", fdarg,

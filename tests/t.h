@@ -91,6 +91,10 @@ void t_supd_start(struct t_env *e);
 void t_supd_start_from(struct t_env *e, const char *binary);
 /* Starts supd and returns at once (for supd that must fail). */
 void t_supd_spawn(struct t_env *e);
+/* In a forked child about to exec supd some other way: the test's
+ * environment, supd's log as stdout and stderr, a process group of its
+ * own (what t_supd_start does before its exec). */
+void t_supd_child_setup(struct t_env *e);
 /* Waits for supd to exit; returns its exit code, or -1 on timeout. */
 int t_supd_wait(struct t_env *e, int timeout_ms);
 bool t_supd_alive(struct t_env *e);

@@ -182,14 +182,9 @@ supd_start_pid1(void)
 	env.supd = fork();
 	cr_assert(env.supd >= 0);
 	if (env.supd == 0) {
-		int log = open(env.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		close(fds[0]);
-		setenv("SUP_TEST_DIR", env.dir, 1);
-		unsetenv("SUP_RUN_DIR");
+		t_supd_child_setup(&env);
 		unsetenv("NOTIFY_SOCKET");
-		dup2(log, 1);
-		dup2(log, 2);
-		setpgid(0, 0);
 		snprintf(fdarg, sizeof(fdarg), "%d", fds[1]);
 		execlp("unshare", "unshare", "--pid", "--fork", "--mount-proc",
 		    "--kill-child=SIGKILL", T_BIN("supd"), "-c", env.conf,

@@ -366,11 +366,7 @@ Test(reload, a_new_image_closes_what_it_was_not_handed)
 	env.supd = fork();
 	cr_assert(env.supd >= 0);
 	if (env.supd == 0) {
-		int log = open(env.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		setenv("SUP_TEST_DIR", env.dir, 1);
-		dup2(log, 1);
-		dup2(log, 2);
-		setpgid(0, 0);
+		t_supd_child_setup(&env);
 		dup2(open("/dev/null", O_RDONLY), 9); /* not a handover */
 		dup2(p[1], 10); /* not close-on-exec, as nng's stray */
 		execl(T_BIN("supd"), "supd", "-c", env.conf, "--handover", "9",
