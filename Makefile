@@ -166,8 +166,8 @@ $(BUILD)/tests/scenario/%: tests/scenario/%_test.c $(T_OBJ) $(COMMON_OBJ) \
 
 # Helpers are the processes scenario tests supervise; t-sdnotify proves a
 # program using libsystemd's sd_notify works unmodified (t-watchdog, its
-# watchdog); t-ctlpoke talks
-# raw bytes to the control socket through ipc/.
+# watchdog). t-ctlpoke talks raw bytes to sup's sockets through ipc/ and
+# state/, from libsup.a like the other helpers.
 $(BUILD)/tests/helpers/t-sdnotify: tests/helpers/t-sdnotify.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -lsystemd -o $@
@@ -176,11 +176,6 @@ $(BUILD)/tests/helpers/t-sdnotify: tests/helpers/t-sdnotify.c | $(BUILD)/.deps-o
 $(BUILD)/tests/helpers/t-watchdog: tests/helpers/t-watchdog.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -lsystemd -o $@
-
-$(BUILD)/tests/helpers/t-ctlpoke: tests/helpers/t-ctlpoke.c $(IPC_OBJ) \
-		$(COMMON_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -lnng -lpthread -o $@
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBSUP_A)
 	@mkdir -p $(dir $@)

@@ -127,6 +127,18 @@ bool ipc_client_connected(ipc_client *c);
 sup_err ipc_client_call(ipc_client *c, const void *req, size_t len,
     void **reply, size_t *rlen, int64_t timeout_ms);
 
+/*
+ * nng 1.5.2's dialer gives up for good when a connection it made is
+ * closed during nng's handshake (measured: a server that accepts and
+ * closes once, then a real one; the request is never sent): a server
+ * exec'ing, or dying, in the moment a call connects. A request that no
+ * connection took within IPC_REDIAL_MS goes to a new dialer: unsent, it
+ * reached nobody, so sending it on is not sending it twice. ipc_call()
+ * does it itself; a caller of ipc_client_call() calls ipc_client_redial()
+ * when its requests stay unsent that long.
+ */
+#define IPC_REDIAL_MS 250
+
 /* --- publish/subscribe (pubsub.c): telemetry ------------------------- */
 
 typedef struct ipc_pub ipc_pub;

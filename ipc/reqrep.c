@@ -224,16 +224,7 @@ ms_left(nng_time deadline)
 
 static sup_err client_dial(nng_socket s, const char *path, nng_dialer *d);
 
-/*
- * nng 1.5.2's dialer gives up for good when a connection it made is
- * closed during nng's handshake (measured: a server that accepts and
- * closes once, then a real one; the request is never sent): that is a
- * supd re-executing in the moment a call connects. A request no
- * connection took within REDIAL_MS goes to a new dialer: unsent, it
- * reached nobody, so sending it on is not sending it twice.
- */
-#define REDIAL_MS 250
-
+/* A send that redials what no connection took (IPC_REDIAL_MS, ipc.h). */
 static int
 send_redialing(nng_socket s, const char *path, nng_dialer *d, nng_msg *m,
     nng_time deadline)
@@ -241,8 +232,8 @@ send_redialing(nng_socket s, const char *path, nng_dialer *d, nng_msg *m,
 	for (;;) {
 		nng_duration t = ms_left(deadline);
 		int rv;
-		if (t == NNG_DURATION_INFINITE || t > REDIAL_MS)
-			t = REDIAL_MS;
+		if (t == NNG_DURATION_INFINITE || t > IPC_REDIAL_MS)
+			t = IPC_REDIAL_MS;
 		nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, t);
 		rv = nng_sendmsg(s, m, 0);
 		if (rv != NNG_ETIMEDOUT || (deadline != (nng_time)-1 &&

@@ -47,6 +47,8 @@ struct conn {
 	ipc_client *c; /* owned */
 	pid_t pid;     /* as the registry said; checked with sig_proc(pid, 0) */
 	int64_t start; /* pid's start time, as the registry said */
+	char path[sizeof(((struct sup_where *)0)->endpoint)]; /* its socket,
+				 * as the registry said */
 	struct conn *next;
 };
 
@@ -472,6 +474,8 @@ conn_for(sup_client *c, const char *name, int64_t deadline,
 				ipc_client_redial(k->c, where.endpoint + 6);
 			k->pid = where.pid;
 			k->start = start;
+			memcpy(k->path, where.endpoint + 6,
+			    sizeof(where.endpoint) - 6);
 		}
 		pthread_mutex_unlock(&c->mu);
 		if (k == NULL)
@@ -481,12 +485,38 @@ conn_for(sup_client *c, const char *name, int64_t deadline,
 	return SUP_OK;
 }
 
+/*
+ * A request of k's that stays unsent while its worker lives: nng's dialer
+ * may have stopped for good (IPC_REDIAL_MS, ipc.h). Once that long since
+ * *since (the first unsent try; 0: none yet, or another process since),
+ * k's socket is dialled again.
+ */
+static void
+unsent_redial(sup_client *c, struct conn *k, pid_t *pid, int64_t *since)
+{
+	char path[sizeof(k->path)];
+	int64_t now = ms_now();
+
+	pthread_mutex_lock(&c->mu);
+	if (k->pid != *pid) {
+		*pid = k->pid;
+		*since = now;
+	}
+	memcpy(path, k->path, sizeof(path));
+	pthread_mutex_unlock(&c->mu);
+	if (now - *since < IPC_REDIAL_MS)
+		return;
+	ipc_client_redial(k->c, path);
+	*since = now;
+}
+
 static sup_err
 call(sup_client *c, const char *name, int type, const void *req,
     size_t len, void **reply, size_t *rlen, int64_t timeout_ms)
 {
-	int64_t deadline;
+	int64_t deadline, since = 0;
 	struct conn *k;
+	pid_t pid = 0;
 	sup_err e;
 
 	if (name == NULL || (req == NULL && len > 0))
@@ -509,6 +539,8 @@ call(sup_client *c, const char *name, int type, const void *req,
 			return SUP_ETIMEDOUT;
 		e = frame_call(k->c, type, req, len, reply, rlen,
 		    deadline - ms_now());
+		if (e == SUP_EBUSY)
+			unsent_redial(wrk_client(c), k, &pid, &since);
 	} while (e == SUP_EBUSY);
 	return e;
 }

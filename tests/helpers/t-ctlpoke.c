@@ -23,6 +23,11 @@
  *   cutdial      with --path: a server at SOCKET that cuts the first
  *                connection before nng's handshake (as a supd execs),
  *                then a real one; a call through it must be answered
+ *   cutworker RUN NAME
+ *                with --path: the same server as worker NAME of tree RUN
+ *                (its registry entry written by hand, the server's pid
+ *                and SOCKET); one sup_client_call() to NAME, from a
+ *                client kept open as a long-lived caller's is
  * Prints supd's reply (or "error: ...") and exits 0 when a reply came.
  */
 #include <poll.h>
@@ -31,11 +36,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/proc.h"
+#include "common/rundir.h"
 #include "ipc/ipc.h"
+#include "state/state.h"
+#include "sup/sup.h"
+#include "worker/wrk.h"
 
 static int
 handshake_close(const char *path, int n)
@@ -56,10 +67,10 @@ handshake_close(const char *path, int n)
 }
 
 /* The server of cutdial: one connection accepted and closed, then an
- * nng server that answers "ok" to each request until none came for
- * 10 s. */
+ * nng server that answers reply (n bytes) to each request until none
+ * came for 10 s. */
 static void
-cut_then_serve(const char *path)
+cut_then_serve(const char *path, const char *reply, size_t n)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -78,8 +89,37 @@ cut_then_serve(const char *path)
 	struct pollfd p = {.fd = ipc_server_fd(s), .events = POLLIN};
 	while (poll(&p, 1, 10000) > 0)
 		while (ipc_server_recv(s, &r) == SUP_OK)
-			ipc_req_reply(r, "ok", 2);
+			ipc_req_reply(r, reply, n);
 	_exit(0);
+}
+
+/* cut_then_serve() forked, answering reply; its pid, once it listens. */
+static pid_t
+cut_server(const char *path, const char *reply, size_t n)
+{
+	pid_t srv;
+
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return -1;
+	unlink(path);
+	if ((srv = fork()) == 0)
+		cut_then_serve(path, reply, n);
+	for (int i = 0; srv > 0 && i < 2000 && access(path, F_OK) != 0; i++)
+		usleep(1000);
+	return srv;
+}
+
+static int
+call_done(pid_t srv, sup_err e, const char *reply, size_t rlen)
+{
+	kill(srv, SIGKILL);
+	waitpid(srv, NULL, 0);
+	if (e != SUP_OK) {
+		printf("error: %s\n", sup_strerror(e));
+		return 1;
+	}
+	printf("%.*s\n", (int)rlen, reply);
+	return 0;
 }
 
 static int
@@ -89,26 +129,68 @@ cut_dial(const char *path)
 	size_t rlen = 0;
 	pid_t srv;
 	sup_err e;
+	int rc;
 
-	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if ((srv = cut_server(path, "ok", 2)) <= 0)
 		return 2;
-	unlink(path);
-	if ((srv = fork()) < 0)
-		return 2;
-	if (srv == 0)
-		cut_then_serve(path);
-	for (int i = 0; i < 2000 && access(path, F_OK) != 0; i++)
-		usleep(1000);
 	e = ipc_call(path, req, 2, (void **)&reply, &rlen, 5000);
-	kill(srv, SIGKILL);
-	waitpid(srv, NULL, 0);
-	if (e != SUP_OK) {
-		printf("error: %s\n", sup_strerror(e));
-		return 1;
-	}
-	printf("%.*s\n", (int)rlen, reply);
+	rc = call_done(srv, e, reply, rlen);
 	free(reply);
-	return 0;
+	return rc;
+}
+
+/* NAME's registry in RUN, as its worker would write it: pid, its start,
+ * the endpoint ipc://path, ready. */
+static bool
+registry_write(const char *run, const char *name, pid_t pid,
+    const char *path)
+{
+	char db_path[4096], state[4096], v[4096 + 8], why[256];
+	int64_t start;
+	bool zombie, ok;
+	st_db *db;
+
+	snprintf(state, sizeof(state), "%s/state", run);
+	mkdir(run, 0700);
+	mkdir(state, 0700);
+	if (!rundir_path(run, RUN_WDB, name, db_path, sizeof(db_path)) ||
+	    proc_start_time(pid, &start, &zombie) != SUP_OK ||
+	    st_wopen(db_path, false, &db, why, sizeof(why)) != SUP_OK)
+		return false;
+	ok = st_begin(db) == SUP_OK;
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	ok = ok && st_wmeta_put(db, "pid", v) == SUP_OK;
+	snprintf(v, sizeof(v), "%lld", (long long)start);
+	ok = ok && st_wmeta_put(db, "start", v) == SUP_OK;
+	snprintf(v, sizeof(v), "ipc://%s", path);
+	ok = ok && st_wmeta_put(db, "endpoint", v) == SUP_OK &&
+	    st_wmeta_put(db, "status", "ready") == SUP_OK &&
+	    st_commit(db) == SUP_OK;
+	st_close(db);
+	return ok;
+}
+
+static int
+cut_worker(const char *path, const char *run, const char *name)
+{
+	const char frame[] = {IPC_VERSION, WRK_REPLY, 'o', 'k'};
+	void *reply = NULL;
+	size_t rlen = 0;
+	sup_client *c;
+	pid_t srv;
+	sup_err e;
+	int rc;
+
+	if ((srv = cut_server(path, frame, sizeof(frame))) <= 0)
+		return 2;
+	if (!registry_write(run, name, srv, path) ||
+	    (e = sup_client_open(run, &c)) != SUP_OK)
+		return call_done(srv, SUP_ESTATE, NULL, 0);
+	e = sup_client_call(c, name, "??", 2, &reply, &rlen, 5000);
+	rc = call_done(srv, e, reply, rlen);
+	free(reply);
+	sup_client_close(c);
+	return rc;
 }
 
 static char *
@@ -232,6 +314,8 @@ main(int argc, char **argv)
 		return publish(path, argv[3]);
 	if (strcmp(argv[2], "cutdial") == 0)
 		return cut_dial(path);
+	if (strcmp(argv[2], "cutworker") == 0 && argc > 4)
+		return cut_worker(path, argv[3], argv[4]);
 	if (strcmp(argv[2], "handshake") == 0)
 		return handshake_close(path, argc > 3 ? atoi(argv[3]) : 1);
 	if ((req = frame_for(argv[2], &len)) == NULL) {

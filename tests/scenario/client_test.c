@@ -261,3 +261,22 @@ Test(scenario_client, a_kept_connection_reaches_a_restarted_worker_at_once)
 	fclose(from);
 	waitpid(p, NULL, 0);
 }
+
+/*
+ * nng 1.5.2's dialer stops for good when its connection is closed in the
+ * handshake (a worker dying or exec'ing in that moment). A kept client
+ * whose worker still lives then spun on a request nobody took until its
+ * timeout; it now redials it after IPC_REDIAL_MS (250 ms).
+ */
+Test(scenario_client, a_kept_client_cut_in_the_handshake_is_still_answered)
+{
+	char sock[200], run[200], *out = NULL;
+	char *argv[] = {T_HELPER("t-ctlpoke"), "--path", sock, "cutworker",
+	    run, "w", NULL};
+
+	t_path(&env, "cut.sock", sock, sizeof(sock));
+	t_path(&env, "cutrun", run, sizeof(run));
+	cr_assert_eq(t_run(&out, NULL, argv), 0, "%s", out ? out : "");
+	cr_assert_str_eq(out, "ok\n");
+	free(out);
+}
