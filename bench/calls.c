@@ -18,6 +18,7 @@
  *   restart to ready of a libsup worker after kill -9, and its RSS and
  *     threads; its RSS with 100 MB of cache, then hibernated
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -382,6 +384,54 @@ table_reads(int procs, int ms)
 	return (double)total * 1000.0 / ms;
 }
 
+/* sup_lookup() of the worker, median of n; *floor: what it must do at
+ * least, the same four reads of its registry on a connection kept open,
+ * a stat of the file and a read of the pid's /proc/PID/stat (is it the
+ * process the registry names?). */
+static double
+lookup_us(int n, double *floor)
+{
+	static const char *const keys[] = {"pid", "start", "endpoint",
+	    "status"};
+	int64_t *lat = calloc((size_t)n, sizeof(*lat));
+	char path[192], proc[64], buf[512];
+	struct sup_where w;
+	struct stat st;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	double m;
+
+	for (int i = 0; i < n; i++) {
+		int64_t t0 = now_ns();
+		sup_lookup("bench", &w);
+		lat[i] = now_ns() - t0;
+	}
+	m = median_us(lat, n);
+	snprintf(proc, sizeof(proc), "/proc/%d/stat", (int)w.pid);
+	snprintf(path, sizeof(path), "%s/state/bench.db", run);
+	sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &s,
+	    NULL);
+	for (int i = 0; i < n; i++) {
+		int64_t t0 = now_ns();
+		stat(path, &st);
+		for (int k = 0; k < 4; k++) {
+			sqlite3_bind_text(s, 1, keys[k], -1, SQLITE_STATIC);
+			sqlite3_step(s);
+			sqlite3_reset(s);
+		}
+		int fd = open(proc, O_RDONLY | O_CLOEXEC);
+		(void)!read(fd, buf, sizeof(buf));
+		close(fd);
+		lat[i] = now_ns() - t0;
+	}
+	*floor = median_us(lat, n);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(lat);
+	return m;
+}
+
 /* The floor: single-row commits in WAL with synchronous=NORMAL. */
 static double
 floor_commits(int n)
@@ -572,6 +622,10 @@ main(void)
 	ck = checkpoints(20000);
 	printf("checkpoints_per_s_10_fields %.0f /s (floor %.0f single-row "
 	    "commits/s, ratio %.2f)\n", ck, fc, ck / fc);
+	double lf, lk = lookup_us(2000, &lf);
+	printf("sup_lookup_median %.1f us (floor %.1f us: the same four "
+	    "reads on a kept connection, a stat and /proc/PID/stat; ratio "
+	    "%.2f)\n", lk, lf, lk / lf);
 	rr = restart_to_ready();
 	double ef = exec_floor();
 	printf("worker_restart_to_ready_after_kill9 %.1f ms (floor %.1f ms: "

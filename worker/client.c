@@ -238,36 +238,34 @@ static sup_err
 lookup(sup_client *c, const char *name, struct sup_where *where,
     int64_t *start, uid_t *owner)
 {
-	char path[PATH_MAX + 128], why[256], pid[24] = "", ticks[24] = "";
-	struct stat st;
+	char pid[24] = "", ticks[24] = "";
 	st_db *db;
 	sup_err e;
 
-	if ((e = wrk_db_path(c, name, path, sizeof(path))) != SUP_OK ||
-	    (e = wrk_registry_stat(path, &st)) != SUP_OK)
-		return e;
-	if ((e = st_wopen(path, true, &db, why, sizeof(why))) != SUP_OK)
-		return e;
 	memset(where, 0, sizeof(*where));
+	wrk_readers_lock();
+	if ((e = wrk_reader_get(c, name, 0, &db, owner)) != SUP_OK) {
+		wrk_readers_unlock();
+		return e;
+	}
 	e = st_wmeta_get(db, "pid", pid, sizeof(pid));
 	st_wmeta_get(db, "start", ticks, sizeof(ticks));
 	st_wmeta_get(db, "endpoint", where->endpoint, sizeof(where->endpoint));
 	st_wmeta_get(db, "status", where->status, sizeof(where->status));
-	st_close(db);
+	wrk_readers_unlock();
 	if (e != SUP_OK)
 		return SUP_ENOTFOUND; /* never got as far as running */
 	where->pid = (pid_t)atoi(pid);
 	*start = atoll(ticks);
 	if (!same_process(where->pid, *start))
 		return SUP_EDOWN;
-	*owner = st.st_uid;
-	if (st.st_uid == geteuid())
+	if (*owner == geteuid())
 		return SUP_OK;
 	/* A registry of another user's (root reads a worker's that runs as
 	 * that user) is believed only about a process of that user, and
 	 * not about where it listens: that is the layout's place for it
 	 * (rundir.h), whose server must run as that user (conn_get). */
-	if (!proc_has_uid(where->pid, st.st_uid))
+	if (!proc_has_uid(where->pid, *owner))
 		return SUP_EREFUSED;
 	memcpy(where->endpoint, "ipc://", 6);
 	return run_path(c, RUN_WSOCK_OWN, name, where->endpoint + 6,

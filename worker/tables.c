@@ -11,15 +11,11 @@
  * keep one read-only connection per worker, and each read is one short
  * read transaction.
  */
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "common/clock.h"
 #include "state/state.h"
 #include "wrk.h"
 
@@ -128,102 +124,7 @@ wrk_tables_free(sup_worker *w)
 	w->captabops = 0;
 }
 
-/* --- readers: any process --------------------------------------------- */
-
-struct reader {
-	char path[PATH_MAX + 128];
-	dev_t dev; /* of the file it opened: a replaced file is reopened */
-	ino_t ino;
-	int64_t checked_ns; /* when the file was last looked at */
-	st_db *db; /* owned; read-only */
-	struct reader *next;
-};
-
-static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
-static struct reader *readers; /* under rmu; kept until exit */
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
-/* A forked child must not use its parent's SQLite connections (nor a
- * mutex another thread held at the fork): it starts with none. The
- * parent's are left to it, unused. */
-static void
-readers_forget(void)
-{
-	pthread_mutex_init(&rmu, NULL);
-	readers = NULL;
-}
-
-static void
-fork_hook(void)
-{
-	pthread_atfork(NULL, NULL, readers_forget);
-}
-
-static sup_err
-reader_open(const char *path, const struct stat *st, struct reader **out)
-{
-	char why[256];
-	struct reader *r;
-	sup_err e;
-
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return SUP_ENOMEM;
-	if ((e = st_wopen(path, true, &r->db, why, sizeof(why))) != SUP_OK) {
-		free(r);
-		return e;
-	}
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	r->dev = st->st_dev;
-	r->ino = st->st_ino;
-	*out = r;
-	return SUP_OK;
-}
-
-/*
- * The read-only connection to name's database in c's tree,
- * opened on first use, and again when the file was replaced (removed to
- * start from nothing, then made anew by the worker): that is noticed
- * within RECHECK_NS (a stat on every read would halve the read rate).
- * Under rmu.
- */
-static sup_err
-reader_get(sup_client *c, const char *name, st_db **db)
-{
-	char path[PATH_MAX + 128];
-	struct reader *r, **rp;
-	struct stat st;
-	int64_t now;
-	sup_err e;
-
-	pthread_once(&fork_once, fork_hook);
-	if ((e = wrk_db_path(c, name, path, sizeof(path))) != SUP_OK)
-		return e;
-	for (rp = &readers; (r = *rp) != NULL; rp = &r->next)
-		if (strcmp(r->path, path) == 0)
-			break;
-	now = clk_mono_ns();
-	if (r != NULL && now - r->checked_ns < RECHECK_NS) {
-		*db = r->db;
-		return SUP_OK;
-	}
-	if ((e = wrk_registry_stat(path, &st)) != SUP_OK)
-		return e;
-	if (r != NULL && (r->dev != st.st_dev || r->ino != st.st_ino)) {
-		*rp = r->next; /* a new file under the old name */
-		st_close(r->db);
-		free(r);
-		r = NULL;
-	}
-	if (r == NULL) {
-		if ((e = reader_open(path, &st, &r)) != SUP_OK)
-			return e;
-		r->next = readers;
-		readers = r;
-	}
-	r->checked_ns = now;
-	*db = r->db;
-	return SUP_OK;
-}
+/* --- readers: any process (readers.c) ---------------------------------- */
 
 SUP_API sup_err
 sup_client_table_get(sup_client *c, const char *name, const char *table,
@@ -235,13 +136,13 @@ sup_client_table_get(sup_client *c, const char *name, const char *table,
 	if (name == NULL || !name_ok(table) || !name_ok(key) || value == NULL ||
 	    len == NULL)
 		return SUP_EINVAL;
-	pthread_mutex_lock(&rmu);
-	if ((e = reader_get(c, name, &db)) == SUP_OK) {
+	wrk_readers_lock();
+	if ((e = wrk_reader_get(c, name, RECHECK_NS, &db, NULL)) == SUP_OK) {
 		e = st_wtable_get(db, table, key, value, len);
 		if (e == SUP_ENOTFOUND)
 			e = SUP_ENOKEY;
 	}
-	pthread_mutex_unlock(&rmu);
+	wrk_readers_unlock();
 	return e;
 }
 

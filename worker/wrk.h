@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sup/sup.h"
 
@@ -154,6 +155,17 @@ sup_err wrk_tables_apply(sup_worker *w);
 /* Forgets them (after their commit). */
 void wrk_tables_clear(sup_worker *w);
 void wrk_tables_free(sup_worker *w);
+
+/* --- readers.c --- */
+/* The lock under which readers are got and used. */
+void wrk_readers_lock(void);
+void wrk_readers_unlock(void);
+/* Under the lock: a kept read-only connection to name's database in c's
+ * tree, valid until the unlock; the file looked at again (replaced: opened
+ * anew) when the last look is max_age_ns old (0: now). *owner (may be
+ * NULL): the file's owner. Errors as wrk_registry_stat's, or the open's. */
+sup_err wrk_reader_get(sup_client *c, const char *name, int64_t max_age_ns,
+    struct st_db **db, uid_t *owner);
 
 /* --- hibernate.c --- */
 /* Reads SUP_HIBERNATE_AFTER (else the ops' default). */

@@ -3,6 +3,10 @@
  * opened on it (sup_client_open), or "-" for the default tree ($SUP_RUN_DIR)
  * through the functions without a client (sup_call ...).
  *   t-client RUN lookup NAME          prints "PID STATUS ENDPOINT" or the error
+ *   t-client RUN lookups POOL N       looks up POOL.0 ... POOL.N-1, twice;
+ *                                     prints "found F of 2N, D databases
+ *                                     open" (F lookups answered; D of this
+ *                                     process's descriptors on a *.db)
  *   t-client RUN calls NAME N MSG     N calls; prints each reply or error
  *   t-client RUN call NAME MSG MS     one call with a timeout; prints the
  *                                     reply, the error, and the elapsed ms
@@ -126,6 +130,40 @@ lookup(const char *name)
 		    where.endpoint);
 	else
 		printf("error %s\n", sup_strerror(e));
+	return 0;
+}
+
+/* This process's descriptors open on a file whose name ends in ".db". */
+static int
+dbs_open(void)
+{
+	char link[64], to[4096];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t len = readlink(link, to, sizeof(to) - 1);
+		if (len > 3 && memcmp(to + len - 3, ".db", 3) == 0)
+			n++;
+	}
+	return n;
+}
+
+static int
+lookups(const char *pool, int n)
+{
+	struct sup_where where;
+	char name[128];
+	int found = 0;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "%s.%d", pool, i);
+			found += sup_client_lookup(client, name, &where) ==
+			    SUP_OK;
+		}
+	printf("found %d of %d, %d databases open\n", found, 2 * n,
+	    dbs_open());
 	return 0;
 }
 
@@ -257,6 +295,8 @@ run(int argc, char **argv)
 {
 	if (strcmp(argv[2], "lookup") == 0)
 		return lookup(argv[3]);
+	if (strcmp(argv[2], "lookups") == 0 && argc == 5)
+		return lookups(argv[3], atoi(argv[4]));
 	if (strcmp(argv[2], "calls") == 0 && argc == 6) {
 		for (int i = 0; i < atoi(argv[4]); i++)
 			one(argv[3], argv[5], 5000);

@@ -1,0 +1,170 @@
+/*
+ * worker/readers.c — the read-only connections a process keeps to the
+ * databases of workers (RUN/state/NAME.db). Published tables (tables.c)
+ * and registry entries (client.c) are read through them, each read one
+ * short read transaction, instead of opening the database each time: an
+ * open reads the schema and maps the WAL index, and as root chowns the
+ * -wal and -shm files (0.2 ms; a registry read on a kept connection
+ * takes a tenth of that).
+ *
+ * At most READERS_KEEP are kept, the least recently used closed first: a
+ * client of a pool of thousands must not keep three descriptors per
+ * instance. A file replaced under its name (removed to start from
+ * nothing, then made anew by its worker) is opened again: a registry read
+ * looks at the file every time (its owner decides what is believed,
+ * client.c), a table read at most every RECHECK_NS (a stat on every read
+ * would halve the read rate).
+ *
+ * One mutex for all: a connection is used by one thread at a time. A
+ * forked child must not use its parent's SQLite connections (nor a mutex
+ * another thread held at the fork): it starts with none, the parent's
+ * left to it unused.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/clock.h"
+#include "state/state.h"
+#include "wrk.h"
+
+#define READERS_KEEP 32
+
+struct reader {
+	char path[PATH_MAX + 128];
+	dev_t dev; /* of the file it opened */
+	ino_t ino;
+	uid_t uid;	    /* its owner when last looked at */
+	int64_t checked_ns; /* when the file was last looked at */
+	st_db *db;	    /* owned; read-only */
+	struct reader *next;
+};
+
+static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
+static struct reader *readers; /* under rmu; the most recently used first */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void
+readers_forget(void)
+{
+	pthread_mutex_init(&rmu, NULL);
+	readers = NULL;
+}
+
+static void
+fork_hook(void)
+{
+	pthread_atfork(NULL, NULL, readers_forget);
+}
+
+void
+wrk_readers_lock(void)
+{
+	pthread_once(&fork_once, fork_hook);
+	pthread_mutex_lock(&rmu);
+}
+
+void
+wrk_readers_unlock(void)
+{
+	pthread_mutex_unlock(&rmu);
+}
+
+static void
+reader_close(struct reader *r)
+{
+	st_close(r->db);
+	free(r);
+}
+
+/* path's reader, taken out of the list; NULL: none. */
+static struct reader *
+reader_take(const char *path)
+{
+	struct reader *r, **rp;
+
+	for (rp = &readers; (r = *rp) != NULL; rp = &r->next)
+		if (strcmp(r->path, path) == 0) {
+			*rp = r->next;
+			return r;
+		}
+	return NULL;
+}
+
+/* r first in the list; the one past READERS_KEEP closed. */
+static void
+reader_put(struct reader *r)
+{
+	struct reader **rp = &r->next;
+	int n = 1;
+
+	r->next = readers;
+	readers = r;
+	while (*rp != NULL && n < READERS_KEEP) {
+		rp = &(*rp)->next;
+		n++;
+	}
+	if (*rp != NULL) {
+		reader_close(*rp);
+		*rp = NULL;
+	}
+}
+
+static sup_err
+reader_open(const char *path, struct reader **out)
+{
+	char why[256];
+	struct reader *r;
+	sup_err e;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return SUP_ENOMEM;
+	if ((e = st_wopen(path, true, &r->db, why, sizeof(why))) != SUP_OK) {
+		free(r);
+		return e;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	*out = r;
+	return SUP_OK;
+}
+
+sup_err
+wrk_reader_get(sup_client *c, const char *name, int64_t max_age_ns,
+    struct st_db **db, uid_t *owner)
+{
+	char path[PATH_MAX + 128];
+	struct reader *r;
+	struct stat st;
+	int64_t now = clk_mono_ns();
+	sup_err e;
+
+	if ((e = wrk_db_path(c, name, path, sizeof(path))) != SUP_OK)
+		return e;
+	r = reader_take(path);
+	if (r == NULL || now - r->checked_ns >= max_age_ns) {
+		if ((e = wrk_registry_stat(path, &st)) != SUP_OK) {
+			if (r != NULL)
+				reader_close(r);
+			return e;
+		}
+		if (r != NULL && (r->dev != st.st_dev ||
+		    r->ino != st.st_ino)) {
+			reader_close(r); /* a new file under the old name */
+			r = NULL;
+		}
+		if (r == NULL && (e = reader_open(path, &r)) != SUP_OK)
+			return e;
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+		r->uid = st.st_uid;
+		r->checked_ns = now;
+	}
+	reader_put(r);
+	*db = r->db;
+	if (owner != NULL)
+		*owner = r->uid;
+	return SUP_OK;
+}
