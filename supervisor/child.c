@@ -347,16 +347,14 @@ out_fds(struct supd *d, struct supd_node *n, int wr[2])
 static enum child_spawned
 spawn_failed(struct supd *d, struct supd_node *n, const char *why)
 {
-	struct exit_info *x = &n->last;
+	struct exit_info x = {.valid = true, .at_ms = clk_real_ms()};
 
 	engine_touch(n);
-	memset(x, 0, sizeof(*x));
-	x->valid = true;
-	x->at_ms = clk_real_ms();
-	snprintf(x->reason, sizeof(x->reason), "cannot spawn: %s", why);
+	snprintf(x.reason, sizeof(x.reason), "cannot spawn: %s", why);
+	node_exit_set(n, &x);
 	LOG_EV("child.spawn_error", log_str("name", n->name),
-	    log_str("reason", x->reason));
-	persist_event(d, n->name, "exit", 0, x, NULL, NULL);
+	    log_str("reason", x.reason));
+	persist_event(d, n->name, "exit", 0, &x, NULL, NULL);
 	return CHILD_SPAWN_FAILED;
 }
 
@@ -371,7 +369,7 @@ cause_text(const struct supd_node *n, enum node_cause c,
 	case CAUSE_FAILED:
 		snprintf(buf, len, "%s child of %s, %.100s",
 		    cfg_restart_name(n->w->restart), g->name,
-		    n->last.valid ? n->last.reason : "failed");
+		    node_exit_reason(n, "failed"));
 		return buf;
 	case CAUSE_SIBLING:
 		snprintf(buf, len, "%s of %s after %s failed",
@@ -713,7 +711,7 @@ child_exited(struct supd *d, struct supd_node *n, const struct exit_info *xin)
 	n->status_text = NULL;
 	n->sup_status[0] = '\0';
 	n->adopted = false;
-	n->last = *x;
+	node_exit_set(n, x);
 	f[nf++] = log_str("name", n->name);
 	f[nf++] = log_num("pid", pid);
 	if (x->has_code)

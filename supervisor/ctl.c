@@ -97,7 +97,7 @@ target_outcome(const struct supd_node *n, enum wait_op op, char *why,
 	if (n->state == NS_BACKOFF || n->state == NS_FAILED ||
 	    (n->state == NS_STOPPED && n->pending == PEND_NONE)) {
 		snprintf(why, len, "%s did not start: %s%s", n->name,
-		    n->last.valid ? n->last.reason : "stopped",
+		    node_exit_reason(n, "stopped"),
 		    n->state == NS_BACKOFF ? " (restarting after a backoff "
 		    "delay)" : "");
 		return -1;

@@ -53,7 +53,7 @@ str_or_null(struct jsonw *w, const char *k, const char *s)
 }
 
 static void
-exit_write(struct jsonw *w, const struct exit_info *x)
+exit_write(struct jsonw *w, const struct node_exit *x)
 {
 	char at[32];
 
@@ -66,7 +66,7 @@ exit_write(struct jsonw *w, const struct exit_info *x)
 	jsonw_obj_begin(w);
 	int_if(w, "code", x->has_code, x->code);
 	int_if(w, "signal", x->sig != 0, x->sig);
-	jsonw_kstr(w, "reason", x->reason);
+	jsonw_kstr(w, "reason", x->reason != NULL ? x->reason : "");
 	jsonw_kstr(w, "at", at);
 	jsonw_obj_end(w);
 }

@@ -109,7 +109,7 @@ note_auto_shutdown(struct supd *d, const struct supd_node *n)
 	char why[256];
 
 	snprintf(why, sizeof(why), "significant child %s ended: %.150s", n->name,
-	    n->last.valid ? n->last.reason : "ended");
+	    node_exit_reason(n, "ended"));
 	LOG_EV("group.auto_shutdown", log_str("name", n->parent->name),
 	    log_str("significant", n->name), log_str("note",
 	    n->parent == d->root ? "supd stops the tree and exits with its "
@@ -125,10 +125,9 @@ note_start_abort(struct supd *d, const struct supd_node *n)
 	char why[400];
 
 	snprintf(why, sizeof(why), "%s failed to start: %s", n->name,
-	    n->last.valid ? n->last.reason : "not started");
+	    node_exit_reason(n, "not started"));
 	LOG_EV("supd.start_failed", log_str("name", n->name),
-	    log_str("reason", n->last.valid ? n->last.reason :
-	    "not started"), log_str("note", "on_start_failure = abort: "
+	    log_str("reason", node_exit_reason(n, "not started")), log_str("note", "on_start_failure = abort: "
 	    "stopping the tree; supd exits 1"));
 	persist_event(d, n->name, "start_failed", 0, NULL, why,
 	    "on_start_failure");

@@ -97,6 +97,19 @@ struct exit_info {
 	char reason[320];
 };
 
+/* A node's last exit as kept: an exit_info whose reason takes the heap
+ * it needs (node_exit_set), not 320 bytes in every node. */
+struct node_exit {
+	bool valid;
+	bool has_code;
+	bool start_timeout;
+	enum node_hung hung;
+	int code;
+	int sig;
+	int64_t at_ms;
+	char *reason;	   /* owned; NULL: none (out of memory) */
+};
+
 /* Why supd restarted a worker, as the metrics count it (reasons.c). */
 enum restart_reason {
 	RR_EXIT,	  /* it exited (any status) */
@@ -166,7 +179,7 @@ struct supd_node {
 	unsigned backoff_step;
 	struct rst_window window;	/* group: recent restarts; the first
 					 * instance of a pool: the pool's */
-	struct exit_info last;		/* its last exit (child.c writes it) */
+	struct node_exit last;		/* its last exit (node_exit_set) */
 
 	/* --- the process of a worker (child.c, recover.c) --- */
 	pid_t pid;		/* 0 when no process (set: tree_pid_set) */
@@ -258,5 +271,14 @@ node_alive(const struct supd_node *n)
 }
 
 const char *node_state_name(enum node_state s);
+/* n's last exit is x, its reason copied (tree.c). */
+void node_exit_set(struct supd_node *n, const struct exit_info *x);
+
+/* The reason of n's last exit, else none. */
+static inline const char *
+node_exit_reason(const struct supd_node *n, const char *none)
+{
+	return n->last.valid && n->last.reason != NULL ? n->last.reason : none;
+}
 
 #endif

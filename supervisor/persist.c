@@ -127,7 +127,8 @@ node_write(struct supd *d, const struct supd_node *n)
 		.not_before = n->not_before_ns / CLK_NS_PER_MS,
 		.has_exit = n->last.valid, .exit_has_code = n->last.has_code,
 		.exit_code = n->last.code, .exit_signal = n->last.sig,
-		.exit_reason = n->last.reason, .exit_at = n->last.at_ms,
+		.exit_reason = node_exit_reason(n, ""),
+		.exit_at = n->last.at_ms,
 	};
 
 	if (n->is_group) {

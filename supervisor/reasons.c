@@ -29,7 +29,7 @@ reason_name(enum restart_reason r)
 static enum restart_reason
 reason_of(const struct supd_node *n, enum node_cause cause)
 {
-	const struct exit_info *x = &n->last;
+	const struct node_exit *x = &n->last;
 
 	if (cause == CAUSE_SIBLING)
 		return RR_SIBLING;

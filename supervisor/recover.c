@@ -183,14 +183,14 @@ window_restore(struct load *l, struct supd_node *g, const char *text)
 static void
 exit_restore(struct supd_node *n, const struct st_node *r)
 {
+	struct exit_info x = {.valid = true, .has_code = r->exit_has_code,
+	    .code = r->exit_code, .sig = r->exit_signal, .at_ms = r->exit_at};
+
 	if (!r->has_exit)
 		return;
-	n->last.valid = true;
-	n->last.has_code = r->exit_has_code;
-	n->last.code = r->exit_code;
-	n->last.sig = r->exit_signal;
-	n->last.at_ms = r->exit_at;
-	snprintf(n->last.reason, sizeof(n->last.reason), "%s", r->exit_reason);
+	snprintf(x.reason, sizeof(x.reason), "%s",
+	    r->exit_reason != NULL ? r->exit_reason : "");
+	node_exit_set(n, &x);
 }
 
 /* Takes over pid as n's process. */
@@ -535,15 +535,12 @@ recover_apply(struct supd *d)
 		if (!n->lost_while_down)
 			continue;
 		n->lost_while_down = false;
-		memset(&n->last, 0, sizeof(n->last));
-		n->last.valid = true;
-		n->last.at_ms = clk_real_ms();
-		snprintf(n->last.reason, sizeof(n->last.reason),
-		    "exited while supd was down");
+		struct exit_info x = {.valid = true, .at_ms = clk_real_ms(),
+		    .reason = "exited while supd was down"};
+		node_exit_set(n, &x);
 		LOG_EV("child.exit", log_str("name", n->name),
-		    log_str("reason", n->last.reason));
-		persist_event(d, n->name, "exit", 0, &n->last, NULL,
-		    "recovery");
+		    log_str("reason", x.reason));
+		persist_event(d, n->name, "exit", 0, &x, NULL, "recovery");
 		effects_event(d, EV_LOST, n);
 	}
 }

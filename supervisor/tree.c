@@ -31,6 +31,16 @@ node_state_name(enum node_state s)
 	return state_names[s];
 }
 
+void
+node_exit_set(struct supd_node *n, const struct exit_info *x)
+{
+	free(n->last.reason);
+	n->last = (struct node_exit){.valid = x->valid,
+	    .has_code = x->has_code, .start_timeout = x->start_timeout,
+	    .hung = x->hung, .code = x->code, .sig = x->sig,
+	    .at_ms = x->at_ms, .reason = strdup(x->reason)};
+}
+
 static struct supd_node *
 node_new(const char *name, int instance)
 {
@@ -253,6 +263,7 @@ tree_free(struct supd *d)
 		free(n->kids);
 		free(n->name);
 		free(n->status_text);
+		free(n->last.reason);
 		free(n);
 	}
 	free(d->nodes);

@@ -814,7 +814,7 @@ ends_with(const char *name, int code)
 {
 	struct supd_node *n = find(name);
 
-	n->last = (struct exit_info){.valid = true, .has_code = true,
+	n->last = (struct node_exit){.valid = true, .has_code = true,
 	    .code = code};
 	run(EV_EXITED, n, code == 0);
 }
