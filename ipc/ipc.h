@@ -114,6 +114,14 @@ void ipc_client_close(ipc_client *c);
  * end of nng's reconnect back-off. Never blocks on the peer.
  */
 sup_err ipc_client_redial(ipc_client *c, const char *path);
+/*
+ * A request of c's stayed unsent IPC_REDIAL_MS (below) while its server
+ * lives: c dials again, as ipc_client_redial(), unless connections were
+ * made and refused by c's peer check since the last such call: nng's
+ * dialer lives then, and retries (nng 1.5.2 also leaks ~0.8 kB for each
+ * dialer closed after a refusal).
+ */
+sup_err ipc_client_unstick(ipc_client *c, const char *path);
 /* Whether c has a connection up now (a call goes out at once). */
 bool ipc_client_connected(ipc_client *c);
 /*
@@ -134,7 +142,7 @@ sup_err ipc_client_call(ipc_client *c, const void *req, size_t len,
  * exec'ing, or dying, in the moment a call connects. A request that no
  * connection took within IPC_REDIAL_MS goes to a new dialer: unsent, it
  * reached nobody, so sending it on is not sending it twice. ipc_call()
- * does it itself; a caller of ipc_client_call() calls ipc_client_redial()
+ * does it itself; a caller of ipc_client_call() calls ipc_client_unstick()
  * when its requests stay unsent that long.
  */
 #define IPC_REDIAL_MS 250

@@ -284,6 +284,8 @@ struct ipc_client {
 	nng_dialer d;	   /* the dialer of now (ipc_client_redial) */
 	int64_t peer_uid;  /* the server must run as this uid; -1: any */
 	atomic_uint up;	   /* the id of the connection up now; 0: none */
+	atomic_uint refused; /* connections client_pipe_check closed since
+			      * the last ipc_client_unstick() */
 	pthread_mutex_t mu; /* one redial at a time */
 };
 
@@ -300,8 +302,10 @@ client_pipe_check(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 	(void)ev;
 	if (c->peer_uid >= 0 && (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID,
-	    &uid) != 0 || (int64_t)uid != c->peer_uid))
+	    &uid) != 0 || (int64_t)uid != c->peer_uid)) {
+		atomic_fetch_add(&c->refused, 1);
 		nng_pipe_close(p);
+	}
 }
 
 /* nng's thread: which connection is up, for ipc_client_redial(). */
@@ -412,6 +416,14 @@ ipc_client_redial(ipc_client *c, const char *path)
 	}
 	pthread_mutex_unlock(&c->mu);
 	return e;
+}
+
+sup_err
+ipc_client_unstick(ipc_client *c, const char *path)
+{
+	if (atomic_exchange(&c->refused, 0) != 0)
+		return SUP_OK;
+	return ipc_client_redial(c, path);
 }
 
 void

@@ -504,7 +504,7 @@ unsent_redial(sup_client *c, struct conn *k, pid_t *pid, int64_t *since)
 	pthread_mutex_unlock(&c->mu);
 	if (now - *since < IPC_REDIAL_MS)
 		return;
-	ipc_client_redial(k->c, path);
+	ipc_client_unstick(k->c, path);
 	*since = now;
 }
 
