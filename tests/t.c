@@ -206,9 +206,12 @@ t_env_fini(struct t_env *e)
 		}
 	}
 	snprintf(kv, sizeof(kv), "SUP_TEST_DIR=%s", e->dir);
-	n = t_procs_with_env(kv, left, 256);
-	for (int i = 0; i < n; i++)
-		kill(left[i], SIGKILL);
+	/* 256 at a time, as many times as it takes (a pool of 1000 whose
+	 * supd died); a killed process no longer shows its environment. */
+	for (int round = 0; round < 64 &&
+	    (n = t_procs_with_env(kv, left, 256)) > 0; round++)
+		for (int i = 0; i < n; i++)
+			kill(left[i], SIGKILL);
 	t_run(NULL, NULL, argv);
 }
 
