@@ -61,9 +61,11 @@ SUPCTL_OBJ := $(call objs,$(SUPCTL_SRC))
 # drags in three mbedtls libraries for its TLS transport, which sup never
 # uses, and mapping them cost supd 0.4 MB of its PSS (bench/restart.c) and
 # each start their loading. Only what nng references is linked; SQLite,
-# which reads files, stays shared and updated with the system.
-LIBS_SUPD := -Wl,-Bstatic -lnng -lmbedtls -lmbedx509 -lmbedcrypto \
-	-Wl,-Bdynamic -lsqlite3 -linih -ljansson -lpthread
+# which reads files, stays shared and updated with the system. A package
+# that wants the shared nng: make NNG_LIBS=-lnng.
+NNG_LIBS ?= -Wl,-Bstatic -lnng -lmbedtls -lmbedx509 -lmbedcrypto \
+	-Wl,-Bdynamic
+LIBS_SUPD := $(NNG_LIBS) -lsqlite3 -linih -ljansson -lpthread
 
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
