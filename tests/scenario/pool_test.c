@@ -100,8 +100,10 @@ Test(scenario_pool, a_multicall_with_a_shard_down_says_so_beside_the_replies)
 	pool_start(3);
 	cr_assert_str_eq(ctl_line("call", "counter.0", "incr x 5", NULL), "5");
 	cr_assert_str_eq(ctl_line("call", "counter.2", "incr y 7", NULL), "7");
-	cr_assert_eq(t_run(&out, NULL, total), 0);
+	cr_assert_eq(t_run(&out, &err, total), 0, "%s", err ? err : "");
 	cr_assert_str_eq(out, "12\n");
+	free(err);
+	err = NULL;
 	free(out);
 	out = NULL;
 
