@@ -392,8 +392,9 @@ trust_file_open(const char *path, int oflags, mode_t mode,
 		e = trust_refuse(why, n, "%s is not a regular file", path);
 	else
 		e = trust_fd_check(f, path, owner, why, n);
-	if (e == SUP_OK && fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK)
-	    != 0)
+	/* (An O_PATH descriptor has no status flags to set.) */
+	if (e == SUP_OK && !(oflags & O_PATH) &&
+	    fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK) != 0)
 		e = SUP_ESYS | errno;
 	if (e != SUP_OK) {
 		close(f);

@@ -57,6 +57,9 @@ sup_err trust_dir_open(const char *path, bool create, mode_t mode,
  * it closed to others (no sticky exception: files are made beside a
  * database by name); the file must be a regular file, owned as given,
  * not writable by group or others. A FIFO does not block the open.
+ * With O_PATH, the descriptor only names the file (fstat): closing it
+ * drops none of the process's POSIX locks on the file, as closing any
+ * other descriptor of it would (SQLite's, on a database it has open).
  * Returns the descriptor in *fd. Errors as trust_dir_open().
  */
 sup_err trust_file_open(const char *path, int oflags, mode_t mode,

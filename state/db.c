@@ -135,7 +135,7 @@ stmts_finalize(st_db *db)
 		sqlite3_finalize(db->q[i]);
 		db->q[i] = NULL;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		sqlite3_finalize(db->txn[i]);
 		db->txn[i] = NULL;
 	}
@@ -231,9 +231,11 @@ st_open_schema(const char *path, const struct st_schema *schema,
 		if (SUP_ERR_TAG(e) == SUP_EDB &&
 		    ((SUP_ERR_CODE(e) & 0xff) == SQLITE_CANTOPEN ||
 			(SUP_ERR_CODE(e) & 0xff) == SQLITE_READONLY) &&
-		    uri_immutable(path, uri, sizeof(uri)))
-			e = open_common(uri, SQLITE_OPEN_READONLY |
-			    SQLITE_OPEN_URI, schema, false, busy_ms, out, why, n);
+		    uri_immutable(path, uri, sizeof(uri)) &&
+		    (e = open_common(uri, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_URI, schema, false, busy_ms, out, why, n)) ==
+		    SUP_OK)
+			(*out)->immutable = true;
 		return e;
 	}
 	/* Created 0600 before SQLite sees it (it would use the umask). */
@@ -349,6 +351,18 @@ sup_err
 st_commit(st_db *db)
 {
 	return txn(db, 1, "COMMIT");
+}
+
+bool
+st_immutable(const st_db *db)
+{
+	return db->immutable;
+}
+
+sup_err
+st_read_begin(st_db *db)
+{
+	return txn(db, 3, "BEGIN");
 }
 
 void

@@ -57,6 +57,13 @@ sup_err st_move_aside(const char *path, char *moved, size_t n);
 void st_wal_shrink(st_db *db);
 sup_err st_begin(st_db *db);
 sup_err st_commit(st_db *db);
+/* A read transaction: the reads until st_commit() or st_rollback() see
+ * one moment of the database (a read-only connection's too). */
+sup_err st_read_begin(st_db *db);
+/* Whether db was opened as immutable (a read-only file system, or no
+ * -shm to be made): it never sees a later change, and is not to be kept
+ * for reading again. */
+bool st_immutable(const st_db *db);
 void st_rollback(st_db *db);
 
 /* meta: text values. st_meta_get returns SUP_ENOTFOUND if unset. */

@@ -46,9 +46,11 @@ enum st_stmt {
 struct st_db {
 	sqlite3 *h;		       /* owned */
 	bool readonly;
+	bool immutable;		       /* opened ?immutable=1: never sees a change */
 	const struct st_schema *schema; /* static storage */
 	sqlite3_stmt *q[ST_MAX_STMTS]; /* owned: prepared once */
-	sqlite3_stmt *txn[3];	       /* owned: BEGIN, COMMIT, ROLLBACK */
+	sqlite3_stmt *txn[4];	       /* owned: BEGIN IMMEDIATE, COMMIT,
+					* ROLLBACK, BEGIN */
 	sqlite3_stmt *multi[ST_MULTI_MAX + 1]; /* owned: wdb.c, by rows */
 	int64_t hist_adds;	       /* since the last trim */
 };

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ struct conn {
 	int64_t start; /* pid's start time, as the registry said */
 	char path[sizeof(((struct sup_where *)0)->endpoint)]; /* its socket,
 				 * as the registry said */
+	_Atomic int64_t unsent_ms; /* the first unsent try since one went
+				 * out (unsent_redial); 0: none */
 	struct conn *next;
 };
 
@@ -207,7 +210,10 @@ wrk_registry_stat(const char *path, struct stat *st)
 	sup_err e;
 	int fd;
 
-	e = trust_file_open(path, O_RDONLY, 0, TRUST_ANY, &fd, why,
+	/* O_PATH: this process may have the database open (readers.c); the
+	 * close of a descriptor that could read it would drop SQLite's
+	 * locks on it. */
+	e = trust_file_open(path, O_PATH, 0, TRUST_ANY, &fd, why,
 	    sizeof(why));
 	if (e == (SUP_ESYS | ENOENT))
 		return SUP_ENOTFOUND;
@@ -248,10 +254,13 @@ lookup(sup_client *c, const char *name, struct sup_where *where,
 		wrk_readers_unlock();
 		return e;
 	}
-	e = st_wmeta_get(db, "pid", pid, sizeof(pid));
+	/* One moment of it: the worker writes the four in one commit. */
+	if ((e = st_read_begin(db)) == SUP_OK)
+		e = st_wmeta_get(db, "pid", pid, sizeof(pid));
 	st_wmeta_get(db, "start", ticks, sizeof(ticks));
 	st_wmeta_get(db, "endpoint", where->endpoint, sizeof(where->endpoint));
 	st_wmeta_get(db, "status", where->status, sizeof(where->status));
+	st_rollback(db); /* the end of a read: nothing to keep */
 	wrk_readers_unlock();
 	if (e != SUP_OK)
 		return SUP_ENOTFOUND; /* never got as far as running */
@@ -472,6 +481,7 @@ conn_for(sup_client *c, const char *name, int64_t deadline,
 				ipc_client_redial(k->c, where.endpoint + 6);
 			k->pid = where.pid;
 			k->start = start;
+			atomic_store(&k->unsent_ms, 0);
 			memcpy(k->path, where.endpoint + 6,
 			    sizeof(where.endpoint) - 6);
 		}
@@ -484,37 +494,35 @@ conn_for(sup_client *c, const char *name, int64_t deadline,
 }
 
 /*
- * A request of k's that stays unsent while its worker lives: nng's dialer
- * may have stopped for good (IPC_REDIAL_MS, ipc.h). Once that long since
- * *since (the first unsent try; 0: none yet, or another process since),
- * k's socket is dialled again.
+ * A request of k's went unsent while its worker lives: nng's dialer may
+ * have stopped for good (IPC_REDIAL_MS, ipc.h). Once the first unsent
+ * try of k (any call's, any thread's, since a request last went out or
+ * the worker last changed) is that old, k's socket is dialled again,
+ * once per IPC_REDIAL_MS: a caller whose timeout is shorter is rescued
+ * by the calls that follow.
  */
 static void
-unsent_redial(sup_client *c, struct conn *k, pid_t *pid, int64_t *since)
+unsent_redial(sup_client *c, struct conn *k)
 {
 	char path[sizeof(k->path)];
-	int64_t now = ms_now();
+	int64_t now = ms_now(), first = 0;
 
+	if (atomic_compare_exchange_strong(&k->unsent_ms, &first, now) ||
+	    now - first < IPC_REDIAL_MS ||
+	    !atomic_compare_exchange_strong(&k->unsent_ms, &first, now))
+		return;
 	pthread_mutex_lock(&c->mu);
-	if (k->pid != *pid) {
-		*pid = k->pid;
-		*since = now;
-	}
 	memcpy(path, k->path, sizeof(path));
 	pthread_mutex_unlock(&c->mu);
-	if (now - *since < IPC_REDIAL_MS)
-		return;
 	ipc_client_unstick(k->c, path);
-	*since = now;
 }
 
 static sup_err
 call(sup_client *c, const char *name, int type, const void *req,
     size_t len, void **reply, size_t *rlen, int64_t timeout_ms)
 {
-	int64_t deadline, since = 0;
+	int64_t deadline;
 	struct conn *k;
-	pid_t pid = 0;
 	sup_err e;
 
 	if (name == NULL || (req == NULL && len > 0))
@@ -538,8 +546,13 @@ call(sup_client *c, const char *name, int type, const void *req,
 		e = frame_call(k->c, type, req, len, reply, rlen,
 		    deadline - ms_now());
 		if (e == SUP_EBUSY)
-			unsent_redial(wrk_client(c), k, &pid, &since);
+			unsent_redial(wrk_client(c), k);
 	} while (e == SUP_EBUSY);
+	/* Gone out (a timeout may not have: the last try of a call never
+	 * comes back unsent). */
+	if (e != SUP_ETIMEDOUT &&
+	    atomic_load_explicit(&k->unsent_ms, memory_order_relaxed) != 0)
+		atomic_store(&k->unsent_ms, 0);
 	return e;
 }
 

@@ -15,6 +15,10 @@
  * client.c), a table read at most every RECHECK_NS (a stat on every read
  * would halve the read rate).
  *
+ * A database that could only be opened immutable (a read-only file
+ * system; no -shm could be made) is read once and closed: such a
+ * connection never sees a change.
+ *
  * One mutex for all: a connection is used by one thread at a time. A
  * forked child must not use its parent's SQLite connections (nor a mutex
  * another thread held at the fork): it starts with none, the parent's
@@ -45,6 +49,8 @@ struct reader {
 
 static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
 static struct reader *readers; /* under rmu; the most recently used first */
+static struct reader *once;    /* under rmu: an immutable connection (it
+				* sees no change), closed at the unlock */
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -52,6 +58,7 @@ readers_forget(void)
 {
 	pthread_mutex_init(&rmu, NULL);
 	readers = NULL;
+	once = NULL;
 }
 
 static void
@@ -67,17 +74,21 @@ wrk_readers_lock(void)
 	pthread_mutex_lock(&rmu);
 }
 
-void
-wrk_readers_unlock(void)
-{
-	pthread_mutex_unlock(&rmu);
-}
-
 static void
 reader_close(struct reader *r)
 {
 	st_close(r->db);
 	free(r);
+}
+
+void
+wrk_readers_unlock(void)
+{
+	if (once != NULL) {
+		reader_close(once);
+		once = NULL;
+	}
+	pthread_mutex_unlock(&rmu);
 }
 
 /* path's reader, taken out of the list; NULL: none. */
@@ -162,7 +173,10 @@ wrk_reader_get(sup_client *c, const char *name, int64_t max_age_ns,
 		r->uid = st.st_uid;
 		r->checked_ns = now;
 	}
-	reader_put(r);
+	if (st_immutable(r->db))
+		once = r; /* read now, opened again next time */
+	else
+		reader_put(r);
 	*db = r->db;
 	if (owner != NULL)
 		*owner = r->uid;

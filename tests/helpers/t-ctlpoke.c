@@ -23,11 +23,13 @@
  *   cutdial      with --path: a server at SOCKET that cuts the first
  *                connection before nng's handshake (as a supd execs),
  *                then a real one; a call through it must be answered
- *   cutworker RUN NAME
+ *   cutworker RUN NAME [MS]
  *                with --path: the same server as worker NAME of tree RUN
  *                (its registry entry written by hand, the server's pid
- *                and SOCKET); one sup_client_call() to NAME, from a
- *                client kept open as a long-lived caller's is
+ *                and SOCKET); sup_client_call() to NAME from a client
+ *                kept open as a long-lived caller's is: one with a 5 s
+ *                timeout, or calls of MS each until one is answered
+ *                (at most 5 s of them)
  * Prints supd's reply (or "error: ...") and exits 0 when a reply came.
  */
 #include <poll.h>
@@ -171,7 +173,7 @@ registry_write(const char *run, const char *name, pid_t pid,
 }
 
 static int
-cut_worker(const char *path, const char *run, const char *name)
+cut_worker(const char *path, const char *run, const char *name, long ms)
 {
 	const char frame[] = {IPC_VERSION, WRK_REPLY, 'o', 'k'};
 	void *reply = NULL;
@@ -186,7 +188,12 @@ cut_worker(const char *path, const char *run, const char *name)
 	if (!registry_write(run, name, srv, path) ||
 	    (e = sup_client_open(run, &c)) != SUP_OK)
 		return call_done(srv, SUP_ESTATE, NULL, 0);
-	e = sup_client_call(c, name, "??", 2, &reply, &rlen, 5000);
+	for (long spent = 0;; spent += ms) {
+		e = sup_client_call(c, name, "??", 2, &reply, &rlen,
+		    ms > 0 ? ms : 5000);
+		if (e != SUP_ETIMEDOUT || ms <= 0 || spent + ms >= 5000)
+			break;
+	}
 	rc = call_done(srv, e, reply, rlen);
 	free(reply);
 	sup_client_close(c);
@@ -315,7 +322,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[2], "cutdial") == 0)
 		return cut_dial(path);
 	if (strcmp(argv[2], "cutworker") == 0 && argc > 4)
-		return cut_worker(path, argv[3], argv[4]);
+		return cut_worker(path, argv[3], argv[4],
+		    argc > 5 ? atol(argv[5]) : 0);
 	if (strcmp(argv[2], "handshake") == 0)
 		return handshake_close(path, argc > 3 ? atoi(argv[3]) : 1);
 	if ((req = frame_for(argv[2], &len)) == NULL) {

@@ -381,3 +381,48 @@ Test(common_trust, a_name_longer_than_a_name_can_be_is_an_error)
 	cr_assert_eq(trust_dir_open(path, true, 0700, TRUST_MINE, &fd, why,
 	    sizeof(why)), SUP_ESYS | ENAMETOOLONG, "%s", why);
 }
+
+/* Whether another process sees path write-locked by pid (F_GETLK). */
+static bool
+locked_by(const char *path, pid_t pid)
+{
+	pid_t p = fork();
+	int st;
+
+	cr_assert(p >= 0);
+	if (p == 0) {
+		struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+		int fd = open(path, O_RDONLY);
+		_exit(fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 &&
+		    fl.l_type == F_WRLCK && fl.l_pid == pid ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * A client stats a worker's database it may have open through SQLite
+ * (worker/readers.c): closing any other descriptor of the file drops the
+ * process's POSIX locks on it, SQLite's included. An O_PATH open does
+ * not; a read-only one does (what the check would catch).
+ */
+Test(common_trust, an_o_path_open_and_close_keep_the_process_locks)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	const char *db = at("kv.db");
+	int held, fd;
+
+	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert((held = open(db, O_RDWR | O_CREAT, 0600)) >= 0);
+	cr_assert_eq(fcntl(held, F_SETLK, &fl), 0);
+	cr_assert(locked_by(db, getpid()));
+	cr_assert_eq(trust_file_open(db, O_PATH, 0, TRUST_MINE, &fd, why,
+	    sizeof(why)), SUP_OK, "%s", why);
+	close(fd);
+	cr_assert(locked_by(db, getpid()), "the O_PATH close dropped it");
+	cr_assert_eq(trust_file_open(db, O_RDONLY, 0, TRUST_MINE, &fd, why,
+	    sizeof(why)), SUP_OK, "%s", why);
+	close(fd);
+	cr_assert_not(locked_by(db, getpid()), "a plain close keeps it?");
+	close(held);
+}
