@@ -138,6 +138,8 @@ sup_client_close(sup_client *c)
 	}
 	while (c->nwatch_fds > 0)
 		close(c->watch_fds[--c->nwatch_fds]);
+	if (c->run_dir[0] != '\0')
+		wrk_readers_drop(c->run_dir);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }

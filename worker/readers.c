@@ -19,7 +19,9 @@
  * system; no -shm could be made) is read once and closed: such a
  * connection never sees a change.
  *
- * One mutex for all: a connection is used by one thread at a time. A
+ * One mutex for all: a connection is used by one thread at a time. It is
+ * not held while a database is opened: the open may wait up to a second
+ * on a database that is busy, and every other reader with it. A
  * forked child must not use its parent's SQLite connections (nor a mutex
  * another thread held at the fork): it starts with none, the parent's
  * left to it unused.
@@ -105,13 +107,16 @@ reader_take(const char *path)
 	return NULL;
 }
 
-/* r first in the list; the one past READERS_KEEP closed. */
+/* r first in the list (one of its path that another thread opened
+ * meanwhile closed); the one past READERS_KEEP closed. */
 static void
 reader_put(struct reader *r)
 {
-	struct reader **rp = &r->next;
+	struct reader **rp = &r->next, *twin = reader_take(r->path);
 	int n = 1;
 
+	if (twin != NULL)
+		reader_close(twin);
 	r->next = readers;
 	readers = r;
 	while (*rp != NULL && n < READERS_KEEP) {
@@ -142,13 +147,54 @@ reader_open(const char *path, struct reader **out)
 	return SUP_OK;
 }
 
+void
+wrk_readers_drop(const char *run_dir)
+{
+	size_t n = strlen(run_dir);
+	struct reader *r, **rp = &readers;
+
+	wrk_readers_lock();
+	while ((r = *rp) != NULL) {
+		if (strncmp(r->path, run_dir, n) == 0 && r->path[n] == '/') {
+			*rp = r->next;
+			reader_close(r);
+		} else {
+			rp = &r->next;
+		}
+	}
+	wrk_readers_unlock();
+}
+
+/* *rp (taken out of the list, or NULL) checked against the file that
+ * path names now, and opened when missing or replaced: the slow part,
+ * run without the lock (an open may wait on a busy database). */
+static sup_err
+reader_refresh(const char *path, struct reader **rp, int64_t now)
+{
+	struct stat st;
+	sup_err e = wrk_registry_stat(path, &st);
+
+	if (*rp != NULL && (e != SUP_OK || (*rp)->dev != st.st_dev ||
+	    (*rp)->ino != st.st_ino)) {
+		reader_close(*rp); /* gone, or a new file under its name */
+		*rp = NULL;
+	}
+	if (e != SUP_OK || (*rp == NULL && (e = reader_open(path, rp)) !=
+	    SUP_OK))
+		return e;
+	(*rp)->dev = st.st_dev;
+	(*rp)->ino = st.st_ino;
+	(*rp)->uid = st.st_uid;
+	(*rp)->checked_ns = now;
+	return SUP_OK;
+}
+
 sup_err
 wrk_reader_get(sup_client *c, const char *name, int64_t max_age_ns,
     struct st_db **db, uid_t *owner)
 {
 	char path[PATH_MAX + 128];
 	struct reader *r;
-	struct stat st;
 	int64_t now = clk_mono_ns();
 	sup_err e;
 
@@ -156,22 +202,11 @@ wrk_reader_get(sup_client *c, const char *name, int64_t max_age_ns,
 		return e;
 	r = reader_take(path);
 	if (r == NULL || now - r->checked_ns >= max_age_ns) {
-		if ((e = wrk_registry_stat(path, &st)) != SUP_OK) {
-			if (r != NULL)
-				reader_close(r);
+		pthread_mutex_unlock(&rmu);
+		e = reader_refresh(path, &r, now);
+		pthread_mutex_lock(&rmu);
+		if (e != SUP_OK)
 			return e;
-		}
-		if (r != NULL && (r->dev != st.st_dev ||
-		    r->ino != st.st_ino)) {
-			reader_close(r); /* a new file under the old name */
-			r = NULL;
-		}
-		if (r == NULL && (e = reader_open(path, &r)) != SUP_OK)
-			return e;
-		r->dev = st.st_dev;
-		r->ino = st.st_ino;
-		r->uid = st.st_uid;
-		r->checked_ns = now;
 	}
 	if (st_immutable(r->db))
 		once = r; /* read now, opened again next time */

@@ -166,6 +166,9 @@ void wrk_readers_unlock(void);
  * NULL): the file's owner. Errors as wrk_registry_stat's, or the open's. */
 sup_err wrk_reader_get(sup_client *c, const char *name, int64_t max_age_ns,
     struct st_db **db, uid_t *owner);
+/* Closes the kept readers of databases under run_dir (a client of that
+ * tree is closed: its run dir may go away). */
+void wrk_readers_drop(const char *run_dir);
 
 /* --- hibernate.c --- */
 /* Reads SUP_HIBERNATE_AFTER (else the ops' default). */

@@ -5,8 +5,10 @@
  *   t-client RUN lookup NAME          prints "PID STATUS ENDPOINT" or the error
  *   t-client RUN lookups POOL N       looks up POOL.0 ... POOL.N-1, twice;
  *                                     prints "found F of 2N, D databases
- *                                     open" (F lookups answered; D of this
- *                                     process's descriptors on a *.db)
+ *                                     open, C after close" (F lookups
+ *                                     answered; D of this process's
+ *                                     descriptors on a *.db, C once the
+ *                                     client is closed)
  *   t-client RUN calls NAME N MSG     N calls; prints each reply or error
  *   t-client RUN call NAME MSG MS     one call with a timeout; prints the
  *                                     reply, the error, and the elapsed ms
@@ -162,8 +164,11 @@ lookups(const char *pool, int n)
 			found += sup_client_lookup(client, name, &where) ==
 			    SUP_OK;
 		}
-	printf("found %d of %d, %d databases open\n", found, 2 * n,
+	printf("found %d of %d, %d databases open, ", found, 2 * n,
 	    dbs_open());
+	sup_client_close(client);
+	client = NULL;
+	printf("%d after close\n", dbs_open());
 	return 0;
 }
 

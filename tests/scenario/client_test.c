@@ -303,18 +303,20 @@ Test(scenario_client, short_calls_cut_in_the_handshake_are_answered_again)
  * Lookups and table reads keep read-only connections to the workers'
  * databases, at most 32 (worker/readers.c): a client of a big pool must
  * not keep descriptors for every instance. After 40 instances, looked up
- * twice, each lookup answered, and at most 32 databases are open.
+ * twice, each lookup answered, and at most 32 databases are open; none
+ * once the client is closed.
  */
 Test(scenario_client, lookups_of_a_big_pool_keep_a_bounded_set_of_databases)
 {
-	int found = 0, total = 0, dbs = -1;
+	int found = 0, total = 0, dbs = -1, after = -1;
 	char *out;
 
 	tree_start(&env, 40);
 	out = client(env.run, NULL, "lookups", "w", "40", NULL, NULL);
-	cr_assert_eq(sscanf(out, "found %d of %d, %d databases open", &found,
-	    &total, &dbs), 3, "%s", out);
+	cr_assert_eq(sscanf(out, "found %d of %d, %d databases open, %d "
+	    "after close", &found, &total, &dbs, &after), 4, "%s", out);
 	cr_assert_eq(found, 80, "%s", out);
 	cr_assert(dbs > 0 && dbs <= 32, "%s", out);
+	cr_assert_eq(after, 0, "%s", out);
 	free(out);
 }
