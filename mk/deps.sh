@@ -12,6 +12,8 @@ libinih-dev libjansson-dev libsystemd-dev mandoc groff-base prometheus tmux"
 
 missing=""
 have_header() { printf '#include <%s>\n' "$1" | cc -E -x c - >/dev/null 2>&1; }
+# supd links nng and mbedtls from their static archives (Makefile, NNG_LIBS).
+have_archive() { [ "$(cc -print-file-name="$1")" != "$1" ]; }
 need() { # package, test...
 	pkg=$1; shift
 	"$@" >/dev/null 2>&1 || missing="$missing $pkg"
@@ -27,6 +29,8 @@ need prometheus sh -c 'command -v prometheus && command -v promtool'
 need tmux command -v tmux
 if command -v cc >/dev/null 2>&1; then
 	need libnng-dev have_header nng/nng.h
+	need libnng-dev have_archive libnng.a
+	need libmbedtls-dev have_archive libmbedtls.a
 	need libsqlite3-dev have_header sqlite3.h
 	need libcriterion-dev have_header criterion/criterion.h
 	need libinih-dev have_header ini.h
