@@ -262,6 +262,23 @@ Test(scenario_client, a_kept_connection_reaches_a_restarted_worker_at_once)
 	waitpid(p, NULL, 0);
 }
 
+/* t-ctlpoke cutworker: a fake worker w whose server cuts the first
+ * connection in nng's handshake, called by a kept client (calls of ms
+ * each; NULL: one of 5 s) until it answers "ok". */
+static void
+cut_worker_answers(const char *ms)
+{
+	char sock[200], run[200], *out = NULL;
+	char *argv[] = {T_HELPER("t-ctlpoke"), "--path", sock, "cutworker",
+	    run, "w", (char *)ms, NULL};
+
+	t_path(&env, "cut.sock", sock, sizeof(sock));
+	t_path(&env, "cutrun", run, sizeof(run));
+	cr_assert_eq(t_run(&out, NULL, argv), 0, "%s", out ? out : "");
+	cr_assert_str_eq(out, "ok\n");
+	free(out);
+}
+
 /*
  * nng 1.5.2's dialer stops for good when its connection is closed in the
  * handshake (a worker dying or exec'ing in that moment). A kept client
@@ -270,15 +287,7 @@ Test(scenario_client, a_kept_connection_reaches_a_restarted_worker_at_once)
  */
 Test(scenario_client, a_kept_client_cut_in_the_handshake_is_still_answered)
 {
-	char sock[200], run[200], *out = NULL;
-	char *argv[] = {T_HELPER("t-ctlpoke"), "--path", sock, "cutworker",
-	    run, "w", NULL};
-
-	t_path(&env, "cut.sock", sock, sizeof(sock));
-	t_path(&env, "cutrun", run, sizeof(run));
-	cr_assert_eq(t_run(&out, NULL, argv), 0, "%s", out ? out : "");
-	cr_assert_str_eq(out, "ok\n");
-	free(out);
+	cut_worker_answers(NULL);
 }
 
 /* The same with calls shorter than the redial delay: each times out
@@ -288,15 +297,7 @@ Test(scenario_client, a_kept_client_cut_in_the_handshake_is_still_answered)
  * connection, this failed 3 runs of 6.) */
 Test(scenario_client, short_calls_cut_in_the_handshake_are_answered_again)
 {
-	char sock[200], run[200], *out = NULL;
-	char *argv[] = {T_HELPER("t-ctlpoke"), "--path", sock, "cutworker",
-	    run, "w", "100", NULL};
-
-	t_path(&env, "cut.sock", sock, sizeof(sock));
-	t_path(&env, "cutrun", run, sizeof(run));
-	cr_assert_eq(t_run(&out, NULL, argv), 0, "%s", out ? out : "");
-	cr_assert_str_eq(out, "ok\n");
-	free(out);
+	cut_worker_answers("100");
 }
 
 /*
