@@ -399,16 +399,22 @@ t_pid(struct t_env *e, const char *name)
 }
 
 const char *
-t_state(struct t_env *e, const char *name)
+t_kid_str(struct t_env *e, const char *name, const char *key)
 {
-	static __thread char buf[32];
+	static __thread char buf[512];
 	json_t *s = t_status(e);
-	const char *st = json_string_value(json_object_get(t_kid(s, name),
-	    "state"));
+	const char *v = json_string_value(json_object_get(t_kid(s, name),
+	    key));
 
-	snprintf(buf, sizeof(buf), "%s", st ? st : "");
+	snprintf(buf, sizeof(buf), "%s", v ? v : "");
 	json_decref(s);
 	return buf;
+}
+
+const char *
+t_state(struct t_env *e, const char *name)
+{
+	return t_kid_str(e, name, "state");
 }
 
 long
@@ -783,6 +789,32 @@ t_procs_with_env(const char *kv, pid_t *out, int cap)
 	}
 	closedir(d);
 	return n;
+}
+
+bool
+t_sig_in(pid_t pid, const char *field, int sig)
+{
+	char path[64], *text, *p;
+	unsigned long long mask = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((text = t_read(path)) != NULL && (p = strstr(text, field)) != NULL)
+		mask = strtoull(p + strlen(field), NULL, 16);
+	free(text);
+	return (mask >> (sig - 1)) & 1;
+}
+
+bool
+t_handles(pid_t pid, int sig)
+{
+	return t_sig_in(pid, "SigCgt:", sig) || t_sig_in(pid, "SigIgn:", sig);
+}
+
+void
+t_wait_handles(struct t_env *e, const char *name, int sig)
+{
+	cr_assert(T_WAIT(t_handles(t_pid(e, name), sig), T_WAIT_MS),
+	    "%s does not handle signal %d", name, sig);
 }
 
 pid_t

@@ -129,6 +129,9 @@ json_t *t_kid(json_t *status, const char *name);
  * ("" if unknown; static buffer), its restarts (-1 if unknown). */
 pid_t t_pid(struct t_env *e, const char *name);
 const char *t_state(struct t_env *e, const char *name);
+/* The string key of child name's status ("" if none; the same static
+ * buffer as t_state's): "status_text", "state"... */
+const char *t_kid_str(struct t_env *e, const char *name, const char *key);
 long t_restarts(struct t_env *e, const char *name);
 /* The reason of name's last exit in status ("" when none). A buffer of
  * the calling thread, valid until its next call. */
@@ -210,5 +213,14 @@ bool t_proc_env(pid_t pid, const char *key, char *out, size_t n);
 /* Processes whose environment holds kv (e.g. "SUP_TEST_DIR=/tmp/x");
  * a kv ending in '*' matches as a prefix. */
 int t_procs_with_env(const char *kv, pid_t *out, int cap);
+/* Whether sig is in the mask of /proc/PID/status named by field
+ * ("SigIgn:" ignored, "SigCgt:" caught). */
+bool t_sig_in(pid_t pid, const char *field, int sig);
+/* Whether pid ignores or catches sig: a child that must outlive or
+ * answer a signal is only tested once it has said so (an exec'd child
+ * takes a while, under ASan longer, to reach its first line). */
+bool t_handles(pid_t pid, int sig);
+/* Waits (failing the test) until child name of e handles sig. */
+void t_wait_handles(struct t_env *e, const char *name, int sig);
 
 #endif

@@ -65,6 +65,7 @@ Test(scenario_edge, two_waiters_released_together_are_both_answered)
 	t_conf(&env, "[worker a]\ncommand = " CHILD " --ignore-term\n"
 	    "shutdown = 4s\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "a", SIGTERM);
 	p1 = ctl_bg("stop", "a", NULL);
 	cr_assert(T_WAIT(strcmp(t_state(&env, "a"), "stopping") == 0,
 	    T_WAIT_MS));
@@ -80,6 +81,7 @@ Test(scenario_edge, a_listener_check_does_not_cut_clients_off)
 	t_conf(&env, "[worker a]\ncommand = " CHILD " --ignore-term\n"
 	    "shutdown = 4s\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "a", SIGTERM);
 	p = ctl_bg("stop", "a", NULL);
 	cr_assert(T_WAIT(strcmp(t_state(&env, "a"), "stopping") == 0,
 	    T_WAIT_MS));
@@ -127,6 +129,7 @@ Test(scenario_edge, a_start_sent_during_a_stop_starts_it_after)
 	t_conf(&env, "[worker a]\ncommand = " CHILD " --ignore-term\n"
 	    "shutdown = 4s\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "a", SIGTERM);
 	p = ctl_bg("stop", "a", NULL);
 	cr_assert(T_WAIT(strcmp(t_state(&env, "a"), "stopping") == 0,
 	    T_WAIT_MS));
@@ -193,6 +196,7 @@ Test(scenario_edge, children_that_left_the_config_go_before_supd)
 	t_conf(&env, "[worker a]\ncommand = " CHILD "\n"
 	    "[worker x]\ncommand = " CHILD " --ignore-term\nshutdown = 30s\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "x", SIGTERM);
 	x0 = t_pid(&env, "x");
 	kill(env.supd, SIGKILL);
 	t_supd_wait(&env, T_WAIT_MS);

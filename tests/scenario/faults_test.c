@@ -394,21 +394,6 @@ proc_state(pid_t pid)
 	return c;
 }
 
-/* Whether sig is in the mask of /proc/PID/status named by field
- * ("SigIgn:" ignored, "SigCgt:" caught). */
-static bool
-proc_sig_in(pid_t pid, const char *field, int sig)
-{
-	char path[64], *text, *p;
-	unsigned long long mask = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((text = t_read(path)) != NULL && (p = strstr(text, field)) != NULL)
-		mask = strtoull(p + strlen(field), NULL, 16);
-	free(text);
-	return (mask >> (sig - 1)) & 1;
-}
-
 /* The processes this test started that still live. */
 static int
 leftovers(void)
@@ -1101,8 +1086,8 @@ stubborn_pids(const char *gcfile, pid_t *gc)
 	*gc = pid_file(gcfile);
 	cr_assert((pid = kid_pid("stubborn")) > 0);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		cr_assert(proc_sig_in(pid, "SigIgn:", sigs[i]), "%d", sigs[i]);
-		cr_assert(proc_sig_in(*gc, "SigIgn:", sigs[i]), "%d", sigs[i]);
+		cr_assert(t_sig_in(pid, "SigIgn:", sigs[i]), "%d", sigs[i]);
+		cr_assert(t_sig_in(*gc, "SigIgn:", sigs[i]), "%d", sigs[i]);
 	}
 	return pid;
 }
@@ -1200,8 +1185,7 @@ freeze(const char *name)
 {
 	pid_t pid = kid_pid(name);
 
-	cr_assert(T_WAIT(proc_sig_in(pid, "SigCgt:", SIGTERM) ||
-	    proc_sig_in(pid, "SigIgn:", SIGTERM), T_WAIT_MS), "%s", name);
+	cr_assert(T_WAIT(t_handles(pid, SIGTERM), T_WAIT_MS), "%s", name);
 	t_kill(pid, SIGSTOP);
 	cr_assert(T_WAIT(proc_state(pid) == 'T', T_WAIT_MS), "%s: %c", name,
 	    proc_state(pid));

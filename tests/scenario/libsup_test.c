@@ -608,17 +608,10 @@ Test(scenario_libsup, an_orderly_stop_lets_running_tasks_answer)
 	json_decref(s);
 }
 
-static const char *
-status_text_of(const char *name)
+static bool
+hibernating(void)
 {
-	static char buf[128];
-	json_t *s = t_status(&env);
-	const char *t = json_string_value(json_object_get(t_kid(s, name),
-	    "status_text"));
-
-	snprintf(buf, sizeof(buf), "%s", t ? t : "");
-	json_decref(s);
-	return buf;
+	return strcmp(t_kid_str(&env, "w", "status_text"), "hibernating") == 0;
 }
 
 Test(scenario_libsup, hibernate_gives_memory_back_and_keeps_the_state)
@@ -631,16 +624,14 @@ Test(scenario_libsup, hibernate_gives_memory_back_and_keeps_the_state)
 	cr_assert_str_eq(call("w", "cache 64"), "ok");
 	before = atol(call("w", "rss"));
 	cr_assert_str_eq(call("w", "hibernate"), "ok");
-	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
-	    T_WAIT_MS));
+	cr_assert(T_WAIT(hibernating(), T_WAIT_MS));
 	cr_assert_eq(field("w", "value"), 42, "checkpointed on the way");
 	/* The next call wakes it, with its state. */
 	after = atol(call("w", "rss"));
 	cr_assert(!T_RSS_REAL || (after > 0 && after < before - 32 * 1024),
 	    "RSS %ld kB, then %ld kB", before, after);
 	cr_assert(strstr(call("w", "stats"), "value=42") != NULL);
-	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") != 0,
-	    T_WAIT_MS));
+	cr_assert(T_WAIT(!hibernating(), T_WAIT_MS));
 }
 
 Test(scenario_libsup, an_idle_worker_hibernates_after_its_time)
@@ -648,11 +639,9 @@ Test(scenario_libsup, an_idle_worker_hibernates_after_its_time)
 	conf_worker("hibernate_after = 300ms\n");
 	t_supd_start(&env);
 	cr_assert_str_eq(call("w", "incr"), "1");
-	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
-	    T_WAIT_MS));
+	cr_assert(T_WAIT(hibernating(), T_WAIT_MS));
 	cr_assert_str_eq(call("w", "incr"), "2");
-	cr_assert(T_WAIT(strcmp(status_text_of("w"), "hibernating") == 0,
-	    T_WAIT_MS), "and again after the next idle spell");
+	cr_assert(T_WAIT(hibernating(), T_WAIT_MS), "and again after the next idle spell");
 }
 
 /* Holds a write transaction on path for ms, in a child process; returns

@@ -60,6 +60,8 @@ Test(otp, normal_exit_can_name_a_wrappers_status)
 	    "[worker x]\ncommand = " CHILD " --term-exit=143\n"
 	    "restart = transient\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "w", SIGTERM);
+	t_wait_handles(&env, "x", SIGTERM);
 	t_kill(t_pid(&env, "w"), SIGTERM);
 	t_kill(t_pid(&env, "x"), SIGTERM);
 	exit_seen("w");
@@ -215,6 +217,8 @@ Test(otp, a_pools_instances_stop_together)
 	t_conf(&env, "[worker p]\ncommand = " CHILD " --ignore-term\n"
 	    "instances = 4\nshutdown = 3s\n");
 	t_supd_start(&env);
+	for (int i = 0; i < 4; i++)
+		t_wait_handles(&env, names[i], SIGTERM);
 	stopper = t_ctl_bg(&env, "stop", "p");
 	cr_assert(T_WAIT(stopping_count(names, 4) == 4, T_WAIT_MS),
 	    "all four stopping at once");

@@ -392,6 +392,9 @@ orderly_stop(int sig)
 	    "[worker d]\ncommand = " CHILD " --daemon=%s\n", file);
 	supd_start_pid1();
 	cr_assert(T_WAIT((d = host_pid(nspid_from(file))) > 0, T_WAIT_MS));
+	/* a and c act on TERM only once their handlers are set. */
+	cr_assert(T_WAIT(t_handles(host_pid(t_pid(&env, "a")), SIGTERM) &&
+	    t_handles(host_pid(t_pid(&env, "c")), SIGTERM), T_WAIT_MS));
 	t0 = t_now_ms();
 	t_kill(nsupd, sig);
 	cr_assert_eq(t_supd_wait(&env, T_WAIT_MS), 0, "supd (through "

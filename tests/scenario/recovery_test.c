@@ -391,6 +391,7 @@ Test(scenario_recovery, supd_killed_during_its_shutdown_comes_back_whole)
 	    "[worker stubborn]\ncommand = " CHILD " --ignore-term\n"
 	    "shutdown = 30s\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "stubborn", SIGTERM);
 	a0 = t_pid(&env, "a");
 	s0 = t_pid(&env, "stubborn");
 	kill(env.supd, SIGTERM); /* stubborn is stopped first, and waits */

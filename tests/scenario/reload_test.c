@@ -415,6 +415,7 @@ Test(reload, during_a_stop)
 	t_conf(&env, "[worker slow]\ncommand = " CHILD " --ignore-term\n"
 	    "shutdown = 2s\n[worker other]\ncommand = " CHILD "\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "slow", SIGTERM);
 	slow = t_pid(&env, "slow");
 	stopper = t_ctl_bg(&env, "stop", "slow");
 	cr_assert(T_WAIT(strcmp(t_state(&env, "slow"), "stopping") == 0,
@@ -502,6 +503,9 @@ Test(reload, removed_children_stop_in_reverse_order_one_at_a_time)
 	    "[worker y]\ncommand = " CHILD " --ignore-term\nshutdown = 1s\n"
 	    "[worker z]\ncommand = " CHILD " --ignore-term\nshutdown = 1s\n");
 	t_supd_start(&env);
+	t_wait_handles(&env, "x", SIGTERM);
+	t_wait_handles(&env, "y", SIGTERM);
+	t_wait_handles(&env, "z", SIGTERM);
 	x = t_pid(&env, "x");
 	y = t_pid(&env, "y");
 	z = t_pid(&env, "z");

@@ -226,6 +226,7 @@ Test(scenario_systemd, ready_comes_once_root_is_ready_and_not_before)
 	    "0 restarts", 1), "%s", mgr_dump());
 	cr_assert_eq(mgr_count("READY=1"), 0, "READY=1 before root was "
 	    "ready: %s", mgr_dump());
+	t_wait_handles(&env, "w", SIGUSR1);
 	w = t_pid(&env, "w");
 	t_kill(w, SIGUSR1);
 	ready_wait();
