@@ -433,7 +433,7 @@ pool_lead(const struct supd_node *n)
 {
 	struct supd_node *first = pool_first(n);
 
-	return first != NULL && first->window.cap > 0 ? first : NULL;
+	return first != NULL && first->window.max > 0 ? first : NULL;
 }
 
 /* [*lo, *hi] grown to hold every instance of lead's pool. */

@@ -170,12 +170,8 @@ window_restore(struct load *l, struct supd_node *g, const char *text)
 		long long t = strtoll(p, &end, 10);
 		if (end == p)
 			break;
-		if (rst_in_period(t, now, g->g->period_ms) &&
-		    g->window.n < g->window.cap) {
-			g->window.t[(g->window.head + g->window.n) %
-			    g->window.cap] = t;
-			g->window.n++;
-		}
+		if (rst_in_period(t, now, g->g->period_ms))
+			rst_window_push(&g->window, t);
 		p = *end == ',' ? end + 1 : end;
 	}
 }

@@ -34,14 +34,47 @@ rst_backoff_delay(const struct cfg_backoff *b, unsigned step, uint64_t rnd)
 	return lo + (int64_t)(rnd % (uint64_t)(d - lo + 1));
 }
 
+/* Slots a window starts with: most groups never restart more often. */
+#define RST_WINDOW_FIRST 8
+
 bool
 rst_window_init(struct rst_window *w, int intensity)
 {
-	w->cap = intensity + 1;
+	w->max = intensity + 1;
+	w->cap = w->max < RST_WINDOW_FIRST ? w->max : RST_WINDOW_FIRST;
 	w->n = 0;
 	w->head = 0;
-	w->t = calloc((size_t)w->cap, sizeof(*w->t));
+	w->t = malloc((size_t)w->cap * sizeof(*w->t));
 	return w->t != NULL;
+}
+
+/* Twice the slots (at most max), the oldest moved to slot 0. */
+static bool
+window_grow(struct rst_window *w)
+{
+	int cap = w->cap > w->max / 2 ? w->max : w->cap * 2;
+	int64_t *t = malloc((size_t)cap * sizeof(*t));
+
+	if (t == NULL)
+		return false;
+	for (int i = 0; i < w->n; i++)
+		t[i] = w->t[(w->head + i) % w->cap];
+	free(w->t);
+	w->t = t;
+	w->cap = cap;
+	w->head = 0;
+	return true;
+}
+
+void
+rst_window_push(struct rst_window *w, int64_t t_ms)
+{
+	if (w->n == w->cap && (w->cap == w->max || !window_grow(w))) {
+		w->head = (w->head + 1) % w->cap; /* over anyway: dropped */
+		w->n--;
+	}
+	w->t[(w->head + w->n) % w->cap] = t_ms;
+	w->n++;
 }
 
 void
@@ -78,12 +111,7 @@ rst_window_add(struct rst_window *w, int64_t now_ms, int intensity,
     int64_t period_ms)
 {
 	window_expire(w, now_ms, period_ms);
-	if (w->n == w->cap) { /* full: drop the oldest, it is over anyway */
-		w->head = (w->head + 1) % w->cap;
-		w->n--;
-	}
-	w->t[(w->head + w->n) % w->cap] = now_ms;
-	w->n++;
+	rst_window_push(w, now_ms);
 	return w->n > intensity;
 }
 

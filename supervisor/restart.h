@@ -28,18 +28,27 @@ int64_t rst_backoff_delay(const struct cfg_backoff *b, unsigned step,
     uint64_t rnd);
 
 /*
- * A group's restart intensity window: the times of its recent restarts.
- * Storage for intensity + 1 timestamps; init with rst_window_init().
+ * A group's restart intensity window: the times of its recent restarts,
+ * up to intensity + 1 of them. The ring starts small and doubles as
+ * restarts come, so a group with intensity = 10000 that restarts little
+ * costs bytes, not 80 kB; init with rst_window_init().
  */
 struct rst_window {
 	int64_t *t; /* owned: ring of restart times (ms, monotonic) */
-	int cap;    /* intensity + 1 */
+	int cap;    /* slots allocated, at most max */
+	int max;    /* intensity + 1; 0: no window */
 	int n;	    /* entries in the ring */
 	int head;   /* index of the oldest */
 };
 
 /* Returns false on ENOMEM. */
 bool rst_window_init(struct rst_window *w, int intensity);
+/*
+ * Appends a restart at t_ms (the newest), growing the ring toward max;
+ * when it is full (or cannot grow: ENOMEM), the oldest is dropped. For
+ * restarts read back in time order; rst_window_add() for a new one.
+ */
+void rst_window_push(struct rst_window *w, int64_t t_ms);
 void rst_window_fini(struct rst_window *w);
 /* Forgets every restart (a group restarted by its parent starts fresh). */
 void rst_window_clear(struct rst_window *w);
@@ -47,6 +56,8 @@ void rst_window_clear(struct rst_window *w);
 /*
  * Records a restart at now_ms. Returns true when it makes more than
  * intensity restarts within the last period_ms: the group gives up.
+ * (Should the ring fail to grow, the oldest restart is forgotten: the
+ * count errs low, never toward a give-up that did not happen.)
  */
 bool rst_window_add(struct rst_window *w, int64_t now_ms, int intensity,
     int64_t period_ms);

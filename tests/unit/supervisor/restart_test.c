@@ -254,6 +254,53 @@ Test(supd_restart, a_restart_exactly_one_period_old_still_counts)
 	rst_window_fini(&w);
 }
 
+/* A large intensity is counted whole, however small the ring starts. */
+Test(supd_restart, a_large_intensity_is_counted_whole)
+{
+	struct rst_window w;
+
+	cr_assert(rst_window_init(&w, 10000));
+	cr_assert_lt(w.cap, 100, "slots for restarts that came, not 10001");
+	for (int i = 0; i < 10000; i++)
+		cr_assert_not(rst_window_add(&w, i, 10000, 100000), "%d", i);
+	cr_assert(rst_window_add(&w, 10000, 10000, 100000));
+	cr_assert_eq(rst_window_count(&w, 10000, 100000), 10001);
+	rst_window_fini(&w);
+}
+
+/* A ring that wrapped keeps its order when it grows: the oldest still
+ * expire first. */
+Test(supd_restart, a_wrapped_window_grows_in_order)
+{
+	struct rst_window w;
+
+	cr_assert(rst_window_init(&w, 20));
+	for (int t = 0; t < 80; t += 10)
+		cr_assert_not(rst_window_add(&w, t, 20, 100));
+	/* 0 expires, 105 takes its slot: the ring is full and wrapped. */
+	cr_assert_not(rst_window_add(&w, 105, 20, 100));
+	cr_assert_not(rst_window_add(&w, 106, 20, 100)); /* grows */
+	cr_assert_eq(w.n, 9);
+	/* 10..70 are over at 175: 105, 106 and 175 are left. */
+	cr_assert_not(rst_window_add(&w, 175, 20, 100));
+	cr_assert_eq(w.n, 3);
+	cr_assert_eq(w.t[w.head], 105);
+	rst_window_fini(&w);
+}
+
+/* Restarts read back beyond intensity + 1 keep the newest. */
+Test(supd_restart, a_restored_window_keeps_the_newest)
+{
+	struct rst_window w;
+
+	cr_assert(rst_window_init(&w, 2));
+	for (int t = 1; t <= 4; t++)
+		rst_window_push(&w, t);
+	cr_assert_eq(w.n, 3);
+	cr_assert_eq(w.t[w.head], 2);
+	rst_window_fini(&w);
+}
+
 /*
  * normal_exit: what counts as normal for a transient child (OTP's
  * supervisor_SUITE: transient_normal, transient_shutdown). OTP's
