@@ -150,9 +150,15 @@ idle_wakeups(pid_t supd)
 	    c1 - c0);
 }
 
-/* n killed at once until all run again; *pss_kb: supd's PSS after. */
+/* supd's proportional memory: all of it, and its anonymous part (heap,
+ * stacks, data written), the rest being program and library text. */
+struct pss {
+	long all, anon; /* kB */
+};
+
+/* n killed at once until all run again; *pss: supd's PSS after. */
 static double
-supd_mass(int n, long *pss_kb, bool idle)
+supd_mass(int n, struct pss *pss, bool idle)
 {
 	pid_t supd = supd_start(n, true), *pids = calloc((size_t)n,
 	    sizeof(*pids));
@@ -165,7 +171,8 @@ supd_mass(int n, long *pss_kb, bool idle)
 		kill(pids[i], SIGKILL);
 	last = stamps_last(n, NULL);
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", supd);
-	*pss_kb = kb_field(path, "Pss:");
+	pss->all = kb_field(path, "Pss:");
+	pss->anon = kb_field(path, "Pss_Anon:");
 	if (idle)
 		idle_wakeups(supd);
 	supd_stop(supd);
@@ -175,13 +182,13 @@ supd_mass(int n, long *pss_kb, bool idle)
 
 /* Three rounds of n killed at once, floor and supd side by side. */
 static void
-mass(int n, long *pss_kb, bool idle)
+mass(int n, struct pss *pss, bool idle)
 {
 	double fl[3], on[3], f, s;
 
 	for (int i = 0; i < 3; i++) {
 		fl[i] = floor_mass(n);
-		on[i] = supd_mass(n, pss_kb, idle && i == 2);
+		on[i] = supd_mass(n, pss, idle && i == 2);
 	}
 	f = median3(fl);
 	s = median3(on);
@@ -191,15 +198,16 @@ mass(int n, long *pss_kb, bool idle)
 
 /* PSS at 500 and 2000 children: the growth per child, and the rest. */
 static void
-pss_report(long k500, long k2000)
+pss_report(struct pss k500, struct pss k2000)
 {
-	double per = (double)(k2000 - k500) / 1500.0;
+	double per = (double)(k2000.all - k500.all) / 1500.0;
 
-	printf("supd_pss_500_children %.2f MB (floor: none, target < 4 MB)\n",
-	    (double)k500 / 1024.0);
+	printf("supd_pss_500_children %.2f MB, of which %.2f MB heap, stacks "
+	    "and data (floor: none, target < 4 MB)\n", (double)k500.all /
+	    1024.0, (double)k500.anon / 1024.0);
 	printf("supd_pss_2000_children %.2f MB: %.2f kB per child beyond a "
-	    "base of %.2f MB (target < 2 kB per child)\n", (double)k2000 /
-	    1024.0, per, ((double)k500 - per * 500) / 1024.0);
+	    "base of %.2f MB (target < 2 kB per child)\n", (double)k2000.all /
+	    1024.0, per, ((double)k500.all - per * 500) / 1024.0);
 }
 
 /* "supctl status" once; returns when it answered. */
@@ -242,7 +250,7 @@ main(void)
 {
 	int rounds = 150;
 	double f1, s1;
-	long k500, k2000;
+	struct pss k500, k2000;
 
 	strcpy(dir, "/tmp/sup-bench-XXXXXX");
 	if (mkdtemp(dir) == NULL)

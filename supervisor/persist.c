@@ -331,7 +331,7 @@ write_all(struct supd *d, bool full)
 			return SUP_ENOMEM;
 	}
 	for (int i = 0; i < d->nevents; i++)
-		if ((e = st_history_add(d->db, &d->events[i].ev)) != SUP_OK)
+		if ((e = st_history_add(d->db, &d->events[i])) != SUP_OK)
 			return e;
 	return removed_write(d);
 }
@@ -363,6 +363,7 @@ persist_flush(struct supd *d)
 		snap_fill(d->nodes[d->written[i]], &d->nodes[d->written[i]]->saved);
 	d->nwritten = 0;
 	d->nevents = 0;
+	d->ev_text_len = 0;
 	d->removed_dirty = false;
 	rows_flushed(d, full);
 	if (!d->persisting) {
@@ -372,19 +373,49 @@ persist_flush(struct supd *d)
 	}
 }
 
+/* The longest text an event keeps (each string is cut to its own). */
+#define EV_NAME_MAX (CFG_NAME_MAX + 16)
+#define EV_EVENT_MAX 16
+#define EV_REASON_MAX 320
+#define EV_DECIDED_MAX 128
+#define EV_TEXT_MAX (EV_NAME_MAX + EV_EVENT_MAX + EV_REASON_MAX + \
+	EV_DECIDED_MAX)
+
+/* s, cut to max - 1 bytes, copied to the events' text; NULL for "". */
+static const char *
+ev_str(struct supd *d, const char *s, size_t max)
+{
+	char *p = d->ev_text + d->ev_text_len;
+	int n;
+
+	if (s == NULL || s[0] == '\0')
+		return NULL;
+	n = snprintf(p, max, "%s", s);
+	d->ev_text_len += (n < (int)max ? (size_t)n : max - 1) + 1;
+	return p;
+}
+
+/* Whether another event fits in the queue and its text. */
+static bool
+ev_room(const struct supd *d)
+{
+	return d->nevents < PERSIST_MAX_EVENTS &&
+	    d->ev_text_len + EV_TEXT_MAX <= sizeof(d->ev_text);
+}
+
 void
 persist_event(struct supd *d, const char *name, const char *event,
     pid_t pid, const struct exit_info *x, const char *reason,
     const char *decided_by)
 {
-	struct persist_ev *p;
+	struct st_event *p;
 
 	/* Queued without a database too: one that opens later gets them. */
 	if (d->cfg->state_off)
 		return;
-	if (d->nevents == PERSIST_MAX_EVENTS) {
+	if (!ev_room(d)) {
 		persist_flush(d);
-		if (d->nevents == PERSIST_MAX_EVENTS) { /* still failing */
+		if (!ev_room(d)) { /* still failing */
 			if (d->events_lost++ == 0)
 				LOG_EV("state.error",
 				    log_str("note", "history events are being lost "
@@ -393,22 +424,18 @@ persist_event(struct supd *d, const char *name, const char *event,
 		}
 	}
 	p = &d->events[d->nevents++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->event, sizeof(p->event), "%s", event);
-	snprintf(p->reason, sizeof(p->reason), "%s",
-	    reason ? reason : x && x->valid ? x->reason : "");
-	snprintf(p->decided_by, sizeof(p->decided_by), "%s",
-	    decided_by ? decided_by : "");
-	p->ev = (struct st_event){
-		.at = clk_real_ms(), .name = p->name, .event = p->event,
-		.pid = pid, .reason = p->reason[0] ? p->reason : NULL,
-		.decided_by = p->decided_by[0] ? p->decided_by : NULL,
+	*p = (struct st_event){
+		.at = clk_real_ms(), .pid = pid,
+		.name = ev_str(d, name, EV_NAME_MAX) ?: "",
+		.event = ev_str(d, event, EV_EVENT_MAX) ?: "",
+		.reason = ev_str(d, reason ? reason : x && x->valid ?
+		    x->reason : NULL, EV_REASON_MAX),
+		.decided_by = ev_str(d, decided_by, EV_DECIDED_MAX),
 	};
 	if (x != NULL && x->valid) {
-		p->ev.has_code = x->has_code;
-		p->ev.code = x->code;
-		p->ev.signal = x->sig;
+		p->has_code = x->has_code;
+		p->code = x->code;
+		p->signal = x->sig;
 	}
 }
 

@@ -44,15 +44,10 @@ struct ghost;
 struct lsock;
 
 #define PERSIST_MAX_EVENTS 128
-
-/* A history event waiting for the next commit (strings owned here). */
-struct persist_ev {
-	char name[CFG_NAME_MAX + 16];
-	char event[16];
-	char reason[320];
-	char decided_by[128];
-	struct st_event ev;	/* its strings point into the above */
-};
+/* The strings of the queued events, one after the other: most events
+ * take 50-100 bytes, so a fixed slot of the largest (~530) for each
+ * would make supd's memory 60 kB heavier after a mass restart. */
+#define PERSIST_EV_TEXT 16384
 
 struct supd {
 	struct sup_config *cfg;	  /* owned */
@@ -116,8 +111,10 @@ struct supd {
 	struct st_db *db;	  /* owned; NULL: no database */
 	bool persisting;	  /* the last write (or the open) worked */
 	char persist_why[640];	  /* why not, for status */
-	struct persist_ev events[PERSIST_MAX_EVENTS]; /* queued history */
+	struct st_event events[PERSIST_MAX_EVENTS]; /* queued history; */
 	int nevents;
+	char ev_text[PERSIST_EV_TEXT]; /* its strings (persist.c) */
+	size_t ev_text_len;
 	unsigned long events_lost;
 	int adopted;		  /* children adopted from a previous supd */
 	bool fresh_db;		  /* the database had nothing to recover */
