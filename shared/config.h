@@ -235,6 +235,22 @@ void cfg_errors_fini(struct cfg_errors *errs);
 /* The group named name, or NULL. */
 struct cfg_group *cfg_group_find(const struct sup_config *c, const char *name);
 
+/* A pool's restart intensity and period: its own, or its group's
+ * (inline: the engine links without the parser). */
+static inline int
+cfg_pool_intensity(const struct cfg_worker *w)
+{
+	return w->pool_intensity >= 0 ? w->pool_intensity
+				      : w->group->intensity;
+}
+
+static inline int64_t
+cfg_pool_period_ms(const struct cfg_worker *w)
+{
+	return w->pool_period_ms > 0 ? w->pool_period_ms
+				     : w->group->period_ms;
+}
+
 /* Words for enums, as written in sup.conf. Static storage. */
 const char *cfg_strategy_name(enum cfg_strategy s);
 const char *cfg_restart_name(enum cfg_restart r);

@@ -86,13 +86,10 @@ static void
 note_pool_give_up(struct supd *d, const struct supd_node *n)
 {
 	const struct cfg_worker *w = n->w;
-	const struct cfg_group *g = n->parent->g;
-	int intensity = w->pool_intensity >= 0 ? w->pool_intensity :
-	    g->intensity;
+	int intensity = cfg_pool_intensity(w);
 	char per[32], why[128];
 
-	dur_format(w->pool_period_ms > 0 ? w->pool_period_ms : g->period_ms,
-	    per, sizeof(per));
+	dur_format(cfg_pool_period_ms(w), per, sizeof(per));
 	LOG_EV("pool.give_up", log_str("name", w->name),
 	    log_num("intensity", intensity), log_str("period", per),
 	    log_str("note", "the pool fails in its group: all its "

@@ -423,13 +423,8 @@ pool_first(const struct supd_node *n)
 	return g->kids[i];
 }
 
-/*
- * The first instance of n's pool, which keeps the pool's window, or
- * NULL when n is not an instance (or its pool has no window: a tree
- * built without one).
- */
-static struct supd_node *
-pool_lead(const struct supd_node *n)
+struct supd_node *
+engine_pool_lead(const struct supd_node *n)
 {
 	struct supd_node *first = pool_first(n);
 
@@ -457,7 +452,7 @@ pool_range(const struct supd_node *lead, int *lo, int *hi)
 static void
 restart_plan(struct engine *e, struct supd_node *n, bool alone, int64_t now)
 {
-	struct supd_node *g = n->parent, *lead = pool_lead(n);
+	struct supd_node *g = n->parent, *lead = engine_pool_lead(n);
 	int64_t up_ms = n->ready_ns ? (now - n->ready_ns) / NS_PER_MS : 0;
 	int64_t delay;
 	int lo, hi;
@@ -525,16 +520,14 @@ static void node_ended(struct engine *e, struct supd_node *n, bool normal,
 static bool
 pool_contains(struct engine *e, struct supd_node *n, int64_t now)
 {
-	struct supd_node *lead = pool_lead(n);
+	struct supd_node *lead = engine_pool_lead(n);
 	const struct cfg_worker *w = n->w;
 
 	if (lead == NULL)
 		return false;
 	engine_touch(lead);
 	if (!rst_window_add(&lead->window, now / NS_PER_MS,
-	    w->pool_intensity >= 0 ? w->pool_intensity :
-	    n->parent->g->intensity, w->pool_period_ms > 0 ?
-	    w->pool_period_ms : n->parent->g->period_ms))
+	    cfg_pool_intensity(w), cfg_pool_period_ms(w)))
 		return true;
 	rst_window_clear(&lead->window);
 	note(e, lead, NOTE_POOL_GIVE_UP, 0);

@@ -142,6 +142,13 @@ struct engine {
 int engine_init(struct engine *e, struct supd_node **nodes, int nnodes,
     enum cfg_give_up on_give_up, uint64_t rng);
 
+/*
+ * The first instance of n's pool, which keeps the pool's window, or
+ * NULL when n is not an instance (or its pool has no window: a tree
+ * built without one).
+ */
+struct supd_node *engine_pool_lead(const struct supd_node *n);
+
 void engine_fini(struct engine *e);
 
 /*

@@ -131,7 +131,8 @@ node_write(struct supd *d, const struct supd_node *n)
 		.exit_at = n->last.at_ms,
 	};
 
-	if (n->is_group) {
+	if (n->window.max > 0) { /* a group's, or its pool's first
+				   * instance's */
 		window_text(&n->window, win, sizeof(win));
 		r.window = win;
 	}
@@ -378,29 +379,37 @@ persist_flush(struct supd *d)
 #define EV_EVENT_MAX 16
 #define EV_REASON_MAX 320
 #define EV_DECIDED_MAX 128
-#define EV_TEXT_MAX (EV_NAME_MAX + EV_EVENT_MAX + EV_REASON_MAX + \
-	EV_DECIDED_MAX)
+_Static_assert(PERSIST_EV_TEXT >= EV_NAME_MAX + EV_EVENT_MAX +
+    EV_REASON_MAX + EV_DECIDED_MAX, "the longest event fits in the text");
+
+/* The bytes s takes in the events' text, cut to max - 1. */
+static size_t
+ev_len(const char *s, size_t max)
+{
+	return s == NULL || s[0] == '\0' ? 0 : strnlen(s, max - 1) + 1;
+}
 
 /* s, cut to max - 1 bytes, copied to the events' text; NULL for "". */
 static const char *
 ev_str(struct supd *d, const char *s, size_t max)
 {
 	char *p = d->ev_text + d->ev_text_len;
-	int n;
+	size_t n = ev_len(s, max);
 
-	if (s == NULL || s[0] == '\0')
+	if (n == 0)
 		return NULL;
-	n = snprintf(p, max, "%s", s);
-	d->ev_text_len += (n < (int)max ? (size_t)n : max - 1) + 1;
+	memcpy(p, s, n - 1);
+	p[n - 1] = '\0';
+	d->ev_text_len += n;
 	return p;
 }
 
-/* Whether another event fits in the queue and its text. */
+/* Whether an event whose text takes len bytes fits in the queue. */
 static bool
-ev_room(const struct supd *d)
+ev_room(const struct supd *d, size_t len)
 {
 	return d->nevents < PERSIST_MAX_EVENTS &&
-	    d->ev_text_len + EV_TEXT_MAX <= sizeof(d->ev_text);
+	    d->ev_text_len + len <= sizeof(d->ev_text);
 }
 
 void
@@ -409,13 +418,18 @@ persist_event(struct supd *d, const char *name, const char *event,
     const char *decided_by)
 {
 	struct st_event *p;
+	size_t len;
 
 	/* Queued without a database too: one that opens later gets them. */
 	if (d->cfg->state_off)
 		return;
-	if (!ev_room(d)) {
+	if (reason == NULL && x != NULL && x->valid)
+		reason = x->reason;
+	len = ev_len(name, EV_NAME_MAX) + ev_len(event, EV_EVENT_MAX) +
+	    ev_len(reason, EV_REASON_MAX) + ev_len(decided_by, EV_DECIDED_MAX);
+	if (!ev_room(d, len)) {
 		persist_flush(d);
-		if (!ev_room(d)) { /* still failing */
+		if (!ev_room(d, len)) { /* still failing */
 			if (d->events_lost++ == 0)
 				LOG_EV("state.error",
 				    log_str("note", "history events are being lost "
@@ -428,8 +442,7 @@ persist_event(struct supd *d, const char *name, const char *event,
 		.at = clk_real_ms(), .pid = pid,
 		.name = ev_str(d, name, EV_NAME_MAX) ?: "",
 		.event = ev_str(d, event, EV_EVENT_MAX) ?: "",
-		.reason = ev_str(d, reason ? reason : x && x->valid ?
-		    x->reason : NULL, EV_REASON_MAX),
+		.reason = ev_str(d, reason, EV_REASON_MAX),
 		.decided_by = ev_str(d, decided_by, EV_DECIDED_MAX),
 	};
 	if (x != NULL && x->valid) {

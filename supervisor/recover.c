@@ -158,22 +158,42 @@ row_removed(struct load *l, const struct st_node *r)
 	removed_add(l->d, r->name);
 }
 
+/* The period of n's window: its group's, or its pool's. */
+static int64_t
+window_period_ms(const struct supd_node *n)
+{
+	return n->is_group ? n->g->period_ms : cfg_pool_period_ms(n->w);
+}
+
+/*
+ * The restarts of g's window (a group's, or a pool's) that still count,
+ * before those this recovery counted already (unrecorded_restart: the
+ * rows come in no particular order): the ring stays oldest first.
+ */
 static void
 window_restore(struct load *l, struct supd_node *g, const char *text)
 {
 	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
+	struct rst_window newer = g->window;
 
-	if (!l->continues || text == NULL)
+	if (!l->continues || text == NULL || g->window.max == 0 ||
+	    !rst_window_init(&g->window, newer.max - 1)) {
+		g->window = newer;
 		return;
+	}
 	for (const char *p = text; *p != '\0';) {
 		char *end;
 		long long t = strtoll(p, &end, 10);
 		if (end == p)
 			break;
-		if (rst_in_period(t, now, g->g->period_ms))
+		if (rst_in_period(t, now, window_period_ms(g)))
 			rst_window_push(&g->window, t);
 		p = *end == ',' ? end + 1 : end;
 	}
+	for (int i = 0; i < newer.n; i++)
+		rst_window_push(&g->window, newer.t[(newer.head + i) %
+		    newer.cap]);
+	rst_window_fini(&newer);
 }
 
 static void
@@ -277,13 +297,20 @@ static void
 unrecorded_restart(struct supd *d, struct supd_node *n,
     const struct st_node *r)
 {
+	struct supd_node *lead = engine_pool_lead(n);
+	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
+
 	if (r->pending_start && !r->is_restart)
 		return;
 	n->restarts++;
-	if (n->parent != NULL)
-		rst_window_add(&n->parent->window, clk_mono_ns() /
-		    CLK_NS_PER_MS, n->parent->g->intensity,
-		    n->parent->g->period_ms);
+	/* Where the engine would have counted it: its pool's window, else
+	 * its group's. */
+	if (lead != NULL)
+		rst_window_add(&lead->window, now, cfg_pool_intensity(n->w),
+		    cfg_pool_period_ms(n->w));
+	else if (n->parent != NULL)
+		rst_window_add(&n->parent->window, now,
+		    n->parent->g->intensity, n->parent->g->period_ms);
 	persist_event(d, n->name, "restart", 0, NULL, "not recorded before "
 	    "supd died; counted at recovery", "recovery");
 }
@@ -415,8 +442,7 @@ row_load(struct load *l, const struct st_node *r)
 	}
 	n->restarts = (unsigned)r->restarts;
 	n->hold = r->user_stopped ? HOLD_STOPPED : HOLD_NONE;
-	if (n->is_group)
-		window_restore(l, n, r->window);
+	window_restore(l, n, r->window);
 	persist_saved_from_row(n, r);
 	if (!n->is_group)
 		worker_restore(l, n, r);

@@ -111,7 +111,7 @@ struct supd {
 	struct st_db *db;	  /* owned; NULL: no database */
 	bool persisting;	  /* the last write (or the open) worked */
 	char persist_why[640];	  /* why not, for status */
-	struct st_event events[PERSIST_MAX_EVENTS]; /* queued history; */
+	struct st_event events[PERSIST_MAX_EVENTS]; /* queued history */
 	int nevents;
 	char ev_text[PERSIST_EV_TEXT]; /* its strings (persist.c) */
 	size_t ev_text_len;

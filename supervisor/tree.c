@@ -153,14 +153,6 @@ worker_hash(const struct cfg_worker *w, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* A pool's intensity: its own, or its group's. */
-static int
-pool_intensity(const struct cfg_worker *w)
-{
-	return w->pool_intensity >= 0 ? w->pool_intensity
-				      : w->group->intensity;
-}
-
 static sup_err
 workers_add(struct supd_node *g, const struct cfg_worker *w)
 {
@@ -177,7 +169,7 @@ workers_add(struct supd_node *g, const struct cfg_worker *w)
 		memcpy(n->config_hash, hash, sizeof(hash));
 		/* The pool's own window, kept by its first instance. */
 		if ((i == 0 && w->instances > 1 && !rst_window_init(&n->window,
-		    pool_intensity(w))) || !kid_add(g, n)) {
+		    cfg_pool_intensity(w))) || !kid_add(g, n)) {
 			rst_window_fini(&n->window);
 			free(n->name);
 			free(n);

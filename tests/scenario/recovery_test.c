@@ -63,6 +63,37 @@ conf_three(void)
 	    "[worker c]\ncommand = " CHILD "\n");
 }
 
+/* Whether p.0 runs again after its restart number n. */
+static bool
+p0_back(long n)
+{
+	return t_restarts(&env, "p.0") == n &&
+	    strcmp(t_state(&env, "p.0"), "running") == 0;
+}
+
+/*
+ * A pool's own window (pool_intensity) outlives supd, as a group's does:
+ * two restarts before a kill -9 of supd and one after are three within
+ * the hour, one too many, and the pool fails in its group.
+ */
+Test(scenario_recovery, a_pools_window_survives_a_kill9_of_supd)
+{
+	t_conf(&env, "[worker p]\ncommand = " CHILD "\ninstances = 2\n"
+	    "backoff = 0 0\npool_intensity = 2\npool_period = 1h\n");
+	t_supd_start(&env);
+	for (long i = 1; i <= 2; i++) {
+		t_kill(t_pid(&env, "p.0"), SIGKILL);
+		cr_assert(T_WAIT(p0_back(i), T_WAIT_MS), "restart %ld", i);
+	}
+	cr_assert_eq(t_history_count(&env, "p", "give_up"), 0);
+	supd_kill9();
+	t_supd_start(&env);
+	t_kill(t_pid(&env, "p.0"), SIGKILL);
+	cr_assert(T_WAIT(t_history_count(&env, "p", "give_up") == 1,
+	    T_WAIT_MS), "the third restart within the hour was not one too "
+	    "many; supd's log:\n%s", t_read(env.log));
+}
+
 Test(scenario_recovery, a_new_supd_adopts_live_children_with_their_counts)
 {
 	pid_t a0, a1, before[16], after[16];

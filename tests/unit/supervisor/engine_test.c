@@ -109,6 +109,7 @@ worker(const char *name, struct supd_node *parent, enum cfg_restart r)
 	struct supd_node *n = node_add(name, parent);
 
 	w->name = (char *)name;
+	w->group = (struct cfg_group *)parent->g; /* as a config has it */
 	w->restart = r;
 	w->ready = READY_NOTIFY;
 	w->start_timeout_ms = 10000;
