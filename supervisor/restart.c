@@ -84,11 +84,28 @@ rst_window_fini(struct rst_window *w)
 	w->t = NULL;
 }
 
+/* An empty ring that grew for a burst goes back to its first size: a
+ * group that once restarted 5000 times does not keep 40 kB for good. */
+static void
+window_shrink(struct rst_window *w)
+{
+	int64_t *t;
+
+	if (w->n > 0 || w->cap <= RST_WINDOW_FIRST)
+		return;
+	if ((t = realloc(w->t, RST_WINDOW_FIRST * sizeof(*t))) != NULL) {
+		w->t = t;
+		w->cap = RST_WINDOW_FIRST;
+	}
+	w->head = 0;
+}
+
 void
 rst_window_clear(struct rst_window *w)
 {
 	w->n = 0;
 	w->head = 0;
+	window_shrink(w);
 }
 
 bool
@@ -111,6 +128,7 @@ rst_window_add(struct rst_window *w, int64_t now_ms, int intensity,
     int64_t period_ms)
 {
 	window_expire(w, now_ms, period_ms);
+	window_shrink(w);
 	rst_window_push(w, now_ms);
 	return w->n > intensity;
 }

@@ -288,6 +288,23 @@ Test(supd_restart, a_wrapped_window_grows_in_order)
 	rst_window_fini(&w);
 }
 
+/* The slots of a burst are given back once it is over. */
+Test(supd_restart, a_window_shrinks_after_a_burst)
+{
+	struct rst_window w;
+
+	cr_assert(rst_window_init(&w, 1000));
+	for (int t = 0; t < 100; t++)
+		cr_assert_not(rst_window_add(&w, t, 1000, 1000));
+	cr_assert_geq(w.cap, 100);
+	cr_assert_not(rst_window_add(&w, 5000, 1000, 1000));
+	cr_assert_eq(w.n, 1);
+	cr_assert_lt(w.cap, 100);
+	rst_window_clear(&w);
+	cr_assert_eq(w.n, 0);
+	rst_window_fini(&w);
+}
+
 /* Restarts read back beyond intensity + 1 keep the newest. */
 Test(supd_restart, a_restored_window_keeps_the_newest)
 {
