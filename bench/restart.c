@@ -201,10 +201,14 @@ static void
 pss_report(struct pss k500, struct pss k2000)
 {
 	double per = (double)(k2000.all - k500.all) / 1500.0;
+	char anon[64] = "n/a: no Pss_Anon in smaps_rollup";
 
-	printf("supd_pss_500_children %.2f MB, of which %.2f MB heap, stacks "
-	    "and data (floor: none, target < 4 MB)\n", (double)k500.all /
-	    1024.0, (double)k500.anon / 1024.0);
+	if (k500.anon >= 0)
+		snprintf(anon, sizeof(anon), "%.2f MB", (double)k500.anon /
+		    1024.0);
+	printf("supd_pss_500_children %.2f MB, of which %s heap, stacks and "
+	    "data (floor: none, target < 4 MB)\n", (double)k500.all / 1024.0,
+	    anon);
 	printf("supd_pss_2000_children %.2f MB: %.2f kB per child beyond a "
 	    "base of %.2f MB (target < 2 kB per child)\n", (double)k2000.all /
 	    1024.0, per, ((double)k500.all - per * 500) / 1024.0);

@@ -807,7 +807,8 @@ t_sig_in(pid_t pid, const char *field, int sig)
 bool
 t_handles(pid_t pid, int sig)
 {
-	return t_sig_in(pid, "SigCgt:", sig) || t_sig_in(pid, "SigIgn:", sig);
+	return t_sig_in(pid, "SigCgt:", sig) || t_sig_in(pid, "SigIgn:", sig) ||
+	    t_sig_in(pid, "SigBlk:", sig); /* held for a signalfd */
 }
 
 void

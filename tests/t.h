@@ -216,7 +216,8 @@ int t_procs_with_env(const char *kv, pid_t *out, int cap);
 /* Whether sig is in the mask of /proc/PID/status named by field
  * ("SigIgn:" ignored, "SigCgt:" caught). */
 bool t_sig_in(pid_t pid, const char *field, int sig);
-/* Whether pid ignores or catches sig: a child that must outlive or
+/* Whether pid ignores, catches or blocks sig (a libsup worker reads its
+ * signals from a signalfd): a child that must outlive or
  * answer a signal is only tested once it has said so (an exec'd child
  * takes a while, under ASan longer, to reach its first line). */
 bool t_handles(pid_t pid, int sig);

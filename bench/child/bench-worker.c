@@ -132,8 +132,8 @@ static const struct sup_ops ops = {
 int
 main(int argc, char **argv)
 {
-	/* The floor of a restart: this binary loaded (libnng, SQLite...),
-	 * and nothing done. */
+	/* The floor of a restart: this binary loaded (SQLite, libc...; nng
+	 * is linked in), and nothing done. */
 	if (argc > 1 && strcmp(argv[1], "--exit") == 0)
 		return 0;
 	return sup_worker_main(&ops, argc, argv);
