@@ -168,18 +168,22 @@ window_period_ms(const struct supd_node *n)
 /*
  * The restarts of g's window (a group's, or a pool's) that still count,
  * before those this recovery counted already (unrecorded_restart: the
- * rows come in no particular order): the ring stays oldest first.
+ * rows come in no particular order): the ring stays oldest first. True
+ * when the window holds such restarts, which its row does not.
  */
-static void
+static bool
 window_restore(struct load *l, struct supd_node *g, const char *text)
 {
 	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
 	struct rst_window newer = g->window;
+	bool counted = newer.n > 0;
 
-	if (!l->continues || text == NULL || g->window.max == 0 ||
+	if (g->window.max == 0)
+		return false;
+	if (!l->continues || text == NULL ||
 	    !rst_window_init(&g->window, newer.max - 1)) {
 		g->window = newer;
-		return;
+		return counted;
 	}
 	for (const char *p = text; *p != '\0';) {
 		char *end;
@@ -194,6 +198,7 @@ window_restore(struct load *l, struct supd_node *g, const char *text)
 		rst_window_push(&g->window, newer.t[(newer.head + i) %
 		    newer.cap]);
 	rst_window_fini(&newer);
+	return counted;
 }
 
 static void
@@ -288,6 +293,22 @@ worker_adopt(struct supd *d, struct supd_node *n, pid_t pid, int64_t start,
 	return true;
 }
 
+/* A failure of worker n, counted where the engine counts one: in its
+ * pool's window, else its group's. */
+static void
+window_count(struct supd_node *n)
+{
+	struct supd_node *lead = engine_pool_lead(n);
+	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
+
+	if (lead != NULL)
+		rst_window_add(&lead->window, now, cfg_pool_intensity(n->w),
+		    cfg_pool_period_ms(n->w));
+	else if (n->parent != NULL)
+		rst_window_add(&n->parent->window, now,
+		    n->parent->g->intensity, n->parent->g->period_ms);
+}
+
 /*
  * The spawn record knew of a spawn the database did not: the old supd died
  * in the moment between. Unless a person asked for that start, it was a
@@ -297,20 +318,13 @@ static void
 unrecorded_restart(struct supd *d, struct supd_node *n,
     const struct st_node *r)
 {
-	struct supd_node *lead = engine_pool_lead(n);
-	int64_t now = clk_mono_ns() / CLK_NS_PER_MS;
-
 	if (r->pending_start && !r->is_restart)
 		return;
 	n->restarts++;
-	/* Where the engine would have counted it: its pool's window, else
-	 * its group's. */
-	if (lead != NULL)
-		rst_window_add(&lead->window, now, cfg_pool_intensity(n->w),
-		    cfg_pool_period_ms(n->w));
-	else if (n->parent != NULL)
-		rst_window_add(&n->parent->window, now,
-		    n->parent->g->intensity, n->parent->g->period_ms);
+	/* A restart the row says was planned had its failure counted in the
+	 * window when it was planned, and saved with the plan. */
+	if (!r->pending_start)
+		window_count(n);
 	persist_event(d, n->name, "restart", 0, NULL, "not recorded before "
 	    "supd died; counted at recovery", "recovery");
 }
@@ -433,6 +447,7 @@ row_load(struct load *l, const struct st_node *r)
 {
 	struct supd *d = l->d;
 	struct supd_node *n = tree_find(d, r->name);
+	bool counted;
 
 	if (r->spawn_id > 0 && (uint64_t)r->spawn_id > d->spawn_seq)
 		d->spawn_seq = (uint64_t)r->spawn_id;
@@ -442,8 +457,10 @@ row_load(struct load *l, const struct st_node *r)
 	}
 	n->restarts = (unsigned)r->restarts;
 	n->hold = r->user_stopped ? HOLD_STOPPED : HOLD_NONE;
-	window_restore(l, n, r->window);
+	counted = window_restore(l, n, r->window);
 	persist_saved_from_row(n, r);
+	if (counted) /* restarts this recovery counted: not in the row */
+		n->saved.win_n = -1;
 	if (!n->is_group)
 		worker_restore(l, n, r);
 	if (n->spawn_id > d->spawn_seq) /* from its spawn record */

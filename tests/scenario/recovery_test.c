@@ -63,12 +63,27 @@ conf_three(void)
 	    "[worker c]\ncommand = " CHILD "\n");
 }
 
-/* Whether p.0 runs again after its restart number n. */
+/* Whether name runs again after its restart number n. */
 static bool
-p0_back(long n)
+back(const char *name, long n)
 {
-	return t_restarts(&env, "p.0") == n &&
-	    strcmp(t_state(&env, "p.0"), "running") == 0;
+	return t_restarts(&env, name) == n &&
+	    strcmp(t_state(&env, name), "running") == 0;
+}
+
+/* name killed n times, each time until it runs again; its last pid. */
+static pid_t
+kill_times(const char *name, long n)
+{
+	long base = t_restarts(&env, name);
+	pid_t pid = 0;
+
+	for (long i = base + 1; i <= base + n; i++) {
+		t_kill(pid = t_pid(&env, name), SIGKILL);
+		cr_assert(T_WAIT(back(name, i), T_WAIT_MS), "%s: restart %ld",
+		    name, i);
+	}
+	return pid;
 }
 
 /*
@@ -81,10 +96,7 @@ Test(scenario_recovery, a_pools_window_survives_a_kill9_of_supd)
 	t_conf(&env, "[worker p]\ncommand = " CHILD "\ninstances = 2\n"
 	    "backoff = 0 0\npool_intensity = 2\npool_period = 1h\n");
 	t_supd_start(&env);
-	for (long i = 1; i <= 2; i++) {
-		t_kill(t_pid(&env, "p.0"), SIGKILL);
-		cr_assert(T_WAIT(p0_back(i), T_WAIT_MS), "restart %ld", i);
-	}
+	kill_times("p.0", 2);
 	cr_assert_eq(t_history_count(&env, "p", "give_up"), 0);
 	supd_kill9();
 	t_supd_start(&env);
@@ -559,4 +571,76 @@ Test(scenario_recovery, workers_added_by_a_reload_get_a_record_each)
 	}
 	cr_expect_eq(lines, 4);
 	free(text);
+}
+
+/*
+ * A pool p of 2 instances, pool_intensity as given, over an hour: name
+ * killed twice, the database saying so, and supd killed; the database
+ * then edited by sql_fmt (its %d: name's last pid) as a kill -9 at
+ * another moment would have left it; and a new supd.
+ */
+static void
+pool_recovered_from(int intensity, const char *name, const char *sql_fmt)
+{
+	char db[256], sql[512], *argv[] = {"sqlite3", db, sql, NULL};
+	pid_t old;
+
+	t_conf(&env, "[worker p]\ncommand = " CHILD "\ninstances = 2\n"
+	    "backoff = 0 0\npool_intensity = %d\npool_period = 1h\n",
+	    intensity);
+	t_supd_start(&env);
+	old = kill_times(name, 2);
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	snprintf(sql, sizeof(sql), "SELECT restarts FROM nodes WHERE name = "
+	    "'%s' AND state = 'running'", name);
+	cr_assert(T_WAIT(db_says(argv, "2"), T_WAIT_MS));
+	supd_kill9();
+	snprintf(sql, sizeof(sql), sql_fmt, (int)old);
+	cr_assert_eq(t_run(NULL, NULL, argv), 0, "%s", sql);
+	t_supd_start(&env);
+}
+
+/*
+ * A restart is planned (its failure counted in the pool's window, both
+ * committed), then spawned, and supd is killed before it commits the
+ * spawn: the new supd counts the restart, but not its failure a second
+ * time. Two failures, then a third, are within pool_intensity = 3.
+ */
+Test(scenario_recovery, a_planned_restart_is_not_counted_twice_in_the_window)
+{
+	/* The row as it was before the second restart's spawn: planned. */
+	pool_recovered_from(3, "p.0", "UPDATE nodes SET spawn_id = "
+	    "spawn_id - 1, pid = %d, restarts = 1, state = 'backoff', "
+	    "pending_start = 1, is_restart = 1 WHERE name = 'p.0'");
+	cr_assert_eq(t_restarts(&env, "p.0"), 2);
+	kill_times("p.0", 1);
+	cr_assert_eq(t_history_count(&env, "p", "give_up"), 0, "3 failures "
+	    "counted as 4; supd's log:\n%s", t_read(env.log));
+}
+
+/*
+ * A restart counted at recovery in the pool's window (p.1's, unrecorded)
+ * reaches the database, whichever of p.0's and p.1's rows was read
+ * first: a second kill -9 would otherwise forget it.
+ */
+Test(scenario_recovery, a_restart_counted_at_recovery_is_saved_in_the_window)
+{
+	char db[256], *argv[] = {"sqlite3", db, "SELECT length(window) - "
+	    "length(replace(window, ',', '')) FROM nodes WHERE name = 'p.0'",
+	    NULL};
+
+	/* As if supd died right after p.1's second spawn, before its
+	 * commit: p.1's row names the old process, p.0's window has one
+	 * restart; p.0's row is read last. */
+	pool_recovered_from(5, "p.1", "UPDATE nodes SET spawn_id = "
+	    "spawn_id - 1, pid = %d, restarts = 1 WHERE name = 'p.1'; UPDATE "
+	    "nodes SET window = substr(window, 1, instr(window, ',') - 1) "
+	    "WHERE name = 'p.0'; INSERT OR REPLACE INTO nodes SELECT * FROM "
+	    "nodes WHERE name = 'p.0'");
+	cr_assert_eq(t_restarts(&env, "p.1"), 2);
+	/* Two restarts in p.0's window (one comma), in the database too. */
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	cr_assert(T_WAIT(db_says(argv, "1"), T_WAIT_MS), "p.0's window in "
+	    "the database lacks the restart counted at recovery; log:\n%s",
+	    t_read(env.log));
 }
