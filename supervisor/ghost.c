@@ -16,6 +16,7 @@
 #include "persist.h"
 #include "state/state.h"
 #include "supd.h"
+#include "tree.h"
 #include "watch.h"
 
 struct ghost {
@@ -36,7 +37,7 @@ removed_by(const struct supd *d)
 	return d->ho.mode == HANDOVER_RELOAD ? "reload" : "config";
 }
 
-void
+bool
 ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
     int64_t start)
 {
@@ -44,7 +45,7 @@ ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
 	    sizeof(*g));
 
 	if (g == NULL)
-		return;
+		return false;
 	d->ghosts = g;
 	g = &d->ghosts[d->nghosts++];
 	*g = (struct ghost){.pid = pid, .position = r->position,
@@ -55,6 +56,9 @@ ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
 	g->pidfd = proc_pidfd_same(pid, start); /* -1: gone already */
 	persist_event(d, g->name, "removed", pid, NULL,
 	    "left the config: stopped", removed_by(d));
+	if (g->pidfd < 0) /* gone already: nothing to find again */
+		persist_row_drop(d, g->name);
+	return true;
 }
 
 static int
@@ -123,6 +127,9 @@ ghost_gone(struct supd *d, int i)
 	g->pidfd = -1;
 	g->deadline_ns = 0;
 	sig_group(g->pid, SIGKILL); /* what is left of its process group */
+	/* Gone: its row can go (a name back in the config has its own). */
+	if (tree_find(d, g->name) == NULL)
+		persist_row_drop(d, g->name);
 	LOG_EV("config.removed", log_str("name", g->name),
 	    log_num("pid", (int)g->pid), log_str("note", "stopped"));
 	ghost_next(d);

@@ -8,6 +8,7 @@
 #ifndef SUPD_GHOST_H
 #define SUPD_GHOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,8 +16,9 @@ struct supd;
 struct st_node;
 
 /* Records the live process pid of row r, started at start (boot clock
- * ms, proc_same), unless it is gone already; nothing is signalled yet. */
-void ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
+ * ms, proc_same), unless it is gone already; nothing is signalled yet.
+ * Its row is deleted once it is gone. False: out of memory. */
+bool ghost_add(struct supd *d, const struct st_node *r, pid_t pid,
     int64_t start);
 /* Once every row is read: watches the ghosts and stops the first. */
 void ghosts_begin(struct supd *d);

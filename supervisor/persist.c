@@ -283,6 +283,21 @@ anything_to_write(struct supd *d, bool full)
 	return false;
 }
 
+void
+persist_row_drop(struct supd *d, const char *name)
+{
+	char **v = realloc(d->removed, (size_t)(d->nremoved + 1) *
+	    sizeof(*v));
+
+	if (v == NULL || (v[d->nremoved] = strdup(name)) == NULL) {
+		d->removed = v ? v : d->removed;
+		return;
+	}
+	d->removed = v;
+	d->nremoved++;
+	d->removed_dirty = true;
+}
+
 /* Deletes the rows of nodes that left the config (inside a flush). */
 static sup_err
 removed_write(struct supd *d)

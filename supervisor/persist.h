@@ -27,6 +27,9 @@ void persist_close(struct supd *d, bool clean);
 void persist_flush(struct supd *d);
 /* After a recovery: n as its row was, so only changes are written. */
 void persist_saved_from_row(struct supd_node *n, const struct st_node *r);
+/* Deletes name's row at the next flush (it left the config, and has no
+ * process any more). */
+void persist_row_drop(struct supd *d, const char *name);
 /* Queues a history event (x, reason and decided_by may be NULL). */
 void persist_event(struct supd *d, const char *name, const char *event,
     pid_t pid, const struct exit_info *x, const char *reason,

@@ -71,21 +71,6 @@ state_parse(const char *s)
 }
 
 
-static void
-removed_add(struct supd *d, const char *name)
-{
-	char **v = realloc(d->removed, (size_t)(d->nremoved + 1) *
-	    sizeof(*v));
-
-	if (v == NULL || (v[d->nremoved] = strdup(name)) == NULL) {
-		d->removed = v ? v : d->removed;
-		return;
-	}
-	d->removed = v;
-	d->nremoved++;
-	d->removed_dirty = true;
-}
-
 /*
  * The live process of a worker's row, if any: the spawn record's when it is
  * as new as the row or newer (the database may not have heard of the last
@@ -149,13 +134,13 @@ row_removed(struct load *l, const struct st_node *r)
 	pid_t pid = r->is_group ? 0 : row_live_pid(l, r, &start, &newer,
 	    &spawn);
 
-	if (pid > 0)
-		ghost_add(l->d, r, pid, start);
-	else
-		persist_event(l->d, r->name, "removed", 0, NULL,
-		    "left the config", l->d->ho.mode == HANDOVER_RELOAD ?
-		    "reload" : "config");
-	removed_add(l->d, r->name);
+	/* A ghost keeps its row until it is gone (ghost_gone): a supd
+	 * killed while it stops must find it again. */
+	if (pid > 0 && ghost_add(l->d, r, pid, start))
+		return;
+	persist_event(l->d, r->name, "removed", 0, NULL, "left the config",
+	    l->d->ho.mode == HANDOVER_RELOAD ? "reload" : "config");
+	persist_row_drop(l->d, r->name);
 }
 
 /* The period of n's window: its group's, or its pool's. */

@@ -644,3 +644,46 @@ Test(scenario_recovery, a_restart_counted_at_recovery_is_saved_in_the_window)
 	    "the database lacks the restart counted at recovery; log:\n%s",
 	    t_read(env.log));
 }
+
+/* Whether sqlite3 on RUN/state.db prints want for the query sql. */
+static bool
+db_query_says(const char *sql, const char *want)
+{
+	char db[256], *argv[] = {"sqlite3", db, (char *)sql, NULL};
+
+	snprintf(db, sizeof(db), "%s/state.db", env.run);
+	return db_says(argv, want);
+}
+
+/*
+ * A worker that left the config while supd was down is a ghost of the
+ * next supd, stopped with its shutdown time; its row stays until it is
+ * gone. A supd killed in that time leaves the next one the row, which
+ * names the process: it is stopped, not left to run unsupervised.
+ */
+Test(scenario_recovery, a_ghost_still_stopping_survives_a_second_kill9)
+{
+	pid_t s0;
+
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n"
+	    "[worker stubborn]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 10s\n");
+	t_supd_start(&env);
+	t_wait_handles(&env, "stubborn", SIGTERM);
+	s0 = t_pid(&env, "stubborn");
+	supd_kill9();
+	t_conf(&env, "[worker a]\ncommand = " CHILD "\n");
+	t_supd_start(&env); /* stubborn: a ghost, SIGTERM ignored, 10 s */
+	/* The recovery's first commit: its "removed" record. */
+	cr_assert(T_WAIT(db_query_says("SELECT count(*) FROM history WHERE "
+	    "name = 'stubborn' AND event = 'removed'", "1"), T_WAIT_MS));
+	supd_kill9(); /* within its 10 s */
+	cr_assert(t_pid_alive(s0));
+	t_supd_start(&env);
+	cr_assert(T_WAIT(!t_pid_alive(s0), T_WAIT_MS), "the ghost stubborn "
+	    "(pid %d) runs on, unsupervised; supd's log:\n%s", (int)s0,
+	    t_read(env.log));
+	/* Gone: its row with it. */
+	cr_assert(T_WAIT(db_query_says("SELECT count(*) FROM nodes WHERE "
+	    "name = 'stubborn'", "0"), T_WAIT_MS));
+}
