@@ -314,12 +314,70 @@ unrecorded_restart(struct supd *d, struct supd_node *n,
 	    "supd died; counted at recovery", "recovery");
 }
 
+/*
+ * Whether a group above n was being stopped to be started again (a
+ * strategy's restart, or supctl restart): the stop n's row records is
+ * that restart's, not a shutdown's, and goes on.
+ */
+static bool
+ancestor_restarting(const struct supd_node *n)
+{
+	for (const struct supd_node *g = n->parent; g != NULL; g = g->parent)
+		if (node_pending_stop(g) && node_pending_start(g))
+			return true;
+	return false;
+}
+
+/*
+ * A group's plan, as its row says (row_load): a restart under way (its
+ * stop, then its counted start) goes on; so does the stop of a group
+ * inside one being restarted. A group whose stop goes on is taken as
+ * running, for its parent to stop it (its children still run). Groups
+ * are done parents first (recover_load), for ancestor_restarting().
+ */
+static void
+group_restore(struct load *l, struct supd_node *g)
+{
+	bool stop = node_pending_stop(g), start = node_pending_start(g);
+
+	if (!l->continues || g->parent == NULL) {
+		g->pending = PEND_NONE;
+		return;
+	}
+	stop = stop && (start || ancestor_restarting(g));
+	g->pending = node_pending_make(stop, start, node_pending_restart(g));
+}
+
+/* Once the workers are restored: the state the engine starts a group
+ * from (its row's was only for them to read). */
+static void
+group_settle(struct supd_node *g)
+{
+	g->state = node_pending_stop(g) && node_alive(g) ? NS_RUNNING
+							 : NS_STOPPED;
+}
+
+/* Whether a group above n was stopping as its row says (a shutdown, a
+ * give-up, a restart) or was stopped by hand: what it stops is no hang. */
+static bool
+ancestor_stopping(const struct supd_node *n)
+{
+	for (const struct supd_node *g = n->parent; g != NULL; g = g->parent)
+		if (g->state == NS_STOPPING || g->hold == HOLD_STOPPED)
+			return true;
+	return false;
+}
+
 static void
 worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 {
 	enum node_state was = state_parse(r->state);
 	bool was_alive = was == NS_STARTING || was == NS_RUNNING ||
 	    was == NS_STOPPING, newer;
+	/* Stopping with no stop asked for, its groups running: supd found
+	 * it hung (engine.c: node_hung_stop), and its exit is a failure. */
+	bool hung = was == NS_STOPPING && !r->pending_stop &&
+	    !ancestor_stopping(n);
 	int64_t start = 0, spawn;
 	pid_t pid = row_live_pid(l, r, &start, &newer, &spawn);
 
@@ -340,7 +398,8 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 		n->hold = HOLD_DONE;
 	/* Only a manual stop or a restart plan goes on; a shutdown does not. */
 	n->pending = node_pending_make(r->pending_stop && (r->user_stopped ||
-	    r->pending_start), r->pending_start, r->is_restart);
+	    r->pending_start || ancestor_restarting(n)), r->pending_start,
+	    r->is_restart);
 	if (r->not_before > 0)
 		n->not_before_ns = clk_after(0, r->not_before);
 	if (newer) {
@@ -367,7 +426,7 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	n->state = NS_STOPPED;
 	/* It was alive, should still run, and nobody was stopping it. */
 	if (was_alive && n->hold != HOLD_STOPPED && !node_pending_stop(n) &&
-	    was != NS_STOPPING) {
+	    (was != NS_STOPPING || hung)) {
 		n->lost_while_down = true;
 		log_debug("recover: %s lost: row spawn %lld pid %lld, last "
 		    "spawn %lld%s", n->name, (long long)r->spawn_id,
@@ -446,8 +505,14 @@ row_load(struct load *l, const struct st_node *r)
 	persist_saved_from_row(n, r);
 	if (counted) /* restarts this recovery counted: not in the row */
 		n->saved.win_n = -1;
-	if (!n->is_group)
+	if (!n->is_group) {
 		worker_restore(l, n, r);
+	} else {
+		/* As the row says, until group_restore() decides. */
+		n->state = state_parse(r->state);
+		n->pending = node_pending_make(r->pending_stop,
+		    r->pending_start, r->is_restart);
+	}
 	if (n->spawn_id > d->spawn_seq) /* from its spawn record */
 		d->spawn_seq = n->spawn_id;
 	n->restored = true;
@@ -516,8 +581,20 @@ recover_load(struct supd *d)
 	 * next recovery, which trusts spawn.seq against the rows. */
 	if (seq != INT64_MAX && seq > 0 && (uint64_t)seq > d->spawn_seq)
 		d->spawn_seq = (uint64_t)seq;
+	/* Groups first, their plans settled parents first (the preorder);
+	 * then workers, whose pending stops depend on them. */
 	for (int i = 0; i < l.nrows; i++)
-		row_load(&l, &l.rows[i]);
+		if (l.rows[i].is_group)
+			row_load(&l, &l.rows[i]);
+	for (int i = 0; i < d->nnodes; i++)
+		if (d->nodes[i]->is_group && d->nodes[i]->restored)
+			group_restore(&l, d->nodes[i]);
+	for (int i = 0; i < l.nrows; i++)
+		if (!l.rows[i].is_group)
+			row_load(&l, &l.rows[i]);
+	for (int i = 0; i < d->nnodes; i++)
+		if (d->nodes[i]->is_group && d->nodes[i]->restored)
+			group_settle(d->nodes[i]);
 	rows_free(&l);
 	d->eng.recovering = !d->fresh_db;
 	d->eng.took_over = l.continues || d->adopted > 0;

@@ -687,3 +687,87 @@ Test(scenario_recovery, a_ghost_still_stopping_survives_a_second_kill9)
 	cr_assert(T_WAIT(db_query_says("SELECT count(*) FROM nodes WHERE "
 	    "name = 'stubborn'", "0"), T_WAIT_MS));
 }
+
+/*
+ * g's worker y, which takes its 10 s shutdown to stop, runs; g is made
+ * to restart (a's failure under one_for_all, or supctl restart g), and
+ * supd is killed while y stops. The next supd carries the restart out:
+ * y's old process is stopped and a new one runs.
+ */
+static void
+group_restart_survives_a_kill9(const char *strategy, bool by_request)
+{
+	pid_t y0, y1;
+
+	t_conf(&env, "strategy = %s\n"
+	    "[worker a]\ncommand = " CHILD "\nbackoff = 0 0\n"
+	    "[group g]\n"
+	    "[worker y]\ngroup = g\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 10s\nbackoff = 0 0\n", strategy);
+	t_supd_start(&env);
+	t_wait_handles(&env, "y", SIGTERM);
+	y0 = t_pid(&env, "y");
+	if (by_request)
+		t_ctl_bg(&env, "restart", "g");
+	else
+		t_kill(t_pid(&env, "a"), SIGKILL);
+	cr_assert(T_WAIT(db_query_says("SELECT state FROM nodes WHERE name "
+	    "= 'y'", "stopping"), T_WAIT_MS));
+	supd_kill9(); /* within y's 10 s */
+	t_supd_start(&env);
+	cr_assert(T_WAIT((y1 = t_pid(&env, "y")) > 0 && y1 != y0 &&
+	    strcmp(t_state(&env, "y"), "running") == 0, 2 * T_WAIT_MS),
+	    "g's restart was forgotten: y's pid %d (was %d), state %s, "
+	    "restarts %ld", (int)t_pid(&env, "y"), (int)y0,
+	    t_state(&env, "y"), t_restarts(&env, "y"));
+	cr_assert(!t_pid_alive(y0));
+}
+
+/* A strategy's restart of a group (both it and the failed worker count
+ * it). */
+Test(scenario_recovery, a_groups_strategy_restart_survives_a_kill9)
+{
+	group_restart_survives_a_kill9("one_for_all", false);
+	cr_assert_eq(t_restarts(&env, "y"), 1);
+	cr_assert_eq(t_restarts(&env, "a"), 1);
+}
+
+/* The same for a restart a person asked for: supctl restart g. */
+Test(scenario_recovery, a_groups_requested_restart_survives_a_kill9)
+{
+	group_restart_survives_a_kill9("one_for_one", true);
+}
+
+/*
+ * A worker found hung (here: its health probe fails) is stopped by supd,
+ * and its exit is a failure: counted, in its group's window, backoff and
+ * strategy. supd is killed during that stop and the process exits while
+ * supd is down: the next supd counts the failure all the same.
+ */
+Test(scenario_recovery, a_hung_workers_stop_is_a_failure_after_a_kill9)
+{
+	char flag[256];
+	pid_t h0;
+
+	t_path(&env, "sick", flag, sizeof(flag));
+	t_conf(&env, "[worker h]\ncommand = " CHILD " --ignore-term\n"
+	    "shutdown = 10s\nbackoff = 0 0\n"
+	    "health = sh -c 'test ! -e %s'\nhealth_interval = 100ms\n"
+	    "health_retries = 1\n", flag);
+	t_supd_start(&env);
+	t_wait_handles(&env, "h", SIGTERM);
+	h0 = t_pid(&env, "h");
+	file_write(flag, "", 0); /* its probe fails: hung, stopped */
+	cr_assert(T_WAIT(db_query_says("SELECT state FROM nodes WHERE name "
+	    "= 'h'", "stopping"), T_WAIT_MS));
+	unlink(flag);
+	supd_kill9(); /* within its 10 s */
+	t_kill(h0, SIGKILL); /* it ends while supd is down */
+	cr_assert(T_WAIT(!t_pid_alive(h0), T_WAIT_MS));
+	t_supd_start(&env);
+	cr_assert(T_WAIT(t_pid(&env, "h") > 0 &&
+	    strcmp(t_state(&env, "h"), "running") == 0, T_WAIT_MS));
+	cr_assert_eq(t_restarts(&env, "h"), 1, "the hung stop's failure was "
+	    "forgotten: restarts %ld, last exit \"%s\"", t_restarts(&env, "h"),
+	    t_last_reason(&env, "h"));
+}
