@@ -396,10 +396,12 @@ worker_restore(struct load *l, struct supd_node *n, const struct st_node *r)
 	n->backoff_step = (unsigned)r->backoff_step;
 	if (r->done && n->hold == HOLD_NONE)
 		n->hold = HOLD_DONE;
-	/* Only a manual stop or a restart plan goes on; a shutdown does not. */
+	/* Only a manual stop, a restart plan, or the stop of a temporary
+	 * child a strategy ended for good (done: engine.c, sibling_restart)
+	 * goes on; a shutdown does not. */
 	n->pending = node_pending_make(r->pending_stop && (r->user_stopped ||
-	    r->pending_start || ancestor_restarting(n)), r->pending_start,
-	    r->is_restart);
+	    r->pending_start || r->done || ancestor_restarting(n)),
+	    r->pending_start, r->is_restart);
 	if (r->not_before > 0)
 		n->not_before_ns = clk_after(0, r->not_before);
 	if (newer) {

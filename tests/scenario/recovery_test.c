@@ -771,3 +771,33 @@ Test(scenario_recovery, a_hung_workers_stop_is_a_failure_after_a_kill9)
 	    "forgotten: restarts %ld, last exit \"%s\"", t_restarts(&env, "h"),
 	    t_last_reason(&env, "h"));
 }
+
+/*
+ * one_for_all: a fails, and the strategy stops its temporary sibling t
+ * for good (OTP does not restart a temporary child), which takes its
+ * 10 s shutdown. A supd killed meanwhile leaves the next one to finish
+ * that stop: t's process is not adopted to run on.
+ */
+Test(scenario_recovery, a_temporary_childs_stop_by_a_strategy_survives_a_kill9)
+{
+	pid_t t0;
+
+	t_conf(&env, "strategy = one_for_all\n"
+	    "[worker a]\ncommand = " CHILD "\nbackoff = 0 0\n"
+	    "[worker t]\ncommand = " CHILD " --ignore-term\n"
+	    "restart = temporary\nshutdown = 10s\n");
+	t_supd_start(&env);
+	t_wait_handles(&env, "t", SIGTERM);
+	t0 = t_pid(&env, "t");
+	t_kill(t_pid(&env, "a"), SIGKILL);
+	cr_assert(T_WAIT(db_query_says("SELECT state FROM nodes WHERE name "
+	    "= 't'", "stopping"), T_WAIT_MS));
+	supd_kill9(); /* within t's 10 s */
+	t_supd_start(&env);
+	cr_assert(T_WAIT(!t_pid_alive(t0), 2 * T_WAIT_MS), "t (pid %d) was "
+	    "adopted and runs on: state %s", (int)t0, t_state(&env, "t"));
+	cr_assert(T_WAIT(strcmp(t_state(&env, "a"), "running") == 0,
+	    T_WAIT_MS));
+	cr_assert_str_eq(t_state(&env, "t"), "stopped");
+	cr_assert_eq(t_restarts(&env, "a"), 1);
+}
